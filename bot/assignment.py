@@ -1,0 +1,115 @@
+"""Who gets an escalation: skills, availability, load and rotation; and `/cre away` / `/cre back`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from bot.errors import NotAllowed
+from bot.models import ACTIVE_STATUSES, EngineerState, Escalation
+from bot.policy import Policy
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether an engineer is away now, and until when (None: until they say they are back)."""
+
+    user_id: str
+    away: bool
+    away_until: datetime | None
+
+
+def open_load(*, session: Session) -> dict[str, int]:
+    """Unresolved escalations per assignee."""
+    rows = session.exec(
+        select(Escalation.assignee_id, sa.func.count())
+        .where(Escalation.status.in_(ACTIVE_STATUSES))  # type: ignore[attr-defined]
+        .group_by(Escalation.assignee_id)  # type: ignore[arg-type]
+    ).all()
+    return {assignee: int(count) for assignee, count in rows if assignee}
+
+
+def is_away(state: EngineerState | None, *, now: datetime) -> bool:
+    """Away now: marked away, and either indefinitely or until a later instant."""
+    if state is None or not state.away:
+        return False
+    return state.away_until is None or now < state.away_until
+
+
+def availability(*, session: Session, user_id: str, now: datetime) -> Availability:
+    """The current availability of one engineer."""
+    state = session.get(EngineerState, user_id)
+    away = is_away(state, now=now)
+    return Availability(user_id=user_id, away=away, away_until=state.away_until if away and state else None)
+
+
+def pick_assignee(
+    *, session: Session, policy: Policy, product: str, category: str, now: datetime
+) -> str | None:
+    """The engineer to assign: skills cover it, not away, fewest open, then longest since last assigned."""
+    if policy.assignment.strategy == "manual":
+        return None
+    candidates = [e.user for e in policy.roster.engineers if e.covers(product=product, category=category)]
+    if not candidates:
+        return None
+    states = {
+        s.user_id: s
+        for s in session.exec(
+            select(EngineerState).where(EngineerState.user_id.in_(candidates))  # type: ignore[attr-defined]
+        ).all()
+    }
+    available = [user for user in candidates if not is_away(states.get(user), now=now)]
+    if not available:
+        return None
+    load = open_load(session=session)
+    roster_order = {user: index for index, user in enumerate(candidates)}
+    never = datetime.min.replace(tzinfo=UTC)
+
+    def rank(user: str) -> tuple[int, datetime, int]:
+        state = states.get(user)
+        last = state.last_assigned_at if state and state.last_assigned_at else never
+        return (load.get(user, 0), last, roster_order[user])
+
+    return min(available, key=rank)
+
+
+def note_assigned(*, session: Session, user_id: str, now: datetime) -> None:
+    """Remember when an engineer was last given an escalation (the rotation tie-breaker)."""
+    state = session.get(EngineerState, user_id) or EngineerState(user_id=user_id)
+    state.last_assigned_at = now
+    session.add(state)
+
+
+def set_away(
+    *, session: Session, policy: Policy, user_id: str, until: date | None, now: datetime
+) -> Availability:
+    """Mark a roster engineer away, through the end of `until` (team time zone) or until `/cre back`."""
+    if not policy.is_engineer(user_id):
+        raise NotAllowed("error.not_on_roster")
+    away_until = None
+    if until is not None:
+        tz = policy.business_calendar.tz
+        if until < now.astimezone(tz).date():
+            raise NotAllowed("error.away_in_past", date=until.isoformat())
+        away_until = datetime.combine(until + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+    state = session.get(EngineerState, user_id) or EngineerState(user_id=user_id)
+    state.away = True
+    state.away_until = away_until
+    session.add(state)
+    session.commit()
+    return Availability(user_id=user_id, away=True, away_until=away_until)
+
+
+def set_back(*, session: Session, policy: Policy, user_id: str, now: datetime) -> Availability:
+    """Mark a roster engineer available again."""
+    if not policy.is_engineer(user_id):
+        raise NotAllowed("error.not_on_roster")
+    state = session.get(EngineerState, user_id) or EngineerState(user_id=user_id)
+    state.away = False
+    state.away_until = None
+    session.add(state)
+    session.commit()
+    return Availability(user_id=user_id, away=False, away_until=None)

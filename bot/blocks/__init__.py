@@ -1,0 +1,1 @@
+"""Block Kit builders: pure functions from domain data to Slack payloads."""

@@ -1,0 +1,320 @@
+"""Block Kit for one escalation: its channel message, its thread lines, and its modals."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.blocks.common import (
+    Block,
+    actions,
+    button,
+    context,
+    fields_section,
+    format_local,
+    md,
+    option,
+    plain,
+    section,
+)
+from bot.blocks.ids import INPUT_ACTION, ActionId, ViewId
+from bot.i18n import t
+from bot.mrkdwn import escape, escape_truncated, link, mention, single_line, truncate
+from bot.models import Escalation, EscalationEvent, Status
+from bot.policy import Policy
+
+STATUS_EMOJI = {
+    Status.OPEN: ":large_blue_circle:",
+    Status.ASSIGNED: ":bust_in_silhouette:",
+    Status.INVESTIGATING: ":mag:",
+    Status.WAITING: ":hourglass_flowing_sand:",
+    Status.RESOLVED: ":white_check_mark:",
+}
+DETAILS_SHOWN = 1500
+ANSWER_SHOWN = 2500
+
+
+def status_text(status: str, lang: str) -> str:
+    """A status with its emoji, e.g. ":mag: Investigating"."""
+    return f"{STATUS_EMOJI.get(Status(status), '')} {t(f'status.{status}', lang)}".strip()
+
+
+def escalation_title(escalation: Escalation, *, limit: int = 200) -> str:
+    """"*ESC-42* · summary" with the summary escaped (for lists and cards)."""
+    return f"*{escalation.key}* · {escape_truncated(single_line(escalation.summary), limit)}"
+
+
+def zendesk_text(escalation: Escalation, lang: str) -> str:
+    """The Zendesk ticket as a link (or its number when no URL is known)."""
+    if escalation.zendesk_ticket_id is None:
+        return t("label.none", lang)
+    label = f"#{escalation.zendesk_ticket_id}"
+    return link(escalation.zendesk_url, label) if escalation.zendesk_url else escape(label)
+
+
+def build_escalation_card(
+    *,
+    policy: Policy,
+    escalation: Escalation,
+    extra_fields: Sequence[str] = (),
+    context_lines: Sequence[str] = (),
+) -> tuple[str, list[Block]]:
+    """The escalation's channel message: what it is, who has it, and the buttons for what comes next."""
+    lang = policy.language
+    tz = policy.business_calendar.tz
+    fields = [
+        f"*{t('label.user', lang)}*\n`{escape(escalation.end_user_id)}`",
+        f"*{t('label.priority', lang)}*\n{escape(policy.label('priorities', escalation.priority))}",
+        f"*{t('label.product', lang)}*\n{escape(policy.label('products', escalation.product))}",
+        f"*{t('label.category', lang)}*\n{escape(policy.label('categories', escalation.category))}",
+        f"*{t('label.status', lang)}*\n{status_text(escalation.status, lang)}",
+        f"*{t('label.assignee', lang)}*\n{mention(escalation.assignee_id) or t('label.unassigned', lang)}",
+        f"*{t('label.filed_by', lang)}*\n"
+        + t("card.filed_on", lang, user=mention(escalation.filed_by), when=format_local(escalation.filed_at, tz, lang)),
+        f"*{t('label.zendesk', lang)}*\n{zendesk_text(escalation, lang)}",
+        *extra_fields,
+    ]
+    blocks: list[Block] = [section(escalation_title(escalation, limit=400)), fields_section(fields[:10])]
+    if escalation.details:
+        blocks.append(section(f"*{t('label.details', lang)}*\n{escape_truncated(escalation.details, DETAILS_SHOWN)}"))
+    if escalation.status == Status.RESOLVED and escalation.resolution_cause:
+        cause = escape(policy.label("causes", escalation.resolution_cause))
+        blocks.append(context(f"*{t('label.cause', lang)}:* {cause}"))
+    extras = list(context_lines)
+    if escalation.source_permalink:
+        extras.append(link(escalation.source_permalink, t("label.source", lang)))
+    if extras:
+        blocks.append(context(*extras))
+    blocks.append(build_card_actions(policy=policy, escalation=escalation))
+    fallback = t(
+        "card.fallback",
+        lang,
+        key=escalation.key,
+        priority=escape(escalation.priority),
+        summary=escape_truncated(single_line(escalation.summary), 150),
+        status=t(f"status.{escalation.status}", lang),
+    )
+    return fallback, blocks
+
+
+def build_card_actions(*, policy: Policy, escalation: Escalation) -> Block:
+    """The buttons that make sense for the escalation's current status."""
+    lang = policy.language
+    value = str(escalation.id)
+    status = Status(escalation.status)
+    claim = button(t("button.claim", lang), ActionId.CLAIM, value, style="primary")
+    ack = button(t("button.acknowledge", lang), ActionId.ACKNOWLEDGE, value, style="primary")
+    wait = button(t("button.wait", lang), ActionId.WAIT, value)
+    resume = button(t("button.resume", lang), ActionId.RESUME, value, style="primary")
+    resolve = button(t("button.resolve", lang), ActionId.RESOLVE, value)
+    reopen = button(t("button.reopen", lang), ActionId.REOPEN, value)
+    reassign = {
+        "type": "users_select",
+        "action_id": ActionId.REASSIGN,
+        "placeholder": plain(t("button.reassign", lang), 150),
+    }
+    by_status: dict[Status, list[dict[str, Any]]] = {
+        Status.OPEN: [claim, reassign, resolve],
+        Status.ASSIGNED: [ack, wait, resolve, reassign],
+        Status.INVESTIGATING: [wait, {**resolve, "style": "primary"}, reassign],
+        Status.WAITING: [resume, resolve, reassign],
+        Status.RESOLVED: [reopen],
+    }
+    return actions(f"esc:{escalation.id}", by_status[status])
+
+
+def escalation_id_from_action(action: dict[str, Any]) -> int | None:
+    """The escalation an action belongs to: a button's value or its block id "esc:<id>"."""
+    for candidate in (action.get("value"), str(action.get("block_id", "")).removeprefix("esc:")):
+        if candidate and candidate.isdigit() and len(candidate) <= 9:
+            return int(candidate)
+    return None
+
+
+def build_thread_line(*, policy: Policy, escalation: Escalation, event: EscalationEvent) -> str:
+    """One timeline event as a thread reply."""
+    lang = policy.language
+    actor = mention(event.actor_id) if event.actor_id else t("actor.system", lang)
+    data = event.data or {}
+    kind = event.kind
+    if kind == "auto_assigned":
+        return t("event.auto_assigned", lang, assignee=mention(data.get("assignee")))
+    if kind == "unassigned":
+        return t(f"event.unassigned.{data.get('reason', 'manual')}", lang)
+    if kind == "reassigned":
+        return t("event.reassigned", lang, actor=actor, to=mention(data.get("to")))
+    if kind == "resolved":
+        answer = escape_truncated(escalation.resolution_answer or "", ANSWER_SHOWN)
+        quoted = "\n".join(f">{line}" for line in answer.splitlines()) or ">"
+        return t(
+            "event.resolved",
+            lang,
+            filer=mention(escalation.filed_by),
+            key=escalation.key,
+            actor=actor,
+            cause=escape(policy.label("causes", escalation.resolution_cause or "")),
+            answer=quoted,
+        )
+    template = f"event.{kind}"
+    return t(template, lang, actor=actor, key=escalation.key)
+
+
+def timeline_line(*, policy: Policy, escalation: Escalation, event: EscalationEvent) -> str:
+    """A timeline event with its local time, for `/cre show`."""
+    when = format_local(event.at, policy.business_calendar.tz, policy.language)
+    text = build_thread_line(policy=policy, escalation=escalation, event=event)
+    if event.kind == "filed":
+        text = t("event.filed", policy.language, actor=mention(event.actor_id), key=escalation.key)
+    first_line = text.split("\n", 1)[0]
+    return f"`{when}` {first_line}"
+
+
+# -- modals ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EscalationPrefill:
+    """What the escalation modal starts with (from the command text, a message, or a look-up)."""
+
+    summary: str = ""
+    details: str = ""
+    end_user_id: str = ""
+    source_channel_id: str | None = None
+    source_message_ts: str | None = None
+
+
+def build_escalation_modal(*, policy: Policy, prefill: EscalationPrefill) -> dict[str, Any]:
+    """The modal CS fills in to escalate."""
+    lang = policy.language
+    metadata = {"src": [prefill.source_channel_id, prefill.source_message_ts]} if prefill.source_channel_id else {}
+    blocks = [
+        _text_input("end_user_id", t("modal.escalate.end_user", lang), initial=prefill.end_user_id,
+                    max_length=128, hint=t("modal.escalate.end_user.hint", lang)),
+        _select_input("product", t("label.product", lang), policy.products, lang=lang),
+        _select_input("category", t("label.category", lang), policy.categories, lang=lang),
+        _select_input("priority", t("label.priority", lang), policy.priorities, lang=lang,
+                      initial=policy.fallback_priority),
+        _text_input("summary", t("modal.escalate.summary", lang), initial=single_line(prefill.summary),
+                    max_length=150, placeholder=t("modal.escalate.summary.placeholder", lang)),
+        _text_input("details", t("modal.escalate.details", lang), initial=prefill.details, max_length=3000,
+                    multiline=True, optional=True, placeholder=t("modal.escalate.details.placeholder", lang)),
+        _text_input("zendesk", t("modal.escalate.zendesk", lang), max_length=300, optional=True,
+                    placeholder=t("modal.escalate.zendesk.placeholder", lang)),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": ViewId.ESCALATE,
+        "title": plain(t("modal.escalate.title", lang), 24),
+        "submit": plain(t("modal.escalate.submit", lang), 24),
+        "close": plain(t("modal.cancel", lang), 24),
+        "private_metadata": json.dumps(metadata),
+        "blocks": blocks,
+    }
+
+
+def build_resolve_modal(*, policy: Policy, escalation: Escalation) -> dict[str, Any]:
+    """The modal an engineer fills in to resolve: cause, internal note, answer for CS."""
+    lang = policy.language
+    return {
+        "type": "modal",
+        "callback_id": ViewId.RESOLVE,
+        "title": plain(t("modal.resolve.title", lang, key=escalation.key), 24),
+        "submit": plain(t("modal.resolve.submit", lang), 24),
+        "close": plain(t("modal.cancel", lang), 24),
+        "private_metadata": json.dumps({"escalation_id": escalation.id}),
+        "blocks": [
+            section(escalation_title(escalation)),
+            _select_input("cause", t("label.cause", lang), policy.causes, lang=lang),
+            _text_input("answer", t("label.answer", lang), max_length=3000, multiline=True,
+                        placeholder=t("modal.resolve.answer.placeholder", lang)),
+            _text_input("note", t("label.note", lang), max_length=3000, multiline=True, optional=True,
+                        placeholder=t("modal.resolve.note.placeholder", lang)),
+        ],
+    }
+
+
+def read_input_values(view: dict[str, Any]) -> dict[str, str | None]:
+    """The values of a modal's inputs keyed by block id (text, selected option, or selected user)."""
+    values: dict[str, str | None] = {}
+    state = ((view or {}).get("state") or {}).get("values") or {}
+    if not isinstance(state, dict):
+        return values
+    for block_id, elements in state.items():
+        if not isinstance(elements, dict):
+            continue
+        element = elements.get(INPUT_ACTION) or next(iter(elements.values()), None)
+        if not isinstance(element, dict):
+            continue
+        selected = element.get("selected_option")
+        if isinstance(selected, dict):
+            values[block_id] = str(selected.get("value") or "")
+        elif element.get("selected_user"):
+            values[block_id] = str(element["selected_user"])
+        elif element.get("selected_date"):
+            values[block_id] = str(element["selected_date"])
+        else:
+            value = element.get("value")
+            values[block_id] = value if isinstance(value, str) else None
+    return values
+
+
+def read_private_metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """A modal's private metadata as a dict ({} when absent or not ours)."""
+    try:
+        data = json.loads((view or {}).get("private_metadata") or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _text_input(
+    block_id: str,
+    label: str,
+    *,
+    initial: str = "",
+    max_length: int,
+    multiline: bool = False,
+    optional: bool = False,
+    placeholder: str | None = None,
+    hint: str | None = None,
+) -> Block:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": INPUT_ACTION,
+        "max_length": max_length,
+        "multiline": multiline,
+    }
+    if initial:
+        element["initial_value"] = truncate(initial, max_length)
+    if placeholder:
+        element["placeholder"] = plain(placeholder, 150)
+    block: Block = {"type": "input", "block_id": block_id, "label": plain(label, 2000), "element": element,
+                    "optional": optional}
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
+
+
+def _select_input(
+    block_id: str, label: str, choices: Sequence[Any], *, lang: str, initial: str | None = None
+) -> Block:
+    options = [option(c.label or c.id, c.id) for c in choices[:100]]
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": INPUT_ACTION,
+        "placeholder": plain(t("modal.choose", lang), 150),
+        "options": options,
+    }
+    chosen = initial if initial is not None else (choices[0].id if len(choices) == 1 else None)
+    if chosen is not None:
+        element["initial_option"] = next((o for o in options if o["value"] == chosen), None)
+        if element["initial_option"] is None:
+            del element["initial_option"]
+    return {"type": "input", "block_id": block_id, "label": plain(label, 2000), "element": element}
+
+
+def section_with_button(text: str, button_element: dict[str, Any]) -> Block:
+    """A section with a button accessory."""
+    return {"type": "section", "text": md(text), "accessory": button_element}

@@ -1,0 +1,207 @@
+"""The `crebot` command: serve, scheduler, db, run-job, check-config (and more as features land)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from bot.clock import Clock, SystemClock
+from bot.db import Database
+from bot.errors import ConfigError
+from bot.logs import configure_logging
+from bot.policy import Policy, load_policy
+from bot.runtime import Runtime, make_web_client
+from bot.settings import Settings, load_settings
+
+log = logging.getLogger("crebot")
+
+Command = Callable[[argparse.Namespace], int]
+COMMANDS: dict[str, Command] = {}
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    policy: Policy | None = None,
+    clock: Clock | None = None,
+    client: Any = None,
+) -> Runtime:
+    """Everything a process needs, from settings (the policy file is read unless given)."""
+    policy = policy or load_policy(settings.crebot_config)
+    db = Database(settings.database_url)
+    if client is None:
+        client = make_web_client(settings.bot_token(), base_url=settings.slack_api_url)
+    return Runtime(settings=settings, policy=policy, db=db, client=client, clock=clock or SystemClock())
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the bot: HTTP (gunicorn) or Socket Mode, with the scheduler in-process unless told not to."""
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    if settings.mode == "local":
+        return _serve_local(args, settings)
+    settings.require_slack_credentials()
+    load_policy(settings.crebot_config)  # fail fast, with one line, before anything starts
+    from bot import migrate
+
+    migrate.upgrade(settings.database_url)
+    if settings.mode == "socket":
+        return _serve_socket_mode(settings, with_scheduler=not args.no_scheduler)
+    return _serve_http(settings, port=args.port or settings.port, with_scheduler=not args.no_scheduler)
+
+
+def _serve_http(settings: Settings, *, port: int, with_scheduler: bool) -> int:
+    from bot.app import create_app
+    from bot.server import GunicornServer, gunicorn_options
+    from bot.web import SlackWsgiApp
+
+    def build_wsgi_app() -> SlackWsgiApp:
+        runtime = build_runtime(settings)
+        if with_scheduler:
+            _start_background_scheduler(runtime)
+        app = create_app(runtime)
+        return SlackWsgiApp(app=app, db=runtime.db, signing_secret=settings.signing_secret())
+
+    log.warning("cre-bot listening on :%d (POST /slack/events, GET /healthz)", port)
+    options = gunicorn_options(port=port, workers=settings.web_concurrency, threads=settings.web_threads)
+    GunicornServer(build_wsgi_app, options).run()
+    return 0
+
+
+def _serve_socket_mode(settings: Settings, *, with_scheduler: bool) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import create_app
+
+    runtime = build_runtime(settings)
+    if with_scheduler:
+        _start_background_scheduler(runtime)
+    app = create_app(runtime)
+    assert settings.slack_app_token is not None
+    log.warning("cre-bot connected in Socket Mode")
+    SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+    return 0
+
+
+def _start_background_scheduler(runtime: Runtime) -> None:
+    from bot.scheduler import start_background_scheduler
+
+    start_background_scheduler(runtime)
+
+
+def _serve_local(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.workspace.shell import run_local_shell
+
+    return run_local_shell(settings=settings, script=None, interactive=True)
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    """Run only the scheduler (the Procfile's worker)."""
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    settings.require_slack_credentials()
+    from bot import migrate
+    from bot.scheduler import run_blocking_scheduler
+
+    migrate.upgrade(settings.database_url)
+    run_blocking_scheduler(build_runtime(settings))
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    """Database schema: `upgrade` applies migrations, `current` prints the revision."""
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    from bot import migrate
+
+    if args.action == "upgrade":
+        migrate.upgrade(settings.database_url)
+        print(f"database is at revision {migrate.current_revision(settings.database_url)}")
+    else:
+        print(migrate.current_revision(settings.database_url) or "(empty database)")
+    return 0
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    """Validate the environment and the policy file, and summarise them."""
+    settings = load_settings()
+    policy = load_policy(settings.crebot_config)
+    engineers = ", ".join(e.name or e.user for e in policy.roster.engineers)
+    print(f"policy {settings.crebot_config}: ok")
+    print(f"  language {policy.language}; channel {policy.escalation_channel}; lead {policy.roster.lead}")
+    print(f"  engineers: {engineers}")
+    print(f"  priorities: {', '.join(f'{p.id}={p.target}' for p in policy.priorities)}")
+    print(f"  calendar: {policy.calendar.timezone} {policy.calendar.hours} holidays={policy.calendar.holidays}")
+    print(f"mode: {settings.mode}; database: {settings.database_url.split('://', 1)[0]}")
+    return 0
+
+
+# -- parsing ----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(prog="crebot", description="cre-bot: escalations from CS to engineers, in Slack.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the bot (HTTP, Socket Mode, or the local shell without Slack)")
+    serve.add_argument("--port", type=int, default=None, help="HTTP port (default $PORT or 3000)")
+    serve.add_argument("--no-scheduler", action="store_true", help="do not run scheduled jobs in this process")
+    serve.set_defaults(func=cmd_serve)
+    sched = sub.add_parser("scheduler", help="run only the scheduled jobs")
+    sched.set_defaults(func=cmd_scheduler)
+    db = sub.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade", "current"])
+    db.set_defaults(func=cmd_db)
+    check = sub.add_parser("check-config", help="validate the environment and the policy file")
+    check.set_defaults(func=cmd_check_config)
+    for extend in _PARSER_EXTENSIONS:
+        extend(sub)
+    return parser
+
+
+_PARSER_EXTENSIONS: list[Callable[[Any], None]] = []
+
+
+def extends_parser(func: Callable[[Any], None]) -> Callable[[Any], None]:
+    """Register a function that adds subcommands (used by feature modules)."""
+    _PARSER_EXTENSIONS.append(func)
+    return func
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: run a subcommand; configuration problems end in one line, not a traceback."""
+    _load_extensions()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print(f"crebot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _load_extensions() -> None:
+    import importlib
+
+    for module in ("jobs.cli", "bot.lookup.cli", "bot.workspace.cli"):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+
+
+def _unused(_: SystemClock) -> None:  # keeps the SystemClock import for type users
+    return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

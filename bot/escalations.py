@@ -1,0 +1,612 @@
+"""Escalations: filing, the status lifecycle, who may do what, and the timeline that records it all.
+
+Every change is committed together with the Slack posts it causes (see `bot.outbox`), and every
+change is checked against the row's version so two people acting at once never both win.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session, col, select
+
+from bot import assignment
+from bot.errors import AlreadyClaimed, DomainError, InvalidInput, InvalidTransition, NotAllowed, NotFound
+from bot.lookup.query import LookupQueryError, parse_lookup_query
+from bot.models import UNRESOLVED_STATUSES, Escalation, EscalationEvent, Status
+from bot.outbox import OutboxKind, enqueue
+from bot.policy import Policy
+
+SUMMARY_MAX = 150
+DETAILS_MAX = 3000
+NOTE_MAX = 3000
+_KEY = re.compile(r"^\s*(?:ESC-?|#)?(\d{1,9})\s*$", re.IGNORECASE)
+
+
+class Action(StrEnum):
+    """Things people do to an escalation."""
+
+    CLAIM = "claim"
+    REASSIGN = "reassign"
+    ACKNOWLEDGE = "acknowledge"
+    WAIT = "wait"
+    RESUME = "resume"
+    RESOLVE = "resolve"
+    REOPEN = "reopen"
+    HAND_BACK = "hand_back"
+
+
+# The statuses each action may start from.
+ALLOWED_FROM: dict[Action, frozenset[Status]] = {
+    Action.CLAIM: frozenset({Status.OPEN}),
+    Action.REASSIGN: frozenset({Status.OPEN, Status.ASSIGNED, Status.INVESTIGATING, Status.WAITING}),
+    Action.ACKNOWLEDGE: frozenset({Status.ASSIGNED}),
+    Action.WAIT: frozenset({Status.ASSIGNED, Status.INVESTIGATING}),
+    Action.RESUME: frozenset({Status.WAITING}),
+    Action.RESOLVE: frozenset({Status.OPEN, Status.ASSIGNED, Status.INVESTIGATING, Status.WAITING}),
+    Action.REOPEN: frozenset({Status.RESOLVED}),
+    Action.HAND_BACK: frozenset({Status.ASSIGNED, Status.INVESTIGATING, Status.WAITING}),
+}
+
+
+# -- input ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ZendeskTicket:
+    """A Zendesk ticket, normalised to its number and its agent URL (when the host is known)."""
+
+    ticket_id: int
+    url: str | None
+
+
+_TICKET_URL = re.compile(
+    r"^https://(?P<host>[A-Za-z0-9.-]+)/(?:agent/tickets|tickets|hc/(?:[a-z-]+/)?requests)/(?P<id>\d{1,12})(?:[/?#].*)?$"
+)
+
+
+def parse_zendesk_ticket(text: str, *, base_url: str | None) -> ZendeskTicket | None:
+    """Parse "12345", "#12345" or a ticket URL; empty gives None, anything else raises ValueError."""
+    value = text.strip()
+    if not value:
+        return None
+    number = re.fullmatch(r"#?(\d{1,12})", value)
+    base = base_url.rstrip("/") if base_url else None
+    if number:
+        ticket_id = int(number.group(1))
+        return ZendeskTicket(ticket_id, f"{base}/agent/tickets/{ticket_id}" if base else None)
+    match = _TICKET_URL.match(value)
+    if not match:
+        raise ValueError("not a ticket")
+    host = match.group("host").lower()
+    if base and host != base.removeprefix("https://").lower():
+        raise ValueError("other host")
+    if not base and not host.endswith(".zendesk.com"):
+        raise ValueError("other host")
+    ticket_id = int(match.group("id"))
+    return ZendeskTicket(ticket_id, f"https://{host}/agent/tickets/{ticket_id}")
+
+
+@dataclass(frozen=True)
+class EscalationDraft:
+    """A validated escalation, ready to be filed."""
+
+    end_user_id: str
+    product: str
+    category: str
+    priority: str
+    summary: str
+    details: str = ""
+    zendesk: ZendeskTicket | None = None
+    source_channel_id: str | None = None
+    source_message_ts: str | None = None
+    source_permalink: str | None = None
+
+
+def validate_draft(
+    *, policy: Policy, values: Mapping[str, str | None], source: Mapping[str, str | None] | None = None
+) -> EscalationDraft:
+    """Check the modal's values; every problem is reported against its field, all at once."""
+    errors: dict[str, tuple[str, dict[str, Any]]] = {}
+
+    def text(name: str) -> str:
+        return (values.get(name) or "").strip()
+
+    end_user = text("end_user_id")
+    if not end_user:
+        errors["end_user_id"] = ("field.required", {})
+    else:
+        try:
+            end_user = parse_lookup_query(end_user).value
+        except LookupQueryError:
+            errors["end_user_id"] = ("field.end_user_invalid", {})
+    for name, kind in (("product", "products"), ("category", "categories"), ("priority", "priorities")):
+        if text(name) not in {c.id for c in getattr(policy, kind)}:
+            errors[name] = ("field.choose_one", {})
+    summary = " ".join(text("summary").split())
+    if not summary:
+        errors["summary"] = ("field.required", {})
+    elif len(summary) > SUMMARY_MAX:
+        errors["summary"] = ("field.too_long", {"max": SUMMARY_MAX, "length": len(summary)})
+    details = text("details")
+    if len(details) > DETAILS_MAX:
+        errors["details"] = ("field.too_long", {"max": DETAILS_MAX, "length": len(details)})
+    zendesk = None
+    try:
+        zendesk = parse_zendesk_ticket(text("zendesk"), base_url=policy.zendesk_url)
+    except ValueError:
+        errors["zendesk"] = ("field.zendesk_invalid", {})
+    if errors:
+        raise InvalidInput(errors)
+    source = source or {}
+    return EscalationDraft(
+        end_user_id=end_user,
+        product=text("product"),
+        category=text("category"),
+        priority=text("priority"),
+        summary=summary,
+        details=details,
+        zendesk=zendesk,
+        source_channel_id=source.get("channel_id"),
+        source_message_ts=source.get("message_ts"),
+        source_permalink=source.get("permalink"),
+    )
+
+
+def parse_key(text: str) -> int:
+    """The escalation id in "ESC-42", "esc42", "#42" or "42"; anything else is NotFound."""
+    match = _KEY.match(text or "")
+    if not match:
+        raise NotFound("error.bad_key", key=(text or "").strip()[:40])
+    return int(match.group(1))
+
+
+# -- reading --------------------------------------------------------------------------------------
+
+
+def get_escalation(*, session: Session, escalation_id: int) -> Escalation:
+    """One escalation by id, or NotFound."""
+    escalation = session.get(Escalation, escalation_id, populate_existing=True)
+    if escalation is None:
+        raise NotFound("error.not_found", key=f"ESC-{escalation_id}")
+    return escalation
+
+
+def find_by_message(*, session: Session, channel_id: str, message_ts: str) -> Escalation | None:
+    """The escalation whose Slack message is (channel, ts), if any."""
+    return session.exec(
+        select(Escalation).where(Escalation.channel_id == channel_id, Escalation.message_ts == message_ts)
+    ).first()
+
+
+def list_assigned_to(*, session: Session, user_id: str, limit: int = 100) -> Sequence[Escalation]:
+    """A person's unresolved escalations, oldest first."""
+    return session.exec(
+        select(Escalation)
+        .where(Escalation.assignee_id == user_id, col(Escalation.status).in_(UNRESOLVED_STATUSES))
+        .order_by(col(Escalation.filed_at))
+        .limit(limit)
+    ).all()
+
+
+def list_unassigned(*, session: Session, limit: int = 100) -> Sequence[Escalation]:
+    """The open queue (nobody assigned), oldest first."""
+    return session.exec(
+        select(Escalation)
+        .where(Escalation.status == Status.OPEN)
+        .order_by(col(Escalation.filed_at))
+        .limit(limit)
+    ).all()
+
+
+def list_in_progress(*, session: Session, limit: int = 100) -> Sequence[Escalation]:
+    """Assigned, unresolved escalations, oldest first."""
+    return session.exec(
+        select(Escalation)
+        .where(col(Escalation.status).in_([s.value for s in UNRESOLVED_STATUSES if s != Status.OPEN]))
+        .order_by(col(Escalation.filed_at))
+        .limit(limit)
+    ).all()
+
+
+def count_unresolved(*, session: Session) -> dict[str, int]:
+    """Unresolved escalations by status."""
+    rows = session.exec(
+        select(Escalation.status, sa.func.count())
+        .where(col(Escalation.status).in_(UNRESOLVED_STATUSES))
+        .group_by(col(Escalation.status))
+    ).all()
+    return {status: int(n) for status, n in rows}
+
+
+def timeline(*, session: Session, escalation_id: int) -> Sequence[EscalationEvent]:
+    """An escalation's events, in order."""
+    return session.exec(
+        select(EscalationEvent)
+        .where(EscalationEvent.escalation_id == escalation_id)
+        .order_by(col(EscalationEvent.id))
+    ).all()
+
+
+# -- filing ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filed:
+    """The outcome of filing: the escalation, and whether this call created it."""
+
+    escalation: Escalation
+    created: bool
+
+
+def file_escalation(
+    *,
+    session: Session,
+    policy: Policy,
+    draft: EscalationDraft,
+    filed_by: str,
+    intake_key: str,
+    now: datetime,
+) -> Filed:
+    """File an escalation once per intake key (a resubmitted modal returns the first one)."""
+    existing = _by_intake_key(session, intake_key)
+    if existing is not None:
+        return Filed(existing, created=False)
+    escalation = Escalation(
+        intake_key=intake_key,
+        end_user_id=draft.end_user_id,
+        product=draft.product,
+        category=draft.category,
+        priority=draft.priority,
+        summary=draft.summary,
+        details=draft.details,
+        zendesk_ticket_id=draft.zendesk.ticket_id if draft.zendesk else None,
+        zendesk_url=draft.zendesk.url if draft.zendesk else None,
+        source_channel_id=draft.source_channel_id,
+        source_message_ts=draft.source_message_ts,
+        source_permalink=draft.source_permalink,
+        filed_by=filed_by,
+        filed_at=now,
+        status=Status.OPEN,
+        channel_id=policy.escalation_channel,
+        last_activity_at=now,
+    )
+    session.add(escalation)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        existing = _by_intake_key(session, intake_key)
+        if existing is None:
+            raise
+        return Filed(existing, created=False)
+    assert escalation.id is not None
+    enqueue(
+        session,
+        key=f"esc:{escalation.id}:post",
+        kind=OutboxKind.CARD_POST,
+        escalation_id=escalation.id,
+        now=now,
+    )
+    _record(session, policy, escalation, actor_id=filed_by, kind="filed", now=now, card=False, thread=False)
+    assignee = assignment.pick_assignee(
+        session=session, policy=policy, product=draft.product, category=draft.category, now=now
+    )
+    if assignee is not None:
+        _assign(session, escalation, assignee, now=now)
+        _record(session, policy, escalation, actor_id=None, kind="auto_assigned", now=now,
+                data={"assignee": assignee}, card=False)
+    else:
+        reason = "manual" if policy.assignment.strategy == "manual" else "nobody_available"
+        _record(session, policy, escalation, actor_id=None, kind="unassigned", now=now,
+                data={"reason": reason}, card=False)
+    _after_filing(session, policy, escalation, now)
+    session.commit()
+    return Filed(escalation, created=True)
+
+
+def _by_intake_key(session: Session, intake_key: str) -> Escalation | None:
+    return session.exec(select(Escalation).where(Escalation.intake_key == intake_key)).first()
+
+
+# Later concepts (SLO clock, reminders) hook in here without the filing code knowing them.
+FilingHook = Callable[[Session, Policy, Escalation, datetime], None]
+TransitionHook = Callable[[Session, Policy, Escalation, Action, str, datetime], None]
+_filing_hooks: list[FilingHook] = []
+_transition_hooks: list[TransitionHook] = []
+
+
+def on_filed(hook: FilingHook) -> FilingHook:
+    """Register a function run inside the filing transaction."""
+    _filing_hooks.append(hook)
+    return hook
+
+
+def on_transition(hook: TransitionHook) -> TransitionHook:
+    """Register a function run inside every change's transaction, after the change is applied."""
+    _transition_hooks.append(hook)
+    return hook
+
+
+def _after_filing(session: Session, policy: Policy, escalation: Escalation, now: datetime) -> None:
+    for hook in _filing_hooks:
+        hook(session, policy, escalation, now)
+
+
+# -- the lifecycle --------------------------------------------------------------------------------
+
+
+def claim(*, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime) -> Escalation:
+    """Take an unassigned escalation. Of two simultaneous claims exactly one wins."""
+
+    def apply(escalation: Escalation) -> dict[str, Any] | None:
+        _assign(session, escalation, actor_id, now=now)
+        return {}
+
+    return _change(session, policy, escalation_id, actor_id, Action.CLAIM, now, apply, kind="claimed")
+
+
+def reassign(
+    *, session: Session, policy: Policy, escalation_id: int, actor_id: str, assignee_id: str, now: datetime
+) -> Escalation:
+    """Give the escalation to another roster engineer."""
+    if not policy.is_engineer(assignee_id):
+        raise NotAllowed("error.assignee_not_on_roster", user=assignee_id)
+
+    def apply(escalation: Escalation) -> dict[str, Any] | None:
+        if escalation.assignee_id == assignee_id:
+            return None
+        previous = escalation.assignee_id
+        waiting = escalation.status == Status.WAITING
+        _assign(session, escalation, assignee_id, now=now)
+        if waiting:
+            escalation.status = Status.WAITING
+        return {"from": previous, "to": assignee_id}
+
+    return _change(session, policy, escalation_id, actor_id, Action.REASSIGN, now, apply, kind="reassigned")
+
+
+def acknowledge(*, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime) -> Escalation:
+    """The assignee starts investigating."""
+    return _set_status(session, policy, escalation_id, actor_id, Action.ACKNOWLEDGE, Status.INVESTIGATING, now)
+
+
+def wait_on_cs(*, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime) -> Escalation:
+    """Pause: waiting on CS or the end user."""
+    return _set_status(session, policy, escalation_id, actor_id, Action.WAIT, Status.WAITING, now)
+
+
+def resume(*, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime) -> Escalation:
+    """Back to investigating after waiting."""
+    return _set_status(session, policy, escalation_id, actor_id, Action.RESUME, Status.INVESTIGATING, now)
+
+
+def resolve(
+    *,
+    session: Session,
+    policy: Policy,
+    escalation_id: int,
+    actor_id: str,
+    cause: str,
+    note: str,
+    answer: str,
+    now: datetime,
+) -> Escalation:
+    """Close the escalation with its cause, an internal note and the answer for CS."""
+    validate_resolution(policy=policy, cause=cause, note=note, answer=answer)
+
+    def apply(escalation: Escalation) -> dict[str, Any] | None:
+        if escalation.status == Status.RESOLVED:
+            return None
+        escalation.status = Status.RESOLVED
+        escalation.resolved_at = now
+        escalation.resolved_by = actor_id
+        escalation.resolution_cause = cause
+        escalation.resolution_note = note.strip()
+        escalation.resolution_answer = answer.strip()
+        return {"cause": cause}
+
+    return _change(session, policy, escalation_id, actor_id, Action.RESOLVE, now, apply, kind="resolved")
+
+
+def validate_resolution(*, policy: Policy, cause: str, note: str, answer: str) -> None:
+    """Check a resolution's fields; problems are reported against each field."""
+    errors: dict[str, tuple[str, dict[str, Any]]] = {}
+    if cause not in {c.id for c in policy.causes}:
+        errors["cause"] = ("field.choose_one", {})
+    if not answer.strip():
+        errors["answer"] = ("field.required", {})
+    for name, value in (("note", note), ("answer", answer)):
+        if len(value) > NOTE_MAX:
+            errors[name] = ("field.too_long", {"max": NOTE_MAX, "length": len(value)})
+    if errors:
+        raise InvalidInput(errors)
+
+
+def reopen(*, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime) -> Escalation:
+    """Take a resolved escalation back to investigating (or to the queue if nobody had it)."""
+
+    def apply(escalation: Escalation) -> dict[str, Any] | None:
+        if escalation.status != Status.RESOLVED:
+            return None
+        escalation.status = Status.INVESTIGATING if escalation.assignee_id else Status.OPEN
+        escalation.resolved_at = None
+        escalation.resolved_by = None
+        return {}
+
+    return _change(session, policy, escalation_id, actor_id, Action.REOPEN, now, apply, kind="reopened")
+
+
+def hand_back(*, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime) -> Escalation:
+    """Unassign: the escalation goes back to the open queue."""
+
+    def apply(escalation: Escalation) -> dict[str, Any] | None:
+        previous = escalation.assignee_id
+        escalation.assignee_id = None
+        escalation.assigned_at = None
+        escalation.status = Status.OPEN
+        return {"from": previous}
+
+    return _change(session, policy, escalation_id, actor_id, Action.HAND_BACK, now, apply, kind="handed_back")
+
+
+def check_may(
+    *, session: Session, policy: Policy, escalation_id: int, actor_id: str, action: Action
+) -> Escalation:
+    """The escalation, if the actor may do `action` to it now; otherwise the refusal."""
+    escalation = get_escalation(session=session, escalation_id=escalation_id)
+    if not may(policy, escalation, actor_id, action):
+        raise NotAllowed(f"error.not_allowed.{action}", key=escalation.key)
+    if escalation.status not in ALLOWED_FROM[action]:
+        raise InvalidTransition(f"error.transition.{action}", key=escalation.key, status=str(escalation.status))
+    return escalation
+
+
+def may(policy: Policy, escalation: Escalation, actor_id: str, action: Action) -> bool:
+    """Who may do what: the rule the buttons and the domain share."""
+    is_lead = policy.is_lead(actor_id)
+    is_assignee = escalation.assignee_id == actor_id
+    if action is Action.CLAIM:
+        return policy.is_engineer(actor_id) or is_lead
+    if action is Action.REASSIGN:
+        return is_assignee or is_lead or escalation.filed_by == actor_id
+    if action is Action.REOPEN:
+        return is_assignee or is_lead or escalation.filed_by == actor_id
+    return is_assignee or is_lead
+
+
+def _set_status(
+    session: Session, policy: Policy, escalation_id: int, actor_id: str, action: Action, target: Status, now: datetime
+) -> Escalation:
+    def apply(escalation: Escalation) -> dict[str, Any] | None:
+        if escalation.status == target:
+            return None
+        escalation.status = target
+        return {}
+
+    return _change(session, policy, escalation_id, actor_id, action, now, apply, kind=str(action))
+
+
+_MAX_ATTEMPTS = 8
+
+
+def _change(
+    session: Session,
+    policy: Policy,
+    escalation_id: int,
+    actor_id: str,
+    action: Action,
+    now: datetime,
+    apply: Callable[[Escalation], dict[str, Any] | None],
+    *,
+    kind: str,
+) -> Escalation:
+    """Check, apply, record and commit one change, retrying when someone else changed the row first."""
+    for _attempt in range(_MAX_ATTEMPTS):
+        escalation = get_escalation(session=session, escalation_id=escalation_id)
+        if not may(policy, escalation, actor_id, action):
+            raise NotAllowed(f"error.not_allowed.{action}", key=escalation.key)
+        if escalation.status not in ALLOWED_FROM[action]:
+            _refuse_transition(escalation, action, actor_id)
+            session.rollback()
+            return escalation  # the target state already holds: a repeated click changes nothing
+        previous_status = Status(escalation.status)
+        data = apply(escalation)
+        if data is None:
+            session.rollback()
+            return escalation
+        for hook in _transition_hooks:
+            hook(session, policy, escalation, action, previous_status, now)
+        escalation.last_activity_at = now
+        session.add(escalation)
+        try:
+            session.flush()
+            _record(session, policy, escalation, actor_id=actor_id, kind=kind, now=now, data=data)
+            session.commit()
+            return escalation
+        except StaleDataError:
+            session.rollback()
+    raise DomainError("error.busy")
+
+
+def _refuse_transition(escalation: Escalation, action: Action, actor_id: str) -> None:
+    """Raise unless a repeat of the same action explains the current status."""
+    status = Status(escalation.status)
+    repeats = {
+        Action.ACKNOWLEDGE: {Status.INVESTIGATING},
+        Action.WAIT: {Status.WAITING},
+        Action.RESUME: {Status.INVESTIGATING},
+        Action.RESOLVE: {Status.RESOLVED},
+        Action.REOPEN: {Status.INVESTIGATING, Status.OPEN, Status.ASSIGNED, Status.WAITING},
+    }
+    if action is Action.CLAIM and escalation.assignee_id and escalation.assignee_id != actor_id:
+        raise AlreadyClaimed(key=escalation.key, user=escalation.assignee_id)
+    if action is Action.CLAIM and escalation.assignee_id == actor_id:
+        return
+    if status in repeats.get(action, set()):
+        return
+    raise InvalidTransition(f"error.transition.{action}", key=escalation.key, status=str(status))
+
+
+def _assign(session: Session, escalation: Escalation, assignee_id: str, *, now: datetime) -> None:
+    escalation.assignee_id = assignee_id
+    escalation.assigned_at = now
+    escalation.status = Status.ASSIGNED
+    assignment.note_assigned(session=session, user_id=assignee_id, now=now)
+
+
+def _record(
+    session: Session,
+    policy: Policy,
+    escalation: Escalation,
+    *,
+    actor_id: str | None,
+    kind: str,
+    now: datetime,
+    data: dict[str, Any] | None = None,
+    card: bool = True,
+    thread: bool = True,
+) -> EscalationEvent:
+    """Append the event to the timeline and promise its Slack posts (card refresh, thread line)."""
+    from bot.blocks.escalation import build_thread_line
+
+    assert escalation.id is not None
+    event = EscalationEvent(escalation_id=escalation.id, at=now, actor_id=actor_id, kind=kind, data=data or {})
+    session.add(event)
+    session.flush()
+    if card:
+        enqueue(
+            session,
+            key=f"esc:{escalation.id}:card:{event.id}",
+            kind=OutboxKind.CARD_UPDATE,
+            escalation_id=escalation.id,
+            now=now,
+        )
+    if thread:
+        text = build_thread_line(policy=policy, escalation=escalation, event=event)
+        enqueue(
+            session,
+            key=f"esc:{escalation.id}:event:{event.id}",
+            kind=OutboxKind.THREAD,
+            escalation_id=escalation.id,
+            now=now,
+            payload={"text": text},
+        )
+    return event
+
+
+def record_activity(
+    *, session: Session, policy: Policy, escalation: Escalation, actor_id: str, kind: str, now: datetime,
+    data: dict[str, Any] | None = None, thread: bool = False,
+) -> EscalationEvent:
+    """Record a non-status event (a thread reply, a note) in the timeline, within the caller's transaction."""
+    return _record(session, policy, escalation, actor_id=actor_id, kind=kind, now=now, data=data,
+                   card=False, thread=thread)

@@ -1,0 +1,153 @@
+"""Database tables (SQLModel). Timestamps are UTC-aware; the schema itself is owned by Alembic."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from bot.db import UTCDateTime
+
+
+def _ts(*, nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class Status(StrEnum):
+    """Lifecycle of an escalation."""
+
+    OPEN = "open"
+    ASSIGNED = "assigned"
+    INVESTIGATING = "investigating"
+    WAITING = "waiting"
+    RESOLVED = "resolved"
+
+
+ACTIVE_STATUSES = (Status.ASSIGNED, Status.INVESTIGATING, Status.WAITING)
+UNRESOLVED_STATUSES = (Status.OPEN, *ACTIVE_STATUSES)
+
+_escalation_version = sa.Column("version", sa.Integer, nullable=False, server_default="1")
+
+
+class Escalation(SQLModel, table=True):
+    """One escalated inquiry: what it is, who has it, where it lives in Slack, how it ended."""
+
+    __tablename__ = "escalation"
+    __table_args__ = (
+        sa.Index("ix_escalation_message", "channel_id", "message_ts"),
+        sa.Index("ix_escalation_status_assignee", "status", "assignee_id"),
+    )
+    __mapper_args__ = {"version_id_col": _escalation_version}  # noqa: RUF012
+
+    id: int | None = Field(default=None, primary_key=True)
+    intake_key: str = Field(max_length=200, sa_column_kwargs={"unique": True})
+    end_user_id: str = Field(max_length=128, index=True)
+    product: str = Field(max_length=40)
+    category: str = Field(max_length=40)
+    priority: str = Field(max_length=40)
+    summary: str = Field(max_length=150)
+    details: str = Field(default="", sa_type=sa.Text)
+    zendesk_ticket_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    zendesk_url: str | None = Field(default=None, max_length=500)
+    source_channel_id: str | None = Field(default=None, max_length=32)
+    source_message_ts: str | None = Field(default=None, max_length=32)
+    source_permalink: str | None = Field(default=None, max_length=500)
+    filed_by: str = Field(max_length=32)
+    filed_at: datetime = _ts(nullable=False, index=True)
+    status: str = Field(default=Status.OPEN, max_length=20, index=True)
+    assignee_id: str | None = Field(default=None, max_length=32)
+    assigned_at: datetime | None = _ts()
+    channel_id: str = Field(max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    version: int = Field(default=1, sa_column=_escalation_version)
+    last_activity_at: datetime = _ts(nullable=False)
+    resolved_at: datetime | None = _ts(index=True)
+    resolved_by: str | None = Field(default=None, max_length=32)
+    resolution_cause: str | None = Field(default=None, max_length=40)
+    resolution_note: str | None = Field(default=None, sa_type=sa.Text)
+    resolution_answer: str | None = Field(default=None, sa_type=sa.Text)
+
+    @property
+    def key(self) -> str:
+        """The human key, e.g. ESC-42."""
+        return f"ESC-{self.id}"
+
+
+class EscalationEvent(SQLModel, table=True):
+    """An append-only timeline entry: who did what to an escalation, and when."""
+
+    __tablename__ = "escalation_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True)
+    at: datetime = _ts(nullable=False)
+    actor_id: str | None = Field(default=None, max_length=32)
+    kind: str = Field(max_length=40)
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+
+
+class EngineerState(SQLModel, table=True):
+    """Per-engineer state the roster file cannot hold: availability and when last assigned."""
+
+    __tablename__ = "engineer_state"
+
+    user_id: str = Field(primary_key=True, max_length=32)
+    away: bool = False
+    away_until: datetime | None = _ts()
+    last_assigned_at: datetime | None = _ts()
+
+
+class OutboxStatus(StrEnum):
+    """Delivery state of a Slack post."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    SUPERSEDED = "superseded"
+
+
+class Outbox(SQLModel, table=True):
+    """A Slack post the database has promised: written with the change, delivered (and retried) after."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (sa.Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, sa_column_kwargs={"unique": True})
+    kind: str = Field(max_length=20)
+    escalation_id: int | None = Field(default=None, foreign_key="escalation.id", index=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    status: str = Field(default=OutboxStatus.PENDING, max_length=12)
+    attempts: int = 0
+    created_at: datetime = _ts(nullable=False)
+    next_attempt_at: datetime = _ts(nullable=False)
+    lease_until: datetime | None = _ts()
+    sent_at: datetime | None = _ts()
+    last_error: str | None = Field(default=None, max_length=200)
+    result: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Events API deliveries already handled (Slack retries the same event_id)."""
+
+    __tablename__ = "processed_event"
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    received_at: datetime = _ts(nullable=False)
+
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "UNRESOLVED_STATUSES",
+    "EngineerState",
+    "Escalation",
+    "EscalationEvent",
+    "Outbox",
+    "OutboxStatus",
+    "ProcessedEvent",
+    "Status",
+    "date",
+]

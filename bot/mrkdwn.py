@@ -1,0 +1,74 @@
+"""Safe text for Slack: escape user input for mrkdwn and cut to Slack's limits with an ellipsis."""
+
+from __future__ import annotations
+
+import re
+
+ELLIPSIS = "…"
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+
+def escape(text: str) -> str:
+    """Escape `&`, `<` and `>` so user text can never form a mention, link or @channel."""
+    return "".join(_ESCAPES.get(ch, ch) for ch in text)
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut plain text to `limit` characters, ending with "…" when something was cut."""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)] + ELLIPSIS
+
+
+def escape_truncated(text: str, limit: int) -> str:
+    """Escape user text for mrkdwn and fit the result into `limit` characters without splitting an entity."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    pieces: list[str] = []
+    used = 0
+    for ch in text:
+        piece = _ESCAPES.get(ch, ch)
+        if used + len(piece) > limit - 1:
+            break
+        pieces.append(piece)
+        used += len(piece)
+    return "".join(pieces) + ELLIPSIS
+
+
+def single_line(text: str) -> str:
+    """Collapse whitespace and newlines into single spaces (for list rows and titles)."""
+    return " ".join(text.split())
+
+
+def mention(user_id: str | None) -> str:
+    """A user mention for a known Slack user id; anything else is shown escaped, pinging no one."""
+    if user_id and _USER_ID.match(user_id):
+        return f"<@{user_id}>"
+    return escape(user_id or "")
+
+
+def channel_link(channel_id: str) -> str:
+    """A channel reference for a Slack channel id."""
+    if _CHANNEL_ID.match(channel_id):
+        return f"<#{channel_id}>"
+    return escape(channel_id)
+
+
+def link(url: str, label: str) -> str:
+    """A mrkdwn link whose label is escaped; unsafe URLs degrade to the escaped label alone."""
+    if not re.match(r"^https?://[^\s<>|]+$", url):
+        return escape(label)
+    return f"<{url}|{escape(label)}>"
+
+
+def is_user_id(value: str) -> bool:
+    """True for strings shaped like Slack user ids (U… or W…)."""
+    return bool(_USER_ID.match(value))
+
+
+def is_channel_id(value: str) -> bool:
+    """True for strings shaped like Slack conversation ids (C…, G…, D…)."""
+    return bool(_CHANNEL_ID.match(value))

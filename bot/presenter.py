@@ -1,0 +1,190 @@
+"""Reads what a Slack surface needs from the database and hands it to the pure Block Kit builders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from bot import assignment, escalations
+from bot.blocks.common import Block, format_local
+from bot.blocks.escalation import build_escalation_card, timeline_line
+from bot.blocks.lists import Group, Row, build_home_view, build_list_message, build_show_message
+from bot.i18n import t
+from bot.models import Escalation
+from bot.policy import Policy
+
+LIST_LIMIT = 40
+
+# Concepts that add facts to an escalation's card and rows (the SLO clock, the user's history)
+# register here, so the card shows them without this module knowing each concept.
+CardFacts = Callable[[Session, Policy, Escalation, datetime], "Facts"]
+_fact_providers: list[CardFacts] = []
+
+
+class Facts:
+    """Extra facts about an escalation: card fields, context lines, and short texts for list rows."""
+
+    def __init__(
+        self, fields: Sequence[str] = (), lines: Sequence[str] = (), row: Sequence[str] = ()
+    ) -> None:
+        self.fields = list(fields)
+        self.lines = list(lines)
+        self.row = list(row)
+
+
+def provides_facts(provider: CardFacts) -> CardFacts:
+    """Register a provider of extra facts for cards and rows."""
+    _fact_providers.append(provider)
+    return provider
+
+
+def collect_facts(*, session: Session, policy: Policy, escalation: Escalation, now: datetime) -> Facts:
+    """All registered facts about one escalation."""
+    combined = Facts()
+    for provider in _fact_providers:
+        facts = provider(session, policy, escalation, now)
+        combined.fields += facts.fields
+        combined.lines += facts.lines
+        combined.row += facts.row
+    return combined
+
+
+def render_card(
+    *, session: Session, policy: Policy, escalation: Escalation, now: datetime
+) -> tuple[str, list[Block]]:
+    """The escalation's channel message as it should look now."""
+    facts = collect_facts(session=session, policy=policy, escalation=escalation, now=now)
+    return build_escalation_card(
+        policy=policy, escalation=escalation, extra_fields=facts.fields, context_lines=facts.lines
+    )
+
+
+FileRenderer = Callable[[Session, Policy, dict[str, Any]], tuple[str, bytes]]
+_file_renderers: dict[str, FileRenderer] = {}
+
+
+def renders_file(kind: str) -> Callable[[FileRenderer], FileRenderer]:
+    """Register how to produce the bytes of an uploaded file of some kind (a chart, a CSV)."""
+
+    def register(renderer: FileRenderer) -> FileRenderer:
+        _file_renderers[kind] = renderer
+        return renderer
+
+    return register
+
+
+def render_file(*, session: Session, policy: Policy, payload: dict[str, Any]) -> tuple[str, bytes]:
+    """The filename and bytes for an outbox upload."""
+    renderer = _file_renderers[payload["file"]]
+    return renderer(session, policy, payload)
+
+
+def _rows(session: Session, policy: Policy, items: Sequence[Escalation], now: datetime) -> list[Row]:
+    return [
+        Row(e, collect_facts(session=session, policy=policy, escalation=e, now=now).row) for e in items
+    ]
+
+
+def mine_blocks(
+    *, session: Session, policy: Policy, user_id: str, now: datetime, workspace_url: str | None
+) -> list[Block]:
+    """`/cre mine`."""
+    lang = policy.language
+    mine = escalations.list_assigned_to(session=session, user_id=user_id, limit=200)
+    group = Group(
+        t("reply.mine.title", lang, count=len(mine)),
+        _rows(session, policy, mine[:LIST_LIMIT], now),
+        total=len(mine),
+        empty_text=t("reply.mine.empty", lang),
+    )
+    return build_list_message(policy=policy, groups=[group], workspace_url=workspace_url)
+
+
+def queue_groups(*, session: Session, policy: Policy, now: datetime) -> list[Group]:
+    """The unassigned queue and everything in progress."""
+    lang = policy.language
+    counts = escalations.count_unresolved(session=session)
+    unassigned = escalations.list_unassigned(session=session, limit=LIST_LIMIT)
+    in_progress = escalations.list_in_progress(session=session, limit=LIST_LIMIT)
+    total_unassigned = counts.get("open", 0)
+    total_progress = sum(n for status, n in counts.items() if status != "open")
+    return [
+        Group(
+            t("reply.queue.unassigned", lang, count=total_unassigned),
+            _rows(session, policy, unassigned, now),
+            total=total_unassigned,
+        ),
+        Group(
+            t("reply.queue.in_progress", lang, count=total_progress),
+            _rows(session, policy, in_progress, now),
+            total=total_progress,
+        ),
+    ]
+
+
+def queue_blocks(
+    *, session: Session, policy: Policy, now: datetime, workspace_url: str | None
+) -> list[Block]:
+    """`/cre queue`."""
+    groups = queue_groups(session=session, policy=policy, now=now)
+    return build_list_message(policy=policy, groups=groups, workspace_url=workspace_url)
+
+
+def show_blocks(
+    *, session: Session, policy: Policy, escalation_id: int, now: datetime
+) -> tuple[str, list[Block]]:
+    """`/cre show ESC-42`: the card plus the timeline."""
+    escalation = escalations.get_escalation(session=session, escalation_id=escalation_id)
+    text, card = render_card(session=session, policy=policy, escalation=escalation, now=now)
+    events = escalations.timeline(session=session, escalation_id=escalation_id)
+    lines = [timeline_line(policy=policy, escalation=escalation, event=e) for e in events]
+    return text, build_show_message(policy=policy, card_blocks=card, timeline=lines)
+
+
+def home_view(
+    *, session: Session, policy: Policy, user_id: str, now: datetime, workspace_url: str | None
+) -> dict[str, Any]:
+    """The App Home tab for one viewer."""
+    lang = policy.language
+    mine = escalations.list_assigned_to(session=session, user_id=user_id, limit=200)
+    groups = [
+        Group(
+            t("home.mine", lang),
+            _rows(session, policy, mine[:LIST_LIMIT], now),
+            total=len(mine),
+            empty_text=t("reply.mine.empty", lang),
+        ),
+        *queue_groups(session=session, policy=policy, now=now),
+    ]
+    away = assignment.availability(session=session, user_id=user_id, now=now)
+    away_text = None
+    if away.away:
+        away_text = t("home.away", lang, until=_until_text(policy, away.away_until))
+    return build_home_view(policy=policy, groups=groups, workspace_url=workspace_url, away_text=away_text)
+
+
+def _until_text(policy: Policy, until: datetime | None) -> str:
+    if until is None:
+        return ""
+    tz = policy.business_calendar.tz
+    last_day = (until.astimezone(tz) - _one_second()).date()
+    return t("reply.away_until", policy.language, date=last_day.isoformat())
+
+
+def _one_second() -> Any:
+    from datetime import timedelta
+
+    return timedelta(seconds=1)
+
+
+def away_reply(*, policy: Policy, availability: assignment.Availability) -> str:
+    """The reply to `/cre away` or `/cre back`."""
+    if not availability.away:
+        return t("reply.back", policy.language)
+    return t("reply.away", policy.language, until=_until_text(policy, availability.away_until))
+
+
+__all__ = ["format_local"]

@@ -1,0 +1,108 @@
+"""The process's wiring: settings, policy, database, clock, Slack client and outbox, built once."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.handler import RetryHandler
+from sqlmodel import Session
+
+from bot.clock import Clock, SystemClock
+from bot.db import Database
+from bot.models import Escalation
+from bot.outbox import DeliveryReport, OutboxDeliverer
+from bot.policy import Policy
+from bot.settings import Settings
+
+SLACK_TIMEOUT_SECONDS = 10
+
+
+def slack_retry_handlers() -> list[RetryHandler]:
+    """Retries for 429 (honouring Retry-After), 500/503 and connection errors or timeouts."""
+    from urllib.error import URLError
+
+    return [
+        RateLimitErrorRetryHandler(max_retry_count=3),
+        ServerErrorRetryHandler(max_retry_count=2),
+        ConnectionErrorRetryHandler(
+            max_retry_count=2,
+            error_types=[URLError, ConnectionResetError, TimeoutError, socket.timeout],
+        ),
+    ]
+
+
+def make_web_client(token: str, *, base_url: str | None) -> WebClient:
+    """A Web API client with the bot's retry policy (and a proxy/test base URL when given)."""
+    kwargs = {"base_url": base_url} if base_url else {}
+    return WebClient(
+        token=token,
+        timeout=SLACK_TIMEOUT_SECONDS,
+        retry_handlers=slack_retry_handlers(),
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def process_owner() -> str:
+    """A name for this process in leases and job claims."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class Runtime:
+    """Everything a handler or job needs, passed explicitly instead of read from globals."""
+
+    settings: Settings
+    policy: Policy
+    db: Database
+    client: WebClient
+    clock: Clock = field(default_factory=SystemClock)
+    owner: str = field(default_factory=process_owner)
+    deliverer: OutboxDeliverer = field(init=False)
+    _workspace_url: str | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        from bot.presenter import render_card, render_file
+
+        def card(session: Session, escalation: Escalation) -> tuple[str, list[dict[str, object]]]:
+            return render_card(session=session, policy=self.policy, escalation=escalation, now=self.clock.now())
+
+        self.deliverer = OutboxDeliverer(
+            db=self.db,
+            client=self.client,
+            render_card=card,
+            render_file=lambda session, payload: render_file(
+                session=session, policy=self.policy, payload=payload
+            ),
+            owner=self.owner,
+        )
+
+    @property
+    def lang(self) -> str:
+        """The team's language."""
+        return self.policy.language
+
+    def now(self) -> datetime:
+        """The current instant from the injected clock."""
+        return self.clock.now()
+
+    def workspace_url(self) -> str | None:
+        """The workspace's URL (from auth.test, asked once), used to link to messages."""
+        if self._workspace_url is None:
+            try:
+                self._workspace_url = str(self.client.auth_test().get("url") or "")
+            except Exception:  # links are a nicety; lists still render without them
+                return None
+        return self._workspace_url or None
+
+    def deliver(self, *, escalation_id: int | None = None) -> DeliveryReport:
+        """Send the posts that are due (for one escalation, or all)."""
+        return self.deliverer.deliver_due(now=self.now(), escalation_id=escalation_id)

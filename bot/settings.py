@@ -1,0 +1,81 @@
+"""Process settings from the environment (secrets and URLs); team policy lives in `bot.policy`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+DEFAULT_DATABASE_URL = "sqlite:///crebot.db"
+Mode = Literal["http", "socket", "local"]
+
+
+class Settings(BaseSettings):
+    """Everything the process reads from its environment, validated once at start."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    crebot_config: Path = Path("crebot.toml")
+    port: int = Field(default=3000, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    web_concurrency: int = Field(default=1, ge=1, le=64)
+    web_threads: int = Field(default=16, ge=1, le=256)
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_ends_with_slash(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @property
+    def mode(self) -> Mode:
+        """Socket Mode with an app token, HTTP with a bot token, else the local shell."""
+        if self.slack_bot_token is None:
+            return "local"
+        return "socket" if self.slack_app_token else "http"
+
+    def require_slack_credentials(self) -> None:
+        """Fail with one line naming the missing variable if Slack cannot be reached with these."""
+        if self.slack_bot_token is None:
+            raise ConfigError("SLACK_BOT_TOKEN is not set (the bot token, xoxb-…, from your Slack app)")
+        if self.mode == "http" and self.slack_signing_secret is None:
+            raise ConfigError("SLACK_SIGNING_SECRET is not set (Basic Information → Signing Secret)")
+
+    def bot_token(self) -> str:
+        """The bot token's value (never logged)."""
+        if self.slack_bot_token is None:
+            raise ConfigError("SLACK_BOT_TOKEN is not set")
+        return self.slack_bot_token.get_secret_value()
+
+    def signing_secret(self) -> str:
+        """The signing secret's value (never logged)."""
+        if self.slack_signing_secret is None:
+            raise ConfigError("SLACK_SIGNING_SECRET is not set")
+        return self.slack_signing_secret.get_secret_value()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, turning validation errors into one line naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]).upper() if error["loc"] else "environment"
+        raise ConfigError(f"{name}: {error['msg']}") from None

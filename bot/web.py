@@ -1,0 +1,127 @@
+"""HTTP front: POST /slack/events (signature first, then Bolt) and GET /healthz, served by gunicorn."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_sdk.signature import SignatureVerifier
+
+from bot.db import Database
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+MAX_BODY_BYTES = 1_000_000
+
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
+            413: "Payload Too Large", 503: "Service Unavailable"}
+
+
+class SlackWsgiApp:
+    """A WSGI application: Slack's requests are verified before anything parses them."""
+
+    def __init__(self, *, app: App, db: Database, signing_secret: str | None) -> None:
+        self.app = app
+        self.db = db
+        self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO") or "/"
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == HEALTH_PATH:
+            return self._health(method, start_response)
+        if path != EVENTS_PATH:
+            return _reply(start_response, 404, "Not Found")
+        if method != "POST":
+            return _reply(start_response, 405, "Method Not Allowed")
+        return self._slack(environ, start_response)
+
+    def _health(self, method: str, start_response: StartResponse) -> Iterable[bytes]:
+        if method not in ("GET", "HEAD"):
+            return _reply(start_response, 405, "Method Not Allowed")
+        healthy = self.db.ping()
+        body = json.dumps({"ok": healthy, "database": "up" if healthy else "down"})
+        return _reply(start_response, 200 if healthy else 503, body, content_type="application/json")
+
+    def _slack(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return _reply(start_response, 400, "Bad Request")
+        if length > MAX_BODY_BYTES:
+            return _reply(start_response, 413, "Payload Too Large")
+        raw = environ["wsgi.input"].read(length) if length > 0 else b""
+        try:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return _reply(start_response, 400, "Bad Request")
+        headers = _headers(environ)
+        if self.verifier is not None and not self.verifier.is_valid_request(body, headers):
+            return _reply(start_response, 401, "Unauthorized")
+        try:
+            request = BoltRequest(body=body, query=environ.get("QUERY_STRING") or "", headers=headers)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return _reply(start_response, 400, "Bad Request")
+        if not _looks_like_slack(request):
+            return _reply(start_response, 400, "Bad Request")
+        try:
+            response = self.app.dispatch(request)
+        except Exception as exc:  # never a 500 to Slack: the error handler already told the user
+            log.error("dispatch failed: %s", exc.__class__.__name__, exc_info=exc)
+            return _reply(start_response, 400, "Bad Request")
+        return _bolt_reply(start_response, response)
+
+
+def _headers(environ: dict[str, Any]) -> dict[str, str]:
+    headers = {
+        key[5:].replace("_", "-").lower(): str(value)
+        for key, value in environ.items()
+        if key.startswith("HTTP_")
+    }
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = str(environ["CONTENT_TYPE"])
+    return headers
+
+
+def _looks_like_slack(request: BoltRequest) -> bool:
+    """Slack sends a command, an event envelope, or an interaction payload; anything else is garbage."""
+    body = request.body
+    return isinstance(body, dict) and bool(
+        body.get("command") or body.get("type") or body.get("event") or body.get("ssl_check")
+    )
+
+
+def _reply(
+    start_response: StartResponse, status: int, body: str, *, content_type: str = "text/plain; charset=utf-8"
+) -> Iterable[bytes]:
+    data = body.encode("utf-8")
+    start_response(
+        f"{status} {_REASONS.get(status, 'OK')}",
+        [("Content-Type", content_type), ("Content-Length", str(len(data)))],
+    )
+    return [data]
+
+
+def _bolt_reply(start_response: StartResponse, response: BoltResponse) -> Iterable[bytes]:
+    data = (response.body or "").encode("utf-8")
+    headers = [
+        (name, value)
+        for name, values in response.headers.items()
+        for value in values
+        if name.lower() != "content-length"
+    ]
+    headers.append(("Content-Length", str(len(data))))
+    start_response(f"{response.status} {_REASONS.get(response.status, 'OK')}", headers)
+    return [data]
+
+
+def parse_form(body: str) -> dict[str, str]:
+    """A form-encoded body as a dict (used by tests and the shell to build requests)."""
+    return dict(parse_qsl(body, keep_blank_values=True))

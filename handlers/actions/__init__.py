@@ -1,0 +1,29 @@
+"""Buttons and selects on escalation messages, App Home, reminders and look-ups."""
+
+from __future__ import annotations
+
+import re
+
+from slack_bolt import App
+
+from bot.blocks.ids import ActionId
+from handlers.actions.open_escalation_modal import open_escalation_modal
+from handlers.actions.reassign import reassign_selected
+from handlers.actions.resolve import resolve_clicked
+from handlers.actions.status_change import STATUS_ACTIONS, status_button
+from handlers.actions.unknown import unknown_action
+
+
+def register(app: App) -> None:
+    """Register the action listeners; the catch-all goes last so it only gets unknown ids."""
+    for action_id in STATUS_ACTIONS:
+        app.action(action_id)(status_button)
+    app.action(ActionId.REASSIGN)(reassign_selected)
+    app.action(ActionId.RESOLVE)(resolve_clicked)
+    app.action(ActionId.OPEN_ESCALATION_MODAL)(open_escalation_modal)
+    register_late(app)
+
+
+def register_late(app: App) -> None:
+    """The catch-all for action ids no listener knows (stale or forged buttons)."""
+    app.action(re.compile(r".*"))(unknown_action)

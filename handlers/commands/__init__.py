@@ -1,0 +1,14 @@
+"""Slash commands: /escalate and /cre."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers.commands.cre import cre_command
+from handlers.commands.escalate import escalate_command
+
+
+def register(app: App) -> None:
+    """Register the slash command listeners."""
+    app.command("/escalate")(escalate_command)
+    app.command("/cre")(cre_command)

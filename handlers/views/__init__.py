@@ -1,0 +1,24 @@
+"""Modal submissions."""
+
+from __future__ import annotations
+
+import re
+
+from slack_bolt import App
+
+from bot.blocks.ids import ViewId
+from handlers.views.escalation_submitted import escalation_submitted
+from handlers.views.resolution_submitted import resolution_submitted
+from handlers.views.unknown import unknown_view
+
+
+def register(app: App) -> None:
+    """Register the view listeners; the catch-all goes last."""
+    app.view(ViewId.ESCALATE)(escalation_submitted)
+    app.view(ViewId.RESOLVE)(resolution_submitted)
+    register_late(app)
+
+
+def register_late(app: App) -> None:
+    """The catch-all for modals no listener knows."""
+    app.view(re.compile(r".*"))(unknown_view)

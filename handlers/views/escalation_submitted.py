@@ -1,0 +1,54 @@
+"""The escalation modal was submitted: validate, file once, post."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import escalations
+from bot.blocks.escalation import read_input_values, read_private_metadata
+from bot.errors import InvalidInput
+from handlers.payload import PayloadError, runtime_of, user_id
+
+
+def escalation_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
+    """File the escalation (once per modal, however often it is submitted) and post it."""
+    runtime = runtime_of(context)
+    try:
+        draft = escalations.validate_draft(policy=runtime.policy, values=read_input_values(view))
+    except InvalidInput as invalid:
+        ack(response_action="errors", errors=invalid.render_fields(runtime.lang))
+        return
+    ack()
+    view_id = view.get("id")
+    if not isinstance(view_id, str) or not view_id:
+        raise PayloadError
+    draft = dataclasses.replace(draft, **_source_of(read_private_metadata(view), client))
+    with runtime.db.session() as session:
+        filed = escalations.file_escalation(
+            session=session,
+            policy=runtime.policy,
+            draft=draft,
+            filed_by=user_id(body),
+            intake_key=f"view:{view_id}",
+            now=runtime.now(),
+        )
+    runtime.deliver(escalation_id=filed.escalation.id)
+
+
+def _source_of(metadata: dict[str, Any], client: WebClient) -> dict[str, str | None]:
+    """The message an escalation was made from (message shortcut), with its permalink if Slack gives it."""
+    source = metadata.get("src")
+    if not isinstance(source, list) or len(source) != 2 or not all(isinstance(x, str) for x in source):
+        return {}
+    channel_id, message_ts = source
+    permalink = None
+    try:
+        permalink = client.chat_getPermalink(channel=channel_id, message_ts=message_ts).get("permalink")
+    except SlackApiError:
+        pass  # the link is a convenience; the escalation is filed without it
+    return {"source_channel_id": channel_id, "source_message_ts": message_ts, "source_permalink": permalink}

@@ -1,0 +1,40 @@
+"""The resolution modal was submitted: validate, resolve, post."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack
+
+from bot import escalations
+from bot.blocks.escalation import read_input_values, read_private_metadata
+from bot.errors import InvalidInput
+from handlers.payload import PayloadError, runtime_of, user_id
+
+
+def resolution_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict[str, Any]) -> None:
+    """Resolve with the cause, note and answer; the filer is told in the thread."""
+    runtime = runtime_of(context)
+    values = read_input_values(view)
+    cause, note, answer = values.get("cause") or "", values.get("note") or "", values.get("answer") or ""
+    try:
+        escalations.validate_resolution(policy=runtime.policy, cause=cause, note=note, answer=answer)
+    except InvalidInput as invalid:
+        ack(response_action="errors", errors=invalid.render_fields(runtime.lang))
+        return
+    ack()
+    escalation_id = read_private_metadata(view).get("escalation_id")
+    if not isinstance(escalation_id, int):
+        raise PayloadError
+    with runtime.db.session() as session:
+        escalations.resolve(
+            session=session,
+            policy=runtime.policy,
+            escalation_id=escalation_id,
+            actor_id=user_id(body),
+            cause=cause,
+            note=note,
+            answer=answer,
+            now=runtime.now(),
+        )
+    runtime.deliver(escalation_id=escalation_id)

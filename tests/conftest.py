@@ -1,0 +1,131 @@
+"""Shared fixtures: a migrated database, the test policy, an injected clock, a fake Slack, the real app."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.app import create_app
+from bot.clock import ManualClock
+from bot.db import Database
+from bot.policy import Policy, parse_policy
+from bot.runtime import Runtime, make_web_client
+from bot.settings import Settings
+from bot.web import SlackWsgiApp
+from bot.workspace.webapi import RunningServer, SlackStandIn
+from tests.support import db as test_db
+from tests.support.slack import SlackDriver, TrackingExecutor
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TOKYO = ZoneInfo("Asia/Tokyo")
+SIGNING_SECRET = "test-signing-secret"
+# Wednesday 2026-11-25, 10:00 in Tokyo: a working day, two days after a public holiday.
+START = datetime(2026, 11, 25, 10, 0, tzinfo=TOKYO)
+TEAM = {
+    "U0LEAD": "lead",
+    "U0HANAKO": "hanako",
+    "U0TARO": "taro",
+    "U0KENJI": "kenji",
+    "U0CS": "cs-agent",
+    "U0OTHER": "someone",
+}
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    if test_db.on_postgres():
+        return None
+    return test_db.build_sqlite_template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_schema() -> str | None:
+    if not test_db.on_postgres():
+        return None
+    assert test_db.POSTGRES_URL is not None
+    test_db.reset_postgres(test_db.POSTGRES_URL)
+    return test_db.POSTGRES_URL
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, sqlite_template: Path | None, postgres_schema: str | None) -> str:
+    """A migrated, empty database for this test (SQLite file, or PostgreSQL when TEST_DATABASE_URL is set)."""
+    if postgres_schema is not None:
+        test_db.truncate_postgres(postgres_schema)
+        return postgres_schema
+    assert sqlite_template is not None
+    return test_db.sqlite_copy(sqlite_template, tmp_path)
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def policy_text() -> str:
+    return (FIXTURES / "policy.toml").read_text()
+
+
+@pytest.fixture
+def policy(policy_text: str) -> Policy:
+    return parse_policy(policy_text, source="tests/fixtures/policy.toml")
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def standin(clock: ManualClock, request: pytest.FixtureRequest) -> Iterator[SlackStandIn]:
+    """The fake Slack workspace; every call made to it must be one Slack would accept."""
+    fake = SlackStandIn(clock=lambda: clock.now().timestamp())
+    for user_id, name in TEAM.items():
+        fake.add_user(user_id, name)
+    fake.add_channel("C0ESCALATE", "cre-escalations")
+    fake.add_channel("C0SUPPORT", "cs-support")
+    yield fake
+    if not request.node.get_closest_marker("allow_slack_problems"):
+        assert fake.problems == [], "calls Slack would reject:\n" + "\n".join(fake.problems)
+
+
+@pytest.fixture
+def slack_server(standin: SlackStandIn) -> Iterator[RunningServer]:
+    server = standin.serve()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings(database_url: str, slack_server: RunningServer) -> Settings:
+    return Settings(
+        slack_bot_token="xoxb-test-token",  # type: ignore[arg-type]
+        slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
+        slack_api_url=slack_server.base_url,
+        database_url=database_url,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture
+def runtime(settings: Settings, policy: Policy, db: Database, clock: ManualClock) -> Runtime:
+    client = make_web_client(settings.bot_token(), base_url=settings.slack_api_url)
+    return Runtime(settings=settings, policy=policy, db=db, client=client, clock=clock)
+
+
+@pytest.fixture
+def slack(runtime: Runtime, standin: SlackStandIn, slack_server: RunningServer) -> Iterator[SlackDriver]:
+    """The real Bolt app behind the WSGI front, driven like Slack would."""
+    executor = TrackingExecutor()
+    app = create_app(runtime, listener_executor=executor)
+    wsgi = SlackWsgiApp(app=app, db=runtime.db, signing_secret=SIGNING_SECRET)
+    yield SlackDriver(wsgi=wsgi, executor=executor, standin=standin, server=slack_server, signing_secret=SIGNING_SECRET)
+    executor.drain()
+    executor.shutdown(wait=True)
