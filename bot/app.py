@@ -42,14 +42,20 @@ def create_app(runtime: Runtime, *, listener_executor: Executor | None = None) -
     )
     app.use(_inject_runtime(runtime))
     app.use(_skip_repeated_events(runtime))
-    for package in (handlers.commands, handlers.actions, handlers.views, handlers.shortcuts, handlers.events):
+    for package in (
+        handlers.commands,
+        handlers.actions,
+        handlers.views,
+        handlers.shortcuts,
+        handlers.events,
+    ):
         package.register(app)
     app.error(_error_handler(runtime))
     return app
 
 
 def _inject_runtime(runtime: Runtime) -> Callable[..., Any]:
-    def inject_runtime(context: dict[str, Any], next: Callable[[], Any]) -> Any:  # noqa: A002
+    def inject_runtime(context: dict[str, Any], next: Callable[[], Any]) -> Any:
         context["runtime"] = runtime
         return next()
 
@@ -57,7 +63,7 @@ def _inject_runtime(runtime: Runtime) -> Callable[..., Any]:
 
 
 def _skip_repeated_events(runtime: Runtime) -> Callable[..., Any]:
-    def skip_repeated_events(body: dict[str, Any], next: Callable[[], Any]) -> Any:  # noqa: A002
+    def skip_repeated_events(body: dict[str, Any], next: Callable[[], Any]) -> Any:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if isinstance(event_id, str) and event_id:
             with runtime.db.session() as session:
@@ -69,7 +75,9 @@ def _skip_repeated_events(runtime: Runtime) -> Callable[..., Any]:
 
 
 def _error_handler(runtime: Runtime) -> Callable[..., BoltResponse]:
-    def handle_error(error: Exception, body: dict[str, Any], respond: Respond, client: WebClient) -> BoltResponse:
+    def handle_error(
+        error: Exception, body: dict[str, Any], respond: Respond, client: WebClient
+    ) -> BoltResponse:
         """Turn any failure into a short ephemeral explanation; never a traceback, never a 500."""
         lang = runtime.lang
         if isinstance(error, DomainError):
@@ -77,7 +85,12 @@ def _error_handler(runtime: Runtime) -> Callable[..., BoltResponse]:
             log.info("refused %s: %s", _request_kind(body), error.key)
         else:
             text = t("error.generic", lang)
-            log.error("error handling %s: %s", _request_kind(body), error.__class__.__name__, exc_info=error)
+            log.error(
+                "error handling %s: %s",
+                _request_kind(body),
+                error.__class__.__name__,
+                exc_info=error,
+            )
         tell_user(body=body, respond=respond, client=client, text=text)
         return BoltResponse(status=200, body="")
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.errors import NotAllowed
 from bot.models import ACTIVE_STATUSES, EngineerState, Escalation
@@ -26,8 +26,8 @@ def open_load(*, session: Session) -> dict[str, int]:
     """Unresolved escalations per assignee."""
     rows = session.exec(
         select(Escalation.assignee_id, sa.func.count())
-        .where(Escalation.status.in_(ACTIVE_STATUSES))  # type: ignore[attr-defined]
-        .group_by(Escalation.assignee_id)  # type: ignore[arg-type]
+        .where(col(Escalation.status).in_(ACTIVE_STATUSES))
+        .group_by(col(Escalation.assignee_id))
     ).all()
     return {assignee: int(count) for assignee, count in rows if assignee}
 
@@ -43,7 +43,9 @@ def availability(*, session: Session, user_id: str, now: datetime) -> Availabili
     """The current availability of one engineer."""
     state = session.get(EngineerState, user_id)
     away = is_away(state, now=now)
-    return Availability(user_id=user_id, away=away, away_until=state.away_until if away and state else None)
+    return Availability(
+        user_id=user_id, away=away, away_until=state.away_until if away and state else None
+    )
 
 
 def pick_assignee(
@@ -52,13 +54,15 @@ def pick_assignee(
     """The engineer to assign: skills cover it, not away, fewest open, then longest since last assigned."""
     if policy.assignment.strategy == "manual":
         return None
-    candidates = [e.user for e in policy.roster.engineers if e.covers(product=product, category=category)]
+    candidates = [
+        e.user for e in policy.roster.engineers if e.covers(product=product, category=category)
+    ]
     if not candidates:
         return None
     states = {
         s.user_id: s
         for s in session.exec(
-            select(EngineerState).where(EngineerState.user_id.in_(candidates))  # type: ignore[attr-defined]
+            select(EngineerState).where(col(EngineerState.user_id).in_(candidates))
         ).all()
     }
     available = [user for user in candidates if not is_away(states.get(user), now=now)]

@@ -34,7 +34,9 @@ def build_runtime(
     db = Database(settings.database_url)
     if client is None:
         client = make_web_client(settings.bot_token(), base_url=settings.slack_api_url)
-    return Runtime(settings=settings, policy=policy, db=db, client=client, clock=clock or SystemClock())
+    return Runtime(
+        settings=settings, policy=policy, db=db, client=client, clock=clock or SystemClock()
+    )
 
 
 # -- commands ---------------------------------------------------------------------------------
@@ -53,7 +55,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     migrate.upgrade(settings.database_url)
     if settings.mode == "socket":
         return _serve_socket_mode(settings, with_scheduler=not args.no_scheduler)
-    return _serve_http(settings, port=args.port or settings.port, with_scheduler=not args.no_scheduler)
+    return _serve_http(
+        settings, port=args.port or settings.port, with_scheduler=not args.no_scheduler
+    )
 
 
 def _serve_http(settings: Settings, *, port: int, with_scheduler: bool) -> int:
@@ -69,7 +73,9 @@ def _serve_http(settings: Settings, *, port: int, with_scheduler: bool) -> int:
         return SlackWsgiApp(app=app, db=runtime.db, signing_secret=settings.signing_secret())
 
     log.warning("cre-bot listening on :%d (POST /slack/events, GET /healthz)", port)
-    options = gunicorn_options(port=port, workers=settings.web_concurrency, threads=settings.web_threads)
+    options = gunicorn_options(
+        port=port, workers=settings.web_concurrency, threads=settings.web_threads
+    )
     GunicornServer(build_wsgi_app, options).run()
     return 0
 
@@ -134,10 +140,14 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     policy = load_policy(settings.crebot_config)
     engineers = ", ".join(e.name or e.user for e in policy.roster.engineers)
     print(f"policy {settings.crebot_config}: ok")
-    print(f"  language {policy.language}; channel {policy.escalation_channel}; lead {policy.roster.lead}")
+    print(
+        f"  language {policy.language}; channel {policy.escalation_channel}; lead {policy.roster.lead}"
+    )
     print(f"  engineers: {engineers}")
     print(f"  priorities: {', '.join(f'{p.id}={p.target}' for p in policy.priorities)}")
-    print(f"  calendar: {policy.calendar.timezone} {policy.calendar.hours} holidays={policy.calendar.holidays}")
+    print(
+        f"  calendar: {policy.calendar.timezone} {policy.calendar.hours} holidays={policy.calendar.holidays}"
+    )
     print(f"mode: {settings.mode}; database: {settings.database_url.split('://', 1)[0]}")
     return 0
 
@@ -147,11 +157,17 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
-    parser = argparse.ArgumentParser(prog="crebot", description="cre-bot: escalations from CS to engineers, in Slack.")
+    parser = argparse.ArgumentParser(
+        prog="crebot", description="cre-bot: escalations from CS to engineers, in Slack."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the bot (HTTP, Socket Mode, or the local shell without Slack)")
+    serve = sub.add_parser(
+        "serve", help="run the bot (HTTP, Socket Mode, or the local shell without Slack)"
+    )
     serve.add_argument("--port", type=int, default=None, help="HTTP port (default $PORT or 3000)")
-    serve.add_argument("--no-scheduler", action="store_true", help="do not run scheduled jobs in this process")
+    serve.add_argument(
+        "--no-scheduler", action="store_true", help="do not run scheduled jobs in this process"
+    )
     serve.set_defaults(func=cmd_serve)
     sched = sub.add_parser("scheduler", help="run only the scheduled jobs")
     sched.set_defaults(func=cmd_scheduler)
@@ -197,10 +213,6 @@ def _load_extensions() -> None:
         except ModuleNotFoundError as exc:
             if exc.name != module:
                 raise
-
-
-def _unused(_: SystemClock) -> None:  # keeps the SystemClock import for type users
-    return None
 
 
 if __name__ == "__main__":

@@ -48,7 +48,9 @@ def normalize_database_url(url: str) -> str:
     try:
         parsed = make_url(url)
     except sa.exc.ArgumentError:
-        raise ConfigError("DATABASE_URL: not a database URL (sqlite:///crebot.db or postgresql://…)") from None
+        raise ConfigError(
+            "DATABASE_URL: not a database URL (sqlite:///crebot.db or postgresql://…)"
+        ) from None
     if parsed.get_backend_name() not in {"sqlite", "postgresql"}:
         raise ConfigError("DATABASE_URL: only sqlite and postgresql are supported")
     return url

@@ -19,7 +19,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from bot import assignment
-from bot.errors import AlreadyClaimed, DomainError, InvalidInput, InvalidTransition, NotAllowed, NotFound
+from bot.errors import (
+    AlreadyClaimed,
+    DomainError,
+    InvalidInput,
+    InvalidTransition,
+    NotAllowed,
+    NotFound,
+)
 from bot.lookup.query import LookupQueryError, parse_lookup_query
 from bot.models import UNRESOLVED_STATUSES, Escalation, EscalationEvent, Status
 from bot.outbox import OutboxKind, enqueue
@@ -47,7 +54,9 @@ class Action(StrEnum):
 # The statuses each action may start from.
 ALLOWED_FROM: dict[Action, frozenset[Status]] = {
     Action.CLAIM: frozenset({Status.OPEN}),
-    Action.REASSIGN: frozenset({Status.OPEN, Status.ASSIGNED, Status.INVESTIGATING, Status.WAITING}),
+    Action.REASSIGN: frozenset(
+        {Status.OPEN, Status.ASSIGNED, Status.INVESTIGATING, Status.WAITING}
+    ),
     Action.ACKNOWLEDGE: frozenset({Status.ASSIGNED}),
     Action.WAIT: frozenset({Status.ASSIGNED, Status.INVESTIGATING}),
     Action.RESUME: frozenset({Status.WAITING}),
@@ -112,7 +121,10 @@ class EscalationDraft:
 
 
 def validate_draft(
-    *, policy: Policy, values: Mapping[str, str | None], source: Mapping[str, str | None] | None = None
+    *,
+    policy: Policy,
+    values: Mapping[str, str | None],
+    source: Mapping[str, str | None] | None = None,
 ) -> EscalationDraft:
     """Check the modal's values; every problem is reported against its field, all at once."""
     errors: dict[str, tuple[str, dict[str, Any]]] = {}
@@ -128,7 +140,11 @@ def validate_draft(
             end_user = parse_lookup_query(end_user).value
         except LookupQueryError:
             errors["end_user_id"] = ("field.end_user_invalid", {})
-    for name, kind in (("product", "products"), ("category", "categories"), ("priority", "priorities")):
+    for name, kind in (
+        ("product", "products"),
+        ("category", "categories"),
+        ("priority", "priorities"),
+    ):
         if text(name) not in {c.id for c in getattr(policy, kind)}:
             errors[name] = ("field.choose_one", {})
     summary = " ".join(text("summary").split())
@@ -183,7 +199,9 @@ def get_escalation(*, session: Session, escalation_id: int) -> Escalation:
 def find_by_message(*, session: Session, channel_id: str, message_ts: str) -> Escalation | None:
     """The escalation whose Slack message is (channel, ts), if any."""
     return session.exec(
-        select(Escalation).where(Escalation.channel_id == channel_id, Escalation.message_ts == message_ts)
+        select(Escalation).where(
+            Escalation.channel_id == channel_id, Escalation.message_ts == message_ts
+        )
     ).first()
 
 
@@ -211,7 +229,9 @@ def list_in_progress(*, session: Session, limit: int = 100) -> Sequence[Escalati
     """Assigned, unresolved escalations, oldest first."""
     return session.exec(
         select(Escalation)
-        .where(col(Escalation.status).in_([s.value for s in UNRESOLVED_STATUSES if s != Status.OPEN]))
+        .where(
+            col(Escalation.status).in_([s.value for s in UNRESOLVED_STATUSES if s != Status.OPEN])
+        )
         .order_by(col(Escalation.filed_at))
         .limit(limit)
     ).all()
@@ -296,18 +316,43 @@ def file_escalation(
         escalation_id=escalation.id,
         now=now,
     )
-    _record(session, policy, escalation, actor_id=filed_by, kind="filed", now=now, card=False, thread=False)
+    _record(
+        session,
+        policy,
+        escalation,
+        actor_id=filed_by,
+        kind="filed",
+        now=now,
+        card=False,
+        thread=False,
+    )
     assignee = assignment.pick_assignee(
         session=session, policy=policy, product=draft.product, category=draft.category, now=now
     )
     if assignee is not None:
         _assign(session, escalation, assignee, now=now)
-        _record(session, policy, escalation, actor_id=None, kind="auto_assigned", now=now,
-                data={"assignee": assignee}, card=False)
+        _record(
+            session,
+            policy,
+            escalation,
+            actor_id=None,
+            kind="auto_assigned",
+            now=now,
+            data={"assignee": assignee},
+            card=False,
+        )
     else:
         reason = "manual" if policy.assignment.strategy == "manual" else "nobody_available"
-        _record(session, policy, escalation, actor_id=None, kind="unassigned", now=now,
-                data={"reason": reason}, card=False)
+        _record(
+            session,
+            policy,
+            escalation,
+            actor_id=None,
+            kind="unassigned",
+            now=now,
+            data={"reason": reason},
+            card=False,
+        )
     _after_filing(session, policy, escalation, now)
     session.commit()
     return Filed(escalation, created=True)
@@ -344,18 +389,28 @@ def _after_filing(session: Session, policy: Policy, escalation: Escalation, now:
 # -- the lifecycle --------------------------------------------------------------------------------
 
 
-def claim(*, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime) -> Escalation:
+def claim(
+    *, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime
+) -> Escalation:
     """Take an unassigned escalation. Of two simultaneous claims exactly one wins."""
 
     def apply(escalation: Escalation) -> dict[str, Any] | None:
         _assign(session, escalation, actor_id, now=now)
         return {}
 
-    return _change(session, policy, escalation_id, actor_id, Action.CLAIM, now, apply, kind="claimed")
+    return _change(
+        session, policy, escalation_id, actor_id, Action.CLAIM, now, apply, kind="claimed"
+    )
 
 
 def reassign(
-    *, session: Session, policy: Policy, escalation_id: int, actor_id: str, assignee_id: str, now: datetime
+    *,
+    session: Session,
+    policy: Policy,
+    escalation_id: int,
+    actor_id: str,
+    assignee_id: str,
+    now: datetime,
 ) -> Escalation:
     """Give the escalation to another roster engineer."""
     if not policy.is_engineer(assignee_id):
@@ -371,22 +426,34 @@ def reassign(
             escalation.status = Status.WAITING
         return {"from": previous, "to": assignee_id}
 
-    return _change(session, policy, escalation_id, actor_id, Action.REASSIGN, now, apply, kind="reassigned")
+    return _change(
+        session, policy, escalation_id, actor_id, Action.REASSIGN, now, apply, kind="reassigned"
+    )
 
 
-def acknowledge(*, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime) -> Escalation:
+def acknowledge(
+    *, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime
+) -> Escalation:
     """The assignee starts investigating."""
-    return _set_status(session, policy, escalation_id, actor_id, Action.ACKNOWLEDGE, Status.INVESTIGATING, now)
+    return _set_status(
+        session, policy, escalation_id, actor_id, Action.ACKNOWLEDGE, Status.INVESTIGATING, now
+    )
 
 
-def wait_on_cs(*, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime) -> Escalation:
+def wait_on_cs(
+    *, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime
+) -> Escalation:
     """Pause: waiting on CS or the end user."""
     return _set_status(session, policy, escalation_id, actor_id, Action.WAIT, Status.WAITING, now)
 
 
-def resume(*, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime) -> Escalation:
+def resume(
+    *, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime
+) -> Escalation:
     """Back to investigating after waiting."""
-    return _set_status(session, policy, escalation_id, actor_id, Action.RESUME, Status.INVESTIGATING, now)
+    return _set_status(
+        session, policy, escalation_id, actor_id, Action.RESUME, Status.INVESTIGATING, now
+    )
 
 
 def resolve(
@@ -414,7 +481,9 @@ def resolve(
         escalation.resolution_answer = answer.strip()
         return {"cause": cause}
 
-    return _change(session, policy, escalation_id, actor_id, Action.RESOLVE, now, apply, kind="resolved")
+    return _change(
+        session, policy, escalation_id, actor_id, Action.RESOLVE, now, apply, kind="resolved"
+    )
 
 
 def validate_resolution(*, policy: Policy, cause: str, note: str, answer: str) -> None:
@@ -431,7 +500,9 @@ def validate_resolution(*, policy: Policy, cause: str, note: str, answer: str) -
         raise InvalidInput(errors)
 
 
-def reopen(*, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime) -> Escalation:
+def reopen(
+    *, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime
+) -> Escalation:
     """Take a resolved escalation back to investigating (or to the queue if nobody had it)."""
 
     def apply(escalation: Escalation) -> dict[str, Any] | None:
@@ -442,10 +513,14 @@ def reopen(*, session: Session, policy: Policy, escalation_id: int, actor_id: st
         escalation.resolved_by = None
         return {}
 
-    return _change(session, policy, escalation_id, actor_id, Action.REOPEN, now, apply, kind="reopened")
+    return _change(
+        session, policy, escalation_id, actor_id, Action.REOPEN, now, apply, kind="reopened"
+    )
 
 
-def hand_back(*, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime) -> Escalation:
+def hand_back(
+    *, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime
+) -> Escalation:
     """Unassign: the escalation goes back to the open queue."""
 
     def apply(escalation: Escalation) -> dict[str, Any] | None:
@@ -455,7 +530,9 @@ def hand_back(*, session: Session, policy: Policy, escalation_id: int, actor_id:
         escalation.status = Status.OPEN
         return {"from": previous}
 
-    return _change(session, policy, escalation_id, actor_id, Action.HAND_BACK, now, apply, kind="handed_back")
+    return _change(
+        session, policy, escalation_id, actor_id, Action.HAND_BACK, now, apply, kind="handed_back"
+    )
 
 
 def check_may(
@@ -466,7 +543,9 @@ def check_may(
     if not may(policy, escalation, actor_id, action):
         raise NotAllowed(f"error.not_allowed.{action}", key=escalation.key)
     if escalation.status not in ALLOWED_FROM[action]:
-        raise InvalidTransition(f"error.transition.{action}", key=escalation.key, status=str(escalation.status))
+        raise InvalidTransition(
+            f"error.transition.{action}", key=escalation.key, status=str(escalation.status)
+        )
     return escalation
 
 
@@ -484,7 +563,13 @@ def may(policy: Policy, escalation: Escalation, actor_id: str, action: Action) -
 
 
 def _set_status(
-    session: Session, policy: Policy, escalation_id: int, actor_id: str, action: Action, target: Status, now: datetime
+    session: Session,
+    policy: Policy,
+    escalation_id: int,
+    actor_id: str,
+    action: Action,
+    target: Status,
+    now: datetime,
 ) -> Escalation:
     def apply(escalation: Escalation) -> dict[str, Any] | None:
         if escalation.status == target:
@@ -579,7 +664,9 @@ def _record(
     from bot.blocks.escalation import build_thread_line
 
     assert escalation.id is not None
-    event = EscalationEvent(escalation_id=escalation.id, at=now, actor_id=actor_id, kind=kind, data=data or {})
+    event = EscalationEvent(
+        escalation_id=escalation.id, at=now, actor_id=actor_id, kind=kind, data=data or {}
+    )
     session.add(event)
     session.flush()
     if card:
@@ -604,9 +691,25 @@ def _record(
 
 
 def record_activity(
-    *, session: Session, policy: Policy, escalation: Escalation, actor_id: str, kind: str, now: datetime,
-    data: dict[str, Any] | None = None, thread: bool = False,
+    *,
+    session: Session,
+    policy: Policy,
+    escalation: Escalation,
+    actor_id: str,
+    kind: str,
+    now: datetime,
+    data: dict[str, Any] | None = None,
+    thread: bool = False,
 ) -> EscalationEvent:
     """Record a non-status event (a thread reply, a note) in the timeline, within the caller's transaction."""
-    return _record(session, policy, escalation, actor_id=actor_id, kind=kind, now=now, data=data,
-                   card=False, thread=thread)
+    return _record(
+        session,
+        policy,
+        escalation,
+        actor_id=actor_id,
+        kind=kind,
+        now=now,
+        data=data,
+        card=False,
+        thread=thread,
+    )

@@ -66,7 +66,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "ユーザーからの報告内容、CSで確認済みのこと、スクリーンショットのリンクなど",
     ),
     "modal.escalate.zendesk": ("Zendesk ticket", "Zendesk チケット"),
-    "modal.escalate.zendesk.placeholder": ("12345 or the ticket's URL", "12345 またはチケットのURL"),
+    "modal.escalate.zendesk.placeholder": (
+        "12345 or the ticket's URL",
+        "12345 またはチケットのURL",
+    ),
     "modal.choose": ("Choose…", "選択してください"),
     "modal.resolve.title": ("Resolve {key}", "{key} を解決"),
     "modal.resolve.submit": ("Resolve", "解決する"),
@@ -108,7 +111,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         ":raised_hand: 対応可能な担当者がいないため、キューで *担当する* を待っています。",
     ),
     "event.claimed": ("{actor} claimed this.", "{actor} が担当になりました。"),
-    "event.reassigned": ("{actor} reassigned this to {to}.", "{actor} が担当を {to} に変更しました。"),
+    "event.reassigned": (
+        "{actor} reassigned this to {to}.",
+        "{actor} が担当を {to} に変更しました。",
+    ),
     "event.acknowledge": (":mag: {actor} is investigating.", ":mag: {actor} が調査を始めました。"),
     "event.wait": (
         ":hourglass_flowing_sand: {actor} is waiting on CS / the user. The SLO clock is paused.",
@@ -122,7 +128,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         ":white_check_mark: {filer} {key} was resolved by {actor} (cause: {cause}).\n*Answer for CS:*\n{answer}",
         ":white_check_mark: {filer} {key} は {actor} により解決されました(原因: {cause})。\n*CSへの回答:*\n{answer}",
     ),
-    "event.reopened": (":leftwards_arrow_with_hook: {actor} reopened this.", ":leftwards_arrow_with_hook: {actor} が再オープンしました。"),
+    "event.reopened": (
+        ":leftwards_arrow_with_hook: {actor} reopened this.",
+        ":leftwards_arrow_with_hook: {actor} が再オープンしました。",
+    ),
     "event.handed_back": (
         ":leftwards_arrow_with_hook: {actor} handed this back to the queue.",
         ":leftwards_arrow_with_hook: {actor} が担当を外し、キューに戻しました。",
@@ -138,7 +147,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "{key} is being changed by someone else right now; please try again.",
         "{key} は他の人が変更中です。もう一度お試しください。",
     ),
-    "error.not_found": ("There is no escalation {key}.", "{key} というエスカレーションはありません。"),
+    "error.not_found": (
+        "There is no escalation {key}.",
+        "{key} というエスカレーションはありません。",
+    ),
     "error.bad_key": (
         "“{key}” is not an escalation key; use one like ESC-42.",
         "「{key}」はエスカレーション番号ではありません。ESC-42 のように指定してください。",
@@ -180,17 +192,35 @@ CATALOG: dict[str, tuple[str, str]] = {
         "{key} was already claimed by {user}.",
         "{key} はすでに {user} が担当しています。",
     ),
-    "error.transition.claim": ("{key} is {status}; it can't be claimed now.", "{key} は「{status}」のため担当できません。"),
-    "error.transition.reassign": ("{key} is {status}; it can't be reassigned.", "{key} は「{status}」のため担当を変更できません。"),
+    "error.transition.claim": (
+        "{key} is {status}; it can't be claimed now.",
+        "{key} は「{status}」のため担当できません。",
+    ),
+    "error.transition.reassign": (
+        "{key} is {status}; it can't be reassigned.",
+        "{key} は「{status}」のため担当を変更できません。",
+    ),
     "error.transition.acknowledge": (
         "{key} is {status}; only an assigned escalation can be acknowledged.",
         "{key} は「{status}」です。着手できるのは割り当て済みのものだけです。",
     ),
-    "error.transition.wait": ("{key} is {status}; it can't wait on CS now.", "{key} は「{status}」のため回答待ちにできません。"),
-    "error.transition.resume": ("{key} is {status}; only a waiting escalation can be resumed.", "{key} は「{status}」です。再開できるのは回答待ちのものだけです。"),
+    "error.transition.wait": (
+        "{key} is {status}; it can't wait on CS now.",
+        "{key} は「{status}」のため回答待ちにできません。",
+    ),
+    "error.transition.resume": (
+        "{key} is {status}; only a waiting escalation can be resumed.",
+        "{key} は「{status}」です。再開できるのは回答待ちのものだけです。",
+    ),
     "error.transition.resolve": ("{key} is already {status}.", "{key} はすでに「{status}」です。"),
-    "error.transition.reopen": ("{key} is {status}; only a resolved escalation can be reopened.", "{key} は「{status}」です。再オープンできるのは解決済みのものだけです。"),
-    "error.transition.hand_back": ("{key} is {status}; there is nobody to take it from.", "{key} は「{status}」のため担当を外せません。"),
+    "error.transition.reopen": (
+        "{key} is {status}; only a resolved escalation can be reopened.",
+        "{key} は「{status}」です。再オープンできるのは解決済みのものだけです。",
+    ),
+    "error.transition.hand_back": (
+        "{key} is {status}; there is nobody to take it from.",
+        "{key} は「{status}」のため担当を外せません。",
+    ),
     "error.not_on_roster": (
         "Only engineers on the roster can do that.",
         "この操作は名簿に載っているエンジニアだけが行えます。",
@@ -231,7 +261,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         ":wave: Welcome back: new escalations can be assigned to you again.",
         ":wave: おかえりなさい。新しいエスカレーションが割り当てられるようになりました。",
     ),
-    "reply.mine.empty": ("You have no open escalations. :tada:", "担当中のエスカレーションはありません。:tada:"),
+    "reply.mine.empty": (
+        "You have no open escalations. :tada:",
+        "担当中のエスカレーションはありません。:tada:",
+    ),
     "reply.mine.title": ("Your escalations ({count})", "あなたの担当 ({count}件)"),
     "reply.queue.title": ("Queue", "キュー"),
     "reply.queue.unassigned": ("Unassigned ({count})", "未割り当て ({count}件)"),
@@ -242,7 +275,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "home.mine": ("Your escalations", "あなたの担当"),
     "home.queue": ("Open queue", "未割り当てのキュー"),
     "home.in_progress": ("Everything in progress", "対応中のすべて"),
-    "home.away": (":palm_tree: You are marked away{until}.", ":palm_tree: 不在に設定されています{until}。"),
+    "home.away": (
+        ":palm_tree: You are marked away{until}.",
+        ":palm_tree: 不在に設定されています{until}。",
+    ),
     "home.intro": (
         "Escalations from CS to engineers, measured in business time.",
         "CSからエンジニアへのエスカレーションを、営業時間ベースで計測・管理します。",
@@ -263,7 +299,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "• `/cre away [until 2026-12-24]` / `/cre back` — 割り当ての不在設定\n"
         "• `/cre help` — このヘルプ",
     ),
-    "card.fallback": ("{key} [{priority}] {summary} — {status}", "{key} [{priority}] {summary} — {status}"),
+    "card.fallback": (
+        "{key} [{priority}] {summary} — {status}",
+        "{key} [{priority}] {summary} — {status}",
+    ),
     "card.filed_on": ("{user} · {when}", "{user} · {when}"),
 }
 

@@ -35,6 +35,14 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "slack_sdk", "apscheduler", "urllib3", "matplotlib", "alembic"):
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "slack_sdk",
+        "apscheduler",
+        "urllib3",
+        "matplotlib",
+        "alembic",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.getLogger("slack_bolt").setLevel(logging.WARNING if level != "DEBUG" else logging.INFO)

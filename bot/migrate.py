@@ -16,7 +16,9 @@ def alembic_config(database_url: str) -> Config:
     """An Alembic config pointing at the bot's migrations and the given database."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", normalize_database_url(database_url).replace("%", "%%"))
+    config.set_main_option(
+        "sqlalchemy.url", normalize_database_url(database_url).replace("%", "%%")
+    )
     return config
 
 

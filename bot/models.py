@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -40,7 +40,7 @@ class Escalation(SQLModel, table=True):
         sa.Index("ix_escalation_message", "channel_id", "message_ts"),
         sa.Index("ix_escalation_status_assignee", "status", "assignee_id"),
     )
-    __mapper_args__ = {"version_id_col": _escalation_version}  # noqa: RUF012
+    __mapper_args__ = {"version_id_col": _escalation_version}
 
     id: int | None = Field(default=None, primary_key=True)
     intake_key: str = Field(max_length=200, sa_column_kwargs={"unique": True})
@@ -149,5 +149,4 @@ __all__ = [
     "OutboxStatus",
     "ProcessedEvent",
     "Status",
-    "date",
 ]

@@ -48,7 +48,9 @@ class OutboxKind(StrEnum):
     CARD_POST = "card.post"  # post the escalation's message (rendered from current state)
     CARD_UPDATE = "card.update"  # chat.update that message to current state
     THREAD = "thread"  # a reply in the escalation's thread
-    MESSAGE = "message"  # a post to a channel or a DM (channel = user id), maybe in another row's thread
+    MESSAGE = (
+        "message"  # a post to a channel or a DM (channel = user id), maybe in another row's thread
+    )
     UPLOAD = "upload"  # a file into a channel or another row's thread
 
 
@@ -56,7 +58,9 @@ CardRenderer = Callable[[Session, Escalation], tuple[str, list[dict[str, Any]]]]
 FileRenderer = Callable[[Session, dict[str, Any]], tuple[str, bytes]]
 
 
-def insert_ignoring_conflict(session: Session, model: type[SQLModel], values: dict[str, Any]) -> bool:
+def insert_ignoring_conflict(
+    session: Session, model: type[SQLModel], values: dict[str, Any]
+) -> bool:
     """INSERT … ON CONFLICT DO NOTHING on either database; True when a row was inserted."""
     table = model.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
@@ -125,7 +129,9 @@ class OutboxDeliverer:
         """Send every due row (optionally only one escalation's), oldest first, keeping thread order."""
         report = DeliveryReport()
         blocked: set[int] = set()
-        for row_id, row_escalation in self._due_rows(now=now, escalation_id=escalation_id, limit=limit):
+        for row_id, row_escalation in self._due_rows(
+            now=now, escalation_id=escalation_id, limit=limit
+        ):
             if row_escalation is not None and row_escalation in blocked:
                 report.deferred += 1
                 continue
@@ -133,7 +139,9 @@ class OutboxDeliverer:
                 continue
             outcome = self._deliver_one(row_id, now=now, report=report)
             if outcome != OutboxStatus.SENT and row_escalation is not None:
-                blocked.add(row_escalation)  # later rows of this escalation wait, keeping their order
+                blocked.add(
+                    row_escalation
+                )  # later rows of this escalation wait, keeping their order
         return report
 
     # -- steps --------------------------------------------------------------------------------
@@ -241,7 +249,9 @@ class OutboxDeliverer:
         kind = OutboxKind(row.kind)
         if kind is OutboxKind.MESSAGE:
             thread_ts = self._parent_ts(session, row.payload.get("thread_of"))
-            return _post_call(channel=row.payload["channel"], thread_ts=thread_ts, payload=row.payload)
+            return _post_call(
+                channel=row.payload["channel"], thread_ts=thread_ts, payload=row.payload
+            )
         if kind is OutboxKind.UPLOAD:
             return self._upload_call(session, row)
         escalation = session.get(Escalation, row.escalation_id)
@@ -251,7 +261,9 @@ class OutboxDeliverer:
                 return None
             text, blocks = self.render_card(session, escalation)
             arguments = {"channel": escalation.channel_id, "text": text, "blocks": blocks}
-            return _SlackCall("chat_postMessage", {**arguments, **_NO_UNFURL}, card_of=escalation.id)
+            return _SlackCall(
+                "chat_postMessage", {**arguments, **_NO_UNFURL}, card_of=escalation.id
+            )
         if escalation.message_ts is None:
             raise _Deferred
         if kind is OutboxKind.CARD_UPDATE:

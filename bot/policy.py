@@ -166,7 +166,9 @@ def _iso_date(value: str) -> date:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise ValueError(f"{value!r} is not a date like 2026-12-28 or a range like 12-29..01-03") from None
+        raise ValueError(
+            f"{value!r} is not a date like 2026-12-28 or a range like 12-29..01-03"
+        ) from None
 
 
 class CalendarPolicy(_Model):
@@ -370,7 +372,9 @@ class Policy(_Model):
         day = self.business_calendar.working_day_length()
         return parse_business_duration(text, day_length=day)
 
-    def label(self, kind: Literal["products", "categories", "priorities", "causes"], key: str) -> str:
+    def label(
+        self, kind: Literal["products", "categories", "priorities", "causes"], key: str
+    ) -> str:
         """The label of a product, category, priority or cause (the id if unknown)."""
         for choice in getattr(self, kind):
             if choice.id == key:
@@ -417,7 +421,9 @@ def load_policy(path: Path) -> Policy:
             f"{path}: policy file not found (copy crebot.example.toml to {path} or set CREBOT_CONFIG)"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the policy file ({exc.__class__.__name__})") from None
+        raise ConfigError(
+            f"{path}: cannot read the policy file ({exc.__class__.__name__})"
+        ) from None
     return parse_policy(text, source=str(path))
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
 
 from bot import assignment, escalations
-from bot.blocks.common import Block, format_local
+from bot.blocks.common import Block
 from bot.blocks.escalation import build_escalation_card, timeline_line
 from bot.blocks.lists import Group, Row, build_home_view, build_list_message, build_show_message
 from bot.i18n import t
@@ -41,7 +41,9 @@ def provides_facts(provider: CardFacts) -> CardFacts:
     return provider
 
 
-def collect_facts(*, session: Session, policy: Policy, escalation: Escalation, now: datetime) -> Facts:
+def collect_facts(
+    *, session: Session, policy: Policy, escalation: Escalation, now: datetime
+) -> Facts:
     """All registered facts about one escalation."""
     combined = Facts()
     for provider in _fact_providers:
@@ -82,9 +84,12 @@ def render_file(*, session: Session, policy: Policy, payload: dict[str, Any]) ->
     return renderer(session, policy, payload)
 
 
-def _rows(session: Session, policy: Policy, items: Sequence[Escalation], now: datetime) -> list[Row]:
+def _rows(
+    session: Session, policy: Policy, items: Sequence[Escalation], now: datetime
+) -> list[Row]:
     return [
-        Row(e, collect_facts(session=session, policy=policy, escalation=e, now=now).row) for e in items
+        Row(e, collect_facts(session=session, policy=policy, escalation=e, now=now).row)
+        for e in items
     ]
 
 
@@ -163,21 +168,17 @@ def home_view(
     away_text = None
     if away.away:
         away_text = t("home.away", lang, until=_until_text(policy, away.away_until))
-    return build_home_view(policy=policy, groups=groups, workspace_url=workspace_url, away_text=away_text)
+    return build_home_view(
+        policy=policy, groups=groups, workspace_url=workspace_url, away_text=away_text
+    )
 
 
 def _until_text(policy: Policy, until: datetime | None) -> str:
     if until is None:
         return ""
     tz = policy.business_calendar.tz
-    last_day = (until.astimezone(tz) - _one_second()).date()
+    last_day = (until.astimezone(tz) - timedelta(seconds=1)).date()
     return t("reply.away_until", policy.language, date=last_day.isoformat())
-
-
-def _one_second() -> Any:
-    from datetime import timedelta
-
-    return timedelta(seconds=1)
 
 
 def away_reply(*, policy: Policy, availability: assignment.Availability) -> str:
@@ -185,6 +186,3 @@ def away_reply(*, policy: Policy, availability: assignment.Availability) -> str:
     if not availability.away:
         return t("reply.back", policy.language)
     return t("reply.away", policy.language, until=_until_text(policy, availability.away_until))
-
-
-__all__ = ["format_local"]

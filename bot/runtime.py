@@ -73,7 +73,9 @@ class Runtime:
         from bot.presenter import render_card, render_file
 
         def card(session: Session, escalation: Escalation) -> tuple[str, list[dict[str, object]]]:
-            return render_card(session=session, policy=self.policy, escalation=escalation, now=self.clock.now())
+            return render_card(
+                session=session, policy=self.policy, escalation=escalation, now=self.clock.now()
+            )
 
         self.deliverer = OutboxDeliverer(
             db=self.db,

@@ -11,7 +11,7 @@ from gunicorn.app.base import BaseApplication
 log = logging.getLogger(__name__)
 
 
-class GunicornServer(BaseApplication):  # type: ignore[misc]
+class GunicornServer(BaseApplication):
     """Gunicorn configured in code; the WSGI app is built inside each worker after the fork."""
 
     def __init__(self, build_app: Callable[[], Any], options: dict[str, Any]) -> None:

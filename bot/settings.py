@@ -54,9 +54,13 @@ class Settings(BaseSettings):
     def require_slack_credentials(self) -> None:
         """Fail with one line naming the missing variable if Slack cannot be reached with these."""
         if self.slack_bot_token is None:
-            raise ConfigError("SLACK_BOT_TOKEN is not set (the bot token, xoxb-…, from your Slack app)")
+            raise ConfigError(
+                "SLACK_BOT_TOKEN is not set (the bot token, xoxb-…, from your Slack app)"
+            )
         if self.mode == "http" and self.slack_signing_secret is None:
-            raise ConfigError("SLACK_SIGNING_SECRET is not set (Basic Information → Signing Secret)")
+            raise ConfigError(
+                "SLACK_SIGNING_SECRET is not set (Basic Information → Signing Secret)"
+            )
 
     def bot_token(self) -> str:
         """The bot token's value (never logged)."""

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
-from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
@@ -20,8 +19,15 @@ HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 1_000_000
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
-_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
-            413: "Payload Too Large", 503: "Service Unavailable"}
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    413: "Payload Too Large",
+    503: "Service Unavailable",
+}
 
 
 class SlackWsgiApp:
@@ -48,7 +54,9 @@ class SlackWsgiApp:
             return _reply(start_response, 405, "Method Not Allowed")
         healthy = self.db.ping()
         body = json.dumps({"ok": healthy, "database": "up" if healthy else "down"})
-        return _reply(start_response, 200 if healthy else 503, body, content_type="application/json")
+        return _reply(
+            start_response, 200 if healthy else 503, body, content_type="application/json"
+        )
 
     def _slack(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         try:
@@ -66,7 +74,9 @@ class SlackWsgiApp:
         if self.verifier is not None and not self.verifier.is_valid_request(body, headers):
             return _reply(start_response, 401, "Unauthorized")
         try:
-            request = BoltRequest(body=body, query=environ.get("QUERY_STRING") or "", headers=headers)
+            request = BoltRequest(
+                body=body, query=environ.get("QUERY_STRING") or "", headers=headers
+            )
         except (ValueError, TypeError, KeyError, AttributeError):
             return _reply(start_response, 400, "Bad Request")
         if not _looks_like_slack(request):
@@ -99,7 +109,11 @@ def _looks_like_slack(request: BoltRequest) -> bool:
 
 
 def _reply(
-    start_response: StartResponse, status: int, body: str, *, content_type: str = "text/plain; charset=utf-8"
+    start_response: StartResponse,
+    status: int,
+    body: str,
+    *,
+    content_type: str = "text/plain; charset=utf-8",
 ) -> Iterable[bytes]:
     data = body.encode("utf-8")
     start_response(
@@ -120,8 +134,3 @@ def _bolt_reply(start_response: StartResponse, response: BoltResponse) -> Iterab
     headers.append(("Content-Length", str(len(data))))
     start_response(f"{response.status} {_REASONS.get(response.status, 'OK')}", headers)
     return [data]
-
-
-def parse_form(body: str) -> dict[str, str]:
-    """A form-encoded body as a dict (used by tests and the shell to build requests)."""
-    return dict(parse_qsl(body, keep_blank_values=True))

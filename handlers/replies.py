@@ -11,7 +11,9 @@ from slack_sdk import WebClient
 log = logging.getLogger(__name__)
 
 
-def tell_user(*, body: dict[str, Any], respond: Respond | None, client: WebClient, text: str) -> None:
+def tell_user(
+    *, body: dict[str, Any], respond: Respond | None, client: WebClient, text: str
+) -> None:
     """Reply privately to whoever sent `body`: via response_url when there is one, else by DM."""
     try:
         if respond is not None and respond.response_url:

@@ -121,11 +121,19 @@ def runtime(settings: Settings, policy: Policy, db: Database, clock: ManualClock
 
 
 @pytest.fixture
-def slack(runtime: Runtime, standin: SlackStandIn, slack_server: RunningServer) -> Iterator[SlackDriver]:
+def slack(
+    runtime: Runtime, standin: SlackStandIn, slack_server: RunningServer
+) -> Iterator[SlackDriver]:
     """The real Bolt app behind the WSGI front, driven like Slack would."""
     executor = TrackingExecutor()
     app = create_app(runtime, listener_executor=executor)
     wsgi = SlackWsgiApp(app=app, db=runtime.db, signing_secret=SIGNING_SECRET)
-    yield SlackDriver(wsgi=wsgi, executor=executor, standin=standin, server=slack_server, signing_secret=SIGNING_SECRET)
+    yield SlackDriver(
+        wsgi=wsgi,
+        executor=executor,
+        standin=standin,
+        server=slack_server,
+        signing_secret=SIGNING_SECRET,
+    )
     executor.drain()
     executor.shutdown(wait=True)

@@ -52,7 +52,10 @@ def header(text: str) -> Block:
 
 def context(*texts: str) -> Block:
     """A context block of mrkdwn snippets."""
-    return {"type": "context", "elements": [md(truncate(t, SECTION_TEXT_MAX)) for t in texts[:CONTEXT_ELEMENTS_MAX]]}
+    return {
+        "type": "context",
+        "elements": [md(truncate(t, SECTION_TEXT_MAX)) for t in texts[:CONTEXT_ELEMENTS_MAX]],
+    }
 
 
 def divider() -> Block:
@@ -61,7 +64,12 @@ def divider() -> Block:
 
 
 def button(
-    text: str, action_id: str, value: str, *, style: str | None = None, confirm: dict[str, Any] | None = None
+    text: str,
+    action_id: str,
+    value: str,
+    *,
+    style: str | None = None,
+    confirm: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A button element."""
     element: dict[str, Any] = {

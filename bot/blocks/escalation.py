@@ -21,8 +21,8 @@ from bot.blocks.common import (
 )
 from bot.blocks.ids import INPUT_ACTION, ActionId, ViewId
 from bot.i18n import t
-from bot.mrkdwn import escape, escape_truncated, link, mention, single_line, truncate
 from bot.models import Escalation, EscalationEvent, Status
+from bot.mrkdwn import escape, escape_truncated, link, mention, single_line, truncate
 from bot.policy import Policy
 
 STATUS_EMOJI = {
@@ -42,7 +42,7 @@ def status_text(status: str, lang: str) -> str:
 
 
 def escalation_title(escalation: Escalation, *, limit: int = 200) -> str:
-    """"*ESC-42* · summary" with the summary escaped (for lists and cards)."""
+    """ "*ESC-42* · summary" with the summary escaped (for lists and cards)."""
     return f"*{escalation.key}* · {escape_truncated(single_line(escalation.summary), limit)}"
 
 
@@ -72,13 +72,25 @@ def build_escalation_card(
         f"*{t('label.status', lang)}*\n{status_text(escalation.status, lang)}",
         f"*{t('label.assignee', lang)}*\n{mention(escalation.assignee_id) or t('label.unassigned', lang)}",
         f"*{t('label.filed_by', lang)}*\n"
-        + t("card.filed_on", lang, user=mention(escalation.filed_by), when=format_local(escalation.filed_at, tz, lang)),
+        + t(
+            "card.filed_on",
+            lang,
+            user=mention(escalation.filed_by),
+            when=format_local(escalation.filed_at, tz, lang),
+        ),
         f"*{t('label.zendesk', lang)}*\n{zendesk_text(escalation, lang)}",
         *extra_fields,
     ]
-    blocks: list[Block] = [section(escalation_title(escalation, limit=400)), fields_section(fields[:10])]
+    blocks: list[Block] = [
+        section(escalation_title(escalation, limit=400)),
+        fields_section(fields[:10]),
+    ]
     if escalation.details:
-        blocks.append(section(f"*{t('label.details', lang)}*\n{escape_truncated(escalation.details, DETAILS_SHOWN)}"))
+        blocks.append(
+            section(
+                f"*{t('label.details', lang)}*\n{escape_truncated(escalation.details, DETAILS_SHOWN)}"
+            )
+        )
     if escalation.status == Status.RESOLVED and escalation.resolution_cause:
         cause = escape(policy.label("causes", escalation.resolution_cause))
         blocks.append(context(f"*{t('label.cause', lang)}:* {cause}"))
@@ -188,20 +200,51 @@ class EscalationPrefill:
 def build_escalation_modal(*, policy: Policy, prefill: EscalationPrefill) -> dict[str, Any]:
     """The modal CS fills in to escalate."""
     lang = policy.language
-    metadata = {"src": [prefill.source_channel_id, prefill.source_message_ts]} if prefill.source_channel_id else {}
+    metadata = (
+        {"src": [prefill.source_channel_id, prefill.source_message_ts]}
+        if prefill.source_channel_id
+        else {}
+    )
     blocks = [
-        _text_input("end_user_id", t("modal.escalate.end_user", lang), initial=prefill.end_user_id,
-                    max_length=128, hint=t("modal.escalate.end_user.hint", lang)),
+        _text_input(
+            "end_user_id",
+            t("modal.escalate.end_user", lang),
+            initial=prefill.end_user_id,
+            max_length=128,
+            hint=t("modal.escalate.end_user.hint", lang),
+        ),
         _select_input("product", t("label.product", lang), policy.products, lang=lang),
         _select_input("category", t("label.category", lang), policy.categories, lang=lang),
-        _select_input("priority", t("label.priority", lang), policy.priorities, lang=lang,
-                      initial=policy.fallback_priority),
-        _text_input("summary", t("modal.escalate.summary", lang), initial=single_line(prefill.summary),
-                    max_length=150, placeholder=t("modal.escalate.summary.placeholder", lang)),
-        _text_input("details", t("modal.escalate.details", lang), initial=prefill.details, max_length=3000,
-                    multiline=True, optional=True, placeholder=t("modal.escalate.details.placeholder", lang)),
-        _text_input("zendesk", t("modal.escalate.zendesk", lang), max_length=300, optional=True,
-                    placeholder=t("modal.escalate.zendesk.placeholder", lang)),
+        _select_input(
+            "priority",
+            t("label.priority", lang),
+            policy.priorities,
+            lang=lang,
+            initial=policy.fallback_priority,
+        ),
+        _text_input(
+            "summary",
+            t("modal.escalate.summary", lang),
+            initial=single_line(prefill.summary),
+            max_length=150,
+            placeholder=t("modal.escalate.summary.placeholder", lang),
+        ),
+        _text_input(
+            "details",
+            t("modal.escalate.details", lang),
+            initial=prefill.details,
+            max_length=3000,
+            multiline=True,
+            optional=True,
+            placeholder=t("modal.escalate.details.placeholder", lang),
+        ),
+        _text_input(
+            "zendesk",
+            t("modal.escalate.zendesk", lang),
+            max_length=300,
+            optional=True,
+            placeholder=t("modal.escalate.zendesk.placeholder", lang),
+        ),
     ]
     return {
         "type": "modal",
@@ -227,10 +270,21 @@ def build_resolve_modal(*, policy: Policy, escalation: Escalation) -> dict[str, 
         "blocks": [
             section(escalation_title(escalation)),
             _select_input("cause", t("label.cause", lang), policy.causes, lang=lang),
-            _text_input("answer", t("label.answer", lang), max_length=3000, multiline=True,
-                        placeholder=t("modal.resolve.answer.placeholder", lang)),
-            _text_input("note", t("label.note", lang), max_length=3000, multiline=True, optional=True,
-                        placeholder=t("modal.resolve.note.placeholder", lang)),
+            _text_input(
+                "answer",
+                t("label.answer", lang),
+                max_length=3000,
+                multiline=True,
+                placeholder=t("modal.resolve.answer.placeholder", lang),
+            ),
+            _text_input(
+                "note",
+                t("label.note", lang),
+                max_length=3000,
+                multiline=True,
+                optional=True,
+                placeholder=t("modal.resolve.note.placeholder", lang),
+            ),
         ],
     }
 
@@ -290,8 +344,13 @@ def _text_input(
         element["initial_value"] = truncate(initial, max_length)
     if placeholder:
         element["placeholder"] = plain(placeholder, 150)
-    block: Block = {"type": "input", "block_id": block_id, "label": plain(label, 2000), "element": element,
-                    "optional": optional}
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
     if hint:
         block["hint"] = plain(hint, 2000)
     return block

@@ -19,8 +19,8 @@ from bot.blocks.common import (
 from bot.blocks.escalation import status_text
 from bot.blocks.ids import ActionId
 from bot.i18n import t
-from bot.mrkdwn import escape, escape_truncated, mention, single_line
 from bot.models import Escalation
+from bot.mrkdwn import escape, escape_truncated, mention, single_line
 from bot.policy import Policy
 
 
@@ -92,7 +92,10 @@ def build_list_message(
     """An ephemeral reply listing escalations (at most 50 blocks)."""
     head: list[Block] = [section(intro)] if intro else []
     body = build_groups(
-        policy=policy, groups=groups, workspace_url=workspace_url, limit=MESSAGE_BLOCKS_MAX - len(head)
+        policy=policy,
+        groups=groups,
+        workspace_url=workspace_url,
+        limit=MESSAGE_BLOCKS_MAX - len(head),
     )
     return head + body
 
@@ -148,13 +151,24 @@ def build_home_view(
     head: list[Block] = [
         header(t("home.title", lang)),
         context(t("home.intro", lang)),
-        {"type": "actions", "block_id": "home_actions", "elements": [
-            button(t("button.escalate", lang), ActionId.OPEN_ESCALATION_MODAL, "home", style="primary")
-        ]},
+        {
+            "type": "actions",
+            "block_id": "home_actions",
+            "elements": [
+                button(
+                    t("button.escalate", lang),
+                    ActionId.OPEN_ESCALATION_MODAL,
+                    "home",
+                    style="primary",
+                )
+            ],
+        },
     ]
     if away_text:
         head.append(section(away_text))
     head.extend(extra_blocks)
     head.append(divider())
-    body = build_groups(policy=policy, groups=groups, workspace_url=workspace_url, limit=VIEW_BLOCKS_MAX - len(head))
+    body = build_groups(
+        policy=policy, groups=groups, workspace_url=workspace_url, limit=VIEW_BLOCKS_MAX - len(head)
+    )
     return {"type": "home", "blocks": head + body}

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from alembic import context
+from sqlmodel import SQLModel
+from sqlmodel.sql.sqltypes import AutoString
 
 import bot.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from bot.db import UTCDateTime, create_db_engine
-from sqlmodel import SQLModel
-from sqlmodel.sql.sqltypes import AutoString
 
 target_metadata = SQLModel.metadata
 MIGRATION_LOCK_ID = 4_127_001  # arbitrary constant: one migrator at a time on PostgreSQL
 
 
-def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
     """Render the bot's custom column types as plain SQLAlchemy types in migration files."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
@@ -32,7 +32,9 @@ def run_migrations_online() -> None:
     try:
         with engine.connect() as connection:
             if connection.dialect.name == "postgresql":
-                connection.execute(sa.text("SELECT pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+                connection.execute(
+                    sa.text("SELECT pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK_ID}
+                )
                 connection.commit()
             context.configure(
                 connection=connection,
@@ -44,7 +46,9 @@ def run_migrations_online() -> None:
             with context.begin_transaction():
                 context.run_migrations()
             if connection.dialect.name == "postgresql":
-                connection.execute(sa.text("SELECT pg_advisory_unlock(:id)"), {"id": MIGRATION_LOCK_ID})
+                connection.execute(
+                    sa.text("SELECT pg_advisory_unlock(:id)"), {"id": MIGRATION_LOCK_ID}
+                )
                 connection.commit()
     finally:
         engine.dispose()

@@ -11,7 +11,9 @@ from bot.blocks.escalation import EscalationPrefill, build_escalation_modal
 from handlers.payload import runtime_of, trigger_id
 
 
-def open_escalation_modal(ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
+def open_escalation_modal(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]
+) -> None:
     """Open an empty escalation modal."""
     ack()
     runtime = runtime_of(context)

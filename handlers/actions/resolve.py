@@ -12,7 +12,9 @@ from bot.blocks.escalation import build_resolve_modal, escalation_id_from_action
 from handlers.payload import PayloadError, first_action, runtime_of, trigger_id, user_id
 
 
-def resolve_clicked(ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
+def resolve_clicked(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]
+) -> None:
     """Open the modal asking for the cause, a note and the answer for CS."""
     ack()
     runtime = runtime_of(context)

@@ -51,7 +51,11 @@ def cre_command(ack: Ack, body: dict[str, Any], respond: Respond, context: dict[
     handler = SUBCOMMANDS.get(name)
     if handler is None:
         lang = runtime.lang
-        text = t("error.unknown_command", lang, command=escape(name[:30])) + "\n\n" + t("help.text", lang)
+        text = (
+            t("error.unknown_command", lang, command=escape(name[:30]))
+            + "\n\n"
+            + t("help.text", lang)
+        )
         respond(text=text, response_type="ephemeral")
         return
     handler(Invocation(runtime, user_id(body), words[1:], respond, body))
@@ -69,7 +73,10 @@ def mine(call: Invocation) -> None:
     runtime = call.runtime
     with runtime.db.session() as session:
         blocks = presenter.mine_blocks(
-            session=session, policy=runtime.policy, user_id=call.user_id, now=runtime.now(),
+            session=session,
+            policy=runtime.policy,
+            user_id=call.user_id,
+            now=runtime.now(),
             workspace_url=runtime.workspace_url(),
         )
     call.respond(text=t("home.mine", runtime.lang), blocks=blocks, response_type="ephemeral")
@@ -81,9 +88,14 @@ def queue(call: Invocation) -> None:
     runtime = call.runtime
     with runtime.db.session() as session:
         blocks = presenter.queue_blocks(
-            session=session, policy=runtime.policy, now=runtime.now(), workspace_url=runtime.workspace_url()
+            session=session,
+            policy=runtime.policy,
+            now=runtime.now(),
+            workspace_url=runtime.workspace_url(),
         )
-    call.respond(text=t("reply.queue.title", runtime.lang), blocks=blocks, response_type="ephemeral")
+    call.respond(
+        text=t("reply.queue.title", runtime.lang), blocks=blocks, response_type="ephemeral"
+    )
 
 
 @subcommand("show")
@@ -110,7 +122,10 @@ def away(call: Invocation) -> None:
         result = assignment.set_away(
             session=session, policy=runtime.policy, user_id=call.user_id, until=until, now=now
         )
-    call.respond(text=presenter.away_reply(policy=runtime.policy, availability=result), response_type="ephemeral")
+    call.respond(
+        text=presenter.away_reply(policy=runtime.policy, availability=result),
+        response_type="ephemeral",
+    )
 
 
 @subcommand("back")
@@ -121,4 +136,7 @@ def back(call: Invocation) -> None:
         result = assignment.set_back(
             session=session, policy=runtime.policy, user_id=call.user_id, now=runtime.now()
         )
-    call.respond(text=presenter.away_reply(policy=runtime.policy, availability=result), response_type="ephemeral")
+    call.respond(
+        text=presenter.away_reply(policy=runtime.policy, availability=result),
+        response_type="ephemeral",
+    )

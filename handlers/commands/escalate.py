@@ -11,7 +11,9 @@ from bot.blocks.escalation import EscalationPrefill, build_escalation_modal
 from handlers.payload import runtime_of, trigger_id
 
 
-def escalate_command(ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
+def escalate_command(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]
+) -> None:
     """Open the escalation modal, with the command's text as the summary."""
     ack()
     runtime = runtime_of(context)

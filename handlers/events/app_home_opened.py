@@ -20,7 +20,10 @@ def app_home_opened(event: dict[str, Any], client: WebClient, context: dict[str,
     runtime = runtime_of(context)
     with runtime.db.session() as session:
         view = presenter.home_view(
-            session=session, policy=runtime.policy, user_id=viewer, now=runtime.now(),
+            session=session,
+            policy=runtime.policy,
+            user_id=viewer,
+            now=runtime.now(),
             workspace_url=runtime.workspace_url(),
         )
     client.views_publish(user_id=viewer, view=view)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from typing import Any
 
@@ -15,7 +16,9 @@ from bot.errors import InvalidInput
 from handlers.payload import PayloadError, runtime_of, user_id
 
 
-def escalation_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
+def escalation_submitted(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: dict[str, Any]
+) -> None:
     """File the escalation (once per modal, however often it is submitted) and post it."""
     runtime = runtime_of(context)
     try:
@@ -27,7 +30,14 @@ def escalation_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], c
     view_id = view.get("id")
     if not isinstance(view_id, str) or not view_id:
         raise PayloadError
-    draft = dataclasses.replace(draft, **_source_of(read_private_metadata(view), client))
+    source = read_private_metadata(view).get("src")
+    if isinstance(source, list) and len(source) == 2 and all(isinstance(x, str) for x in source):
+        draft = dataclasses.replace(
+            draft,
+            source_channel_id=source[0],
+            source_message_ts=source[1],
+            source_permalink=_permalink(client, channel_id=source[0], message_ts=source[1]),
+        )
     with runtime.db.session() as session:
         filed = escalations.file_escalation(
             session=session,
@@ -40,15 +50,9 @@ def escalation_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], c
     runtime.deliver(escalation_id=filed.escalation.id)
 
 
-def _source_of(metadata: dict[str, Any], client: WebClient) -> dict[str, str | None]:
-    """The message an escalation was made from (message shortcut), with its permalink if Slack gives it."""
-    source = metadata.get("src")
-    if not isinstance(source, list) or len(source) != 2 or not all(isinstance(x, str) for x in source):
-        return {}
-    channel_id, message_ts = source
-    permalink = None
-    try:
-        permalink = client.chat_getPermalink(channel=channel_id, message_ts=message_ts).get("permalink")
-    except SlackApiError:
-        pass  # the link is a convenience; the escalation is filed without it
-    return {"source_channel_id": channel_id, "source_message_ts": message_ts, "source_permalink": permalink}
+def _permalink(client: WebClient, *, channel_id: str, message_ts: str) -> str | None:
+    """The permalink of the message an escalation was made from, if Slack gives it."""
+    with contextlib.suppress(SlackApiError):  # the link is a convenience, not a requirement
+        link = client.chat_getPermalink(channel=channel_id, message_ts=message_ts).get("permalink")
+        return str(link) if link else None
+    return None

@@ -12,13 +12,21 @@ from bot.errors import InvalidInput
 from handlers.payload import PayloadError, runtime_of, user_id
 
 
-def resolution_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict[str, Any]) -> None:
+def resolution_submitted(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict[str, Any]
+) -> None:
     """Resolve with the cause, note and answer; the filer is told in the thread."""
     runtime = runtime_of(context)
     values = read_input_values(view)
-    cause, note, answer = values.get("cause") or "", values.get("note") or "", values.get("answer") or ""
+    cause, note, answer = (
+        values.get("cause") or "",
+        values.get("note") or "",
+        values.get("answer") or "",
+    )
     try:
-        escalations.validate_resolution(policy=runtime.policy, cause=cause, note=note, answer=answer)
+        escalations.validate_resolution(
+            policy=runtime.policy, cause=cause, note=note, answer=answer
+        )
     except InvalidInput as invalid:
         ack(response_action="errors", errors=invalid.render_fields(runtime.lang))
         return

@@ -54,7 +54,9 @@ def truncate_postgres(url: str) -> None:
         tables = [
             row[0]
             for row in connection.execute(
-                sa.text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+                sa.text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                )
             )
         ]
         if tables:

@@ -120,7 +120,9 @@ class SlackDriver:
         all_headers = {"Content-Type": content_type, **(headers or {})}
         if sign:
             all_headers["X-Slack-Request-Timestamp"] = stamp
-            all_headers["X-Slack-Signature"] = self.verifier.generate_signature(timestamp=stamp, body=body)
+            all_headers["X-Slack-Signature"] = self.verifier.generate_signature(
+                timestamp=stamp, body=body
+            )
         raw = body.encode("utf-8")
         environ: dict[str, Any] = {
             "REQUEST_METHOD": method,
@@ -155,7 +157,15 @@ class SlackDriver:
 
     # -- what users do -----------------------------------------------------------------------------
 
-    def command(self, command: str, text: str = "", *, user: str = "U0CS", channel: str = "C0SUPPORT", **kwargs: Any) -> Response:
+    def command(
+        self,
+        command: str,
+        text: str = "",
+        *,
+        user: str = "U0CS",
+        channel: str = "C0SUPPORT",
+        **kwargs: Any,
+    ) -> Response:
         """A user types a slash command."""
         token = uuid.uuid4().hex
         self.standin.bind_response_url(token, channel=channel, user=user)
@@ -204,16 +214,25 @@ class SlackDriver:
             action["selected_user"] = selected_user
         return self.post_payload(self.block_actions_payload(message, action, user=user), **kwargs)
 
-    def block_actions_payload(self, message: Message, action: dict[str, Any], *, user: str) -> dict[str, Any]:
+    def block_actions_payload(
+        self, message: Message, action: dict[str, Any], *, user: str
+    ) -> dict[str, Any]:
         """A block_actions payload for an action in a message."""
         token = uuid.uuid4().hex
-        self.standin.bind_response_url(token, channel=message.channel, user=user, message_ts=message.ts)
+        self.standin.bind_response_url(
+            token, channel=message.channel, user=user, message_ts=message.ts
+        )
         base = sample("app-backend/interactive-components/BlockActionPayload.json")
         payload = overlay(
             _without_enterprise(base),
             {
                 "team": {"id": TEAM_ID, "domain": "crebot"},
-                "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID},
+                "user": {
+                    "id": user,
+                    "username": user.lower(),
+                    "name": user.lower(),
+                    "team_id": TEAM_ID,
+                },
                 "api_app_id": APP_ID,
                 "container": {
                     "type": "message",
@@ -223,7 +242,13 @@ class SlackDriver:
                 },
                 "trigger_id": f"trigger-{token}",
                 "channel": {"id": message.channel, "name": "escalations"},
-                "message": {"type": "message", "user": "UCREBOT", "ts": message.ts, "text": message.text, "blocks": message.blocks},
+                "message": {
+                    "type": "message",
+                    "user": "UCREBOT",
+                    "ts": message.ts,
+                    "text": message.text,
+                    "blocks": message.blocks,
+                },
                 "response_url": self.server.response_url(token),
                 "actions": [action],
             },
@@ -259,7 +284,12 @@ class SlackDriver:
             _without_enterprise(base),
             {
                 "team": {"id": TEAM_ID, "domain": "crebot"},
-                "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID},
+                "user": {
+                    "id": user,
+                    "username": user.lower(),
+                    "name": user.lower(),
+                    "team_id": TEAM_ID,
+                },
                 "api_app_id": APP_ID,
                 "trigger_id": f"trigger-{uuid.uuid4().hex}",
                 "view": submitted,
@@ -269,7 +299,9 @@ class SlackDriver:
             payload.pop(key, None)
         return self.post_payload(payload, **kwargs)
 
-    def message_shortcut(self, message: Message, *, user: str, callback_id: str = "escalate_message", **kwargs: Any) -> Response:
+    def message_shortcut(
+        self, message: Message, *, user: str, callback_id: str = "escalate_message", **kwargs: Any
+    ) -> Response:
         """A user runs a message shortcut on a message."""
         token = uuid.uuid4().hex
         self.standin.bind_response_url(token, channel=message.channel, user=user)
@@ -281,7 +313,13 @@ class SlackDriver:
                 "trigger_id": f"trigger-{token}",
                 "message_ts": message.ts,
                 "response_url": self.server.response_url(token),
-                "message": {"type": "message", "user": message.user, "ts": message.ts, "text": message.text, "blocks": []},
+                "message": {
+                    "type": "message",
+                    "user": message.user,
+                    "ts": message.ts,
+                    "text": message.text,
+                    "blocks": [],
+                },
                 "team": {"id": TEAM_ID, "domain": "crebot"},
                 "channel": {"id": message.channel, "name": "support"},
                 "user": {"id": user, "name": user.lower(), "team_id": TEAM_ID},
@@ -290,7 +328,14 @@ class SlackDriver:
         payload.pop("enterprise", None)
         return self.post_payload(payload, **kwargs)
 
-    def event(self, event: dict[str, Any], *, event_id: str | None = None, retry_num: int | None = None, **kwargs: Any) -> Response:
+    def event(
+        self,
+        event: dict[str, Any],
+        *,
+        event_id: str | None = None,
+        retry_num: int | None = None,
+        **kwargs: Any,
+    ) -> Response:
         """An Events API delivery (a retry carries X-Slack-Retry-Num)."""
         envelope = {
             "token": "",
@@ -299,25 +344,42 @@ class SlackDriver:
             "type": "event_callback",
             "event_id": event_id or f"Ev{uuid.uuid4().hex[:12].upper()}",
             "event_time": int(time.time()),
-            "authorizations": [{"team_id": TEAM_ID, "user_id": "UCREBOT", "is_bot": True, "is_enterprise_install": False}],
+            "authorizations": [
+                {
+                    "team_id": TEAM_ID,
+                    "user_id": "UCREBOT",
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
             "event": event,
         }
         headers = {}
         if retry_num is not None:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
-        return self.post(json.dumps(envelope), content_type="application/json", headers=headers, **kwargs)
+        return self.post(
+            json.dumps(envelope), content_type="application/json", headers=headers, **kwargs
+        )
 
     # -- reading what users see ---------------------------------------------------------------------
 
     def channel(self, channel: str) -> list[Message]:
         """Top-level messages in a channel (not thread replies, not ephemeral)."""
-        return [m for m in self.standin.channel_messages(channel) if not m.thread_ts or m.thread_ts == m.ts]
+        return [
+            m
+            for m in self.standin.channel_messages(channel)
+            if not m.thread_ts or m.thread_ts == m.ts
+        ]
 
     def last_view(self) -> dict[str, Any]:
         """The most recently opened modal."""
         calls = self.standin.calls_to("views.open")
         assert calls, "no modal was opened"
-        return json.loads(calls[-1].args["view"]) if isinstance(calls[-1].args["view"], str) else calls[-1].args["view"]
+        return (
+            json.loads(calls[-1].args["view"])
+            if isinstance(calls[-1].args["view"], str)
+            else calls[-1].args["view"]
+        )
 
     def responses_text(self) -> list[str]:
         """Texts of everything posted to response URLs (ephemeral replies), oldest first."""
