@@ -74,8 +74,9 @@ class SlackWsgiApp:
         if self.verifier is not None and not self.verifier.is_valid_request(body, headers):
             return _reply(start_response, 401, "Unauthorized")
         try:
+            bolt_headers: dict[str, str | Sequence[str]] = dict(headers)
             request = BoltRequest(
-                body=body, query=environ.get("QUERY_STRING") or "", headers=headers
+                body=body, query=environ.get("QUERY_STRING") or "", headers=bolt_headers
             )
         except (ValueError, TypeError, KeyError, AttributeError):
             return _reply(start_response, 400, "Bad Request")
