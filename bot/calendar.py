@@ -137,29 +137,9 @@ class BusinessCalendar:
         tab = self._table
         if not tab.lo <= s <= tab.hi:
             tab = self._table_covering(s, s)
-        opens = tab.opens
-        i = bisect_right(opens, s) - 1
-        base = 0 if i < 0 else tab.cum_before[i] + min(s, tab.closes[i]) - opens[i]
-        target = base + d
-        if target <= tab.total:
-            j = bisect_left(tab.cum_after, target)
-            t = opens[j] + target - tab.cum_before[j]
-            if t <= tab.hi:
-                return _EPOCH + timedelta(microseconds=t)
-        return self._add_beyond_table(s, d)
-
-    def _add_beyond_table(self, s: int, d: int) -> datetime:
-        while True:
-            tab = self._table_covering(s, s)
-            i = bisect_right(tab.opens, s) - 1
-            base = 0 if i < 0 else tab.cum_before[i] + min(s, tab.closes[i]) - tab.opens[i]
-            target = base + d
-            if target <= tab.total:
-                j = bisect_left(tab.cum_after, target)
-                t = tab.opens[j] + target - tab.cum_before[j]
-                if t <= tab.hi:
-                    return _EPOCH + timedelta(microseconds=t)
-            self._extend_to_year(tab.last_year + _years_to_cover(tab, target - tab.total))
+        while (t := _instant_after(tab, s, d)) is None:
+            tab = self._extend_to_year(tab.last_year + _years_to_cover(tab, d))
+        return _EPOCH + timedelta(microseconds=t)
 
     # -- days --------------------------------------------------------------------------------
 
@@ -347,6 +327,18 @@ def _cumulative(tab: _Table, t: int) -> int:
     if i < 0:
         return 0
     return tab.cum_before[i] + min(t, tab.closes[i]) - tab.opens[i]
+
+
+def _instant_after(tab: _Table, s: int, d: int) -> int | None:
+    """The earliest t with d business microseconds in [s, t), or None if past the table."""
+    opens = tab.opens
+    i = bisect_right(opens, s) - 1
+    target = d + (0 if i < 0 else tab.cum_before[i] + min(s, tab.closes[i]) - opens[i])
+    if target > tab.total:
+        return None
+    j = bisect_left(tab.cum_after, target)
+    t = opens[j] + target - tab.cum_before[j]
+    return t if t <= tab.hi else None
 
 
 def _years_to_cover(tab: _Table, missing_us: int) -> int:

@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.clock import Clock, SystemClock
@@ -120,6 +121,39 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_run_job(args: argparse.Namespace) -> int:
+    """Run one job once, as of an instant (default now): for re-runs and backfills."""
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    settings.require_slack_credentials()
+    from bot import migrate
+    from bot.scheduler import build_schedules, run_job
+
+    runtime = build_runtime(settings)
+    if args.name not in build_schedules(runtime.policy):
+        raise ConfigError(
+            f"run-job: unknown job {args.name!r} (one of {', '.join(build_schedules(runtime.policy))})"
+        )
+    migrate.upgrade(settings.database_url)
+    at = _parse_instant(args.at, runtime) if args.at else runtime.now()
+    print(
+        f"{args.name} as of {at.isoformat()}: {run_job(runtime=runtime, name=args.name, at=at, manual=True)}"
+    )
+    return 0
+
+
+def _parse_instant(text: str, runtime: Runtime) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(
+            f"--at: {text!r} is not an ISO-8601 instant (e.g. 2026-11-02T10:00+09:00)"
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=runtime.policy.business_calendar.tz)
+    return value.astimezone(UTC)
+
+
 def cmd_db(args: argparse.Namespace) -> int:
     """Database schema: `upgrade` applies migrations, `current` prints the revision."""
     settings = load_settings()
@@ -176,23 +210,19 @@ def build_parser() -> argparse.ArgumentParser:
     db.set_defaults(func=cmd_db)
     check = sub.add_parser("check-config", help="validate the environment and the policy file")
     check.set_defaults(func=cmd_check_config)
-    for extend in _PARSER_EXTENSIONS:
-        extend(sub)
+    run = sub.add_parser("run-job", help="run one scheduled job once, as of an instant")
+    run.add_argument(
+        "name", help="slo-sweep, stale-reminders, monthly-digest, outbox-flush, housekeeping"
+    )
+    run.add_argument(
+        "--at", help="ISO-8601 instant to run as of (default: now; no offset = team time zone)"
+    )
+    run.set_defaults(func=cmd_run_job)
     return parser
-
-
-_PARSER_EXTENSIONS: list[Callable[[Any], None]] = []
-
-
-def extends_parser(func: Callable[[Any], None]) -> Callable[[Any], None]:
-    """Register a function that adds subcommands (used by feature modules)."""
-    _PARSER_EXTENSIONS.append(func)
-    return func
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run a subcommand; configuration problems end in one line, not a traceback."""
-    _load_extensions()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -202,17 +232,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
-
-
-def _load_extensions() -> None:
-    import importlib
-
-    for module in ("jobs.cli", "bot.lookup.cli", "bot.workspace.cli"):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
 
 
 if __name__ == "__main__":

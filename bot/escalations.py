@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
-from bot import assignment
+from bot import assignment, slo
 from bot.errors import (
     AlreadyClaimed,
     DomainError,
@@ -299,6 +299,7 @@ def file_escalation(
         channel_id=policy.escalation_channel,
         last_activity_at=now,
     )
+    slo.start(policy=policy, escalation=escalation, now=now)
     session.add(escalation)
     try:
         session.flush()
@@ -353,37 +354,12 @@ def file_escalation(
             data={"reason": reason},
             card=False,
         )
-    _after_filing(session, policy, escalation, now)
     session.commit()
     return Filed(escalation, created=True)
 
 
 def _by_intake_key(session: Session, intake_key: str) -> Escalation | None:
     return session.exec(select(Escalation).where(Escalation.intake_key == intake_key)).first()
-
-
-# Later concepts (SLO clock, reminders) hook in here without the filing code knowing them.
-FilingHook = Callable[[Session, Policy, Escalation, datetime], None]
-TransitionHook = Callable[[Session, Policy, Escalation, Action, str, datetime], None]
-_filing_hooks: list[FilingHook] = []
-_transition_hooks: list[TransitionHook] = []
-
-
-def on_filed(hook: FilingHook) -> FilingHook:
-    """Register a function run inside the filing transaction."""
-    _filing_hooks.append(hook)
-    return hook
-
-
-def on_transition(hook: TransitionHook) -> TransitionHook:
-    """Register a function run inside every change's transaction, after the change is applied."""
-    _transition_hooks.append(hook)
-    return hook
-
-
-def _after_filing(session: Session, policy: Policy, escalation: Escalation, now: datetime) -> None:
-    for hook in _filing_hooks:
-        hook(session, policy, escalation, now)
 
 
 # -- the lifecycle --------------------------------------------------------------------------------
@@ -608,8 +584,9 @@ def _change(
         if data is None:
             session.rollback()
             return escalation
-        for hook in _transition_hooks:
-            hook(session, policy, escalation, action, previous_status, now)
+        slo.on_status_change(
+            policy=policy, escalation=escalation, previous=previous_status, now=now
+        )
         escalation.last_activity_at = now
         session.add(escalation)
         try:

@@ -299,6 +299,35 @@ CATALOG: dict[str, tuple[str, str]] = {
         "• `/cre away [until 2026-12-24]` / `/cre back` — 割り当ての不在設定\n"
         "• `/cre help` — このヘルプ",
     ),
+    # -- the SLO clock ----------------------------------------------------------------------------
+    "slo.due": ("due {when} · {left} left", "期限 {when} · 残り{left}"),
+    "slo.breached": ("breached {ago} ago", "期限超過({ago})"),
+    "slo.paused": ("paused while waiting · {left} left", "回答待ちで停止中 · 残り{left}"),
+    "slo.paused_breached": (
+        "paused while waiting · over by {over}",
+        "回答待ちで停止中 · {over}超過",
+    ),
+    "slo.resolved_within": ("resolved in {took} (target {target})", "{took}で解決(目標 {target})"),
+    "slo.resolved_missed": (
+        "resolved in {took} (target {target}, over by {over})",
+        "{took}で解決(目標 {target}、{over}超過)",
+    ),
+    "slo.warning.thread": (
+        ":warning: {key} has used {percent}% of its {target} SLO: due {when} ({left} left).",
+        ":warning: {key} は SLO({target})の {percent}% を経過しました。期限 {when}(残り{left})。",
+    ),
+    "slo.warning.dm": (
+        ":warning: {link} · {summary} has used {percent}% of its {target} SLO: due {when} ({left} left).",
+        ":warning: {link} · {summary} は SLO({target})の {percent}% を経過しました。期限 {when}(残り{left})。",
+    ),
+    "slo.warning.unassigned": (
+        ":warning: {link} · {summary} is still unassigned and has used {percent}% of its {target} SLO: due {when}. Can someone claim it?",
+        ":warning: {link} · {summary} はまだ担当者がいないまま SLO({target})の {percent}% を経過しました。期限 {when}。どなたか担当できますか?",
+    ),
+    "slo.breach": (
+        ":rotating_light: {lead} {key} · {summary} breached its {target} SLO ({priority}). Assignee: {assignee} · {status}.",
+        ":rotating_light: {lead} {key} · {summary} が SLO({target}、{priority})を超過しました。担当: {assignee} · {status}",
+    ),
     "card.fallback": (
         "{key} [{priority}] {summary} — {status}",
         "{key} [{priority}] {summary} — {status}",

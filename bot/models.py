@@ -69,6 +69,14 @@ class Escalation(SQLModel, table=True):
     resolution_cause: str | None = Field(default=None, max_length=40)
     resolution_note: str | None = Field(default=None, sa_type=sa.Text)
     resolution_answer: str | None = Field(default=None, sa_type=sa.Text)
+    # The SLO clock (bot.slo): business seconds used in closed segments plus the running segment.
+    slo_target_s: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    slo_consumed_s: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    slo_running_since: datetime | None = _ts()
+    slo_due_at: datetime | None = _ts()
+    slo_stage: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    slo_next_alert_at: datetime | None = _ts(index=True)
+    resolution_business_s: int | None = None
 
     @property
     def key(self) -> str:
@@ -130,6 +138,23 @@ class Outbox(SQLModel, table=True):
     result: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
 
 
+class JobRun(SQLModel, table=True):
+    """A claimed run of a scheduled job for one period: a second claimant skips it."""
+
+    __tablename__ = "job_run"
+    __table_args__ = (sa.UniqueConstraint("job", "period_key", name="uq_job_run_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=40)
+    period_key: str = Field(max_length=60)
+    status: str = Field(default="running", max_length=12)
+    owner: str = Field(default="", max_length=120)
+    started_at: datetime = _ts(nullable=False)
+    lease_until: datetime = _ts(nullable=False)
+    finished_at: datetime | None = _ts()
+    detail: str = Field(default="", max_length=500)
+
+
 class ProcessedEvent(SQLModel, table=True):
     """Events API deliveries already handled (Slack retries the same event_id)."""
 
@@ -145,6 +170,7 @@ __all__ = [
     "EngineerState",
     "Escalation",
     "EscalationEvent",
+    "JobRun",
     "Outbox",
     "OutboxStatus",
     "ProcessedEvent",

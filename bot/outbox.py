@@ -98,6 +98,30 @@ def enqueue(
     )
 
 
+def enqueue_many(session: Session, rows: Sequence[dict[str, Any]], *, now: datetime) -> None:
+    """Promise many posts in one statement (keys already promised are ignored)."""
+    if not rows:
+        return
+    table = Outbox.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    insert_factory = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    values = [
+        {
+            "key": row["key"],
+            "kind": str(row["kind"]),
+            "escalation_id": row.get("escalation_id"),
+            "payload": row.get("payload") or {},
+            "status": str(OutboxStatus.PENDING),
+            "attempts": 0,
+            "created_at": now,
+            "next_attempt_at": now,
+            "result": {},
+        }
+        for row in rows
+    ]
+    session.connection().execute(insert_factory(table).on_conflict_do_nothing(), values)
+
+
 @dataclass
 class DeliveryReport:
     """What one delivery pass did."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import assignment, escalations
+from bot import assignment, escalations, slo
 from bot.blocks.common import Block
 from bot.blocks.escalation import build_escalation_card, timeline_line
 from bot.blocks.lists import Group, Row, build_home_view, build_list_message, build_show_message
@@ -18,40 +18,28 @@ from bot.policy import Policy
 
 LIST_LIMIT = 40
 
-# Concepts that add facts to an escalation's card and rows (the SLO clock, the user's history)
-# register here, so the card shows them without this module knowing each concept.
-CardFacts = Callable[[Session, Policy, Escalation, datetime], "Facts"]
-_fact_providers: list[CardFacts] = []
-
 
 class Facts:
     """Extra facts about an escalation: card fields, context lines, and short texts for list rows."""
 
-    def __init__(
-        self, fields: Sequence[str] = (), lines: Sequence[str] = (), row: Sequence[str] = ()
-    ) -> None:
-        self.fields = list(fields)
-        self.lines = list(lines)
-        self.row = list(row)
-
-
-def provides_facts(provider: CardFacts) -> CardFacts:
-    """Register a provider of extra facts for cards and rows."""
-    _fact_providers.append(provider)
-    return provider
+    def __init__(self) -> None:
+        self.fields: list[str] = []
+        self.lines: list[str] = []
+        self.row: list[str] = []
 
 
 def collect_facts(
     *, session: Session, policy: Policy, escalation: Escalation, now: datetime
 ) -> Facts:
-    """All registered facts about one escalation."""
-    combined = Facts()
-    for provider in _fact_providers:
-        facts = provider(session, policy, escalation, now)
-        combined.fields += facts.fields
-        combined.lines += facts.lines
-        combined.row += facts.row
-    return combined
+    """What the card and list rows show beyond the record itself: the SLO clock."""
+    facts = Facts()
+    lang = policy.language
+    current = slo.state(policy=policy, escalation=escalation, now=now)
+    line = slo.describe(policy=policy, current=current, now=now)
+    light = slo.slo_emoji(current, policy, escalation.priority)
+    facts.fields.append(f"*{t('label.slo', lang)}*\n{light} {line}")
+    facts.row.append(f"{light} {line}")
+    return facts
 
 
 def render_card(

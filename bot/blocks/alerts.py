@@ -1,0 +1,81 @@
+"""Texts of SLO alerts: a warning in the thread and to the assignee, a breach to the lead."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.blocks.common import format_local
+from bot.blocks.lists import message_url
+from bot.durations import format_business_duration
+from bot.i18n import t
+from bot.models import Escalation
+from bot.mrkdwn import escape, escape_truncated, mention, single_line
+from bot.policy import Policy
+from bot.slo import SloState
+
+
+def _words(policy: Policy, escalation: Escalation, current: SloState) -> dict[str, str]:
+    lang = policy.language
+    calendar = policy.business_calendar
+    day = calendar.working_day_length()
+    when = format_local(current.due_at, calendar.tz, lang) if current.due_at else "?"
+    return {
+        "key": escalation.key,
+        "summary": escape_truncated(single_line(escalation.summary), 150),
+        "target": format_business_duration(current.target, day_length=day, lang=lang),
+        "left": format_business_duration(
+            max(current.remaining, timedelta(0)), day_length=day, lang=lang
+        ),
+        "when": when,
+        "priority": escape(policy.label("priorities", escalation.priority)),
+    }
+
+
+def key_link(escalation: Escalation, workspace_url: str | None) -> str:
+    """The escalation's key, linked to its message when the link is known."""
+    url = message_url(workspace_url, escalation.channel_id, escalation.message_ts)
+    return f"<{url}|{escalation.key}>" if url else escalation.key
+
+
+def build_warning_thread(
+    *, policy: Policy, escalation: Escalation, current: SloState, percent: int
+) -> str:
+    """The thread reply when a warning threshold is crossed."""
+    return t(
+        "slo.warning.thread",
+        policy.language,
+        percent=percent,
+        **_words(policy, escalation, current),
+    )
+
+
+def build_warning_direct(
+    *,
+    policy: Policy,
+    escalation: Escalation,
+    current: SloState,
+    percent: int,
+    workspace_url: str | None,
+) -> str:
+    """The DM to the assignee (or, when nobody has it, the channel post) for a warning."""
+    key = "slo.warning.dm" if escalation.assignee_id else "slo.warning.unassigned"
+    words = _words(policy, escalation, current)
+    return t(
+        key, policy.language, percent=percent, link=key_link(escalation, workspace_url), **words
+    )
+
+
+def build_breach(*, policy: Policy, escalation: Escalation, current: SloState) -> str:
+    """The breach post that mentions the lead."""
+    lang = policy.language
+    assignee = (
+        mention(escalation.assignee_id) if escalation.assignee_id else t("label.unassigned", lang)
+    )
+    return t(
+        "slo.breach",
+        lang,
+        lead=mention(policy.roster.lead),
+        assignee=assignee,
+        status=t(f"status.{escalation.status}", lang),
+        **_words(policy, escalation, current),
+    )

@@ -1,0 +1,250 @@
+"""The scheduler: wires each job in `jobs/` to a trigger, runs it exactly once per period, catches up.
+
+Exactly once: before acting, a run claims (job, period) in the database under a unique constraint,
+and every notification a job makes carries its own unique key in the outbox. A second scheduler
+process, a crash and restart, or a missed run caught up at start therefore never posts twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+
+from bot import jobruns
+from bot.policy import Policy, clock_time
+from bot.runtime import Runtime
+from jobs.housekeeping import clean_up
+from jobs.outbox_flush import flush_outbox
+from jobs.slo_sweep import sweep_slo
+
+log = logging.getLogger(__name__)
+
+JobFunction = Callable[..., str]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a job runs, what period a run covers, and whether a run is due at all."""
+
+    name: str
+    run: JobFunction
+    trigger: Callable[[Policy], BaseTrigger]
+    period: Callable[[Policy, datetime], str]
+    due: Callable[[Policy, datetime], bool] = lambda _policy, _at: True
+    exclusive: bool = (
+        True  # claim (job, period) first; False for idempotent jobs like the outbox flush
+    )
+    catch_up: timedelta = timedelta(hours=1)  # how far back a missed run is still made up at start
+    manual: JobFunction | None = None  # what `crebot run-job` calls instead (e.g. re-post a digest)
+
+
+def _local(policy: Policy, at: datetime) -> datetime:
+    return at.astimezone(policy.business_calendar.tz)
+
+
+def _every_minutes(minutes: int) -> Callable[[Policy], BaseTrigger]:
+    return lambda policy: CronTrigger(minute=f"*/{minutes}", timezone=policy.business_calendar.tz)
+
+
+def _slot(minutes: int) -> Callable[[Policy, datetime], str]:
+    def period(_policy: Policy, at: datetime) -> str:
+        utc = at.astimezone(UTC)
+        floored = utc.replace(minute=utc.minute - utc.minute % minutes, second=0, microsecond=0)
+        return floored.strftime("%Y-%m-%dT%H:%MZ")
+
+    return period
+
+
+def _daily_at(text: str, *, working_weekdays_only: bool) -> Callable[[Policy], BaseTrigger]:
+    def trigger(policy: Policy) -> BaseTrigger:
+        at = clock_time(text)
+        days = (
+            ",".join(d.lower()[:3] for d in policy.calendar.weekdays)
+            if working_weekdays_only
+            else "*"
+        )
+        return CronTrigger(
+            day_of_week=days, hour=at.hour, minute=at.minute, timezone=policy.business_calendar.tz
+        )
+
+    return trigger
+
+
+def _local_date(policy: Policy, at: datetime) -> str:
+    return _local(policy, at).date().isoformat()
+
+
+def _is_working_day(policy: Policy, at: datetime) -> bool:
+    return policy.business_calendar.is_working_day(_local(policy, at).date())
+
+
+def build_schedules(policy: Policy) -> dict[str, Schedule]:
+    """Every scheduled job, keyed by its name."""
+    sweep_minutes = policy.slo.sweep_every_minutes
+    schedules = [
+        Schedule(
+            name="slo-sweep",
+            run=sweep_slo,
+            trigger=_every_minutes(sweep_minutes),
+            period=_slot(sweep_minutes),
+        ),
+        Schedule(
+            name="outbox-flush",
+            run=flush_outbox,
+            trigger=_every_minutes(1),
+            period=_slot(1),
+            exclusive=False,
+        ),
+        Schedule(
+            name="housekeeping",
+            run=clean_up,
+            trigger=_daily_at("03:30", working_weekdays_only=False),
+            period=_local_date,
+            catch_up=timedelta(days=1),
+        ),
+    ]
+    return {s.name: s for s in schedules}
+
+
+# -- running ------------------------------------------------------------------------------------
+
+
+def run_job(*, runtime: Runtime, name: str, at: datetime, manual: bool = False) -> str:
+    """Run one job as of `at`, claiming its period first; `manual` is an operator's explicit re-run."""
+    schedules = build_schedules(runtime.policy)
+    if name not in schedules:
+        raise KeyError(name)
+    schedule = schedules[name]
+    policy = runtime.policy
+    if not manual and not schedule.due(policy, at):
+        return "not due at this instant"
+    period = schedule.period(policy, at)
+    claimed = schedule.exclusive and not manual
+    if claimed:
+        with runtime.db.session() as session:
+            if not jobruns.claim(
+                session=session, job=name, period_key=period, owner=runtime.owner, now=runtime.now()
+            ):
+                return f"period {period} already done or running elsewhere"
+    function = schedule.manual if manual and schedule.manual else schedule.run
+    try:
+        detail = function(runtime=runtime, at=at)
+    except Exception:
+        if claimed:
+            with runtime.db.session() as session:
+                jobruns.finish(
+                    session=session,
+                    job=name,
+                    period_key=period,
+                    ok=False,
+                    detail="failed",
+                    now=runtime.now(),
+                )
+        raise
+    if claimed:
+        with runtime.db.session() as session:
+            jobruns.finish(
+                session=session,
+                job=name,
+                period_key=period,
+                ok=True,
+                detail=detail,
+                now=runtime.now(),
+            )
+    if name != "outbox-flush":
+        runtime.deliverer.deliver_due(now=max(at, runtime.now()))
+    return detail
+
+
+def previous_fire_time(
+    trigger: BaseTrigger, *, now: datetime, lookback: timedelta
+) -> datetime | None:
+    """The last instant at or before `now` (within `lookback`) when the trigger fired or should have."""
+    last = None
+    fire = trigger.get_next_fire_time(None, now - lookback)
+    while fire is not None and fire <= now:
+        last = fire
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(microseconds=1))
+    return last
+
+
+def catch_up(*, runtime: Runtime) -> list[str]:
+    """Run, as of when they should have run, the jobs whose last period was missed while we were down."""
+    policy = runtime.policy
+    now = runtime.now()
+    done = []
+    for schedule in build_schedules(policy).values():
+        if not schedule.exclusive:
+            continue
+        fired = previous_fire_time(schedule.trigger(policy), now=now, lookback=schedule.catch_up)
+        if fired is None or not schedule.due(policy, fired):
+            continue
+        with runtime.db.session() as session:
+            if jobruns.is_done(
+                session=session, job=schedule.name, period_key=schedule.period(policy, fired)
+            ):
+                continue
+        done.append(f"{schedule.name}: {_run_logged(runtime, schedule.name, fired)}")
+    return done
+
+
+def _run_logged(runtime: Runtime, name: str, at: datetime) -> str:
+    try:
+        detail = run_job(runtime=runtime, name=name, at=at)
+    except Exception as exc:  # one failing job must not stop the scheduler
+        log.error("job %s failed: %s", name, exc.__class__.__name__, exc_info=exc)
+        return "failed"
+    log.info("job %s: %s", name, detail)
+    return detail
+
+
+def _scheduled(runtime: Runtime, name: str) -> None:
+    """What APScheduler calls: the job as of now."""
+    _run_logged(runtime, name, runtime.now())
+
+
+def build_scheduler(runtime: Runtime, scheduler: BaseScheduler) -> BaseScheduler:
+    """Add every job to an APScheduler scheduler (which only decides when to call them)."""
+    for schedule in build_schedules(runtime.policy).values():
+        scheduler.add_job(
+            _scheduled,
+            trigger=schedule.trigger(runtime.policy),
+            args=[runtime, schedule.name],
+            id=schedule.name,
+            name=schedule.name,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=600,
+            replace_existing=True,
+        )
+    return scheduler
+
+
+def start_background_scheduler(runtime: Runtime) -> BackgroundScheduler:
+    """Run the jobs in this process's background (catching up missed runs first, off the main thread)."""
+    scheduler = BackgroundScheduler(timezone=runtime.policy.business_calendar.tz)
+    build_scheduler(runtime, scheduler)
+    threading.Thread(
+        target=catch_up, kwargs={"runtime": runtime}, name="catch-up", daemon=True
+    ).start()
+    scheduler.start()
+    return scheduler
+
+
+def run_blocking_scheduler(runtime: Runtime) -> None:
+    """Run only the jobs, in the foreground (the Procfile's worker)."""
+    scheduler = BlockingScheduler(timezone=runtime.policy.business_calendar.tz)
+    build_scheduler(runtime, scheduler)
+    for line in catch_up(runtime=runtime):
+        log.info("caught up %s", line)
+    log.warning("cre-bot scheduler running: %s", ", ".join(build_schedules(runtime.policy)))
+    scheduler.start()

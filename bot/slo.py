@@ -1,0 +1,262 @@
+"""The SLO clock: each escalation's age in business time against its priority's target.
+
+The clock runs while an escalation is open, assigned or investigating, and pauses while it waits on
+CS. Its state is kept as business time consumed in closed segments plus the start of the running
+segment, and the instants of the due time and of the next threshold are stored, so finding what
+crossed a threshold is one indexed query however many escalations are open.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from bot.durations import format_business_duration
+from bot.models import Escalation, Status
+from bot.policy import Policy
+
+RUNNING_STATUSES = (Status.OPEN, Status.ASSIGNED, Status.INVESTIGATING)
+
+
+@dataclass(frozen=True)
+class SloState:
+    """Where an escalation stands against its SLO at one instant."""
+
+    target: timedelta
+    elapsed: timedelta
+    running: bool
+    due_at: datetime | None
+    resolved: bool
+
+    @property
+    def remaining(self) -> timedelta:
+        """Business time left (negative once breached)."""
+        return self.target - self.elapsed
+
+    @property
+    def breached(self) -> bool:
+        """Whether the target has been used up."""
+        return self.elapsed >= self.target
+
+    @property
+    def fraction(self) -> float:
+        """The share of the target used (1.0 at the due time)."""
+        return self.elapsed / self.target if self.target else 1.0
+
+
+def thresholds(policy: Policy, priority: str) -> tuple[float, ...]:
+    """The fractions that raise an alert for a priority: its warnings, then 1.0 for the breach."""
+    try:
+        warn_at = policy.priority(priority).warn_at
+    except KeyError:
+        warn_at = (0.5, 0.8)
+    return (*warn_at, 1.0)
+
+
+def threshold_seconds(level: float, target_s: int) -> int:
+    """The business second at which a threshold is crossed (whole seconds: no float drift)."""
+    return math.ceil(level * target_s - 1e-6)
+
+
+def _seconds(value: timedelta) -> int:
+    return int(value.total_seconds())
+
+
+def start(*, policy: Policy, escalation: Escalation, now: datetime) -> None:
+    """Start the clock on a new escalation (its target is fixed at filing)."""
+    escalation.slo_target_s = _seconds(_target(policy, escalation.priority))
+    escalation.slo_consumed_s = 0
+    escalation.slo_stage = 0
+    escalation.slo_running_since = now
+    _schedule(policy, escalation, now)
+
+
+def on_status_change(
+    *, policy: Policy, escalation: Escalation, previous: Status, now: datetime
+) -> None:
+    """Pause, resume or stop the clock as the status moves in or out of the running statuses."""
+    was_running = previous in RUNNING_STATUSES and escalation.slo_running_since is not None
+    runs_now = Status(escalation.status) in RUNNING_STATUSES
+    if was_running and not runs_now:
+        _stop_segment(policy, escalation, now)
+    elif runs_now and not was_running:
+        escalation.slo_running_since = now
+    if escalation.status == Status.RESOLVED:
+        escalation.resolution_business_s = escalation.slo_consumed_s
+    elif previous == Status.RESOLVED:
+        escalation.resolution_business_s = None
+    _schedule(policy, escalation, now)
+
+
+def _stop_segment(policy: Policy, escalation: Escalation, now: datetime) -> None:
+    assert escalation.slo_running_since is not None
+    spent = policy.business_calendar.elapsed(escalation.slo_running_since, now)
+    escalation.slo_consumed_s += _seconds(spent)
+    escalation.slo_running_since = None
+
+
+def _schedule(policy: Policy, escalation: Escalation, now: datetime) -> None:
+    """Recompute the due instant and the instant of the next alert from the clock's state."""
+    if escalation.slo_running_since is None:
+        escalation.slo_due_at = None
+        escalation.slo_next_alert_at = None
+        return
+    calendar = policy.business_calendar
+    target = escalation.slo_target_s
+    remaining_to_due = timedelta(seconds=max(target - escalation.slo_consumed_s, 0))
+    escalation.slo_due_at = calendar.add(escalation.slo_running_since, remaining_to_due)
+    levels = thresholds(policy, escalation.priority)
+    if escalation.slo_stage >= len(levels):
+        escalation.slo_next_alert_at = None
+        return
+    at_seconds = threshold_seconds(levels[escalation.slo_stage], target)
+    to_go = timedelta(seconds=max(at_seconds - escalation.slo_consumed_s, 0))
+    escalation.slo_next_alert_at = calendar.add(escalation.slo_running_since, to_go)
+
+
+def _target(policy: Policy, priority: str) -> timedelta:
+    try:
+        return policy.priority_target(priority)
+    except KeyError:
+        return policy.business_duration("2d")
+
+
+def state(*, policy: Policy, escalation: Escalation, now: datetime) -> SloState:
+    """The escalation's SLO state at `now`."""
+    elapsed = timedelta(seconds=escalation.slo_consumed_s)
+    if escalation.slo_running_since is not None and now > escalation.slo_running_since:
+        elapsed += policy.business_calendar.elapsed(escalation.slo_running_since, now)
+    return SloState(
+        target=timedelta(seconds=escalation.slo_target_s),
+        elapsed=elapsed,
+        running=escalation.slo_running_since is not None,
+        due_at=escalation.slo_due_at,
+        resolved=escalation.status == Status.RESOLVED,
+    )
+
+
+# -- finding what crossed a threshold ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """An escalation that crossed one or more thresholds since it was last looked at."""
+
+    escalation: Escalation
+    from_stage: int
+    to_stage: int
+    is_breach: bool
+
+
+def due_crossings(*, session: Session, now: datetime, limit: int = 1000) -> Sequence[Escalation]:
+    """Running escalations whose next alert instant has come (rows locked; others skip them)."""
+    return session.exec(
+        select(Escalation)
+        .where(
+            col(Escalation.slo_next_alert_at) <= now,
+            col(Escalation.status).in_(RUNNING_STATUSES),
+        )
+        .order_by(col(Escalation.slo_next_alert_at))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+
+
+def advance(*, policy: Policy, escalation: Escalation, now: datetime) -> Crossing | None:
+    """Move the escalation's stage past every threshold crossed by `now`; None if none was."""
+    current = state(policy=policy, escalation=escalation, now=now)
+    levels = thresholds(policy, escalation.priority)
+    used = current.elapsed.total_seconds()
+    reached = sum(
+        1 for level in levels if used >= threshold_seconds(level, escalation.slo_target_s)
+    )
+    if reached <= escalation.slo_stage:
+        _schedule(policy, escalation, now)
+        return None
+    crossing = Crossing(escalation, escalation.slo_stage, reached, is_breach=reached == len(levels))
+    escalation.slo_stage = reached
+    _schedule(policy, escalation, now)
+    return crossing
+
+
+def stage_updates(escalations: Sequence[Escalation]) -> list[dict[str, Any]]:
+    """Parameters for one executemany UPDATE of the swept rows."""
+    return [
+        {
+            "row_id": e.id,
+            "stage": e.slo_stage,
+            "next_alert": e.slo_next_alert_at,
+            "due": e.slo_due_at,
+        }
+        for e in escalations
+    ]
+
+
+def save_stages(*, session: Session, escalations: Sequence[Escalation]) -> None:
+    """Write the swept rows' stages and next-alert instants in one statement."""
+    if not escalations:
+        return
+    table = Escalation.__table__  # type: ignore[attr-defined]
+    statement = (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("row_id"))
+        .values(
+            slo_stage=sa.bindparam("stage"),
+            slo_next_alert_at=sa.bindparam("next_alert"),
+            slo_due_at=sa.bindparam("due"),
+            version=table.c.version
+            + 1,  # a concurrent status change retries instead of overwriting
+        )
+    )
+    session.connection().execute(statement, stage_updates(escalations))
+
+
+# -- words --------------------------------------------------------------------------------------
+
+
+def describe(*, policy: Policy, current: SloState, now: datetime) -> str:
+    """One line for cards and lists: "due Tue 11/24 14:00 · 3h 10m left", "breached 1d 2h ago"."""
+    from bot.blocks.common import format_local
+    from bot.i18n import t
+
+    lang = policy.language
+    calendar = policy.business_calendar
+    day = calendar.working_day_length()
+
+    def fmt(value: timedelta) -> str:
+        return format_business_duration(value, day_length=day, lang=lang)
+
+    if current.resolved:
+        key = "slo.resolved_missed" if current.breached else "slo.resolved_within"
+        return t(
+            key,
+            lang,
+            took=fmt(current.elapsed),
+            target=fmt(current.target),
+            over=fmt(-current.remaining),
+        )
+    if not current.running:
+        if current.breached:
+            return t("slo.paused_breached", lang, over=fmt(-current.remaining))
+        return t("slo.paused", lang, left=fmt(current.remaining))
+    if current.breached:
+        return t("slo.breached", lang, ago=fmt(-current.remaining))
+    when = format_local(current.due_at, calendar.tz, lang) if current.due_at else "?"
+    return t("slo.due", lang, when=when, left=fmt(current.remaining))
+
+
+def slo_emoji(current: SloState, policy: Policy, priority: str) -> str:
+    """A traffic light for lists: green, yellow past the first warning, red when breached."""
+    if current.resolved:
+        return ":white_check_mark:"
+    if current.breached:
+        return ":red_circle:"
+    if current.fraction >= thresholds(policy, priority)[0]:
+        return ":large_yellow_circle:"
+    return ":large_green_circle:"

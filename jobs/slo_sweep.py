@@ -1,0 +1,40 @@
+"""slo-sweep: warn before an SLO breach, and tell the lead when one happens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot import slo, slo_alerts
+from bot.outbox import enqueue_many
+from bot.runtime import Runtime
+
+BATCH = 1000
+MAX_BATCHES = 100
+
+
+def sweep_slo(*, runtime: Runtime, at: datetime) -> str:
+    """Post the warnings and breaches of every escalation that crossed a threshold by `at`."""
+    policy = runtime.policy
+    workspace_url = runtime.workspace_url()
+    looked = crossed = 0
+    for _ in range(MAX_BATCHES):
+        with runtime.db.session() as session:
+            due = list(slo.due_crossings(session=session, now=at, limit=BATCH))
+            session.expunge_all()  # written back below in one statement, not one UPDATE per row
+            crossings = [c for e in due if (c := slo.advance(policy=policy, escalation=e, now=at))]
+            slo.save_stages(session=session, escalations=due)
+            session.add_all(slo_alerts.timeline_rows(policy=policy, crossings=crossings, now=at))
+            rows = [
+                row
+                for c in crossings
+                for row in slo_alerts.alert_rows(
+                    policy=policy, crossing=c, now=at, workspace_url=workspace_url
+                )
+            ]
+            enqueue_many(session, rows, now=at)
+            session.commit()
+        looked += len(due)
+        crossed += len(crossings)
+        if len(due) < BATCH:
+            break
+    return f"{looked} due, {crossed} crossed a threshold"
