@@ -205,34 +205,43 @@ def find_by_message(*, session: Session, channel_id: str, message_ts: str) -> Es
     ).first()
 
 
+def _most_urgent_first() -> tuple[Any, ...]:
+    # Running clocks by due time; paused ones (no due time) after them; then by age.
+    return (
+        col(Escalation.slo_due_at).is_(None),
+        col(Escalation.slo_due_at),
+        col(Escalation.filed_at),
+    )
+
+
 def list_assigned_to(*, session: Session, user_id: str, limit: int = 100) -> Sequence[Escalation]:
-    """A person's unresolved escalations, oldest first."""
+    """A person's unresolved escalations, most urgent first."""
     return session.exec(
         select(Escalation)
         .where(Escalation.assignee_id == user_id, col(Escalation.status).in_(UNRESOLVED_STATUSES))
-        .order_by(col(Escalation.filed_at))
+        .order_by(*_most_urgent_first())
         .limit(limit)
     ).all()
 
 
 def list_unassigned(*, session: Session, limit: int = 100) -> Sequence[Escalation]:
-    """The open queue (nobody assigned), oldest first."""
+    """The open queue (nobody assigned), most urgent first."""
     return session.exec(
         select(Escalation)
         .where(Escalation.status == Status.OPEN)
-        .order_by(col(Escalation.filed_at))
+        .order_by(*_most_urgent_first())
         .limit(limit)
     ).all()
 
 
 def list_in_progress(*, session: Session, limit: int = 100) -> Sequence[Escalation]:
-    """Assigned, unresolved escalations, oldest first."""
+    """Assigned, unresolved escalations, most urgent first."""
     return session.exec(
         select(Escalation)
         .where(
             col(Escalation.status).in_([s.value for s in UNRESOLVED_STATUSES if s != Status.OPEN])
         )
-        .order_by(col(Escalation.filed_at))
+        .order_by(*_most_urgent_first())
         .limit(limit)
     ).all()
 

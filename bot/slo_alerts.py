@@ -20,20 +20,20 @@ def alert_rows(
     escalation = crossing.escalation
     current = slo.state(policy=policy, escalation=escalation, now=now)
     base = f"slo:{escalation.id}:{crossing.to_stage}"
+    refresh = {
+        "key": f"{base}:card",
+        "kind": OutboxKind.CARD_UPDATE,
+        "escalation_id": escalation.id,
+    }
     if crossing.is_breach:
         text = build_breach(policy=policy, escalation=escalation, current=current)
-        return [_thread(base, escalation.id, text, broadcast=True)]
+        return [refresh, _thread(base, escalation.id, text, broadcast=True)]
     # Several thresholds crossed at once (e.g. after downtime): one alert, for the highest.
     percent = round(slo.thresholds(policy, escalation.priority)[crossing.to_stage - 1] * 100)
-    rows = [
-        _thread(
-            base,
-            escalation.id,
-            build_warning_thread(
-                policy=policy, escalation=escalation, current=current, percent=percent
-            ),
-        )
-    ]
+    warning = build_warning_thread(
+        policy=policy, escalation=escalation, current=current, percent=percent
+    )
+    rows = [refresh, _thread(base, escalation.id, warning)]
     direct = build_warning_direct(
         policy=policy,
         escalation=escalation,
