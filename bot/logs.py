@@ -28,6 +28,13 @@ class ScrubbingFormatter(logging.Formatter):
         return scrub(super().format(record))
 
 
+class _DropBoltTokenNotice(logging.Filter):
+    """Bolt warns that SLACK_BOT_TOKEN is unused when it is given a configured client: it is expected."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
 def configure_logging(level: str = "INFO") -> None:
     """Log to stderr, scrubbed; keep chatty libraries (and their request URLs) quiet."""
     handler = logging.StreamHandler(sys.stderr)
@@ -45,4 +52,6 @@ def configure_logging(level: str = "INFO") -> None:
         "alembic",
     ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    logging.getLogger("slack_bolt").setLevel(logging.WARNING if level != "DEBUG" else logging.INFO)
+    bolt = logging.getLogger("slack_bolt")
+    bolt.setLevel(logging.WARNING if level != "DEBUG" else logging.INFO)
+    bolt.addFilter(_DropBoltTokenNotice())

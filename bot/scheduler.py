@@ -203,7 +203,7 @@ def _run_logged(runtime: Runtime, name: str, at: datetime) -> str:
     except Exception as exc:  # one failing job must not stop the scheduler
         log.error("job %s failed: %s", name, exc.__class__.__name__, exc_info=exc)
         return "failed"
-    log.info("job %s: %s", name, detail)
+    log.log(logging.DEBUG if name == "outbox-flush" else logging.INFO, "job %s: %s", name, detail)
     return detail
 
 
