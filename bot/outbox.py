@@ -65,9 +65,14 @@ def insert_ignoring_conflict(
     table = model.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
     insert_factory = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert_factory(table).values(**values).on_conflict_do_nothing()
-    result = session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    # RETURNING tells inserted from skipped on both databases (rowcount is -1 on PostgreSQL here).
+    statement = (
+        insert_factory(table)
+        .values(**values)
+        .on_conflict_do_nothing()
+        .returning(*table.primary_key.columns)
+    )
+    return session.execute(statement).first() is not None
 
 
 def enqueue(

@@ -30,7 +30,9 @@ def _thread_texts(standin: SlackStandIn, escalation: Escalation) -> list[str]:
 def p1(runtime: Runtime) -> Escalation:
     """A P1 (4h target) filed Wed 2026-11-25 10:00 JST, assigned to hanako, card posted."""
     with runtime.db.session() as session:
-        escalation = file_one(session, runtime.policy, runtime.now(), priority="P1", product="album", category="login")
+        escalation = file_one(
+            session, runtime.policy, runtime.now(), priority="P1", product="album", category="login"
+        )
     runtime.deliver()
     with runtime.db.session() as session:
         fresh = session.get(Escalation, escalation.id)
@@ -38,7 +40,9 @@ def p1(runtime: Runtime) -> Escalation:
         return fresh
 
 
-def test_each_threshold_posts_once_at_its_business_instant(runtime: Runtime, clock: ManualClock, standin: SlackStandIn, p1: Escalation) -> None:
+def test_each_threshold_posts_once_at_its_business_instant(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn, p1: Escalation
+) -> None:
     day = datetime(2026, 11, 25, tzinfo=TOKYO)
     assert _sweep_at(runtime, clock, day.replace(hour=11, minute=59)).startswith("0 due")
     _sweep_at(runtime, clock, day.replace(hour=12, minute=0))
@@ -49,7 +53,9 @@ def test_each_threshold_posts_once_at_its_business_instant(runtime: Runtime, clo
     _sweep_at(runtime, clock, day.replace(hour=12, minute=5))
     _sweep_at(runtime, clock, day.replace(hour=13, minute=10))  # 80% is at 13:12
     assert len(standin.dms("U0HANAKO")) == 1
-    assert _sweep_at(runtime, clock, day.replace(hour=13, minute=12)).startswith("period")  # same slot
+    assert _sweep_at(runtime, clock, day.replace(hour=13, minute=12)).startswith(
+        "period"
+    )  # same slot
     _sweep_at(runtime, clock, day.replace(hour=13, minute=20))
     assert len(standin.dms("U0HANAKO")) == 2
     assert "80%" in standin.dms("U0HANAKO")[-1].text
@@ -61,17 +67,31 @@ def test_each_threshold_posts_once_at_its_business_instant(runtime: Runtime, clo
     assert len([t for t in _thread_texts(standin, p1) if ":rotating_light:" in t]) == 1
 
 
-def test_waiting_pauses_the_clock_and_resume_continues_it(runtime: Runtime, clock: ManualClock, standin: SlackStandIn, p1: Escalation) -> None:
+def test_waiting_pauses_the_clock_and_resume_continues_it(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn, p1: Escalation
+) -> None:
     day = datetime(2026, 11, 25, tzinfo=TOKYO)
     clock.set(day.replace(hour=11))
     with runtime.db.session() as session:
-        escalations.wait_on_cs(session=session, policy=runtime.policy, escalation_id=p1.id, actor_id="U0HANAKO", now=clock.now())
+        escalations.wait_on_cs(
+            session=session,
+            policy=runtime.policy,
+            escalation_id=p1.id,
+            actor_id="U0HANAKO",
+            now=clock.now(),
+        )
     _sweep_at(runtime, clock, day.replace(hour=17))
     assert standin.dms("U0HANAKO") == []  # 1h used before the pause; paused all afternoon
     resumed = datetime(2026, 11, 26, 9, 0, tzinfo=TOKYO)
     clock.set(resumed)
     with runtime.db.session() as session:
-        escalations.resume(session=session, policy=runtime.policy, escalation_id=p1.id, actor_id="U0HANAKO", now=clock.now())
+        escalations.resume(
+            session=session,
+            policy=runtime.policy,
+            escalation_id=p1.id,
+            actor_id="U0HANAKO",
+            now=clock.now(),
+        )
         row = session.get(Escalation, p1.id)
         assert row is not None
         assert row.slo_consumed_s == 3600

@@ -28,7 +28,9 @@ def draft(**overrides: Any) -> escalations.EscalationDraft:
     return escalations.EscalationDraft(**values)
 
 
-def file_one(session: Session, policy: Policy, now: datetime, *, filed_by: str = "U0CS", **overrides: Any) -> Escalation:
+def file_one(
+    session: Session, policy: Policy, now: datetime, *, filed_by: str = "U0CS", **overrides: Any
+) -> Escalation:
     """File one escalation through the domain (auto-assignment included)."""
     filed = escalations.file_escalation(
         session=session,
