@@ -62,7 +62,8 @@ def test_each_threshold_posts_once_at_its_business_instant(
     _sweep_at(runtime, clock, day.replace(hour=14, minute=0))
     texts = _thread_texts(standin, p1)
     breach = [t for t in texts if ":rotating_light:" in t]
-    assert len(breach) == 1 and "<@U0LEAD>" in breach[0]
+    assert len(breach) == 1
+    assert "<@U0LEAD>" in breach[0]
     _sweep_at(runtime, clock, day.replace(hour=17, minute=0))
     assert len([t for t in _thread_texts(standin, p1) if ":rotating_light:" in t]) == 1
 
