@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
-from bot import assignment, slo
+from bot import assignment, reminders, slo
 from bot.errors import (
     AlreadyClaimed,
     DomainError,
@@ -49,6 +49,8 @@ class Action(StrEnum):
     RESOLVE = "resolve"
     REOPEN = "reopen"
     HAND_BACK = "hand_back"
+    STILL_ON_IT = "still_on_it"
+    SNOOZE = "snooze"
 
 
 # The statuses each action may start from.
@@ -63,6 +65,8 @@ ALLOWED_FROM: dict[Action, frozenset[Status]] = {
     Action.RESOLVE: frozenset({Status.OPEN, Status.ASSIGNED, Status.INVESTIGATING, Status.WAITING}),
     Action.REOPEN: frozenset({Status.RESOLVED}),
     Action.HAND_BACK: frozenset({Status.ASSIGNED, Status.INVESTIGATING, Status.WAITING}),
+    Action.STILL_ON_IT: frozenset({Status.ASSIGNED, Status.INVESTIGATING, Status.WAITING}),
+    Action.SNOOZE: frozenset({Status.ASSIGNED, Status.INVESTIGATING, Status.WAITING}),
 }
 
 
@@ -363,6 +367,7 @@ def file_escalation(
             data={"reason": reason},
             card=False,
         )
+    reminders.on_filed(policy=policy, escalation=escalation)
     session.commit()
     return Filed(escalation, created=True)
 
@@ -468,6 +473,82 @@ def resolve(
 
     return _change(
         session, policy, escalation_id, actor_id, Action.RESOLVE, now, apply, kind="resolved"
+    )
+
+
+def still_on_it(
+    *, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime
+) -> Escalation:
+    """The assignee answers a reminder: still working on it (counts as activity)."""
+    return _change(
+        session,
+        policy,
+        escalation_id,
+        actor_id,
+        Action.STILL_ON_IT,
+        now,
+        lambda _e: {},
+        kind="still_on_it",
+        loud=False,
+    )
+
+
+def snooze(
+    *,
+    session: Session,
+    policy: Policy,
+    escalation_id: int,
+    actor_id: str,
+    until: datetime,
+    now: datetime,
+) -> Escalation:
+    """No reminders for this escalation until `until` (a button press, so it counts as activity too)."""
+
+    def apply(escalation: Escalation) -> dict[str, Any] | None:
+        escalation.snoozed_until = until
+        return {"until": until.isoformat()}
+
+    return _change(
+        session,
+        policy,
+        escalation_id,
+        actor_id,
+        Action.SNOOZE,
+        now,
+        apply,
+        kind="snoozed",
+        loud=False,
+    )
+
+
+def record_thread_reply(
+    *,
+    session: Session,
+    policy: Policy,
+    channel_id: str,
+    thread_ts: str,
+    user_id: str,
+    now: datetime,
+) -> Escalation | None:
+    """A reply in an escalation's thread by its assignee is activity; other replies change nothing."""
+    escalation = find_by_message(session=session, channel_id=channel_id, message_ts=thread_ts)
+    if (
+        escalation is None
+        or escalation.assignee_id != user_id
+        or escalation.status == Status.RESOLVED
+    ):
+        return None
+    assert escalation.id is not None
+    return _change(
+        session,
+        policy,
+        escalation.id,
+        user_id,
+        Action.STILL_ON_IT,
+        now,
+        lambda _e: {},
+        kind="thread_reply",
+        loud=False,
     )
 
 
@@ -578,6 +659,7 @@ def _change(
     apply: Callable[[Escalation], dict[str, Any] | None],
     *,
     kind: str,
+    loud: bool = True,
 ) -> Escalation:
     """Check, apply, record and commit one change, retrying when someone else changed the row first."""
     for _attempt in range(_MAX_ATTEMPTS):
@@ -596,11 +678,21 @@ def _change(
         slo.on_status_change(
             policy=policy, escalation=escalation, previous=previous_status, now=now
         )
-        escalation.last_activity_at = now
+        reminders.touch(policy=policy, escalation=escalation, now=now)
         session.add(escalation)
         try:
             session.flush()
-            _record(session, policy, escalation, actor_id=actor_id, kind=kind, now=now, data=data)
+            _record(
+                session,
+                policy,
+                escalation,
+                actor_id=actor_id,
+                kind=kind,
+                now=now,
+                data=data,
+                card=loud,
+                thread=loud,
+            )
             session.commit()
             return escalation
         except StaleDataError:

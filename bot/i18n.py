@@ -328,6 +328,78 @@ CATALOG: dict[str, tuple[str, str]] = {
         ":rotating_light: {lead} {key} · {summary} breached its {target} SLO ({priority}). Assignee: {assignee} · {status}.",
         ":rotating_light: {lead} {key} · {summary} が SLO({target}、{priority})を超過しました。担当: {assignee} · {status}",
     ),
+    # -- stale reminders --------------------------------------------------------------------------
+    "remind.dm.text": (
+        "{count} of your escalations need an update",
+        "対応状況の更新が必要なエスカレーションが {count} 件あります",
+    ),
+    "remind.dm.intro": (
+        ":alarm_clock: These {count} escalations have had no activity for {stale_after} of business time. Are you still on them?",
+        ":alarm_clock: 次の {count} 件は営業時間で {stale_after} 以上動きがありません。対応状況を教えてください。",
+    ),
+    "remind.dm.more": (
+        "…and {count} more: see `/cre mine`.",
+        "…ほか {count} 件は `/cre mine` で確認できます。",
+    ),
+    "remind.idle": ("quiet for {idle}", "{idle}動きなし"),
+    "remind.outcome.resolved": (
+        ":white_check_mark: Resolved.",
+        ":white_check_mark: 解決済みです。",
+    ),
+    "remind.outcome.handed_back": (
+        ":leftwards_arrow_with_hook: Back in the queue (or reassigned).",
+        ":leftwards_arrow_with_hook: キューに戻りました(または担当が変わりました)。",
+    ),
+    "remind.outcome.snoozed": (":zzz: Snoozed.", ":zzz: スヌーズしました。"),
+    "remind.outcome.active": (
+        ":ok_hand: Noted: still on it.",
+        ":ok_hand: 対応中として記録しました。",
+    ),
+    "remind.button.still_on_it": ("Still on it", "対応中です"),
+    "remind.button.hand_back": ("Hand back", "キューに戻す"),
+    "remind.snooze.placeholder": ("Snooze…", "スヌーズ…"),
+    "remind.snooze.until": ("Snooze until…", "この日までスヌーズ…"),
+    "remind.snooze.days.1": ("1 working day", "1営業日"),
+    "remind.snooze.days.3": ("3 working days", "3営業日"),
+    "remind.hand_back.title": ("Hand it back?", "キューに戻しますか?"),
+    "remind.hand_back.text": (
+        "{key} goes back to the queue for someone else to claim.",
+        "{key} はキューに戻り、他の人が担当できるようになります。",
+    ),
+    "remind.hand_back.confirm": ("Hand back", "戻す"),
+    "remind.lead.text": (
+        "{total} escalations are not answering reminders",
+        "リマインドに反応のないエスカレーションが {total} 件あります",
+    ),
+    "remind.lead.intro": (
+        ":bell: {lead} {total} escalations got {count} reminders in a row with no activity:",
+        ":bell: {lead} 次の {total} 件は {count} 回リマインドしても動きがありません:",
+    ),
+    "remind.unassigned.text": (
+        "{total} escalations are waiting for someone to claim them",
+        "担当者のいないエスカレーションが {total} 件あります",
+    ),
+    "remind.unassigned.intro": (
+        ":raised_hand: {total} escalations have waited more than {after} of business time for someone to *Claim* them:",
+        ":raised_hand: 次の {total} 件は営業時間で {after} 以上担当者がいません。*担当する* を押してください:",
+    ),
+    "remind.unassigned.filed": ("filed {when}", "起票 {when}"),
+    "error.snooze_in_past": (
+        "Pick a date after today (not {date}).",
+        "今日より後の日付を選んでください({date} は選べません)。",
+    ),
+    "error.snooze_too_far": ("Snooze for at most a year.", "スヌーズは1年以内にしてください。"),
+    "event.still_on_it": ("{actor} is still on it.", "{actor}: 対応中です。"),
+    "event.snoozed": (
+        ":zzz: {actor} snoozed reminders.",
+        ":zzz: {actor} がリマインドをスヌーズしました。",
+    ),
+    "event.thread_reply": ("{actor} replied in the thread.", "{actor} がスレッドに返信しました。"),
+    "event.slo_warning": (
+        ":warning: {percent}% of the SLO used.",
+        ":warning: SLO の {percent}% を経過。",
+    ),
+    "event.slo_breach": (":rotating_light: SLO breached.", ":rotating_light: SLO を超過。"),
     "card.fallback": (
         "{key} [{priority}] {summary} — {status}",
         "{key} [{priority}] {summary} — {status}",

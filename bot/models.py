@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -77,6 +77,13 @@ class Escalation(SQLModel, table=True):
     slo_stage: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     slo_next_alert_at: datetime | None = _ts(index=True)
     resolution_business_s: int | None = None
+    # Stale reminders (bot.reminders): when silence makes it stale, snoozes, unanswered reminders.
+    stale_at: datetime | None = _ts(index=True)
+    unassigned_alert_at: datetime | None = _ts(index=True)
+    snoozed_until: datetime | None = _ts()
+    reminders_unanswered: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    last_reminded_on: date | None = Field(default=None, sa_type=sa.Date)
+    lead_told_at: datetime | None = _ts()
 
     @property
     def key(self) -> str:

@@ -8,10 +8,11 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import assignment, escalations, slo
+from bot import assignment, escalations, reminders, slo
 from bot.blocks.common import Block
 from bot.blocks.escalation import build_escalation_card, timeline_line
 from bot.blocks.lists import Group, Row, build_home_view, build_list_message, build_show_message
+from bot.blocks.reminders import ReminderItem, build_reminder_dm
 from bot.i18n import t
 from bot.models import Escalation
 from bot.policy import Policy
@@ -70,6 +71,36 @@ def render_file(*, session: Session, policy: Policy, payload: dict[str, Any]) ->
     """The filename and bytes for an outbox upload."""
     renderer = _file_renderers[payload["file"]]
     return renderer(session, policy, payload)
+
+
+def reminder_blocks(
+    *,
+    session: Session,
+    policy: Policy,
+    engineer_id: str,
+    escalation_ids: Sequence[int],
+    reminded_at: datetime,
+    now: datetime,
+    workspace_url: str | None,
+) -> tuple[str, list[Block]]:
+    """A reminder DM re-drawn after a button press: answered escalations show what happened."""
+    today = now.astimezone(policy.business_calendar.tz).date()
+    items = []
+    for escalation_id in escalation_ids:
+        escalation = session.get(Escalation, escalation_id, populate_existing=True)
+        if escalation is None:
+            continue
+        state = reminders.reminder_state(
+            escalation=escalation, engineer_id=engineer_id, reminded_at=reminded_at, now=now
+        )
+        idle = policy.business_calendar.elapsed(escalation.last_activity_at, now)
+        line = slo.describe(
+            policy=policy, current=slo.state(policy=policy, escalation=escalation, now=now), now=now
+        )
+        items.append(
+            ReminderItem(escalation=escalation, idle=idle, slo_line=line, outcome=state.outcome)
+        )
+    return build_reminder_dm(policy=policy, items=items, workspace_url=workspace_url, today=today)
 
 
 def _rows(

@@ -25,6 +25,7 @@ from bot.runtime import Runtime
 from jobs.housekeeping import clean_up
 from jobs.outbox_flush import flush_outbox
 from jobs.slo_sweep import sweep_slo
+from jobs.stale_reminders import send_stale_reminders
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,14 @@ def build_schedules(policy: Policy) -> dict[str, Schedule]:
             trigger=_every_minutes(1),
             period=_slot(1),
             exclusive=False,
+        ),
+        Schedule(
+            name="stale-reminders",
+            run=send_stale_reminders,
+            trigger=_daily_at(policy.reminders.at, working_weekdays_only=True),
+            period=_local_date,
+            due=_is_working_day,
+            catch_up=timedelta(hours=20),
         ),
         Schedule(
             name="housekeeping",

@@ -169,8 +169,10 @@ def build_thread_line(*, policy: Policy, escalation: Escalation, event: Escalati
             cause=escape(policy.label("causes", escalation.resolution_cause or "")),
             answer=quoted,
         )
-    template = f"event.{kind}"
-    return t(template, lang, actor=actor, key=escalation.key)
+    extra = {
+        k: v for k, v in data.items() if isinstance(v, (int, str)) and k not in ("actor", "key")
+    }
+    return t(f"event.{kind}", lang, actor=actor, key=escalation.key, **extra)
 
 
 def timeline_line(*, policy: Policy, escalation: Escalation, event: EscalationEvent) -> str:

@@ -10,7 +10,9 @@ from bot.blocks.ids import ActionId
 from handlers.actions.open_escalation_modal import open_escalation_modal
 from handlers.actions.reassign import reassign_selected
 from handlers.actions.resolve import resolve_clicked
+from handlers.actions.snooze import snooze_chosen
 from handlers.actions.status_change import STATUS_ACTIONS, status_button
+from handlers.actions.still_on_it import still_on_it_clicked
 from handlers.actions.unknown import unknown_action
 
 
@@ -21,6 +23,9 @@ def register(app: App) -> None:
     app.action(ActionId.REASSIGN)(reassign_selected)
     app.action(ActionId.RESOLVE)(resolve_clicked)
     app.action(ActionId.OPEN_ESCALATION_MODAL)(open_escalation_modal)
+    app.action(ActionId.STILL_ON_IT)(still_on_it_clicked)
+    app.action(ActionId.SNOOZE)(snooze_chosen)
+    app.action(ActionId.SNOOZE_UNTIL)(snooze_chosen)
     register_late(app)
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack
+from slack_bolt import Ack, Respond
 
 from bot import escalations
 from bot.blocks.escalation import escalation_id_from_action
 from bot.blocks.ids import ActionId
+from handlers.actions.reminder_refresh import refresh_reminder
 from handlers.payload import PayloadError, first_action, runtime_of, user_id
 
 STATUS_ACTIONS: dict[str, Callable[..., Any]] = {
@@ -22,7 +23,9 @@ STATUS_ACTIONS: dict[str, Callable[..., Any]] = {
 }
 
 
-def status_button(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> None:
+def status_button(
+    ack: Ack, body: dict[str, Any], respond: Respond, context: dict[str, Any]
+) -> None:
     """Apply the button's status change, then refresh the message and its thread."""
     ack()
     runtime = runtime_of(context)
@@ -40,3 +43,4 @@ def status_button(ack: Ack, body: dict[str, Any], context: dict[str, Any]) -> No
             now=runtime.now(),
         )
     runtime.deliver(escalation_id=escalation_id)
+    refresh_reminder(runtime=runtime, body=body, user_id=user_id(body), respond=respond)

@@ -1,0 +1,187 @@
+"""Block Kit for reminders: one DM per engineer, a post for the lead, a post for the unclaimed queue."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from bot.blocks.common import (
+    MESSAGE_BLOCKS_MAX,
+    Block,
+    button,
+    context,
+    format_local,
+    option,
+    plain,
+    section,
+)
+from bot.blocks.ids import ActionId
+from bot.blocks.lists import message_url
+from bot.durations import format_business_duration
+from bot.i18n import t
+from bot.models import Escalation
+from bot.mrkdwn import escape_truncated, mention, single_line
+from bot.policy import Policy
+
+REMINDER_BLOCK_PREFIX = "remind:"
+BLOCKS_PER_ITEM = 2
+
+
+@dataclass(frozen=True)
+class ReminderItem:
+    """One escalation in a reminder: how long it has been quiet, its SLO line, and any answer given."""
+
+    escalation: Escalation
+    idle: timedelta
+    slo_line: str
+    outcome: str | None = None
+
+
+def _title(escalation: Escalation, workspace_url: str | None) -> str:
+    url = message_url(workspace_url, escalation.channel_id, escalation.message_ts)
+    key = f"<{url}|{escalation.key}>" if url else escalation.key
+    return f"*{key}* · {escape_truncated(single_line(escalation.summary), 150)}"
+
+
+def _idle(policy: Policy, idle: timedelta) -> str:
+    day = policy.business_calendar.working_day_length()
+    return format_business_duration(idle, day_length=day, lang=policy.language)
+
+
+def build_reminder_dm(
+    *, policy: Policy, items: Sequence[ReminderItem], workspace_url: str | None, today: date
+) -> tuple[str, list[Block]]:
+    """The daily DM to one engineer listing all their stale escalations, each with its buttons."""
+    lang = policy.language
+    stale_after = policy.reminders.stale_after
+    text = t("remind.dm.text", lang, count=len(items))
+    blocks: list[Block] = [
+        section(t("remind.dm.intro", lang, count=len(items), stale_after=stale_after))
+    ]
+    room = (MESSAGE_BLOCKS_MAX - len(blocks) - 1) // BLOCKS_PER_ITEM
+    for item in items[:room]:
+        blocks.extend(_item_blocks(policy, item, workspace_url, today))
+    if len(items) > room:
+        blocks.append(context(t("remind.dm.more", lang, count=len(items) - room)))
+    return text, blocks
+
+
+def _item_blocks(
+    policy: Policy, item: ReminderItem, workspace_url: str | None, today: date
+) -> list[Block]:
+    lang = policy.language
+    escalation = item.escalation
+    facts = t("remind.idle", lang, idle=_idle(policy, item.idle)) + f" · {item.slo_line}"
+    head = section(f"{_title(escalation, workspace_url)}\n{facts}")
+    if item.outcome is not None:
+        return [head, context(t(f"remind.outcome.{item.outcome}", lang))]
+    value = str(escalation.id)
+    snooze_options = [option(t(f"remind.snooze.days.{n}", lang), f"{value}:{n}") for n in (1, 3)]
+    elements: list[dict[str, Any]] = [
+        button(t("remind.button.still_on_it", lang), ActionId.STILL_ON_IT, value, style="primary"),
+        {
+            "type": "static_select",
+            "action_id": ActionId.SNOOZE,
+            "placeholder": plain(t("remind.snooze.placeholder", lang), 150),
+            "options": snooze_options,
+        },
+        {
+            "type": "datepicker",
+            "action_id": ActionId.SNOOZE_UNTIL,
+            "initial_date": (today + timedelta(days=7)).isoformat(),
+            "placeholder": plain(t("remind.snooze.until", lang), 150),
+        },
+        button(t("button.resolve", lang), ActionId.RESOLVE, value),
+        button(
+            t("remind.button.hand_back", lang),
+            ActionId.HAND_BACK,
+            value,
+            confirm={
+                "title": plain(t("remind.hand_back.title", lang), 100),
+                "text": plain(t("remind.hand_back.text", lang, key=escalation.key), 300),
+                "confirm": plain(t("remind.hand_back.confirm", lang), 30),
+                "deny": plain(t("modal.cancel", lang), 30),
+            },
+        ),
+    ]
+    return [
+        head,
+        {"type": "actions", "block_id": f"{REMINDER_BLOCK_PREFIX}{value}", "elements": elements},
+    ]
+
+
+def reminded_ids(blocks: Sequence[dict[str, Any]]) -> list[int]:
+    """The escalations a reminder message lists (from its blocks, in order)."""
+    ids = []
+    for block in blocks:
+        block_id = str(block.get("block_id", ""))
+        if (
+            block_id.startswith(REMINDER_BLOCK_PREFIX)
+            and block_id[len(REMINDER_BLOCK_PREFIX) :].isdigit()
+        ):
+            ids.append(int(block_id[len(REMINDER_BLOCK_PREFIX) :]))
+    return ids
+
+
+def build_lead_post(
+    *, policy: Policy, items: Sequence[ReminderItem], workspace_url: str | None
+) -> tuple[str, list[Block]]:
+    """The channel post telling the lead which escalations ignored several reminders."""
+    lang = policy.language
+    lead = mention(policy.roster.lead)
+    count = policy.reminders.escalate_after
+    intro = t("remind.lead.intro", lang, lead=lead, count=count, total=len(items))
+    lines = [
+        f"{_title(i.escalation, workspace_url)}\n{mention(i.escalation.assignee_id)} · "
+        + t("remind.idle", lang, idle=_idle(policy, i.idle))
+        for i in items
+    ]
+    return t("remind.lead.text", lang, total=len(items)), _list_blocks(policy, intro, lines)
+
+
+def build_unassigned_post(
+    *,
+    policy: Policy,
+    escalations: Sequence[Escalation],
+    slo_lines: dict[int, str],
+    workspace_url: str | None,
+) -> tuple[str, list[Block]]:
+    """The channel post listing escalations nobody claimed in time."""
+    lang = policy.language
+    tz = policy.business_calendar.tz
+    intro = t(
+        "remind.unassigned.intro",
+        lang,
+        total=len(escalations),
+        after=policy.reminders.unassigned_after,
+    )
+    lines = [
+        f"{_title(e, workspace_url)}\n"
+        + t("remind.unassigned.filed", lang, when=format_local(e.filed_at, tz, lang))
+        + f" · {slo_lines.get(e.id or 0, '')}"
+        for e in escalations
+    ]
+    return t("remind.unassigned.text", lang, total=len(escalations)), _list_blocks(
+        policy, intro, lines
+    )
+
+
+def _list_blocks(policy: Policy, intro: str, lines: Sequence[str]) -> list[Block]:
+    blocks: list[Block] = [section(intro)]
+    room = MESSAGE_BLOCKS_MAX - 2
+    blocks.extend(section(line) for line in lines[:room])
+    if len(lines) > room:
+        blocks.append(context(t("reply.more", policy.language, count=len(lines) - room)))
+    return blocks
+
+
+def reminded_at_of(message_ts: str | None) -> datetime | None:
+    """When a reminder message was posted (its Slack ts is an epoch time)."""
+    from datetime import UTC
+
+    try:
+        return datetime.fromtimestamp(float(message_ts or ""), tz=UTC)
+    except ValueError:
+        return None

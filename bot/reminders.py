@@ -1,0 +1,175 @@
+"""Stale-escalation reminders: what counts as activity, snoozes, and who gets reminded when.
+
+An escalation is stale when it is assigned or investigating and nothing happened for `stale_after`
+business time. The instant it becomes stale is stored (`stale_at`) whenever activity happens, so
+the daily run finds every stale escalation with one indexed query.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from bot.errors import DomainError
+from bot.models import Escalation, Status
+from bot.policy import Policy
+
+REMINDED_STATUSES = (Status.ASSIGNED, Status.INVESTIGATING)
+
+
+# -- keeping the timers -----------------------------------------------------------------------------
+
+
+def on_filed(*, policy: Policy, escalation: Escalation) -> None:
+    """Set the instant an unclaimed escalation becomes overdue for the queue post, and the stale timer."""
+    calendar = policy.business_calendar
+    unassigned_after = policy.business_duration(policy.reminders.unassigned_after)
+    escalation.unassigned_alert_at = calendar.add(escalation.filed_at, unassigned_after)
+    reschedule(policy=policy, escalation=escalation)
+
+
+def touch(*, policy: Policy, escalation: Escalation, now: datetime) -> None:
+    """Record activity: the stale timer restarts and unanswered reminders are forgiven."""
+    escalation.last_activity_at = now
+    escalation.reminders_unanswered = 0
+    escalation.lead_told_at = None
+    if escalation.status == Status.RESOLVED:
+        escalation.snoozed_until = None
+    reschedule(policy=policy, escalation=escalation)
+
+
+def reschedule(*, policy: Policy, escalation: Escalation) -> None:
+    """When silence makes this escalation stale (None when it is not in a reminded status)."""
+    if escalation.status not in REMINDED_STATUSES:
+        escalation.stale_at = None
+        return
+    stale_after = policy.business_duration(policy.reminders.stale_after)
+    escalation.stale_at = policy.business_calendar.add(escalation.last_activity_at, stale_after)
+
+
+def snooze_until(*, policy: Policy, choice: str, today: date, now: datetime) -> datetime:
+    """The end of a snooze: "1" or "3" working days from now, or an ISO date (reminded again that day)."""
+    calendar = policy.business_calendar
+    if choice.isdigit() and 1 <= int(choice) <= 30:
+        return calendar.add(now, calendar.working_day_length() * int(choice))
+    try:
+        until = date.fromisoformat(choice)
+    except ValueError:
+        raise DomainError("error.bad_date", text=choice[:40]) from None
+    if until <= today:
+        raise DomainError("error.snooze_in_past", date=until.isoformat())
+    if until > today + timedelta(days=366):
+        raise DomainError("error.snooze_too_far")
+    return datetime.combine(until, time(0), tzinfo=calendar.tz).astimezone(UTC)
+
+
+# -- what the daily run finds ---------------------------------------------------------------------------
+
+
+def due_reminders(*, session: Session, at: datetime, today: date) -> Sequence[Escalation]:
+    """Stale, not snoozed, not yet reminded today: the escalations to put in today's DMs."""
+    return session.exec(
+        select(Escalation)
+        .where(
+            col(Escalation.stale_at) <= at,
+            col(Escalation.status).in_(REMINDED_STATUSES),
+            sa.or_(col(Escalation.snoozed_until).is_(None), col(Escalation.snoozed_until) <= at),
+            sa.or_(
+                col(Escalation.last_reminded_on).is_(None), col(Escalation.last_reminded_on) < today
+            ),
+        )
+        .order_by(col(Escalation.assignee_id), col(Escalation.stale_at))
+    ).all()
+
+
+def by_assignee(escalations: Sequence[Escalation]) -> dict[str, list[Escalation]]:
+    """Group escalations per assignee (one DM each)."""
+    grouped: dict[str, list[Escalation]] = defaultdict(list)
+    for escalation in escalations:
+        if escalation.assignee_id:
+            grouped[escalation.assignee_id].append(escalation)
+    return dict(grouped)
+
+
+def mark_reminded(*, session: Session, escalations: Sequence[Escalation], today: date) -> None:
+    """Count one more unanswered reminder for each, once per day (a repeated run changes nothing)."""
+    ids = [e.id for e in escalations]
+    if not ids:
+        return
+    table = Escalation.__table__  # type: ignore[attr-defined]
+    session.execute(
+        sa.update(table)
+        .where(
+            table.c.id.in_(ids),
+            sa.or_(table.c.last_reminded_on.is_(None), table.c.last_reminded_on < today),
+        )
+        .values(
+            last_reminded_on=today,
+            reminders_unanswered=table.c.reminders_unanswered + 1,
+            version=table.c.version + 1,
+        )
+    )
+
+
+def ignored(*, session: Session, policy: Policy) -> Sequence[Escalation]:
+    """Escalations reminded `escalate_after` times without activity whose lead has not been told."""
+    return session.exec(
+        select(Escalation)
+        .where(
+            col(Escalation.status).in_(REMINDED_STATUSES),
+            col(Escalation.reminders_unanswered) >= policy.reminders.escalate_after,
+            col(Escalation.lead_told_at).is_(None),
+        )
+        .order_by(col(Escalation.stale_at))
+    ).all()
+
+
+def mark_lead_told(*, session: Session, escalations: Sequence[Escalation], now: datetime) -> None:
+    """Remember that the lead heard about these (until the next activity)."""
+    ids = [e.id for e in escalations]
+    if ids:
+        table = Escalation.__table__  # type: ignore[attr-defined]
+        session.execute(
+            sa.update(table)
+            .where(table.c.id.in_(ids))
+            .values(lead_told_at=now, version=table.c.version + 1)
+        )
+
+
+def unassigned_overdue(*, session: Session, at: datetime) -> Sequence[Escalation]:
+    """Open escalations nobody claimed within `unassigned_after` of filing."""
+    return session.exec(
+        select(Escalation)
+        .where(Escalation.status == Status.OPEN, col(Escalation.unassigned_alert_at) <= at)
+        .order_by(col(Escalation.filed_at))
+    ).all()
+
+
+@dataclass(frozen=True)
+class ReminderState:
+    """How a reminded escalation stands now, for re-drawing a reminder after a button press."""
+
+    escalation: Escalation
+    outcome: (
+        str | None
+    )  # None: still needs an answer; else "resolved", "handed_back", "snoozed", "active"
+
+
+def reminder_state(
+    *, escalation: Escalation, engineer_id: str, reminded_at: datetime, now: datetime
+) -> ReminderState:
+    """What happened to an escalation since the reminder was sent."""
+    if escalation.status == Status.RESOLVED:
+        return ReminderState(escalation, "resolved")
+    if escalation.assignee_id != engineer_id:
+        return ReminderState(escalation, "handed_back")
+    if escalation.snoozed_until is not None and escalation.snoozed_until > now:
+        return ReminderState(escalation, "snoozed")
+    if escalation.last_activity_at > reminded_at:
+        return ReminderState(escalation, "active")
+    return ReminderState(escalation, None)
