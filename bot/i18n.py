@@ -188,6 +188,22 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Only the assignee or the lead can hand {key} back.",
         "{key} をキューに戻せるのは担当者かリーダーだけです。",
     ),
+    "error.not_allowed.still_on_it": (
+        "Only the assignee or the lead can answer reminders for {key}.",
+        "{key} のリマインドに応答できるのは担当者かリーダーだけです。",
+    ),
+    "error.not_allowed.snooze": (
+        "Only the assignee or the lead can snooze {key}.",
+        "{key} をスヌーズできるのは担当者かリーダーだけです。",
+    ),
+    "error.transition.still_on_it": (
+        "{key} is {status}; there is nothing to remind about.",
+        "{key} は「{status}」のためリマインドの対象外です。",
+    ),
+    "error.transition.snooze": (
+        "{key} is {status}; there is nothing to snooze.",
+        "{key} は「{status}」のためスヌーズできません。",
+    ),
     "error.already_claimed": (
         "{key} was already claimed by {user}.",
         "{key} はすでに {user} が担当しています。",

@@ -83,7 +83,7 @@ def due_reminders(*, session: Session, at: datetime, today: date) -> Sequence[Es
                 col(Escalation.last_reminded_on).is_(None), col(Escalation.last_reminded_on) < today
             ),
         )
-        .order_by(col(Escalation.assignee_id), col(Escalation.stale_at))
+        .order_by(col(Escalation.assignee_id), col(Escalation.stale_at), col(Escalation.id))
     ).all()
 
 

@@ -25,7 +25,8 @@ from bot.models import Escalation
 from bot.mrkdwn import escape_truncated, mention, single_line
 from bot.policy import Policy
 
-REMINDER_BLOCK_PREFIX = "remind:"
+REMINDER_BLOCK_PREFIX = "remind:"  # the actions block of an item still waiting for an answer
+ITEM_BLOCK_PREFIX = "remind-item:"  # every item's section, answered or not
 BLOCKS_PER_ITEM = 2
 
 
@@ -74,7 +75,10 @@ def _item_blocks(
     lang = policy.language
     escalation = item.escalation
     facts = t("remind.idle", lang, idle=_idle(policy, item.idle)) + f" · {item.slo_line}"
-    head = section(f"{_title(escalation, workspace_url)}\n{facts}")
+    head = section(
+        f"{_title(escalation, workspace_url)}\n{facts}",
+        block_id=f"{ITEM_BLOCK_PREFIX}{escalation.id}",
+    )
     if item.outcome is not None:
         return [head, context(t(f"remind.outcome.{item.outcome}", lang))]
     value = str(escalation.id)
@@ -117,11 +121,9 @@ def reminded_ids(blocks: Sequence[dict[str, Any]]) -> list[int]:
     ids = []
     for block in blocks:
         block_id = str(block.get("block_id", ""))
-        if (
-            block_id.startswith(REMINDER_BLOCK_PREFIX)
-            and block_id[len(REMINDER_BLOCK_PREFIX) :].isdigit()
-        ):
-            ids.append(int(block_id[len(REMINDER_BLOCK_PREFIX) :]))
+        suffix = block_id.removeprefix(ITEM_BLOCK_PREFIX)
+        if suffix != block_id and suffix.isdigit():
+            ids.append(int(suffix))
     return ids
 
 

@@ -197,9 +197,11 @@ class SlackDriver:
         *,
         user: str,
         selected_user: str | None = None,
+        selected_value: str | None = None,
+        selected_date: str | None = None,
         **kwargs: Any,
     ) -> Response:
-        """A user presses a button (or picks a user) in a message the app posted."""
+        """A user presses a button, or picks a user, an option or a date, in a message the app posted."""
         element, block_id = _find_element(message.blocks, action_id)
         action: dict[str, Any] = {
             "type": element["type"],
@@ -212,6 +214,12 @@ class SlackDriver:
             action["text"] = element.get("text")
         if element["type"] == "users_select":
             action["selected_user"] = selected_user
+        if element["type"] == "static_select":
+            options = [o for o in element.get("options", []) if o["value"] == selected_value]
+            assert options, f"no option {selected_value!r} in {action_id}"
+            action["selected_option"] = options[0]
+        if element["type"] == "datepicker":
+            action["selected_date"] = selected_date
         return self.post_payload(self.block_actions_payload(message, action, user=user), **kwargs)
 
     def block_actions_payload(

@@ -1,0 +1,231 @@
+"""stale-reminders end to end over simulated weeks: batched DMs, snoozes, the lead, the unclaimed queue."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from bot import escalations
+from bot.blocks.ids import ActionId
+from bot.clock import ManualClock
+from bot.models import Escalation
+from bot.policy import Policy, parse_policy
+from bot.runtime import Runtime
+from bot.scheduler import run_job
+from bot.workspace.webapi import Message, SlackStandIn
+from tests.conftest import TOKYO
+from tests.support.factories import file_one
+from tests.support.slack import SlackDriver
+
+MON = datetime(2026, 11, 30, 10, 0, tzinfo=TOKYO)
+
+
+@pytest.fixture
+def policy(policy_text: str) -> Policy:
+    """The test policy with manual assignment, so each test chooses who has what."""
+    return parse_policy(policy_text.replace('strategy = "least-loaded"', 'strategy = "manual"'))
+
+
+def _file(runtime: Runtime, summary: str, claimer: str | None) -> int:
+    with runtime.db.session() as session:
+        escalation = file_one(session, runtime.policy, runtime.now(), summary=summary)
+        assert escalation.id is not None
+        if claimer:
+            escalations.claim(
+                session=session,
+                policy=runtime.policy,
+                escalation_id=escalation.id,
+                actor_id=claimer,
+                now=runtime.now(),
+            )
+    runtime.deliver()
+    return escalation.id
+
+
+def _run(runtime: Runtime, clock: ManualClock, day: date) -> str:
+    at = datetime(day.year, day.month, day.day, 10, 0, tzinfo=TOKYO)
+    clock.set(at)
+    return run_job(runtime=runtime, name="stale-reminders", at=at)
+
+
+def _dm_keys(message: Message) -> list[str]:
+    """Escalation keys listed (with buttons still on them) in a reminder DM."""
+    return [
+        b["block_id"].replace("remind:", "ESC-")
+        for b in message.blocks
+        if str(b.get("block_id", "")).startswith("remind:")
+    ]
+
+
+def _dms(standin: SlackStandIn, user: str) -> list[Message]:
+    """Direct messages the bot sent a user (not ephemeral replies)."""
+    return [m for m in standin.dms(user) if m.ephemeral_for is None]
+
+
+def _channel_posts(standin: SlackStandIn, marker: str) -> list[Message]:
+    return [
+        m for m in standin.channel_messages("C0ESCALATE") if not m.thread_ts and marker in m.text
+    ]
+
+
+def test_reminders_over_two_weeks(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn, slack: SlackDriver
+) -> None:
+    clock.set(MON)
+    a, b, c = (_file(runtime, f"case {n}", "U0HANAKO") for n in "abc")
+    d = _file(runtime, "case d", "U0TARO")
+    e = _file(runtime, "case e (nobody)", None)
+
+    # Tue: nothing is stale yet (2 business days), but E has waited more than 4h for a claim.
+    _run(runtime, clock, date(2026, 12, 1))
+    assert _dms(standin, "U0HANAKO") == []
+    [unclaimed] = _channel_posts(standin, "waiting for someone to claim")
+    assert f"ESC-{e}" in str(unclaimed.blocks)
+
+    # Wed: one DM per engineer, listing all of their stale escalations.
+    _run(runtime, clock, date(2026, 12, 2))
+    [hanako_dm] = _dms(standin, "U0HANAKO")
+    assert _dm_keys(hanako_dm) == [f"ESC-{a}", f"ESC-{b}", f"ESC-{c}"]
+    [taro_dm] = _dms(standin, "U0TARO")
+    assert _dm_keys(taro_dm) == [f"ESC-{d}"]
+    assert len(_channel_posts(standin, "waiting for someone to claim")) == 2  # one per working day
+
+    # Hanako answers: still on A, snoozes B for 3 working days, ignores C. The DM is re-drawn.
+    clock.set(datetime(2026, 12, 2, 10, 30, tzinfo=TOKYO))
+    slack.click(hanako_dm, ActionId.STILL_ON_IT, user="U0HANAKO")
+    hanako_dm = _dms(standin, "U0HANAKO")[0]
+    slack.click(hanako_dm, ActionId.SNOOZE, user="U0HANAKO", selected_value=f"{b}:3")
+    hanako_dm = _dms(standin, "U0HANAKO")[0]
+    assert _dm_keys(hanako_dm) == [f"ESC-{c}"]
+    assert "still on it" in str(hanako_dm.blocks)
+    assert "Snoozed" in str(hanako_dm.blocks)
+
+    # Thu: only C for Hanako; D again for Taro.
+    _run(runtime, clock, date(2026, 12, 3))
+    assert [_dm_keys(m) for m in _dms(standin, "U0HANAKO")[1:]] == [[f"ESC-{c}"]]
+    assert len(_dms(standin, "U0TARO")) == 2
+
+    # Fri: the third unanswered reminder for C and D tells the lead, once, in one post.
+    _run(runtime, clock, date(2026, 12, 4))
+    [lead_post] = _channel_posts(standin, "not answering reminders")
+    assert "<@U0LEAD>" in str(lead_post.blocks)
+    assert f"ESC-{c}" in str(lead_post.blocks)
+    assert f"ESC-{d}" in str(lead_post.blocks)
+
+    # The weekend: not a working day, nobody is reminded.
+    assert _run(runtime, clock, date(2026, 12, 5)) == "not due at this instant"
+
+    # Mon: Taro replied in D's thread before the run: activity, so D is quiet again.
+    with runtime.db.session() as session:
+        card_ts = session.get(Escalation, d).message_ts  # type: ignore[union-attr]
+    clock.set(datetime(2026, 12, 7, 9, 0, tzinfo=TOKYO))
+    slack.event(
+        {
+            "type": "message",
+            "channel": "C0ESCALATE",
+            "user": "U0TARO",
+            "text": "checking logs",
+            "ts": "1796000000.000100",
+            "thread_ts": card_ts,
+        }
+    )
+    _run(runtime, clock, date(2026, 12, 7))
+    assert len(_dms(standin, "U0TARO")) == 3  # Wed, Thu, Fri only
+    # A went stale again (Fri 10:30) and C is still ignored; B is snoozed until Mon 10:30.
+    assert _dm_keys(_dms(standin, "U0HANAKO")[-1]) == [
+        f"ESC-{c}",
+        f"ESC-{a}",
+    ]  # longest quiet first
+    assert (
+        len(_channel_posts(standin, "not answering reminders")) == 1
+    )  # the lead is not told twice
+
+    # Tue: B's snooze is over. Resolving C clears it from reminders.
+    clock.set(datetime(2026, 12, 8, 9, 0, tzinfo=TOKYO))
+    with runtime.db.session() as session:
+        escalations.resolve(
+            session=session,
+            policy=runtime.policy,
+            escalation_id=c,
+            actor_id="U0HANAKO",
+            cause="bug",
+            note="",
+            answer="fixed",
+            now=clock.now(),
+        )
+    _run(runtime, clock, date(2026, 12, 8))
+    assert _dm_keys(_dms(standin, "U0HANAKO")[-1]) == [
+        f"ESC-{a}",
+        f"ESC-{b}",
+    ]  # A: still quiet since Fri
+
+    # Re-running the same day sends nothing new.
+    dms_before = len(standin.calls_to("chat.postMessage"))
+    run_job(runtime=runtime, name="stale-reminders", at=clock.now(), manual=True)
+    runtime.deliver()
+    assert len(standin.calls_to("chat.postMessage")) == dms_before
+
+
+def test_a_month_of_runs_never_sends_two_dms_a_day(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn
+) -> None:
+    clock.set(MON)
+    for n in range(12):
+        _file(runtime, f"case {n}", ("U0HANAKO", "U0TARO", "U0KENJI")[n % 3])
+    day = date(2026, 12, 1)
+    while day < date(2027, 1, 8):
+        _run(runtime, clock, day)
+        day += timedelta(days=1)
+    for engineer in ("U0HANAKO", "U0TARO", "U0KENJI"):
+        sent_days = [
+            datetime.fromtimestamp(float(m.ts), TOKYO).date() for m in _dms(standin, engineer)
+        ]
+        assert len(sent_days) == len(set(sent_days)), engineer
+        # never on a weekend or during the year-end closure (12-29..01-03)
+        assert all(d.weekday() < 5 for d in sent_days)
+        assert not any(date(2026, 12, 29) <= d <= date(2027, 1, 3) for d in sent_days)
+        assert len(sent_days) > 10
+
+
+def test_hand_back_from_a_reminder_returns_it_to_the_queue(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn, slack: SlackDriver
+) -> None:
+    clock.set(MON)
+    a = _file(runtime, "case a", "U0HANAKO")
+    _run(runtime, clock, date(2026, 12, 2))
+    [dm] = _dms(standin, "U0HANAKO")
+    slack.click(dm, ActionId.HAND_BACK, user="U0HANAKO")
+    with runtime.db.session() as session:
+        row = session.get(Escalation, a)
+        assert row is not None
+        assert (row.status, row.assignee_id, row.stale_at) == ("open", None, None)
+    assert "Back in the queue" in str(_dms(standin, "U0HANAKO")[0].blocks)
+
+
+def test_snooze_until_a_date_and_refusals(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn, slack: SlackDriver
+) -> None:
+    clock.set(MON)
+    a = _file(runtime, "case a", "U0HANAKO")
+    _run(runtime, clock, date(2026, 12, 2))
+    [dm] = _dms(standin, "U0HANAKO")
+    slack.click(dm, ActionId.SNOOZE_UNTIL, user="U0HANAKO", selected_date="2026-12-01")  # the past
+    assert any("Pick a date after today" in text for text in slack.responses_text())
+    slack.click(dm, ActionId.STILL_ON_IT, user="U0TARO")  # not the assignee
+    assert any("Only the assignee or the lead" in text for text in slack.responses_text())
+    slack.click(
+        _dms(standin, "U0HANAKO")[0],
+        ActionId.SNOOZE_UNTIL,
+        user="U0HANAKO",
+        selected_date="2026-12-10",
+    )
+    with runtime.db.session() as session:
+        row = session.get(Escalation, a)
+        assert row is not None
+        assert row.snoozed_until == datetime(2026, 12, 10, 0, 0, tzinfo=TOKYO)
+    for day in (3, 4, 7, 8, 9):
+        _run(runtime, clock, date(2026, 12, day))
+    assert len(_dms(standin, "U0HANAKO")) == 1
+    _run(runtime, clock, date(2026, 12, 10))
+    assert len(_dms(standin, "U0HANAKO")) == 2
