@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from bot.clock import Clock, SystemClock
@@ -106,6 +107,30 @@ def _serve_local(args: argparse.Namespace, settings: Settings) -> int:
     from bot.workspace.shell import run_local_shell
 
     return run_local_shell(settings=settings, script=None, interactive=True)
+
+
+def cmd_shell(args: argparse.Namespace) -> int:
+    """A terminal that plays a Slack workspace for the real bot (no Slack needed)."""
+    settings = load_settings()
+    configure_logging("WARNING")
+    from bot.workspace.shell import run_local_shell
+
+    start = None
+    if args.start:
+        try:
+            start = datetime.fromisoformat(args.start)
+        except ValueError:
+            raise ConfigError(f"--start: {args.start!r} is not an ISO-8601 instant") from None
+        if start.tzinfo is None:
+            raise ConfigError("--start: give a time zone offset, e.g. 2026-11-24T09:30+09:00")
+    return run_local_shell(
+        settings=settings,
+        script=Path(args.script) if args.script else None,
+        interactive=args.script is None,
+        database_url=args.database_url,
+        start=start,
+        files_dir=Path(args.files) if args.files else None,
+    )
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
@@ -210,6 +235,16 @@ def build_parser() -> argparse.ArgumentParser:
     db.set_defaults(func=cmd_db)
     check = sub.add_parser("check-config", help="validate the environment and the policy file")
     check.set_defaults(func=cmd_check_config)
+    shell = sub.add_parser(
+        "shell", help="a local workspace in the terminal: try cre-bot without Slack"
+    )
+    shell.add_argument("--script", help="run commands from a file, with no prompts")
+    shell.add_argument(
+        "--database-url", help="keep the workspace in this database (default: a temporary one)"
+    )
+    shell.add_argument("--start", help="start the clock here (ISO-8601 with offset; default: now)")
+    shell.add_argument("--files", help="where uploaded files are written (default: ./crebot-files)")
+    shell.set_defaults(func=cmd_shell)
     run = sub.add_parser("run-job", help="run one scheduled job once, as of an instant")
     run.add_argument(
         "name", help="slo-sweep, stale-reminders, monthly-digest, outbox-flush, housekeeping"
