@@ -315,7 +315,7 @@ class SlackDriver:
             },
             "team": _team(),
             "channel": {"id": message.channel, "name": "channel"},
-            "user": _user(user),
+            "user": {"id": user, "name": user.lower(), "team_id": TEAM_ID},
             "token": "",
             "is_enterprise_install": False,
         }

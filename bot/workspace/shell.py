@@ -286,13 +286,11 @@ class Shell:
             line = raw.strip()
             if not line or line.startswith("#"):
                 continue
-            if self.ask is None:
-                self.say(
-                    self.style.bold(
-                        f"{self._user_name(self.user)}@{self._channel_name(self.channel)}> "
-                    )
-                    + line
-                )
+            if (
+                self.ask is None
+            ):  # echo the script line (not recorded: `expect` must not see itself)
+                prompt = f"{self._user_name(self.user)}@{self._channel_name(self.channel)}> "
+                print(self.style.bold(prompt) + line, file=self.out)
             if not self.execute(line):
                 break
         return 1 if self.failures else 0
