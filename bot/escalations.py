@@ -28,7 +28,7 @@ from bot.errors import (
     NotFound,
 )
 from bot.lookup.query import LookupQueryError, parse_lookup_query
-from bot.models import UNRESOLVED_STATUSES, Escalation, EscalationEvent, Status
+from bot.models import ACTIVE_STATUSES, UNRESOLVED_STATUSES, Escalation, EscalationEvent, Status
 from bot.outbox import OutboxKind, enqueue
 from bot.policy import Policy
 
@@ -209,45 +209,38 @@ def find_by_message(*, session: Session, channel_id: str, message_ts: str) -> Es
     ).first()
 
 
-def _most_urgent_first() -> tuple[Any, ...]:
-    # Running clocks by due time; paused ones (no due time) after them; then by age.
-    return (
-        col(Escalation.slo_due_at).is_(None),
-        col(Escalation.slo_due_at),
-        col(Escalation.filed_at),
-    )
+def _most_urgent(session: Session, *conditions: Any, limit: int) -> Sequence[Escalation]:
+    """Escalations matching `conditions`: running clocks by due time, then paused ones, then by age."""
+    return session.exec(
+        select(Escalation)
+        .where(*conditions)
+        .order_by(
+            col(Escalation.slo_due_at).is_(None),
+            col(Escalation.slo_due_at),
+            col(Escalation.filed_at),
+        )
+        .limit(limit)
+    ).all()
 
 
 def list_assigned_to(*, session: Session, user_id: str, limit: int = 100) -> Sequence[Escalation]:
     """A person's unresolved escalations, most urgent first."""
-    return session.exec(
-        select(Escalation)
-        .where(Escalation.assignee_id == user_id, col(Escalation.status).in_(UNRESOLVED_STATUSES))
-        .order_by(*_most_urgent_first())
-        .limit(limit)
-    ).all()
+    return _most_urgent(
+        session,
+        Escalation.assignee_id == user_id,
+        col(Escalation.status).in_(UNRESOLVED_STATUSES),
+        limit=limit,
+    )
 
 
 def list_unassigned(*, session: Session, limit: int = 100) -> Sequence[Escalation]:
     """The open queue (nobody assigned), most urgent first."""
-    return session.exec(
-        select(Escalation)
-        .where(Escalation.status == Status.OPEN)
-        .order_by(*_most_urgent_first())
-        .limit(limit)
-    ).all()
+    return _most_urgent(session, Escalation.status == Status.OPEN, limit=limit)
 
 
 def list_in_progress(*, session: Session, limit: int = 100) -> Sequence[Escalation]:
     """Assigned, unresolved escalations, most urgent first."""
-    return session.exec(
-        select(Escalation)
-        .where(
-            col(Escalation.status).in_([s.value for s in UNRESOLVED_STATUSES if s != Status.OPEN])
-        )
-        .order_by(*_most_urgent_first())
-        .limit(limit)
-    ).all()
+    return _most_urgent(session, col(Escalation.status).in_(ACTIVE_STATUSES), limit=limit)
 
 
 def count_unresolved(*, session: Session) -> dict[str, int]:
