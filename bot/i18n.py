@@ -306,6 +306,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "• `/cre queue` — the unassigned queue and everything in progress\n"
         "• `/cre show ESC-42` — one escalation with its timeline\n"
         "• `/cre away [until 2026-12-24]` / `/cre back` — availability for assignment\n"
+        "• `/cre report [2026-10]` — a month's digest: figures and slow closes (default: last month)\n"
         "• `/cre help` — this help",
         "*cre-bot* — CSからエンジニアへのエスカレーション\n"
         "• `/escalate [概要]` — エスカレーションを起票(メッセージショートカット *Escalate to CRE* も使えます)\n"
@@ -313,11 +314,259 @@ CATALOG: dict[str, tuple[str, str]] = {
         "• `/cre queue` — 未割り当てのキューと対応中の一覧\n"
         "• `/cre show ESC-42` — エスカレーションの詳細と経緯\n"
         "• `/cre away [until 2026-12-24]` / `/cre back` — 割り当ての不在設定\n"
+        "• `/cre report [2026-10]` — 月次レポート: 集計と時間がかかった解決(省略すると先月)\n"
         "• `/cre help` — このヘルプ",
+    ),
+    # -- /lookup and the end user's chart ----------------------------------------------------------
+    "lookup.usage": (
+        "Usage: `/lookup <user id | email>`, e.g. `/lookup u-1001` or `/lookup taro@example.com`.",
+        "使い方: `/lookup <ユーザーID | メールアドレス>` 例: `/lookup u-1001`、`/lookup taro@example.com`",
+    ),
+    "lookup.invalid.empty": (
+        "Give the end user's id or email address.",
+        "ユーザーIDかメールアドレスを指定してください。",
+    ),
+    "lookup.invalid.too_long": (
+        "That is too long for a user id or an email address.",
+        "ユーザーIDやメールアドレスとしては長すぎます。",
+    ),
+    "lookup.invalid.forbidden_characters": (
+        "User ids and emails must not contain spaces, `/`, `..`, `?`, `#`, `%` or `\\`.",
+        "ユーザーIDとメールアドレスには空白、`/`、`..`、`?`、`#`、`%`、`\\` を使えません。",
+    ),
+    "lookup.invalid.invalid_email": (
+        "That is not a valid email address.",
+        "メールアドレスの形式が正しくありません。",
+    ),
+    "lookup.invalid.invalid_user_id": (
+        "User ids may contain letters, digits, `-`, `_`, `.` and `:` (not a Slack mention).",
+        "ユーザーIDに使えるのは英数字と `-` `_` `.` `:` です(Slackのメンションは使えません)。",
+    ),
+    "error.lookup.not_allowed": (
+        "You are not allowed to look up end users; ask the lead for access. This attempt was recorded.",
+        "ユーザー照会の権限がありません。リーダーに依頼してください。この操作は記録されました。",
+    ),
+    "error.lookup.reveal_lead_only": (
+        "Only the lead can reveal personal data. This attempt was recorded.",
+        "個人情報を表示できるのはリーダーだけです。この操作は記録されました。",
+    ),
+    "error.lookup.audit_lead_only": (
+        "Only the lead can read the look-up audit.",
+        "照会の監査ログを見られるのはリーダーだけです。",
+    ),
+    "lookup.fallback": ("Look-up of {user}", "{user} の照会結果"),
+    "lookup.title": (
+        ":bust_in_silhouette: End user {user}",
+        ":bust_in_silhouette: ユーザー {user}",
+    ),
+    "lookup.unknown": (
+        ":grey_question: {user} is not a known user in the {source}. Any history under this id is shown below.",
+        ":grey_question: {user} は{source}に見つかりませんでした。このIDの履歴があれば下に表示します。",
+    ),
+    "lookup.source.directory": ("user directory", "ユーザー名簿"),
+    "lookup.source.http": ("admin API", "管理API"),
+    "lookup.problem.timeout": (
+        ":warning: The user's state is unavailable: the admin API did not answer in time. The chart is below.",
+        ":warning: ユーザーの状態を取得できません(管理APIがタイムアウトしました)。カルテは下に表示します。",
+    ),
+    "lookup.problem.error": (
+        ":warning: The user's state is unavailable: the admin API failed. The chart is below.",
+        ":warning: ユーザーの状態を取得できません(管理APIでエラーが発生しました)。カルテは下に表示します。",
+    ),
+    "lookup.problem.circuit_open": (
+        ":warning: The user's state is unavailable: the admin API keeps failing, so it is not being called for a while. The chart is below.",
+        ":warning: ユーザーの状態を取得できません(管理APIの障害が続いているため、しばらく呼び出しを止めています)。カルテは下に表示します。",
+    ),
+    "lookup.problem.bad_response": (
+        ":warning: The user's state is unavailable: the admin API's answer could not be read. The chart is below.",
+        ":warning: ユーザーの状態を取得できません(管理APIの応答を読み取れませんでした)。カルテは下に表示します。",
+    ),
+    "lookup.problem.not_configured": (
+        ":warning: The user's state is unavailable: the source is not set up (see `[lookup]` in the policy). The chart is below.",
+        ":warning: ユーザーの状態を取得できません(ポリシーの `[lookup]` が未設定です)。カルテは下に表示します。",
+    ),
+    "lookup.masked": (
+        ":lock: Personal data is masked.",
+        ":lock: 個人情報はマスクされています。",
+    ),
+    "lookup.revealed": (
+        ":unlock: Personal data is shown for this look-up only; the reveal was recorded.",
+        ":unlock: この照会に限り個人情報を表示しています(記録されました)。",
+    ),
+    "lookup.chart.title": ("*Chart*", "*カルテ*"),
+    "lookup.chart.empty": (
+        "No escalations or notes for this user yet.",
+        "このユーザーのエスカレーションとメモはまだありません。",
+    ),
+    "lookup.chart.open": ("*Open ({count})*", "*対応中 ({count}件)*"),
+    "lookup.chart.resolved": (
+        "*Resolved: the last {shown} of {count}*",
+        "*解決済み: 全{count}件中 直近{shown}件*",
+    ),
+    "lookup.chart.notes": (
+        "*Notes: the last {shown} of {count}*",
+        "*メモ: 全{count}件中 直近{shown}件*",
+    ),
+    "lookup.chart.filed": ("filed {date}", "起票 {date}"),
+    "lookup.chart.resolved_on": (
+        "resolved {date} · cause: {cause}",
+        "解決 {date} · 原因: {cause}",
+    ),
+    "lookup.chart.more_open": ("…and {count} more open.", "…ほか対応中 {count} 件"),
+    "lookup.button.escalate": ("Escalate for this user", "このユーザーでエスカレーション"),
+    "lookup.button.add_note": ("Add note", "メモを追加"),
+    "lookup.button.reveal": ("Reveal personal data", "個人情報を表示"),
+    "lookup.reveal.title": ("Reveal personal data?", "個人情報を表示しますか?"),
+    "lookup.reveal.text": (
+        "The unmasked values are shown to you only, for this look-up, and the reveal is recorded in the audit.",
+        "この照会に限りマスクなしの値をあなたにだけ表示し、監査ログに記録します。",
+    ),
+    "lookup.reveal.confirm": ("Reveal", "表示する"),
+    "lookup.note.title": ("Add a note", "メモを追加"),
+    "lookup.note.submit": ("Save", "保存"),
+    "lookup.note.label": ("Note on the chart of {user}", "{user} のカルテへのメモ"),
+    "lookup.note.placeholder": (
+        "What the next person should know about this user",
+        "次に対応する人が知っておくべきこと",
+    ),
+    "lookup.note.hint": (
+        "Everyone who may look this user up will see it. No passwords or card numbers.",
+        "このユーザーを照会できる全員に表示されます。パスワードやカード番号は書かないでください。",
+    ),
+    "lookup.note.saved": (
+        ":memo: Note saved to the chart of {user}:",
+        ":memo: {user} のカルテにメモを保存しました:",
+    ),
+    "history.earlier": (
+        ":card_index: {count} earlier escalations for this user · last cause: {cause}",
+        ":card_index: このユーザーの過去のエスカレーション {count} 件 · 前回の原因: {cause}",
+    ),
+    "history.earlier_one": (
+        ":card_index: 1 earlier escalation for this user · last cause: {cause}",
+        ":card_index: このユーザーの過去のエスカレーション 1 件 · 前回の原因: {cause}",
+    ),
+    "history.earlier_open": (
+        ":card_index: {count} earlier escalations for this user (none resolved yet)",
+        ":card_index: このユーザーの過去のエスカレーション {count} 件(解決済みはまだありません)",
+    ),
+    "history.earlier_one_open": (
+        ":card_index: 1 earlier escalation for this user (not resolved yet)",
+        ":card_index: このユーザーの過去のエスカレーション 1 件(まだ解決していません)",
+    ),
+    "audit.title": ("*Look-up audit* · {count} shown", "*照会の監査ログ* · {count}件"),
+    "audit.filter.subject": ("for {subject}", "対象: {subject}"),
+    "audit.filter.since": ("since {date}", "{date} 以降"),
+    "audit.empty": ("No look-ups recorded.", "照会の記録はありません。"),
+    "audit.more": (
+        "Older entries are not shown: narrow with `since DATE` or use `crebot audit export`.",
+        "古い記録は省略しています。`since 日付` で絞り込むか `crebot audit export` を使ってください。",
+    ),
+    "audit.usage": (
+        "Usage: `/cre audit [@person | user id | email] [since 2026-11-01]`",
+        "使い方: `/cre audit [@メンバー | ユーザーID | メールアドレス] [since 2026-11-01]`",
+    ),
+    "audit.no_such_person": (
+        "There is no one called @{name} in this workspace.",
+        "@{name} というメンバーはこのワークスペースにいません。",
+    ),
+    "audit.fields": ("fields: {fields}", "表示項目: {fields}"),
+    "audit.hash": ("query #{hash}", "照会 #{hash}"),
+    "audit.outcome.shown": ("shown", "表示"),
+    "audit.outcome.unknown": ("unknown user", "該当なし"),
+    "audit.outcome.refused": (":no_entry: refused", ":no_entry: 拒否"),
+    "audit.outcome.invalid": ("invalid input", "入力不正"),
+    "audit.outcome.source_error": (":warning: source failed", ":warning: 取得失敗"),
+    "audit.outcome.revealed": (":unlock: revealed", ":unlock: 個人情報を表示"),
+    # -- the monthly digest -----------------------------------------------------------------------
+    "month.1": ("January", "1月"),
+    "month.2": ("February", "2月"),
+    "month.3": ("March", "3月"),
+    "month.4": ("April", "4月"),
+    "month.5": ("May", "5月"),
+    "month.6": ("June", "6月"),
+    "month.7": ("July", "7月"),
+    "month.8": ("August", "8月"),
+    "month.9": ("September", "9月"),
+    "month.10": ("October", "10月"),
+    "month.11": ("November", "11月"),
+    "month.12": ("December", "12月"),
+    "digest.month": ("{name} {year}", "{year}年{name}"),
+    "digest.title": ("Escalation digest: {month}", "エスカレーション月次レポート: {month}"),
+    "digest.text": (
+        "Escalation digest for {month}: {filed} filed, {resolved} resolved, {slow} slow closes.",
+        "{month}のエスカレーション月次レポート: 起票 {filed} 件、解決 {resolved} 件、時間がかかった解決 {slow} 件",
+    ),
+    "digest.filed": ("Filed", "起票"),
+    "digest.resolved": ("Resolved", "解決"),
+    "digest.open_at_end": ("Still open at month end", "月末時点で未解決"),
+    "digest.breaches": ("SLO breaches", "SLO超過"),
+    "digest.median": ("Median time to resolve", "解決時間の中央値"),
+    "digest.p90": ("90th percentile", "解決時間の90パーセンタイル"),
+    "digest.attainment": ("SLO attainment", "SLO達成率"),
+    "digest.attainment_value": (
+        "{percent}% ({within} of {measured} within target)",
+        "{percent}%(目標内 {within}/{measured} 件)",
+    ),
+    "digest.by_category": ("Filed by category", "カテゴリ別の起票"),
+    "digest.by_cause": ("Resolved by cause", "原因別の解決"),
+    "digest.business_time": (
+        "Times are business time on the SLO clock (time waiting on CS excluded); percentiles by the nearest-rank method.",
+        "時間は営業時間ベースのSLO計測値です(CS回答待ちの時間を除く)。パーセンタイルは最近順位法で算出しています。",
+    ),
+    "digest.slow.title": ("Slow closes ({count})", "時間がかかった解決 ({count}件)"),
+    "digest.slow.intro": (
+        "Resolved in {month} over their SLO target or over {slow_after} of business time, slowest first.",
+        "{month}に解決したもののうち、SLO目標または営業時間 {slow_after} を超えたもの(長い順)",
+    ),
+    "digest.slow.none": (
+        ":tada: No slow closes in {month}: every escalation was resolved within its SLO target and within {slow_after}.",
+        ":tada: {month}は時間がかかった解決はありませんでした。すべて SLO 目標内かつ {slow_after} 以内に解決しています。",
+    ),
+    "digest.slow.took": ("took {took} (target {target})", "解決まで {took}(目標 {target})"),
+    "digest.slow.in_thread": (
+        "…and {count} more in the thread.",
+        "…ほか {count} 件はスレッドに続きます。",
+    ),
+    "digest.slow.page": (
+        "Slow closes {first}–{last} of {total} ({month})",
+        "時間がかかった解決 {first}–{last}件目 / 全{total}件({month})",
+    ),
+    "digest.prompt": (
+        ":speech_balloon: Let's look back at {month}'s slow closes together: what caused them, and what could we fix at the root so they don't happen again? Reply in this thread.",
+        ":speech_balloon: {month}に時間がかかったエスカレーションを一緒に振り返りましょう。原因は何だったか、再発を防ぐために根本から直せることは何か、このスレッドで話し合いましょう。",
+    ),
+    "digest.chart.comment": (
+        "Business time to resolve in {month} (SLO targets marked) and escalations filed and resolved per week.",
+        "{month}の解決までの営業時間(SLO目標を表示)と、週ごとの起票・解決件数",
+    ),
+    "digest.csv.comment": (
+        "Every escalation filed or resolved in {month} (CSV).",
+        "{month}に起票または解決されたすべてのエスカレーション(CSV)",
+    ),
+    "digest.chart.histogram": ("Business time to resolve", "解決までの営業時間"),
+    "digest.chart.hours": ("Business hours", "営業時間(時間)"),
+    "digest.chart.days": ("Working days", "営業日"),
+    "digest.chart.count": ("Escalations", "件数"),
+    "digest.chart.target": ("{priority} target", "{priority} 目標"),
+    "digest.chart.weekly": ("Filed and resolved per week", "週ごとの起票・解決"),
+    "digest.chart.week_of": ("Week starting", "週の開始日"),
+    "digest.chart.none": ("No resolutions", "解決なし"),
+    "digest.chart.beyond": (
+        "{count} over {limit}: in the last bar",
+        "{limit}超の{count}件は右端の棒に含む",
+    ),
+    "digest.report.usage": (
+        "Usage: `/cre report [YYYY-MM]`, e.g. `/cre report 2026-10` (without a month: last month).",
+        "使い方: `/cre report [YYYY-MM]` 例: `/cre report 2026-10`(省略すると先月)",
+    ),
+    "digest.report.future": (
+        "{month} has not begun yet. Usage: `/cre report [YYYY-MM]`.",
+        "{month} はまだ始まっていません。使い方: `/cre report [YYYY-MM]`",
     ),
     # -- the SLO clock ----------------------------------------------------------------------------
     "slo.due": ("due {when} · {left} left", "期限 {when} · 残り{left}"),
     "slo.breached": ("breached {ago} ago", "期限超過({ago})"),
+    "slo.breached_now": ("just breached", "期限超過"),
     "slo.paused": ("paused while waiting · {left} left", "回答待ちで停止中 · 残り{left}"),
     "slo.paused_breached": (
         "paused while waiting · over by {over}",
@@ -353,6 +602,14 @@ CATALOG: dict[str, tuple[str, str]] = {
         ":alarm_clock: These {count} escalations have had no activity for {stale_after} of business time. Are you still on them?",
         ":alarm_clock: 次の {count} 件は営業時間で {stale_after} 以上動きがありません。対応状況を教えてください。",
     ),
+    "remind.dm.text.one": (
+        "One of your escalations needs an update",
+        "対応状況の更新が必要なエスカレーションが 1 件あります",
+    ),
+    "remind.dm.intro.one": (
+        ":alarm_clock: This escalation has had no activity for {stale_after} of business time. Are you still on it?",
+        ":alarm_clock: 次の 1 件は営業時間で {stale_after} 以上動きがありません。対応状況を教えてください。",
+    ),
     "remind.dm.more": (
         "…and {count} more: see `/cre mine`.",
         "…ほか {count} 件は `/cre mine` で確認できます。",
@@ -384,20 +641,36 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "remind.hand_back.confirm": ("Hand back", "戻す"),
     "remind.lead.text": (
-        "{total} escalations are not answering reminders",
-        "リマインドに反応のないエスカレーションが {total} 件あります",
+        "{count} escalations are not answering reminders",
+        "リマインドに反応のないエスカレーションが {count} 件あります",
+    ),
+    "remind.lead.text.one": (
+        "An escalation is not answering reminders",
+        "リマインドに反応のないエスカレーションが 1 件あります",
+    ),
+    "remind.lead.intro.one": (
+        ":bell: {lead} this escalation got {reminders} reminders in a row with no activity:",
+        ":bell: {lead} 次の 1 件は {reminders} 回リマインドしても動きがありません:",
     ),
     "remind.lead.intro": (
-        ":bell: {lead} {total} escalations got {count} reminders in a row with no activity:",
-        ":bell: {lead} 次の {total} 件は {count} 回リマインドしても動きがありません:",
+        ":bell: {lead} {count} escalations got {reminders} reminders in a row with no activity:",
+        ":bell: {lead} 次の {count} 件は {reminders} 回リマインドしても動きがありません:",
     ),
     "remind.unassigned.text": (
-        "{total} escalations are waiting for someone to claim them",
-        "担当者のいないエスカレーションが {total} 件あります",
+        "{count} escalations are waiting for someone to claim them",
+        "担当者のいないエスカレーションが {count} 件あります",
     ),
     "remind.unassigned.intro": (
-        ":raised_hand: {total} escalations have waited more than {after} of business time for someone to *Claim* them:",
-        ":raised_hand: 次の {total} 件は営業時間で {after} 以上担当者がいません。*担当する* を押してください:",
+        ":raised_hand: {count} escalations have waited more than {after} of business time for someone to *Claim* them:",
+        ":raised_hand: 次の {count} 件は営業時間で {after} 以上担当者がいません。*担当する* を押してください:",
+    ),
+    "remind.unassigned.text.one": (
+        "An escalation is waiting for someone to claim it",
+        "担当者のいないエスカレーションが 1 件あります",
+    ),
+    "remind.unassigned.intro.one": (
+        ":raised_hand: This escalation has waited more than {after} of business time for someone to *Claim* it:",
+        ":raised_hand: 次の 1 件は営業時間で {after} 以上担当者がいません。*担当する* を押してください:",
     ),
     "remind.unassigned.filed": ("filed {when}", "起票 {when}"),
     "error.snooze_in_past": (
@@ -430,8 +703,12 @@ class _Missing(dict[str, Any]):
 
 
 def t(key: str, lang: str, /, **params: Any) -> str:
-    """The message `key` in `lang` (English when unknown), with `params` substituted."""
-    entry = CATALOG.get(key)
+    """The message `key` in `lang` (English when unknown), with `params` substituted.
+
+    When `count` is 1 and the catalog has `key.one`, that singular form is used.
+    """
+    entry = CATALOG.get(f"{key}.one") if params.get("count") == 1 else None
+    entry = entry or CATALOG.get(key)
     if entry is None:
         return key
     template = entry[1] if lang == "ja" else entry[0]

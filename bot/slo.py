@@ -246,6 +246,8 @@ def describe(*, policy: Policy, current: SloState, now: datetime) -> str:
             return t("slo.paused_breached", lang, over=fmt(-current.remaining))
         return t("slo.paused", lang, left=fmt(current.remaining))
     if current.breached:
+        if -current.remaining < timedelta(minutes=1):
+            return t("slo.breached_now", lang)
         return t("slo.breached", lang, ago=fmt(-current.remaining))
     when = format_local(current.due_at, calendar.tz, lang) if current.due_at else "?"
     return t("slo.due", lang, when=when, left=fmt(current.remaining))

@@ -74,13 +74,12 @@ def _item_blocks(
 ) -> list[Block]:
     lang = policy.language
     escalation = item.escalation
+    item_id = f"{ITEM_BLOCK_PREFIX}{escalation.id}"
+    if item.outcome is not None:  # answered: what happened replaces the facts and the buttons
+        title = section(_title(escalation, workspace_url), block_id=item_id)
+        return [title, context(t(f"remind.outcome.{item.outcome}", lang))]
     facts = t("remind.idle", lang, idle=_idle(policy, item.idle)) + f" · {item.slo_line}"
-    head = section(
-        f"{_title(escalation, workspace_url)}\n{facts}",
-        block_id=f"{ITEM_BLOCK_PREFIX}{escalation.id}",
-    )
-    if item.outcome is not None:
-        return [head, context(t(f"remind.outcome.{item.outcome}", lang))]
+    head = section(f"{_title(escalation, workspace_url)}\n{facts}", block_id=item_id)
     value = str(escalation.id)
     snooze_options = [option(t(f"remind.snooze.days.{n}", lang), f"{value}:{n}") for n in (1, 3)]
     elements: list[dict[str, Any]] = [
@@ -134,13 +133,13 @@ def build_lead_post(
     lang = policy.language
     lead = mention(policy.roster.lead)
     count = policy.reminders.escalate_after
-    intro = t("remind.lead.intro", lang, lead=lead, count=count, total=len(items))
+    intro = t("remind.lead.intro", lang, lead=lead, reminders=count, count=len(items))
     lines = [
         f"{_title(i.escalation, workspace_url)}\n{mention(i.escalation.assignee_id)} · "
         + t("remind.idle", lang, idle=_idle(policy, i.idle))
         for i in items
     ]
-    return t("remind.lead.text", lang, total=len(items)), _list_blocks(policy, intro, lines)
+    return t("remind.lead.text", lang, count=len(items)), _list_blocks(policy, intro, lines)
 
 
 def build_unassigned_post(
@@ -156,7 +155,7 @@ def build_unassigned_post(
     intro = t(
         "remind.unassigned.intro",
         lang,
-        total=len(escalations),
+        count=len(escalations),
         after=policy.reminders.unassigned_after,
     )
     lines = [
@@ -165,7 +164,7 @@ def build_unassigned_post(
         + f" · {slo_lines.get(e.id or 0, '')}"
         for e in escalations
     ]
-    return t("remind.unassigned.text", lang, total=len(escalations)), _list_blocks(
+    return t("remind.unassigned.text", lang, count=len(escalations)), _list_blocks(
         policy, intro, lines
     )
 

@@ -36,6 +36,10 @@ EMOJI = {
     ":lock:": "🔒",
     ":bulb:": "💡",
     ":thinking_face:": "🤔",
+    ":card_index:": "📇",
+    ":speech_balloon:": "💬",
+    ":chart_with_upwards_trend:": "📈",
+    ":paperclip:": "📎",
 }
 
 
@@ -183,8 +187,12 @@ class Renderer:
         if block.get("text"):
             out.lines.extend(_wrap(self.text_object(block["text"]), indent))
         fields = [self.text_object(f).replace("\n", ": ", 1) for f in block.get("fields", [])]
-        for left, right in zip(fields[0::2], [*fields[1::2], ""], strict=False):
-            out.lines.append(f"{indent}{_pad(left, 38)}{right}")
+        if any("\n" in f for f in fields):  # lists inside fields read better one under another
+            for text in fields:
+                out.lines.extend(_wrap(text.replace("\n", "\n  "), indent))
+        else:
+            for left, right in zip(fields[0::2], [*fields[1::2], ""], strict=False):
+                out.lines.append(f"{indent}{_pad(left, 38)}{right}")
         if block.get("accessory"):
             self._controls([block["accessory"]], block.get("block_id", ""), indent, out)
 

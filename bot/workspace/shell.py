@@ -726,15 +726,20 @@ class Shell:
         self.ws.runtime.deliver()
         self.ws.executor.drain()
         standin = self.ws.standin
+        updated: list[Message] = []
+        new: list[Message] = []
         for channel, messages in list(standin.messages.items()):
             for message in list(messages):
                 key = (channel, message.ts)
                 previous = self.seen.messages.get(key)
                 if previous is None or previous != message.updated_count:
                     self.seen.messages[key] = message.updated_count
-                    self._render_message(
-                        message, label=self._where(message), updated=previous is not None
-                    )
+                    (new if previous is None else updated).append(message)
+        # Messages that changed first (as they look now), then new ones in the order they were posted.
+        for message in sorted(updated, key=lambda m: float(m.ts)):
+            self._render_message(message, label=self._where(message), updated=True)
+        for message in sorted(new, key=lambda m: float(m.ts)):
+            self._render_message(message, label=self._where(message))
         for file in standin.files[self.seen.files :]:
             self._show_file(file.name, file.content, file.title)
         self.seen.files = len(standin.files)
@@ -761,10 +766,18 @@ class Shell:
             place = f"#{name}"
         if message.thread_ts and message.thread_ts != message.ts:
             key = self.ws.escalation_of_thread(message.channel, message.thread_ts)
-            place += f" › thread of {key or 'a message'}"
+            place += f" › thread of {key or self._parent_title(message)}"
         if message.ephemeral_for:
             place += f" · only @{self._user_name(message.ephemeral_for)} sees this"
         return place
+
+    def _parent_title(self, reply: Message) -> str:
+        thread = self.ws.standin.thread(reply.channel, reply.thread_ts or "")
+        parent = next((m for m in thread if m.ts == reply.thread_ts), None)
+        if parent is None:
+            return "a message"
+        first = self.renderer.mrkdwn(parent.text).split("\n")[0]
+        return f"“{first[:40]}{'…' if len(first) > 40 else ''}”"
 
     def _render_message(self, message: Message, *, label: str, updated: bool = False) -> None:
         author = (
