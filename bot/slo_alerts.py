@@ -6,6 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
+from sqlmodel import Session
+
 from bot import slo
 from bot.blocks.alerts import build_breach, build_warning_direct, build_warning_thread
 from bot.models import EscalationEvent
@@ -53,25 +56,24 @@ def alert_rows(
     return rows
 
 
-def timeline_rows(
-    *, policy: Policy, crossings: Sequence[slo.Crossing], now: datetime
-) -> list[EscalationEvent]:
-    """Timeline entries recording each alert."""
-    events = []
+def record_timeline(
+    *, session: Session, policy: Policy, crossings: Sequence[slo.Crossing], now: datetime
+) -> None:
+    """Add each alert to its escalation's timeline, in one statement."""
+    rows = []
     for crossing in crossings:
-        assert crossing.escalation.id is not None
-        kind = "slo_breach" if crossing.is_breach else "slo_warning"
         level = slo.thresholds(policy, crossing.escalation.priority)[crossing.to_stage - 1]
-        events.append(
-            EscalationEvent(
-                escalation_id=crossing.escalation.id,
-                at=now,
-                actor_id=None,
-                kind=kind,
-                data={"stage": crossing.to_stage, "percent": round(level * 100)},
-            )
+        rows.append(
+            {
+                "escalation_id": crossing.escalation.id,
+                "at": now,
+                "actor_id": None,
+                "kind": "slo_breach" if crossing.is_breach else "slo_warning",
+                "data": {"stage": crossing.to_stage, "percent": round(level * 100)},
+            }
         )
-    return events
+    if rows:
+        session.connection().execute(sa.insert(EscalationEvent.__table__), rows)  # type: ignore[attr-defined]
 
 
 def _thread(

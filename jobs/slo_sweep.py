@@ -23,7 +23,7 @@ def sweep_slo(*, runtime: Runtime, at: datetime) -> str:
             session.expunge_all()  # written back below in one statement, not one UPDATE per row
             crossings = [c for e in due if (c := slo.advance(policy=policy, escalation=e, now=at))]
             slo.save_stages(session=session, escalations=due)
-            session.add_all(slo_alerts.timeline_rows(policy=policy, crossings=crossings, now=at))
+            slo_alerts.record_timeline(session=session, policy=policy, crossings=crossings, now=at)
             rows = [
                 row
                 for c in crossings
