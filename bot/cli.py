@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -211,6 +212,30 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    """The /lookup audit: `export --since DATE` writes every look-up since then as CSV."""
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    policy = load_policy(settings.crebot_config)
+    from bot.lookup.service import export_audit_csv
+
+    since = datetime.combine(args.since, time(0), tzinfo=policy.business_calendar.tz)
+    db = Database(settings.database_url)
+    try:
+        with db.session() as session:
+            if args.output in (None, "-"):
+                count = export_audit_csv(session=session, since=since, out=sys.stdout)
+            else:
+                # The audit names people and end users: readable by the owner only.
+                fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with open(fd, "w", encoding="utf-8", newline="") as out:
+                    count = export_audit_csv(session=session, since=since, out=out)
+    finally:
+        db.dispose()
+    print(f"exported {count} audit rows since {since.isoformat()}", file=sys.stderr)
+    return 0
+
+
 # -- parsing ----------------------------------------------------------------------------------
 
 
@@ -253,6 +278,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--at", help="ISO-8601 instant to run as of (default: now; no offset = team time zone)"
     )
     run.set_defaults(func=cmd_run_job)
+    audit = sub.add_parser("audit", help="the /lookup audit")
+    audit_sub = audit.add_subparsers(dest="action", required=True)
+    export = audit_sub.add_parser("export", help="write look-ups since a date as CSV")
+    export.add_argument(
+        "--since",
+        required=True,
+        type=date.fromisoformat,
+        help="first day to include (YYYY-MM-DD, in the team's time zone)",
+    )
+    export.add_argument("--output", help="write to this file (default: standard output)")
+    export.set_defaults(func=cmd_audit)
     return parser
 
 

@@ -171,6 +171,37 @@ class ProcessedEvent(SQLModel, table=True):
     received_at: datetime = _ts(nullable=False)
 
 
+class UserNote(SQLModel, table=True):
+    """A note someone added to an end user's chart (カルテ), shown by `/lookup`."""
+
+    __tablename__ = "user_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    end_user_id: str = Field(max_length=128, index=True)
+    author_id: str = Field(max_length=32)
+    text: str = Field(sa_type=sa.Text)
+    created_at: datetime = _ts(nullable=False)
+
+
+class LookupAudit(SQLModel, table=True):
+    """One `/lookup` (or refusal): who, whom (an id or a hash, never an email), when, where, outcome."""
+
+    __tablename__ = "lookup_audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _ts(nullable=False, index=True)
+    actor_id: str = Field(max_length=32, index=True)
+    channel_id: str | None = Field(default=None, max_length=32)
+    query_kind: str | None = Field(default=None, max_length=16)
+    query_hash: str | None = Field(default=None, max_length=64, index=True)
+    end_user_id: str | None = Field(default=None, max_length=128, index=True)
+    outcome: str = Field(max_length=20)
+    fields_shown: list[str] = Field(
+        default_factory=list, sa_type=sa.JSON, sa_column_kwargs={"server_default": "[]"}
+    )
+    revealed: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+
+
 __all__ = [
     "ACTIVE_STATUSES",
     "UNRESOLVED_STATUSES",
@@ -178,8 +209,10 @@ __all__ = [
     "Escalation",
     "EscalationEvent",
     "JobRun",
+    "LookupAudit",
     "Outbox",
     "OutboxStatus",
     "ProcessedEvent",
     "Status",
+    "UserNote",
 ]

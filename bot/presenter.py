@@ -12,8 +12,10 @@ from bot import assignment, escalations, reminders, slo
 from bot.blocks.common import Block
 from bot.blocks.escalation import build_escalation_card, timeline_line
 from bot.blocks.lists import Group, Row, build_home_view, build_list_message, build_show_message
+from bot.blocks.lookup import history_line
 from bot.blocks.reminders import ReminderItem, build_reminder_dm
 from bot.i18n import t
+from bot.lookup.service import history_summary
 from bot.models import Escalation
 from bot.policy import Policy
 
@@ -46,8 +48,14 @@ def collect_facts(
 def render_card(
     *, session: Session, policy: Policy, escalation: Escalation, now: datetime
 ) -> tuple[str, list[Block]]:
-    """The escalation's channel message as it should look now."""
+    """The escalation's channel message as it should look now (with the user's earlier ones)."""
     facts = collect_facts(session=session, policy=policy, escalation=escalation, now=now)
+    # Only the card (and /cre show) carry this: list rows would pay a query each.
+    history = history_summary(
+        session=session, end_user_id=escalation.end_user_id, exclude_id=escalation.id
+    )
+    if history is not None:
+        facts.lines.append(history_line(policy=policy, summary=history))
     return build_escalation_card(
         policy=policy, escalation=escalation, extra_fields=facts.fields, context_lines=facts.lines
     )

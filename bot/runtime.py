@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -22,6 +24,10 @@ from bot.models import Escalation
 from bot.outbox import DeliveryReport, OutboxDeliverer
 from bot.policy import Policy
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.lookup.service import UserGroupDirectory
+    from bot.lookup.sources import UserSource
 
 SLACK_TIMEOUT_SECONDS = 10
 
@@ -68,6 +74,9 @@ class Runtime:
     owner: str = field(default_factory=process_owner)
     deliverer: OutboxDeliverer = field(init=False)
     _workspace_url: str | None = field(init=False, default=None)
+    _lookup_lock: threading.Lock = field(init=False, default_factory=threading.Lock, repr=False)
+    _lookup_source: UserSource | None = field(init=False, default=None, repr=False)
+    _user_groups: UserGroupDirectory | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         from bot.presenter import render_card, render_file
@@ -95,6 +104,26 @@ class Runtime:
     def now(self) -> datetime:
         """The current instant from the injected clock."""
         return self.clock.now()
+
+    @property
+    def lookup_source(self) -> UserSource:
+        """Where `/lookup` reads end-user state (the policy's `[lookup]`), built on first use."""
+        with self._lookup_lock:
+            if self._lookup_source is None:
+                from bot.lookup.sources import build_source
+
+                self._lookup_source = build_source(self.policy.lookup)
+            return self._lookup_source
+
+    @property
+    def user_groups(self) -> UserGroupDirectory:
+        """Members of the Slack user groups `[lookup] allowed_user_groups` names (cached)."""
+        with self._lookup_lock:
+            if self._user_groups is None:
+                from bot.lookup.service import slack_user_groups
+
+                self._user_groups = slack_user_groups(self.client)
+            return self._user_groups
 
     def workspace_url(self) -> str | None:
         """The workspace's URL (from auth.test, asked once), used to link to messages."""

@@ -7,6 +7,9 @@ import re
 from slack_bolt import App
 
 from bot.blocks.ids import ActionId
+from handlers.actions.lookup_add_note import lookup_add_note_clicked
+from handlers.actions.lookup_escalate import lookup_escalate_clicked
+from handlers.actions.lookup_reveal import lookup_reveal_clicked
 from handlers.actions.open_escalation_modal import open_escalation_modal
 from handlers.actions.reassign import reassign_selected
 from handlers.actions.resolve import resolve_clicked
@@ -26,6 +29,9 @@ def register(app: App) -> None:
     app.action(ActionId.STILL_ON_IT)(still_on_it_clicked)
     app.action(ActionId.SNOOZE)(snooze_chosen)
     app.action(ActionId.SNOOZE_UNTIL)(snooze_chosen)
+    app.action(ActionId.LOOKUP_ESCALATE)(lookup_escalate_clicked)
+    app.action(ActionId.LOOKUP_ADD_NOTE)(lookup_add_note_clicked)
+    app.action(ActionId.LOOKUP_REVEAL)(lookup_reveal_clicked)
     register_late(app)
 
 

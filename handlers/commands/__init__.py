@@ -1,4 +1,4 @@
-"""Slash commands: /escalate and /cre."""
+"""Slash commands: /escalate, /cre and /lookup."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from slack_bolt import App
 
 from handlers.commands.cre import cre_command
 from handlers.commands.escalate import escalate_command
+from handlers.commands.lookup import lookup_command
 
 
 def register(app: App) -> None:
     """Register the slash command listeners."""
     app.command("/escalate")(escalate_command)
     app.command("/cre")(cre_command)
+    app.command("/lookup")(lookup_command)

@@ -9,8 +9,10 @@ from typing import Any
 from slack_bolt import Ack, Respond
 
 from bot import assignment, escalations, presenter
+from bot.blocks.lookup import build_audit_list
 from bot.dates import parse_user_date
 from bot.i18n import t
+from bot.lookup import service as lookup
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
 from handlers.payload import runtime_of, user_id
@@ -107,6 +109,27 @@ def show(call: Invocation) -> None:
         text, blocks = presenter.show_blocks(
             session=session, policy=runtime.policy, escalation_id=escalation_id, now=runtime.now()
         )
+    call.respond(text=text, blocks=blocks, response_type="ephemeral")
+
+
+@subcommand("audit")
+def audit(call: Invocation) -> None:
+    """The lead reads who looked up whom: `/cre audit [@person | user id | email] [since DATE]`."""
+    runtime = call.runtime
+    lookup.check_may_read_audit(policy=runtime.policy, actor_id=call.user_id)
+    request = lookup.parse_audit_request(
+        args=call.args,
+        policy=runtime.policy,
+        now=runtime.now(),
+        find_person=lambda name: lookup.slack_user_id_by_name(runtime.client, name),
+    )
+    with runtime.db.session() as session:
+        entries = lookup.audit_entries(
+            session=session, actor_or_subject=request.subject, since=request.since
+        )
+    text, blocks = build_audit_list(
+        policy=runtime.policy, entries=entries, request=request, limit=lookup.AUDIT_LIST_LIMIT
+    )
     call.respond(text=text, blocks=blocks, response_type="ephemeral")
 
 

@@ -8,6 +8,7 @@ from slack_bolt import App
 
 from bot.blocks.ids import ViewId
 from handlers.views.escalation_submitted import escalation_submitted
+from handlers.views.note_submitted import note_submitted
 from handlers.views.resolution_submitted import resolution_submitted
 from handlers.views.unknown import unknown_view
 
@@ -16,6 +17,7 @@ def register(app: App) -> None:
     """Register the view listeners; the catch-all goes last."""
     app.view(ViewId.ESCALATE)(escalation_submitted)
     app.view(ViewId.RESOLVE)(resolution_submitted)
+    app.view(ViewId.ADD_NOTE)(note_submitted)
     register_late(app)
 
 

@@ -1,0 +1,638 @@
+"""`/lookup`'s domain: who may look users up, the audited look-up with the chart, notes, the audit.
+
+Every look-up writes its audit row and commits it before anything is returned, so nothing is ever
+shown that was not recorded. The audit names the end user by id when one is known and otherwise by
+a SHA-256 hash of the normalised query: an email address is never stored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, Literal, TextIO
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from bot.dates import parse_user_date
+from bot.errors import DomainError, InvalidInput, NotAllowed
+from bot.i18n import t
+from bot.lookup.query import ErrorCode, LookupQuery, LookupQueryError, parse_lookup_query
+from bot.lookup.resilience import TTLCache
+from bot.lookup.sources import SourceUnavailable, UnavailableReason, UserSource, UserState
+from bot.models import Escalation, LookupAudit, Status, UserNote
+from bot.mrkdwn import escape, is_user_id
+from bot.policy import Policy
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["shown", "unknown", "refused", "invalid", "source_error", "revealed"]
+OUTCOMES: tuple[Outcome, ...] = (
+    "shown",
+    "unknown",
+    "refused",
+    "invalid",
+    "source_error",
+    "revealed",
+)
+CHART_OPEN_LIMIT = 10
+CHART_RESOLVED_LIMIT = 10
+CHART_NOTES_LIMIT = 10
+NOTE_MAX = 3000
+AUDIT_LIST_LIMIT = 40
+GROUP_CACHE_TTL = timedelta(minutes=5)
+CSV_COLUMNS = (
+    "id",
+    "at",
+    "actor_id",
+    "channel_id",
+    "query_kind",
+    "query_hash",
+    "end_user_id",
+    "outcome",
+    "fields_shown",
+    "revealed",
+)
+_CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+# -- refusals ---------------------------------------------------------------------------------------
+
+
+class LookupRefused(NotAllowed):
+    """The actor may not look end users up (the attempt is audited)."""
+
+    message_key = "error.lookup.not_allowed"
+
+
+class RevealRefused(NotAllowed):
+    """Only the lead may reveal personal data (the attempt is audited)."""
+
+    message_key = "error.lookup.reveal_lead_only"
+
+
+class AuditRefused(NotAllowed):
+    """Only the lead may read the audit."""
+
+    message_key = "error.lookup.audit_lead_only"
+
+
+class InvalidLookup(DomainError):
+    """The text after `/lookup` is not a user id or email; the reply adds the usage line."""
+
+    def __init__(self, code: ErrorCode) -> None:
+        super().__init__(f"lookup.invalid.{code}")
+        self.code: ErrorCode = code
+
+    def render(self, lang: str) -> str:
+        """The reason followed by the usage line."""
+        return f"{t(self.key, lang)}\n{t('lookup.usage', lang)}"
+
+
+# -- who may look up ----------------------------------------------------------------------------------
+
+
+class UserGroupDirectory:
+    """Members of Slack user groups by handle (`usergroups.list`, then `usergroups.users.list`).
+
+    Answers are cached for `ttl` per handle. A Slack failure is logged and not cached: the caller
+    gets what is still cached (or nobody), so access fails closed.
+    """
+
+    def __init__(
+        self,
+        *,
+        list_groups: Callable[[], Sequence[Mapping[str, Any]]],
+        list_members: Callable[[str], Sequence[str]],
+        ttl: timedelta = GROUP_CACHE_TTL,
+    ) -> None:
+        self._list_groups = list_groups
+        self._list_members = list_members
+        self._cache: TTLCache[str, frozenset[str]] = TTLCache(ttl)
+        self._refresh_lock = threading.Lock()
+
+    def members(self, handles: Sequence[str], *, now: datetime) -> frozenset[str]:
+        """Everyone in any of the groups named by `handles` (without the leading @)."""
+        found, missing = self._cached(handles, now)
+        if not missing:
+            return found
+        with self._refresh_lock:  # one refresh at a time; others then find the cache filled
+            found, missing = self._cached(handles, now)
+            if missing:
+                found |= self._fetch(missing, now)
+        return found
+
+    def clear(self) -> None:
+        """Forget every cached membership."""
+        self._cache.clear()
+
+    def _cached(self, handles: Sequence[str], now: datetime) -> tuple[frozenset[str], list[str]]:
+        found: set[str] = set()
+        missing: list[str] = []
+        for handle in handles:
+            hit, members = self._cache.get(handle, now)
+            if hit and members is not None:
+                found |= members
+            else:
+                missing.append(handle)
+        return frozenset(found), missing
+
+    def _fetch(self, handles: Sequence[str], now: datetime) -> frozenset[str]:
+        try:
+            ids_by_handle = {
+                str(group.get("handle") or "").casefold(): str(group.get("id") or "")
+                for group in self._list_groups()
+            }
+            found: set[str] = set()
+            for handle in handles:
+                group_id = ids_by_handle.get(handle.casefold())
+                if not group_id:
+                    log.warning("lookup: no Slack user group with the handle @%s", handle)
+                members = frozenset(self._list_members(group_id)) if group_id else frozenset()
+                self._cache.put(handle, members, now)
+                found |= members
+            return frozenset(found)
+        except Exception as exc:  # Slack being down must refuse, not crash, and not stick
+            log.warning("lookup: could not read Slack user groups: %s", type(exc).__name__)
+            return frozenset()
+
+
+def slack_user_groups(client: Any, *, ttl: timedelta = GROUP_CACHE_TTL) -> UserGroupDirectory:
+    """A user group directory reading Slack through a WebClient."""
+
+    def list_groups() -> Sequence[Mapping[str, Any]]:
+        groups = client.usergroups_list().get("usergroups") or []
+        return [group for group in groups if isinstance(group, Mapping)]
+
+    def list_members(group_id: str) -> Sequence[str]:
+        users = client.usergroups_users_list(usergroup=group_id).get("users") or []
+        return [str(user) for user in users]
+
+    return UserGroupDirectory(list_groups=list_groups, list_members=list_members, ttl=ttl)
+
+
+def may_look_up(
+    *, policy: Policy, actor_id: str, groups: UserGroupDirectory | None, now: datetime
+) -> bool:
+    """The roster (engineers and lead), `allowed_users`, and members of `allowed_user_groups`."""
+    lookup = policy.lookup
+    if policy.is_lead(actor_id) or policy.is_engineer(actor_id):
+        return True
+    if actor_id in lookup.allowed_users:
+        return True
+    if lookup.allowed_user_groups and groups is not None:
+        return actor_id in groups.members(lookup.allowed_user_groups, now=now)
+    return False
+
+
+def may_reveal(*, policy: Policy, actor_id: str) -> bool:
+    """Only the lead may see personal data unmasked."""
+    return policy.is_lead(actor_id)
+
+
+def check_may_read_audit(*, policy: Policy, actor_id: str) -> None:
+    """Refuse anyone but the lead."""
+    if not policy.is_lead(actor_id):
+        raise AuditRefused
+
+
+# -- the chart ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Chart:
+    """An end user's chart (カルテ): open escalations, the last resolved ones, and notes."""
+
+    open: Sequence[Escalation]
+    open_total: int
+    resolved: Sequence[Escalation]
+    resolved_total: int
+    notes: Sequence[UserNote]
+    notes_total: int
+
+    @property
+    def empty(self) -> bool:
+        """Nothing filed and nothing noted."""
+        return not (self.open_total or self.resolved_total or self.notes_total)
+
+
+def _chart_statements() -> tuple[Any, Any]:
+    """The chart's two queries, built once: escalations ranked per group with their totals, notes.
+
+    Window functions (SQLite 3.25+, PostgreSQL) give the newest N open and N resolved escalations
+    and both totals in one round trip; a note's `count(*) over ()` is taken before the LIMIT.
+    """
+    ids: sa.BindParameter[list[str]] = sa.bindparam("ids", expanding=True)
+    resolved = sa.case((col(Escalation.status) == Status.RESOLVED, 1), else_=0)
+    newest_first = (
+        sa.func.coalesce(col(Escalation.resolved_at), col(Escalation.filed_at)).desc(),
+        col(Escalation.id).desc(),
+    )
+    ranked = (
+        select(
+            col(Escalation.id).label("id"),
+            resolved.label("resolved"),
+            sa.func.row_number().over(partition_by=resolved, order_by=newest_first).label("rank"),
+            sa.func.count().over(partition_by=resolved).label("total"),
+        )
+        .where(col(Escalation.end_user_id).in_(ids))
+        .subquery()
+    )
+    limit = sa.case((ranked.c.resolved == 1, CHART_RESOLVED_LIMIT), else_=CHART_OPEN_LIMIT)
+    escalations = (
+        select(Escalation, ranked.c.resolved, ranked.c.total)
+        .join(ranked, col(Escalation.id) == ranked.c.id)
+        .where(ranked.c.rank <= limit)
+        .order_by(ranked.c.resolved, ranked.c.rank)
+    )
+    notes = (
+        select(UserNote, sa.func.count().over().label("total"))
+        .where(col(UserNote.end_user_id).in_(ids))
+        .order_by(col(UserNote.created_at).desc(), col(UserNote.id).desc())
+        .limit(CHART_NOTES_LIMIT)
+    )
+    return escalations, notes
+
+
+_CHART_ESCALATIONS, _CHART_NOTES = _chart_statements()
+
+
+def load_chart(*, session: Session, end_user_ids: Sequence[str]) -> Chart:
+    """The chart of whoever is known by any of `end_user_ids` (an id and an email, say)."""
+    ids = list(dict.fromkeys(i for i in end_user_ids if i))
+    if not ids:
+        return Chart((), 0, (), 0, (), 0)
+    groups: dict[bool, list[Escalation]] = {False: [], True: []}
+    totals = {False: 0, True: 0}
+    for escalation, resolved, total in session.execute(_CHART_ESCALATIONS, {"ids": ids}):
+        groups[bool(resolved)].append(escalation)
+        totals[bool(resolved)] = int(total)
+    note_rows = session.execute(_CHART_NOTES, {"ids": ids}).all()
+    return Chart(
+        open=groups[False],
+        open_total=totals[False],
+        resolved=groups[True],
+        resolved_total=totals[True],
+        notes=[note for note, _ in note_rows],
+        notes_total=int(note_rows[0][1]) if note_rows else 0,
+    )
+
+
+@dataclass(frozen=True)
+class HistorySummary:
+    """How many escalations the same end user had before this one, and the last one's cause."""
+
+    count: int
+    last_cause: str | None
+    last_key: str | None
+
+
+def history_summary(
+    *, session: Session, end_user_id: str, exclude_id: int | None
+) -> HistorySummary | None:
+    """The user's escalations filed before `exclude_id` (all of them if None); None if there are none."""
+    earlier: list[sa.ColumnElement[bool]] = [col(Escalation.end_user_id) == end_user_id]
+    if exclude_id is not None:
+        earlier.append(col(Escalation.id) < exclude_id)
+    count = session.exec(select(sa.func.count()).select_from(Escalation).where(*earlier)).one()
+    if not count:
+        return None
+    last = session.exec(
+        select(Escalation)
+        .where(*earlier, col(Escalation.resolution_cause).is_not(None))
+        .order_by(col(Escalation.resolved_at).desc(), col(Escalation.id).desc())
+        .limit(1)
+    ).first()
+    return HistorySummary(
+        count=int(count),
+        last_cause=last.resolution_cause if last else None,
+        last_key=last.key if last else None,
+    )
+
+
+# -- the look-up ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    """What a look-up found: the state (masked unless revealed), the chart, any source problem."""
+
+    query: LookupQuery
+    subject_id: str
+    outcome: Outcome
+    state: UserState | None
+    revealed: bool
+    offer_reveal: bool
+    problem: UnavailableReason | None
+    chart: Chart
+    audit_id: int
+
+    @property
+    def rerun_query(self) -> str:
+        """The query that repeats this look-up: the resolved user id when it is a valid query."""
+        if self.subject_id != self.query.value:
+            try:
+                return parse_lookup_query(self.subject_id).value
+            except LookupQueryError:
+                pass
+        return self.query.value
+
+
+def query_hash(query: LookupQuery) -> str:
+    """SHA-256 of the normalised query ("email:a@b.c"), what the audit keeps instead of the text."""
+    kind, value = query.cache_key
+    return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.sha256(f"invalid:{text.strip()}".encode()).hexdigest()
+
+
+def look_up(
+    *,
+    session: Session,
+    policy: Policy,
+    source: UserSource,
+    query: str,
+    actor_id: str,
+    channel_id: str | None,
+    now: datetime,
+    reveal: bool = False,
+    groups: UserGroupDirectory | None = None,
+) -> LookupResult:
+    """Check access, fetch the user's state, load the chart; audit (committed) before returning.
+
+    Refusals and invalid input are audited too, then raised as DomainErrors. A failing source is not
+    an error: the result carries the problem and still has the chart. The source is called before
+    the session touches the database, so no transaction (on SQLite: no write lock) waits on it;
+    call this with no transaction of your own open.
+    """
+    parsed: LookupQuery | None = None
+    invalid: LookupQueryError | None = None
+    try:
+        parsed = parse_lookup_query(query)
+    except LookupQueryError as exc:
+        invalid = exc
+
+    def audit(outcome: Outcome, **values: Any) -> LookupAudit:
+        fields: dict[str, Any] = {
+            "at": now,
+            "actor_id": actor_id,
+            "channel_id": channel_id,
+            "query_kind": parsed.kind if parsed else None,
+            "query_hash": query_hash(parsed) if parsed else _text_hash(query),
+            "end_user_id": parsed.value if parsed and parsed.kind == "user_id" else None,
+            "outcome": outcome,
+        }
+        row = LookupAudit(**(fields | values))
+        session.add(row)
+        session.commit()
+        log.info("lookup by %s: %s", actor_id, outcome)
+        return row
+
+    if not may_look_up(policy=policy, actor_id=actor_id, groups=groups, now=now):
+        audit("refused")
+        raise LookupRefused
+    if invalid is not None or parsed is None:
+        audit("invalid")
+        raise InvalidLookup(invalid.code if invalid else "empty")
+    if reveal and not may_reveal(policy=policy, actor_id=actor_id):
+        audit("refused")
+        raise RevealRefused
+
+    state: UserState | None = None
+    problem: UnavailableReason | None = None
+    try:
+        state = source.fetch(parsed, now=now)
+    except SourceUnavailable as exc:
+        problem = exc.reason
+    outcome = _outcome(state=state, problem=problem, reveal=reveal)
+    shown = state if state is None or reveal else state.masked()
+    subject_ids = list(dict.fromkeys([*([state.user_id] if state else []), parsed.value]))
+    chart = load_chart(session=session, end_user_ids=subject_ids)
+    row = audit(  # commits: the chart's reads and the audit row end together, before any answer
+        outcome,
+        **({"end_user_id": state.user_id} if state else {}),
+        fields_shown=[field.label for field in shown.fields] if shown else [],
+        revealed=outcome == "revealed",
+    )
+    assert row.id is not None
+    return LookupResult(
+        query=parsed,
+        subject_id=subject_ids[0],
+        outcome=outcome,
+        state=shown,
+        revealed=outcome == "revealed",
+        offer_reveal=(
+            outcome == "shown"
+            and state is not None
+            and any(field.pii for field in state.fields)
+            and may_reveal(policy=policy, actor_id=actor_id)
+        ),
+        problem=problem,
+        chart=chart,
+        audit_id=row.id,
+    )
+
+
+def _outcome(
+    *, state: UserState | None, problem: UnavailableReason | None, reveal: bool
+) -> Outcome:
+    if problem is not None:
+        return "source_error"
+    if state is None:
+        return "unknown"
+    return "revealed" if reveal else "shown"
+
+
+def chart_subject(value: str) -> str:
+    """The end user a button or modal names, checked like a typed query (InvalidLookup if not)."""
+    try:
+        return parse_lookup_query(value).value
+    except LookupQueryError as exc:
+        raise InvalidLookup(exc.code) from None
+
+
+# -- notes --------------------------------------------------------------------------------------------
+
+
+def validate_note(text: str) -> str:
+    """The note's text, stripped; an empty or overlong note is an InvalidInput on the "note" field."""
+    stripped = text.strip()
+    if not stripped:
+        raise InvalidInput({"note": ("field.required", {})})
+    if len(stripped) > NOTE_MAX:
+        raise InvalidInput({"note": ("field.too_long", {"max": NOTE_MAX, "length": len(stripped)})})
+    return stripped
+
+
+def add_note(
+    *,
+    session: Session,
+    policy: Policy,
+    end_user_id: str,
+    author_id: str,
+    text: str,
+    now: datetime,
+    groups: UserGroupDirectory | None = None,
+) -> UserNote:
+    """Add a note to an end user's chart (only people who may look users up may add notes)."""
+    if not may_look_up(policy=policy, actor_id=author_id, groups=groups, now=now):
+        raise LookupRefused
+    note = UserNote(
+        end_user_id=chart_subject(end_user_id),
+        author_id=author_id,
+        text=validate_note(text),
+        created_at=now,
+    )
+    session.add(note)
+    session.commit()
+    return note
+
+
+# -- the audit ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditRequest:
+    """`/cre audit [@person | user id | email] [since DATE]`, parsed."""
+
+    subject: str | None
+    since: datetime | None
+    since_date: date | None
+
+
+def parse_audit_request(
+    *,
+    args: Sequence[str],
+    policy: Policy,
+    now: datetime,
+    find_person: Callable[[str], str | None] | None = None,
+) -> AuditRequest:
+    """Read the words after `/cre audit`; `@name` is resolved to a Slack id through `find_person`.
+
+    A month/day date means the last such day (`since 12/24` in November is last December's).
+    """
+    words = list(args)
+    since_date: date | None = None
+    subject: str | None = None
+    tz = policy.business_calendar.tz
+    today = now.astimezone(tz).date()
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if word.casefold() in ("since", "から", "以降") and index + 1 < len(words):
+            since_date = parse_user_date(words[index + 1], today=today)
+            if since_date > today:
+                since_date = since_date.replace(year=since_date.year - 1)
+            index += 2
+            continue
+        if subject is not None:
+            raise DomainError("audit.usage")
+        subject = _audit_subject(word, find_person)
+        index += 1
+    since = datetime.combine(since_date, time(0), tzinfo=tz) if since_date else None
+    return AuditRequest(subject=subject, since=since, since_date=since_date)
+
+
+def _audit_subject(word: str, find_person: Callable[[str], str | None] | None) -> str:
+    """`<@U123|name>` (escaped commands) and `@U123` give the id; `@name` is looked up."""
+    if word.startswith("<@") and word.endswith(">"):
+        return word[2:-1].split("|", 1)[0]
+    if not word.startswith("@"):
+        return word
+    name = word[1:]
+    if is_user_id(name):
+        return name
+    found = find_person(name) if find_person is not None and name else None
+    if found is None:
+        raise DomainError("audit.no_such_person", name=escape(name[:80]))
+    return found
+
+
+def slack_user_id_by_name(client: Any, name: str) -> str | None:
+    """The id of the workspace member whose handle, display name or real name is `name`."""
+    wanted = name.casefold()
+    for page in client.users_list(limit=200):
+        for member in page.get("members") or []:
+            if not isinstance(member, Mapping) or member.get("deleted"):
+                continue
+            profile = member.get("profile") or {}
+            names = (
+                member.get("name"),
+                member.get("real_name"),
+                profile.get("display_name"),
+                profile.get("display_name_normalized"),
+                profile.get("real_name"),
+            )
+            if any(isinstance(n, str) and n.casefold() == wanted for n in names):
+                return str(member.get("id"))
+    return None
+
+
+def audit_entries(
+    *,
+    session: Session,
+    actor_or_subject: str | None,
+    since: datetime | None,
+    limit: int = AUDIT_LIST_LIMIT,
+) -> Sequence[LookupAudit]:
+    """Audit rows, newest first: by who looked (Slack id), whom (user id), or the email's hash."""
+    statement = select(LookupAudit)
+    if actor_or_subject:
+        matches: list[sa.ColumnElement[bool]] = [
+            col(LookupAudit.actor_id) == actor_or_subject,
+            col(LookupAudit.end_user_id) == actor_or_subject,
+        ]
+        with contextlib.suppress(LookupQueryError):
+            hashed = query_hash(parse_lookup_query(actor_or_subject))
+            matches.append(col(LookupAudit.query_hash) == hashed)
+        statement = statement.where(sa.or_(*matches))
+    if since is not None:
+        statement = statement.where(col(LookupAudit.at) >= since)
+    statement = statement.order_by(col(LookupAudit.at).desc(), col(LookupAudit.id).desc())
+    return session.exec(statement.limit(limit)).all()
+
+
+def export_audit_csv(*, session: Session, since: datetime, out: TextIO) -> int:
+    """Write every audit row since `since` as CSV (oldest first, UTC timestamps); returns the count."""
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    rows = session.exec(
+        select(LookupAudit)
+        .where(col(LookupAudit.at) >= since)
+        .order_by(col(LookupAudit.at), col(LookupAudit.id))
+        .execution_options(yield_per=500)
+    )
+    count = 0
+    for row in rows:
+        writer.writerow(_csv_row(row))
+        count += 1
+    return count
+
+
+def _csv_row(row: LookupAudit) -> list[str]:
+    values: Iterable[Any] = (
+        row.id,
+        row.at.isoformat(),
+        row.actor_id,
+        row.channel_id or "",
+        row.query_kind or "",
+        row.query_hash or "",
+        row.end_user_id or "",
+        row.outcome,
+        ";".join(row.fields_shown or []),
+        "true" if row.revealed else "false",
+    )
+    return [_csv_safe(str(value)) for value in values]
+
+
+def _csv_safe(text: str) -> str:
+    """Keep spreadsheet programs from reading a cell (a user id like "-1+1") as a formula."""
+    return f"'{text}" if text.startswith(_CSV_FORMULA_STARTS) else text

@@ -1,0 +1,55 @@
+"""The note modal was submitted: save the note to the user's chart and confirm it privately."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack
+from slack_sdk.webhook import WebhookClient
+
+from bot.blocks.lookup import build_note_saved, read_note_submission
+from bot.errors import InvalidInput
+from bot.lookup import service
+from handlers.payload import PayloadError, runtime_of, user_id
+
+log = logging.getLogger(__name__)
+
+
+def note_submitted(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict[str, Any]
+) -> None:
+    """Validate (errors shown in the modal), save, then show the saved note where the look-up was."""
+    runtime = runtime_of(context)
+    submission = read_note_submission(view)
+    if submission is None:
+        raise PayloadError
+    try:
+        service.validate_note(submission.text)
+    except InvalidInput as invalid:
+        ack(response_action="errors", errors=invalid.render_fields(runtime.lang))
+        return
+    ack()
+    with runtime.db.session() as session:
+        note = service.add_note(
+            session=session,
+            policy=runtime.policy,
+            end_user_id=submission.end_user_id,
+            author_id=user_id(body),
+            text=submission.text,
+            now=runtime.now(),
+            groups=runtime.user_groups,
+        )
+    if submission.response_url:
+        text, blocks = build_note_saved(
+            policy=runtime.policy, end_user_id=note.end_user_id, note=note
+        )
+        try:
+            response = WebhookClient(submission.response_url).send(
+                text=text, blocks=blocks, response_type="ephemeral", replace_original=False
+            )
+        except Exception as exc:  # the note is saved; only its confirmation is lost
+            log.warning("note saved; its confirmation failed: %s", type(exc).__name__)
+            return
+        if response.status_code != 200:
+            log.warning("note saved; its confirmation was refused (HTTP %d)", response.status_code)

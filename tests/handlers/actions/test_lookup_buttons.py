@@ -1,0 +1,128 @@
+"""The buttons on a /lookup answer: Escalate for this user, Add note, and the lead's Reveal."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlmodel import col, select
+
+from bot.blocks.ids import ActionId
+from bot.db import Database
+from bot.models import LookupAudit, UserNote
+from bot.workspace.webapi import Message
+from tests.support.slack import SlackDriver
+
+
+def _answer_for(slack: SlackDriver, user: str, text: str = "u-1001") -> Message:
+    """Run /lookup as `user` and return the ephemeral answer they see."""
+    slack.command("/lookup", text, user=user)
+    return _ephemeral(slack, user)
+
+
+def _ephemeral(slack: SlackDriver, user: str) -> Message:
+    mine = [
+        m
+        for m in slack.standin.channel_messages("C0SUPPORT", visible_to=user)
+        if m.ephemeral_for == user
+    ]
+    assert mine, f"{user} sees no ephemeral message"
+    return mine[-1]
+
+
+def _shown(message: Message) -> str:
+    return message.text + json.dumps(message.blocks, ensure_ascii=False)
+
+
+def _input(view: dict[str, Any], block_id: str) -> dict[str, Any]:
+    return next(b for b in view["blocks"] if b.get("block_id") == block_id)
+
+
+def _audit(db: Database) -> list[tuple[str, str, bool]]:
+    with db.session() as session:
+        rows = session.exec(select(LookupAudit).order_by(col(LookupAudit.id))).all()
+        return [(row.actor_id, row.outcome, row.revealed) for row in rows]
+
+
+def test_escalate_for_this_user_opens_the_modal_prefilled_with_the_user(
+    slack: SlackDriver,
+) -> None:
+    answer = _answer_for(slack, "U0HANAKO", "taro.yamada@example.jp")
+
+    slack.click(answer, ActionId.LOOKUP_ESCALATE, user="U0HANAKO")
+
+    view = slack.last_view()
+    assert view["callback_id"] == "escalate"
+    assert _input(view, "end_user_id")["element"]["initial_value"] == "u-1001"
+
+
+def test_add_note_opens_the_modal_saves_the_note_and_shows_it(slack: SlackDriver) -> None:
+    answer = _answer_for(slack, "U0HANAKO")
+
+    slack.click(answer, ActionId.LOOKUP_ADD_NOTE, user="U0HANAKO")
+    view = slack.last_view()
+    assert view["callback_id"] == "lookup_note"
+    response = slack.submit(
+        view, {"note": "Two devices: the old iPad keeps the session alive."}, user="U0HANAKO"
+    )
+
+    assert response.status == 200
+    confirmation = slack.standin.responses[-1][1]
+    assert confirmation["response_type"] == "ephemeral"
+    assert "Note saved to the chart of `u-1001`" in confirmation["text"]
+    assert "the old iPad keeps the session alive" in json.dumps(confirmation["blocks"])
+    again = _answer_for(slack, "U0KENJI")
+    assert "the old iPad keeps the session alive" in _shown(again)
+    assert "<@U0HANAKO>" in _shown(again)
+
+
+def test_an_empty_note_is_refused_in_the_modal(slack: SlackDriver, db: Database) -> None:
+    slack.click(_answer_for(slack, "U0HANAKO"), ActionId.LOOKUP_ADD_NOTE, user="U0HANAKO")
+
+    response = slack.submit(slack.last_view(), {"note": "   "}, user="U0HANAKO")
+
+    assert response.json() == {"response_action": "errors", "errors": {"note": "This is required."}}
+    with db.session() as session:
+        assert session.exec(select(UserNote)).all() == []
+
+
+def test_the_lead_reveals_personal_data_in_place_and_it_is_audited(
+    slack: SlackDriver, db: Database
+) -> None:
+    answer = _answer_for(slack, "U0LEAD")
+    assert "taro.yamada@example.jp" not in _shown(answer)
+
+    slack.click(answer, ActionId.LOOKUP_REVEAL, user="U0LEAD")
+
+    revealed = _ephemeral(slack, "U0LEAD")
+    assert revealed.ts == answer.ts  # the answer was replaced, not added to
+    assert revealed.updated_count == 1
+    assert "taro.yamada@example.jp" in _shown(revealed)
+    assert "090-1234-5678" in _shown(revealed)
+    assert "shown for this look-up only" in _shown(revealed)
+    assert _audit(db) == [("U0LEAD", "shown", False), ("U0LEAD", "revealed", True)]
+
+
+def test_only_the_lead_is_offered_the_reveal(slack: SlackDriver) -> None:
+    answer = _answer_for(slack, "U0HANAKO")
+
+    action_ids = [
+        element["action_id"]
+        for block in answer.blocks
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+    assert ActionId.LOOKUP_REVEAL not in action_ids
+
+
+def test_a_forged_reveal_by_someone_else_is_refused_and_audited(
+    slack: SlackDriver, db: Database
+) -> None:
+    lead_answer = _answer_for(slack, "U0LEAD")
+
+    slack.click(lead_answer, ActionId.LOOKUP_REVEAL, user="U0HANAKO")
+
+    refusal = _ephemeral(slack, "U0HANAKO")
+    assert "Only the lead can reveal personal data" in refusal.text
+    assert "taro.yamada@example.jp" not in "".join(slack.responses_text())
+    assert _audit(db) == [("U0LEAD", "shown", False), ("U0HANAKO", "refused", False)]

@@ -1,0 +1,77 @@
+"""`/cre audit`: the lead reads who looked up whom; everyone else is refused."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from bot.clock import ManualClock
+from tests.support.slack import SlackDriver
+
+
+def _last_reply(slack: SlackDriver) -> str:
+    _, payload = slack.standin.responses[-1]
+    assert payload["response_type"] == "ephemeral"
+    return payload["text"] + json.dumps(payload.get("blocks") or [], ensure_ascii=False)
+
+
+def test_the_lead_lists_look_ups_and_filters_by_person_user_and_date(
+    slack: SlackDriver, clock: ManualClock
+) -> None:
+    slack.command("/lookup", "u-1001", user="U0HANAKO")
+    slack.command("/lookup", "u-1002", user="U0CS")  # refused
+    clock.advance(timedelta(days=3))
+    slack.command("/lookup", "taro.yamada@example.jp", user="U0KENJI")
+
+    slack.command("/cre", "audit", user="U0LEAD")
+    everything = _last_reply(slack)
+    assert "3 shown" in everything
+    assert "<@U0HANAKO> · shown · `u-1001`" in everything
+    assert "<@U0CS> · :no_entry: refused · `u-1002`" in everything
+    assert "<@U0KENJI> · shown · `u-1001`" in everything
+    assert "taro.yamada" not in everything
+
+    slack.command("/cre", "audit <@U0CS|cs-agent>", user="U0LEAD")
+    assert "1 shown" in _last_reply(slack)
+    slack.command("/cre", "audit u-1001", user="U0LEAD")
+    assert "2 shown" in _last_reply(slack)
+    slack.command("/cre", "audit taro.yamada@example.jp", user="U0LEAD")
+    assert "1 shown" in _last_reply(slack)
+    since = (clock.now() - timedelta(days=1)).date().isoformat()
+    slack.command("/cre", f"audit since {since}", user="U0LEAD")
+    assert "1 shown" in _last_reply(slack)
+    assert f"since {since}" in _last_reply(slack)
+
+
+def test_the_audit_is_only_for_the_lead(slack: SlackDriver) -> None:
+    slack.command("/lookup", "u-1001", user="U0HANAKO")
+
+    slack.command("/cre", "audit", user="U0HANAKO")
+
+    reply = _last_reply(slack)
+    assert "Only the lead can read the look-up audit." in reply
+    assert "u-1001" not in reply
+
+
+def test_a_bad_date_is_explained(slack: SlackDriver) -> None:
+    slack.command("/cre", "audit since someday", user="U0LEAD")
+
+    assert "is not a date" in _last_reply(slack)
+
+
+def test_a_plain_at_name_is_resolved_through_the_workspace_members(slack: SlackDriver) -> None:
+    """The manifest sends /cre unescaped, so a person arrives as "@hanako", not "<@U…>"."""
+    slack.command("/lookup", "u-1001", user="U0HANAKO")
+    slack.command("/lookup", "u-1002", user="U0KENJI")
+
+    slack.command("/cre", "audit @hanako", user="U0LEAD")
+
+    reply = _last_reply(slack)
+    assert "1 shown" in reply
+    assert "<@U0HANAKO> · shown · `u-1001`" in reply
+
+
+def test_an_unknown_at_name_is_explained(slack: SlackDriver) -> None:
+    slack.command("/cre", "audit @nobody-here", user="U0LEAD")
+
+    assert "There is no one called @nobody-here in this workspace." in _last_reply(slack)
