@@ -120,9 +120,9 @@ class SlackDriver:
         all_headers = {"Content-Type": content_type, **(headers or {})}
         if sign:
             all_headers["X-Slack-Request-Timestamp"] = stamp
-            all_headers["X-Slack-Signature"] = self.verifier.generate_signature(
-                timestamp=stamp, body=body
-            )
+            signature = self.verifier.generate_signature(timestamp=stamp, body=body)
+            assert signature is not None
+            all_headers["X-Slack-Signature"] = signature
         raw = body.encode("utf-8")
         environ: dict[str, Any] = {
             "REQUEST_METHOD": method,
@@ -261,7 +261,17 @@ class SlackDriver:
                 "actions": [action],
             },
         )
-        for key in ("enterprise", "state", "view"):
+        # Slack sends bot_access_token / function_data only to workflow functions; an empty token
+        # left in would make Bolt call the Web API without one.
+        dropped = (
+            "enterprise",
+            "state",
+            "view",
+            "bot_access_token",
+            "function_data",
+            "interactivity",
+        )
+        for key in dropped:
             payload.pop(key, None)
         payload["container"] = {k: v for k, v in payload["container"].items() if v != ""}
         return payload
@@ -376,7 +386,7 @@ class SlackDriver:
         return [
             m
             for m in self.standin.channel_messages(channel)
-            if not m.thread_ts or m.thread_ts == m.ts
+            if (not m.thread_ts or m.thread_ts == m.ts) and m.ephemeral_for is None
         ]
 
     def last_view(self) -> dict[str, Any]:
