@@ -1,0 +1,150 @@
+"""The database layer: UTC timestamps on both databases, URL normalisation, SQLite in WAL mode."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import StatementError
+
+from bot.db import Database, UTCDateTime, normalize_database_url
+from bot.errors import ConfigError
+from bot.models import EngineerState
+from tests.conftest import TOKYO
+
+
+def test_an_aware_datetime_round_trips_as_the_same_instant_in_utc(db: Database) -> None:
+    local = datetime(2026, 11, 25, 23, 30, 15, 123456, tzinfo=TOKYO)
+    with db.session() as session:
+        session.add(EngineerState(user_id="U0HANAKO", away=True, away_until=local))
+        session.commit()
+    with db.session() as session:
+        state = session.get(EngineerState, "U0HANAKO")
+        assert state is not None
+        assert state.away_until == local
+        assert state.away_until is not None
+        assert state.away_until.utcoffset() == timedelta(0)
+        assert state.away_until.tzinfo == UTC
+        assert state.away_until.hour == 14  # 23:30 JST is 14:30 UTC
+
+
+def test_other_offsets_are_stored_as_utc_too(db: Database) -> None:
+    minus_five = timezone(timedelta(hours=-5))
+    instant = datetime(2026, 12, 31, 22, 0, tzinfo=minus_five)  # 2027-01-01 03:00 UTC
+    with db.session() as session:
+        session.add(EngineerState(user_id="U0TARO", last_assigned_at=instant))
+        session.commit()
+    with db.session() as session:
+        stored = session.execute(
+            sa.select(EngineerState.__table__.c.last_assigned_at)  # type: ignore[attr-defined]
+        ).scalar_one()
+        assert stored == instant
+        assert (stored.year, stored.month, stored.day, stored.hour) == (2027, 1, 1, 3)
+
+
+def test_timestamps_compare_as_instants_in_queries(db: Database) -> None:
+    noon_tokyo = datetime(2026, 11, 25, 12, 0, tzinfo=TOKYO)  # 03:00 UTC
+    with db.session() as session:
+        session.add(EngineerState(user_id="U0HANAKO", away_until=noon_tokyo))
+        session.commit()
+    table = EngineerState.__table__  # type: ignore[attr-defined]
+    with db.session() as session:
+        later = datetime(2026, 11, 25, 3, 30, tzinfo=UTC)
+        earlier = datetime(2026, 11, 25, 2, 30, tzinfo=UTC)
+        assert session.execute(sa.select(table.c.user_id).where(table.c.away_until < later)).all()
+        assert not session.execute(
+            sa.select(table.c.user_id).where(table.c.away_until < earlier)
+        ).all()
+
+
+def test_a_naive_datetime_is_refused(db: Database) -> None:
+    with db.session() as session:
+        session.add(EngineerState(user_id="U0KENJI", away_until=datetime(2026, 11, 25, 10, 0)))
+        with pytest.raises(StatementError, match="naive datetime"):
+            session.flush()
+
+
+@pytest.mark.parametrize("dialect", [sqlite.dialect(), postgresql.dialect()])
+def test_the_column_type_binds_utc(dialect: sa.Dialect) -> None:
+    column_type = UTCDateTime()
+    local = datetime(2026, 11, 25, 9, 0, tzinfo=TOKYO)
+    bound = column_type.process_bind_param(local, dialect)
+    assert bound is not None
+    assert bound.hour == 0  # 09:00 JST is 00:00 UTC
+    if dialect.name == "sqlite":  # SQLite has no time zones: UTC wall time, stored naive
+        assert bound.tzinfo is None
+    else:
+        assert bound.utcoffset() == timedelta(0)
+    assert column_type.process_bind_param(None, dialect) is None
+    with pytest.raises(ValueError, match="naive"):
+        column_type.process_bind_param(datetime(2026, 11, 25, 9, 0), dialect)
+
+
+def test_the_column_type_reads_naive_values_as_utc() -> None:
+    read = UTCDateTime().process_result_value(datetime(2026, 11, 25, 1, 0), sqlite.dialect())
+    assert read == datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
+    assert read is not None
+    assert read.tzinfo == UTC
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgres://u:p@db:5432/crebot", "postgresql+psycopg://u:p@db:5432/crebot"),
+        ("postgresql://u@db/crebot", "postgresql+psycopg://u@db/crebot"),
+        ("postgresql+psycopg://u@db/crebot", "postgresql+psycopg://u@db/crebot"),
+        ("sqlite:///crebot.db", "sqlite:///crebot.db"),
+        ("sqlite:////var/lib/crebot.db", "sqlite:////var/lib/crebot.db"),
+    ],
+)
+def test_normalize_database_url(url: str, expected: str) -> None:
+    assert normalize_database_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    "url", ["mysql://u@db/crebot", "not a url", "", "oracle://scott:tiger@db/orcl"]
+)
+def test_other_databases_are_refused_naming_the_variable(url: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        normalize_database_url(url)
+    message = str(caught.value)
+    assert message.startswith("DATABASE_URL: ")
+    assert "\n" not in message
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'nested' / 'crebot.db'}")
+    try:
+        with database.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+        assert (tmp_path / "nested" / "crebot.db").exists()
+        assert database.dialect == "sqlite"
+        assert database.ping()
+    finally:
+        database.dispose()
+
+
+def test_ping_is_false_when_the_database_is_unreachable() -> None:
+    unreachable = Database("postgresql://nobody@127.0.0.1:1/none")
+    try:
+        assert unreachable.ping() is False
+    finally:
+        unreachable.dispose()
+
+
+def test_a_session_rolls_back_on_error(db: Database) -> None:
+    def fail_midway() -> None:
+        with db.session() as session:
+            session.add(EngineerState(user_id="U0HANAKO", away=True))
+            session.flush()
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        fail_midway()
+    with db.session() as session:
+        assert session.get(EngineerState, "U0HANAKO") is None

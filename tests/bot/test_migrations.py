@@ -1,0 +1,151 @@
+"""Migrations: they build the schema the models describe, idempotently, and can be undone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlmodel import SQLModel
+
+import bot.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from bot import migrate
+from bot.db import create_db_engine
+from tests.support import db as test_db
+
+TABLES = {
+    "escalation",
+    "escalation_event",
+    "engineer_state",
+    "outbox",
+    "processed_event",
+    "job_run",
+}
+
+
+def head_revision() -> str:
+    script = ScriptDirectory.from_config(migrate.alembic_config("sqlite:///unused.db"))
+    head = script.get_current_head()
+    assert head is not None
+    return head
+
+
+def table_names(url: str) -> set[str]:
+    engine = create_db_engine(url)
+    try:
+        return set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def schema_differences(url: str) -> list[object]:
+    """What autogenerate would change to make the database match the models (types included)."""
+    engine = create_db_engine(url)
+    try:
+        with engine.connect() as connection:
+            # The same comparison `alembic revision --autogenerate` makes (env.py: compare_type).
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return list(compare_metadata(context, SQLModel.metadata))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def empty_sqlite(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'fresh.db'}"
+
+
+def test_there_is_a_single_head() -> None:
+    script = ScriptDirectory.from_config(migrate.alembic_config("sqlite:///unused.db"))
+    assert len(script.get_heads()) == 1
+    assert [r.revision for r in script.walk_revisions()][-1] == "0001"
+
+
+def test_upgrade_from_empty_builds_every_table(empty_sqlite: str) -> None:
+    assert migrate.current_revision(empty_sqlite) is None
+    migrate.upgrade(empty_sqlite)
+    assert migrate.current_revision(empty_sqlite) == head_revision()
+    assert table_names(empty_sqlite) >= TABLES
+
+
+def test_upgrade_twice_is_a_no_op(empty_sqlite: str) -> None:
+    migrate.upgrade(empty_sqlite)
+    before = table_names(empty_sqlite)
+    migrate.upgrade(empty_sqlite)
+    assert table_names(empty_sqlite) == before
+    assert migrate.current_revision(empty_sqlite) == head_revision()
+
+
+def test_the_models_and_a_fresh_sqlite_schema_agree(empty_sqlite: str) -> None:
+    migrate.upgrade(empty_sqlite)
+    assert schema_differences(empty_sqlite) == []
+
+
+def test_the_models_and_the_test_database_agree(database_url: str) -> None:
+    """On the database this run uses (PostgreSQL when TEST_DATABASE_URL is set)."""
+    assert migrate.current_revision(database_url) == head_revision()
+    assert schema_differences(database_url) == []
+
+
+def test_upgrade_at_head_is_a_no_op_on_the_test_database(database_url: str) -> None:
+    migrate.upgrade(database_url)
+    assert migrate.current_revision(database_url) == head_revision()
+    assert table_names(database_url) >= TABLES
+
+
+def test_downgrade_to_base_and_back(empty_sqlite: str) -> None:
+    migrate.upgrade(empty_sqlite)
+    command.downgrade(migrate.alembic_config(empty_sqlite), "base")
+    assert migrate.current_revision(empty_sqlite) is None
+    assert table_names(empty_sqlite) - {"alembic_version"} == set()
+    migrate.upgrade(empty_sqlite)
+    assert migrate.current_revision(empty_sqlite) == head_revision()
+    assert schema_differences(empty_sqlite) == []
+
+
+def test_each_revision_steps_down_and_up(empty_sqlite: str) -> None:
+    config = migrate.alembic_config(empty_sqlite)
+    script = ScriptDirectory.from_config(config)
+    revisions = [r.revision for r in reversed(list(script.walk_revisions()))]
+    migrate.upgrade(empty_sqlite)
+    for revision in reversed(revisions[:-1]):
+        command.downgrade(config, "-1")
+        assert migrate.current_revision(empty_sqlite) == revision
+    for revision in revisions[1:]:
+        command.upgrade(config, "+1")
+        assert migrate.current_revision(empty_sqlite) == revision
+
+
+@pytest.mark.skipif(not test_db.on_postgres(), reason="needs TEST_DATABASE_URL (PostgreSQL)")
+def test_timestamps_are_timestamptz_on_postgres(database_url: str) -> None:
+    engine = create_db_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.text(
+                    "SELECT table_name, column_name, data_type FROM information_schema.columns "
+                    "WHERE table_schema = 'public' AND data_type LIKE 'timestamp%'"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    assert rows
+    assert {data_type for _table, _column, data_type in rows} == {"timestamp with time zone"}
+
+
+def test_the_comparison_notices_a_schema_that_drifted(empty_sqlite: str) -> None:
+    """Guards the agreement tests above: a missing index and an extra column are both reported."""
+    migrate.upgrade(empty_sqlite)
+    engine = create_db_engine(empty_sqlite)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP INDEX ix_escalation_end_user_id"))
+            connection.execute(sa.text("ALTER TABLE outbox ADD COLUMN stray INTEGER"))
+    finally:
+        engine.dispose()
+    kinds = {str(difference[0]) for difference in schema_differences(empty_sqlite)}  # type: ignore[index]
+    assert {"add_index", "remove_column"} <= kinds
