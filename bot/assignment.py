@@ -82,7 +82,8 @@ def pick_assignee(
 
 def note_assigned(*, session: Session, user_id: str, now: datetime) -> None:
     """Remember when an engineer was last given an escalation (the rotation tie-breaker)."""
-    state = session.get(EngineerState, user_id) or EngineerState(user_id=user_id)
+    with session.no_autoflush:  # called mid-change: do not flush the escalation from here
+        state = session.get(EngineerState, user_id) or EngineerState(user_id=user_id)
     state.last_assigned_at = now
     session.add(state)
 

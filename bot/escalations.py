@@ -29,6 +29,7 @@ from bot.errors import (
 )
 from bot.lookup.query import LookupQueryError, parse_lookup_query
 from bot.models import ACTIVE_STATUSES, UNRESOLVED_STATUSES, Escalation, EscalationEvent, Status
+from bot.mrkdwn import escape, mention
 from bot.outbox import OutboxKind, enqueue
 from bot.policy import Policy
 
@@ -185,7 +186,7 @@ def parse_key(text: str) -> int:
     """The escalation id in "ESC-42", "esc42", "#42" or "42"; anything else is NotFound."""
     match = _KEY.match(text or "")
     if not match:
-        raise NotFound("error.bad_key", key=(text or "").strip()[:40])
+        raise NotFound("error.bad_key", key=escape((text or "").strip()[:40]))
     return int(match.group(1))
 
 
@@ -397,7 +398,7 @@ def reassign(
 ) -> Escalation:
     """Give the escalation to another roster engineer."""
     if not policy.is_engineer(assignee_id):
-        raise NotAllowed("error.assignee_not_on_roster", user=assignee_id)
+        raise NotAllowed("error.assignee_not_on_roster", user=mention(assignee_id))
 
     def apply(escalation: Escalation) -> dict[str, Any] | None:
         if escalation.assignee_id == assignee_id:
@@ -664,16 +665,18 @@ def _change(
             session.rollback()
             return escalation  # the target state already holds: a repeated click changes nothing
         previous_status = Status(escalation.status)
-        data = apply(escalation)
-        if data is None:
-            session.rollback()
-            return escalation
-        slo.on_status_change(
-            policy=policy, escalation=escalation, previous=previous_status, now=now
-        )
-        reminders.touch(policy=policy, escalation=escalation, now=now)
-        session.add(escalation)
+        # Everything from here may flush (autoflush too): a row changed by someone else since we
+        # read it surfaces as StaleDataError anywhere below, and the whole change is retried.
         try:
+            data = apply(escalation)
+            if data is None:
+                session.rollback()
+                return escalation
+            slo.on_status_change(
+                policy=policy, escalation=escalation, previous=previous_status, now=now
+            )
+            reminders.touch(policy=policy, escalation=escalation, now=now)
+            session.add(escalation)
             session.flush()
             _record(
                 session,
@@ -690,7 +693,7 @@ def _change(
             return escalation
         except StaleDataError:
             session.rollback()
-    raise DomainError("error.busy")
+    raise DomainError("error.busy", key=f"ESC-{escalation_id}")
 
 
 def _refuse_transition(escalation: Escalation, action: Action, actor_id: str) -> None:
@@ -704,7 +707,7 @@ def _refuse_transition(escalation: Escalation, action: Action, actor_id: str) ->
         Action.REOPEN: {Status.INVESTIGATING, Status.OPEN, Status.ASSIGNED, Status.WAITING},
     }
     if action is Action.CLAIM and escalation.assignee_id and escalation.assignee_id != actor_id:
-        raise AlreadyClaimed(key=escalation.key, user=escalation.assignee_id)
+        raise AlreadyClaimed(key=escalation.key, user=mention(escalation.assignee_id))
     if action is Action.CLAIM and escalation.assignee_id == actor_id:
         return
     if status in repeats.get(action, set()):

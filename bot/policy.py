@@ -50,6 +50,22 @@ def _choice_id(value: str) -> str:
     return value
 
 
+_NOMINAL_DAY = timedelta(hours=9)  # syntax only; the real day length is checked with the calendar
+
+
+def _duration_syntax(value: str) -> str:
+    parse_business_duration(value, day_length=_NOMINAL_DAY)
+    return value
+
+
+def _time_syntax(value: str) -> str:
+    try:
+        time.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a time like 10:00") from None
+    return value
+
+
 def _choice_from_string(value: Any) -> Any:
     if isinstance(value, str):
         return {"id": value, "label": value}
@@ -57,6 +73,8 @@ def _choice_from_string(value: Any) -> Any:
 
 
 UserId = Annotated[str, AfterValidator(_user_id)]
+BusinessDuration = Annotated[str, AfterValidator(_duration_syntax)]
+ClockTime = Annotated[str, AfterValidator(_time_syntax)]
 ChannelId = Annotated[str, AfterValidator(_channel_id)]
 ChoiceId = Annotated[str, AfterValidator(_choice_id)]
 
@@ -80,7 +98,7 @@ class Priority(_Model):
 
     id: ChoiceId
     label: str = Field(default="", max_length=75)
-    target: str = "2d"
+    target: BusinessDuration = "2d"
     warn_at: tuple[float, ...] = (0.5, 0.8)
 
     @model_validator(mode="after")
@@ -156,9 +174,12 @@ def _parse_closed(entries: Sequence[str]) -> tuple[frozenset[date], tuple[Any, .
 def _month_day(value: str) -> tuple[int, int]:
     match = re.fullmatch(r"(\d{1,2})-(\d{1,2})", value)
     if not match:
-        raise ValueError(f"{value!r} is not a month-day like 12-29")
+        raise ValueError(f"closed: {value!r} is not a month-day like 12-29")
     month, day = int(match.group(1)), int(match.group(2))
-    date(2024, month, day)  # validates, leap year allows 02-29
+    try:
+        date(2024, month, day)  # a leap year, so 02-29 is allowed
+    except ValueError:
+        raise ValueError(f"closed: {value!r} is not a month-day like 12-29") from None
     return month, day
 
 
@@ -167,7 +188,7 @@ def _iso_date(value: str) -> date:
         return date.fromisoformat(value.strip())
     except ValueError:
         raise ValueError(
-            f"{value!r} is not a date like 2026-12-28 or a range like 12-29..01-03"
+            f"closed/working: {value!r} is not a date like 2026-12-28 or a range like 12-29..01-03"
         ) from None
 
 
@@ -228,18 +249,18 @@ class SloPolicy(_Model):
 class RemindersPolicy(_Model):
     """Stale-escalation reminders."""
 
-    stale_after: str = "2d"
+    stale_after: BusinessDuration = "2d"
     escalate_after: int = Field(default=3, ge=1, le=20)
-    unassigned_after: str = "4h"
-    at: str = "10:00"
+    unassigned_after: BusinessDuration = "4h"
+    at: ClockTime = "10:00"
 
 
 class DigestPolicy(_Model):
     """The monthly slow-close digest."""
 
     channel: ChannelId | None = None
-    slow_after: str = "5d"
-    at: str = "10:00"
+    slow_after: BusinessDuration = "5d"
+    at: ClockTime = "10:00"
 
 
 DEFAULT_PRIORITIES = (
@@ -473,6 +494,8 @@ def locate_key_line(text: str, loc: Sequence[Any]) -> int | None:
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
+        if line.startswith("["):
+            line = line.split("#", 1)[0].strip()  # a header may carry a comment
         if line.startswith("[["):
             name = tuple(line.strip("[] ").split("."))
             index = array_counts.get(name, -1) + 1

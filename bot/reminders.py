@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from bot.errors import DomainError
 from bot.models import Escalation, Status
+from bot.mrkdwn import escape
 from bot.policy import Policy
 
 REMINDED_STATUSES = (Status.ASSIGNED, Status.INVESTIGATING)
@@ -60,7 +61,7 @@ def snooze_until(*, policy: Policy, choice: str, today: date, now: datetime) -> 
     try:
         until = date.fromisoformat(choice)
     except ValueError:
-        raise DomainError("error.bad_date", text=choice[:40]) from None
+        raise DomainError("error.bad_date", text=escape(choice[:40])) from None
     if until <= today:
         raise DomainError("error.snooze_in_past", date=until.isoformat())
     if until > today + timedelta(days=366):

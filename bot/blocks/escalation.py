@@ -140,7 +140,12 @@ def build_card_actions(*, policy: Policy, escalation: Escalation) -> Block:
 def escalation_id_from_action(action: dict[str, Any]) -> int | None:
     """The escalation an action belongs to: a button's value or its block id "esc:<id>"."""
     for candidate in (action.get("value"), str(action.get("block_id", "")).removeprefix("esc:")):
-        if candidate and candidate.isdigit() and len(candidate) <= 9:
+        if (
+            isinstance(candidate, str)
+            and candidate.isascii()
+            and candidate.isdigit()
+            and len(candidate) <= 9
+        ):
             return int(candidate)
     return None
 
@@ -294,7 +299,8 @@ def build_resolve_modal(*, policy: Policy, escalation: Escalation) -> dict[str, 
 def read_input_values(view: dict[str, Any]) -> dict[str, str | None]:
     """The values of a modal's inputs keyed by block id (text, selected option, or selected user)."""
     values: dict[str, str | None] = {}
-    state = ((view or {}).get("state") or {}).get("values") or {}
+    container = (view or {}).get("state") if isinstance(view, dict) else None
+    state = container.get("values") if isinstance(container, dict) else None
     if not isinstance(state, dict):
         return values
     for block_id, elements in state.items():

@@ -32,11 +32,6 @@ def test_parse_user_date(text: str, expected: date) -> None:
     assert parse_user_date(text, today=TODAY) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (minor): parse_user_date builds the month/day in today's year first, and Feb 29 of "
-    "a non-leap year raises, so '2/29' is refused instead of meaning the next Feb 29",
-)
 def test_a_month_day_that_exists_only_in_leap_years_is_read_in_one() -> None:
     assert parse_user_date("2/29", today=date(2027, 11, 25)) == date(2028, 2, 29)
 

@@ -117,11 +117,6 @@ def test_complete_http_credentials_pass(env: pytest.MonkeyPatch) -> None:
     load().require_slack_credentials()  # does not raise
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an empty SLACK_SIGNING_SECRET= (e.g. a copied .env) is a SecretStr(''), not None, "
-    "so require_slack_credentials() accepts it and every request later fails its signature check",
-)
 def test_an_empty_signing_secret_counts_as_missing(env: pytest.MonkeyPatch) -> None:
     env.setenv("SLACK_BOT_TOKEN", "xoxb-1")
     env.setenv("SLACK_SIGNING_SECRET", "")
@@ -129,11 +124,6 @@ def test_an_empty_signing_secret_counts_as_missing(env: pytest.MonkeyPatch) -> N
         load().require_slack_credentials()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an empty SLACK_BOT_TOKEN= is a SecretStr(''), not None, so `mode` is 'http' "
-    "(not 'local') and require_slack_credentials() accepts an empty token",
-)
 def test_an_empty_bot_token_counts_as_missing(env: pytest.MonkeyPatch) -> None:
     env.setenv("SLACK_BOT_TOKEN", "")
     settings = load()

@@ -100,12 +100,6 @@ def _assert_told_who_claimed(replies: list[str], assignee: str | None) -> None:
 
 
 @pytest.mark.skipif(not on_postgres(), reason="SQLite serialises writers; the race needs MVCC")
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: in escalations.claim, apply() → _assign → assignment.note_assigned calls "
-    "session.get(), which autoflushes the claimed row outside _change's try: a concurrent claim's "
-    "StaleDataError escapes as 'Sorry, something went wrong' instead of 'already claimed by'",
-)
 def test_claims_that_all_read_the_open_row_first_are_each_told_who_won(
     slack: SlackDriver, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:

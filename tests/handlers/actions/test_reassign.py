@@ -67,11 +67,6 @@ def test_reassign_to_someone_off_the_roster_is_refused(slack: SlackDriver, db: D
     assert_unchanged(slack, card, before)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: escalations.reassign raises NotAllowed('error.assignee_not_on_roster', "
-    "user=<raw id>); the refusal shows 'U0OTHER' instead of the mention <@U0OTHER>",
-)
 def test_the_off_roster_refusal_names_the_person_as_a_mention(slack: SlackDriver) -> None:
     card = file_via_modal(slack)
 

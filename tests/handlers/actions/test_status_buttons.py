@@ -126,11 +126,6 @@ def test_claim_on_a_stale_card_tells_who_has_it(slack: SlackDriver, db: Database
     assert_unchanged(slack, card, before)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: escalations._refuse_transition raises AlreadyClaimed(user=<raw id>); the "
-    "catalog's {user} needs mrkdwn.mention(), so the refusal reads 'by U0TARO', not 'by <@U0TARO>'",
-)
 def test_already_claimed_names_the_claimer_as_a_mention(slack: SlackDriver) -> None:
     card = _claimed(slack, by="U0TARO")
 

@@ -143,11 +143,6 @@ def test_show_something_that_is_not_there_gets_a_clear_ephemeral(
     assert _reply(slack)["text"] == answer
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: escalations.parse_key puts the raw text into NotFound('error.bad_key', key=…); "
-    "the catalog expects escaped user text, so the reply echoes <!channel> as a live mention",
-)
 def test_show_with_mrkdwn_in_the_key_is_echoed_escaped(slack: SlackDriver) -> None:
     slack.command("/cre", "show <!channel>", user="U0CS")
 
@@ -267,11 +262,6 @@ def test_away_with_a_bad_date_is_refused_and_changes_nothing(
     assert _away_state(db, "U0HANAKO") is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: bot.dates.parse_user_date puts the raw text into DomainError('error.bad_date', "
-    "text=…) unescaped, so the reply echoes <@U0LEAD> as a live mention",
-)
 def test_away_with_mrkdwn_instead_of_a_date_is_echoed_escaped(slack: SlackDriver) -> None:
     slack.command("/cre", "away until <@U0LEAD>", user="U0HANAKO")
 
