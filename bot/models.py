@@ -39,6 +39,7 @@ class Escalation(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_escalation_message", "channel_id", "message_ts"),
         sa.Index("ix_escalation_status_assignee", "status", "assignee_id"),
+        sa.Index("ix_escalation_status_next_alert", "status", "slo_next_alert_at"),
     )
     __mapper_args__ = {"version_id_col": _escalation_version}
 
@@ -128,11 +129,16 @@ class Outbox(SQLModel, table=True):
     """A Slack post the database has promised: written with the change, delivered (and retried) after."""
 
     __tablename__ = "outbox"
-    __table_args__ = (sa.Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_outbox_due", "status", "next_attempt_at"),
+        sa.Index("ix_outbox_group", "group_key", "status", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, sa_column_kwargs={"unique": True})
     kind: str = Field(max_length=20)
+    # Rows of one group (an escalation's message and thread, or one post's thread) go in order.
+    group_key: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     escalation_id: int | None = Field(default=None, foreign_key="escalation.id", index=True)
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     status: str = Field(default=OutboxStatus.PENDING, max_length=12)
@@ -142,6 +148,8 @@ class Outbox(SQLModel, table=True):
     lease_until: datetime | None = _ts()
     sent_at: datetime | None = _ts()
     last_error: str | None = Field(default=None, max_length=200)
+    # The last attempt may have reached Slack (it timed out): look for the post before sending again.
+    uncertain: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     result: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
 
 

@@ -2,16 +2,24 @@
 
 A change and the posts it causes are committed together, so a crash or a Slack outage can delay a
 post but never lose it. Each row has a unique key, so enqueueing twice (a retried request, a second
-scheduler) stores it once; a short lease lets exactly one process deliver a row at a time.
+scheduler) stores it once. Rows of one group (an escalation's message and its thread) are sent in
+order: only the earliest pending row of a group may go, and the short lease on it lets exactly one
+process send it; that process then carries on with the group's next row.
+
+A post whose request timed out may have reached Slack. Such a row is marked uncertain, and before it
+is sent again the channel is searched for the post (every post carries its outbox key in Slack's
+message metadata), so a slow Slack does not make a post appear twice.
 """
 
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from http.client import HTTPException, IncompleteRead, RemoteDisconnected
 from typing import Any
 from urllib.error import URLError
 
@@ -19,7 +27,7 @@ import sqlalchemy as sa
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from bot.db import Database
 from bot.models import Escalation, Outbox, OutboxStatus
@@ -75,6 +83,38 @@ def insert_ignoring_conflict(
     return session.execute(statement).first() is not None
 
 
+def group_key(*, key: str, escalation_id: int | None, payload: dict[str, Any] | None) -> str:
+    """Which rows must go in order with this one: its escalation's, its parent post's, or none."""
+    if escalation_id is not None:
+        return f"esc:{escalation_id}"
+    parent = (payload or {}).get("thread_of")
+    return f"thread:{parent}" if parent else f"own:{key}"
+
+
+def _row_values(
+    *,
+    key: str,
+    kind: OutboxKind | str,
+    escalation_id: int | None,
+    payload: dict[str, Any] | None,
+    now: datetime,
+    status: str,
+) -> dict[str, Any]:
+    return {
+        "key": key,
+        "kind": str(kind),
+        "group_key": group_key(key=key, escalation_id=escalation_id, payload=payload)[:200],
+        "escalation_id": escalation_id,
+        "payload": payload or {},
+        "status": status,
+        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": now,
+        "uncertain": False,
+        "result": {},
+    }
+
+
 def enqueue(
     session: Session,
     *,
@@ -86,21 +126,15 @@ def enqueue(
     status: OutboxStatus = OutboxStatus.PENDING,
 ) -> bool:
     """Promise a Slack post inside the caller's transaction; a key already promised is ignored."""
-    return insert_ignoring_conflict(
-        session,
-        Outbox,
-        {
-            "key": key,
-            "kind": str(kind),
-            "escalation_id": escalation_id,
-            "payload": payload or {},
-            "status": str(status),
-            "attempts": 0,
-            "created_at": now,
-            "next_attempt_at": now,
-            "result": {},
-        },
+    values = _row_values(
+        key=key,
+        kind=kind,
+        escalation_id=escalation_id,
+        payload=payload,
+        now=now,
+        status=str(status),
     )
+    return insert_ignoring_conflict(session, Outbox, values)
 
 
 def enqueue_many(session: Session, rows: Sequence[dict[str, Any]], *, now: datetime) -> None:
@@ -111,17 +145,14 @@ def enqueue_many(session: Session, rows: Sequence[dict[str, Any]], *, now: datet
     dialect = session.get_bind().dialect.name
     insert_factory = postgresql.insert if dialect == "postgresql" else sqlite.insert
     values = [
-        {
-            "key": row["key"],
-            "kind": str(row["kind"]),
-            "escalation_id": row.get("escalation_id"),
-            "payload": row.get("payload") or {},
-            "status": str(OutboxStatus.PENDING),
-            "attempts": 0,
-            "created_at": now,
-            "next_attempt_at": now,
-            "result": {},
-        }
+        _row_values(
+            key=row["key"],
+            kind=row["kind"],
+            escalation_id=row.get("escalation_id"),
+            payload=row.get("payload"),
+            now=now,
+            status=str(OutboxStatus.PENDING),
+        )
         for row in rows
     ]
     session.connection().execute(insert_factory(table).on_conflict_do_nothing(), values)
@@ -135,6 +166,7 @@ class DeliveryReport:
     failed: int = 0
     retrying: int = 0
     deferred: int = 0
+    superseded: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -142,9 +174,29 @@ class _Deferred(Exception):
     """The row cannot go yet (its parent message is not posted); try again later, no attempt used."""
 
 
+class _Superseded(Exception):
+    """A newer card update is queued: this one would only draw an older state."""
+
+
+# Failures after which the request may have reached Slack (as opposed to a refusal or no connection).
+_UNCERTAIN = (
+    TimeoutError,
+    socket.timeout,
+    ConnectionResetError,
+    RemoteDisconnected,
+    IncompleteRead,
+)
+OUTBOX_EVENT = "crebot_outbox"
+
+
+def _is_uncertain(exc: Exception) -> bool:
+    reason = exc.reason if isinstance(exc, URLError) else exc
+    return isinstance(reason, _UNCERTAIN) or isinstance(exc, _UNCERTAIN)
+
+
 @dataclass
 class OutboxDeliverer:
-    """Delivers due outbox rows to Slack, one process per row at a time."""
+    """Delivers due outbox rows to Slack: each group in order, each row by one process."""
 
     db: Database
     client: WebClient
@@ -155,41 +207,69 @@ class OutboxDeliverer:
     def deliver_due(
         self, *, now: datetime, escalation_id: int | None = None, limit: int = 500
     ) -> DeliveryReport:
-        """Send every due row (optionally only one escalation's), oldest first, keeping thread order."""
+        """Send what is due, oldest first, keeping each group's order (optionally one escalation's only)."""
         report = DeliveryReport()
-        blocked: set[int] = set()
-        for row_id, row_escalation in self._due_rows(
-            now=now, escalation_id=escalation_id, limit=limit
-        ):
-            if row_escalation is not None and row_escalation in blocked:
-                report.deferred += 1
-                continue
-            if not self._claim(row_id, now=now):
-                continue
-            outcome = self._deliver_one(row_id, now=now, report=report)
-            if outcome != OutboxStatus.SENT and row_escalation is not None:
-                blocked.add(
-                    row_escalation
-                )  # later rows of this escalation wait, keeping their order
+        attempted = 0
+        while attempted < limit:
+            heads = self._heads(
+                now=now, escalation_id=escalation_id, limit=min(100, limit - attempted)
+            )
+            progressed = False
+            for row_id in heads:
+                if not self._claim(row_id, now=now):
+                    continue  # another process took it first
+                attempted += 1
+                progressed |= self._deliver_one(row_id, now=now, report=report) in (
+                    OutboxStatus.SENT,
+                    OutboxStatus.SUPERSEDED,
+                )
+            if not progressed:
+                break
+        report.deferred = self._still_due(now=now, escalation_id=escalation_id)
         return report
 
-    # -- steps --------------------------------------------------------------------------------
+    # -- choosing and claiming rows --------------------------------------------------------------
 
-    def _due_rows(
-        self, *, now: datetime, escalation_id: int | None, limit: int
-    ) -> Sequence[tuple[int, int | None]]:
-        with self.db.session() as session:
-            query = (
-                select(Outbox.id, Outbox.escalation_id)
-                .where(Outbox.status == OutboxStatus.PENDING, Outbox.next_attempt_at <= now)
-                .order_by(Outbox.id)  # type: ignore[arg-type]
-                .limit(limit)
+    def _heads(self, *, now: datetime, escalation_id: int | None, limit: int) -> list[int]:
+        """Due rows that are the earliest pending row of their group and not leased by anyone."""
+        table = Outbox.__table__  # type: ignore[attr-defined]
+        earlier = table.alias("earlier")
+        query = (
+            sa.select(table.c.id)
+            .where(
+                table.c.status == OutboxStatus.PENDING,
+                table.c.next_attempt_at <= now,
+                sa.or_(table.c.lease_until.is_(None), table.c.lease_until < now),
+                ~sa.exists(
+                    sa.select(earlier.c.id).where(
+                        earlier.c.group_key == table.c.group_key,
+                        earlier.c.status == OutboxStatus.PENDING,
+                        earlier.c.id < table.c.id,
+                    )
+                ),
             )
-            if escalation_id is not None:
-                query = query.where(Outbox.escalation_id == escalation_id)
-            rows = session.exec(query).all()
+            .order_by(table.c.id)
+            .limit(limit)
+        )
+        if escalation_id is not None:
+            query = query.where(table.c.escalation_id == escalation_id)
+        with self.db.session() as session:
+            ids = [int(row[0]) for row in session.execute(query)]
             session.commit()
-            return [(int(r[0]), r[1]) for r in rows if r[0] is not None]
+        return ids
+
+    def _still_due(self, *, now: datetime, escalation_id: int | None) -> int:
+        query = (
+            select(sa.func.count())
+            .select_from(Outbox)
+            .where(Outbox.status == OutboxStatus.PENDING, col(Outbox.next_attempt_at) <= now)
+        )
+        if escalation_id is not None:
+            query = query.where(Outbox.escalation_id == escalation_id)
+        with self.db.session() as session:
+            count = int(session.exec(query).one())
+            session.commit()
+        return count
 
     def _claim(self, row_id: int, *, now: datetime) -> bool:
         table = Outbox.__table__  # type: ignore[attr-defined]
@@ -206,6 +286,8 @@ class OutboxDeliverer:
             session.commit()
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    # -- sending one row -----------------------------------------------------------------------
+
     def _deliver_one(self, row_id: int, *, now: datetime, report: DeliveryReport) -> OutboxStatus:
         # Three short transactions: prepare, call Slack with no transaction open, record the outcome.
         # Holding a transaction across the HTTP call would block every writer on SQLite.
@@ -216,15 +298,18 @@ class OutboxDeliverer:
             try:
                 call = self._prepare(session, row)
             except _Deferred:
-                row.lease_until = None
+                self._release(session, row)
+                return OutboxStatus.PENDING
+            except _Superseded:
+                row.status, row.lease_until, row.sent_at = OutboxStatus.SUPERSEDED, None, now
                 session.add(row)
                 session.commit()
-                report.deferred += 1
-                return OutboxStatus.PENDING
+                report.superseded += 1
+                return OutboxStatus.SUPERSEDED
             session.commit()
         try:
-            result = call.perform(self.client) if call is not None else {"already": True}
-        except (SlackApiError, SlackClientError, URLError, OSError) as exc:
+            result = self._perform(call, key=key)
+        except (SlackApiError, SlackClientError, URLError, OSError, HTTPException) as exc:
             status = self._record_failure(row_id, exc, now=now)
             report.failed += status == OutboxStatus.FAILED
             report.retrying += status != OutboxStatus.FAILED
@@ -233,6 +318,49 @@ class OutboxDeliverer:
         self._record_success(row_id, call, result, now=now)
         report.sent += 1
         return OutboxStatus.SENT
+
+    def _perform(self, call: _SlackCall | None, *, key: str) -> dict[str, Any]:
+        if call is None:
+            return {"already": True}
+        if call.uncertain:
+            found = self._find_earlier_post(call, key=key)
+            if found is not None:
+                return found
+        return call.perform(self.client)
+
+    def _find_earlier_post(self, call: _SlackCall, *, key: str) -> dict[str, Any] | None:
+        """The post an earlier, timed-out attempt made after all (found by its metadata), if any."""
+        if call.method != "chat_postMessage":
+            return None
+        channel = str(call.arguments["channel"])
+        try:
+            if channel[:1] in ("U", "W"):  # a DM: history needs the conversation's own id
+                channel = str(self.client.conversations_open(users=channel)["channel"]["id"])
+            thread_ts = call.arguments.get("thread_ts")
+            if thread_ts:
+                response = self.client.conversations_replies(
+                    channel=channel, ts=thread_ts, include_all_metadata=True, limit=200
+                )
+            else:
+                oldest = f"{call.created_at.timestamp() - 60:.6f}"
+                response = self.client.conversations_history(
+                    channel=channel, oldest=oldest, include_all_metadata=True, limit=200
+                )
+        except SlackApiError:
+            return None  # cannot tell: posting again is the lesser evil than never posting
+        for message in response.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if (
+                metadata.get("event_type") == OUTBOX_EVENT
+                and (metadata.get("event_payload") or {}).get("key") == key
+            ):
+                return {"ts": message.get("ts"), "channel": channel, "found": True}
+        return None
+
+    def _release(self, session: Session, row: Outbox) -> None:
+        row.lease_until = None
+        session.add(row)
+        session.commit()
 
     def _record_success(
         self, row_id: int, call: _SlackCall | None, result: dict[str, Any], *, now: datetime
@@ -250,6 +378,7 @@ class OutboxDeliverer:
             row.status = OutboxStatus.SENT
             row.sent_at = now
             row.lease_until = None
+            row.uncertain = False
             row.attempts += 1
             row.result = result
             session.add(row)
@@ -263,6 +392,7 @@ class OutboxDeliverer:
             row.attempts += 1
             row.last_error = code[:200]
             row.lease_until = None
+            row.uncertain = row.uncertain or _is_uncertain(exc)
             if code in PERMANENT_ERRORS:
                 row.status = OutboxStatus.FAILED
                 log.error("outbox %s %s failed permanently: %s", row.kind, row.key, code)
@@ -274,13 +404,13 @@ class OutboxDeliverer:
             session.commit()
             return OutboxStatus(row.status)
 
+    # -- what to send -------------------------------------------------------------------------
+
     def _prepare(self, session: Session, row: Outbox) -> _SlackCall | None:
         kind = OutboxKind(row.kind)
         if kind is OutboxKind.MESSAGE:
             thread_ts = self._parent_ts(session, row.payload.get("thread_of"))
-            return _post_call(
-                channel=row.payload["channel"], thread_ts=thread_ts, payload=row.payload
-            )
+            return _post_call(row, channel=row.payload["channel"], thread_ts=thread_ts)
         if kind is OutboxKind.UPLOAD:
             return self._upload_call(session, row)
         escalation = session.get(Escalation, row.escalation_id)
@@ -289,19 +419,36 @@ class OutboxDeliverer:
             if escalation.message_ts is not None:
                 return None
             text, blocks = self.render_card(session, escalation)
-            arguments = {"channel": escalation.channel_id, "text": text, "blocks": blocks}
-            return _SlackCall(
-                "chat_postMessage", {**arguments, **_NO_UNFURL}, card_of=escalation.id
+            call = _post_call(
+                row, channel=escalation.channel_id, thread_ts=None, text=text, blocks=blocks
             )
+            call.card_of = escalation.id
+            return call
         if escalation.message_ts is None:
             raise _Deferred
         if kind is OutboxKind.CARD_UPDATE:
+            if self._newer_card_update(session, row):
+                raise _Superseded
             text, blocks = self.render_card(session, escalation)
-            arguments = {"channel": escalation.channel_id, "ts": escalation.message_ts}
-            return _SlackCall("chat_update", {**arguments, "text": text, "blocks": blocks})
-        return _post_call(
-            channel=escalation.channel_id, thread_ts=escalation.message_ts, payload=row.payload
-        )
+            arguments = {
+                "channel": escalation.channel_id,
+                "ts": escalation.message_ts,
+                "text": text,
+                "blocks": blocks,
+            }
+            return _SlackCall("chat_update", arguments, created_at=row.created_at)
+        return _post_call(row, channel=escalation.channel_id, thread_ts=escalation.message_ts)
+
+    def _newer_card_update(self, session: Session, row: Outbox) -> bool:
+        newer = session.exec(
+            select(Outbox.id).where(
+                Outbox.group_key == row.group_key,
+                Outbox.kind == OutboxKind.CARD_UPDATE,
+                Outbox.status == OutboxStatus.PENDING,
+                col(Outbox.id) > (row.id or 0),
+            )
+        ).first()
+        return newer is not None
 
     def _parent_ts(self, session: Session, parent_key: str | None) -> str | None:
         if not parent_key:
@@ -325,7 +472,7 @@ class OutboxDeliverer:
             "content": content,
             "initial_comment": payload.get("comment"),
         }
-        return _SlackCall("files_upload_v2", arguments)
+        return _SlackCall("files_upload_v2", arguments, created_at=row.created_at)
 
 
 _NO_UNFURL = {"unfurl_links": False, "unfurl_media": False}
@@ -337,7 +484,9 @@ class _SlackCall:
 
     method: str
     arguments: dict[str, Any]
+    created_at: datetime
     card_of: int | None = None  # the escalation whose message this call posts
+    uncertain: bool = False  # an earlier attempt may have posted it already
 
     def perform(self, client: WebClient) -> dict[str, Any]:
         response = getattr(client, self.method)(**self.arguments)
@@ -347,15 +496,30 @@ class _SlackCall:
         return {"ts": response.get("ts"), "channel": response.get("channel")}
 
 
-def _post_call(*, channel: str, thread_ts: str | None, payload: dict[str, Any]) -> _SlackCall:
-    arguments: dict[str, Any] = {"channel": channel, "text": payload["text"], **_NO_UNFURL}
-    if payload.get("blocks"):
-        arguments["blocks"] = payload["blocks"]
+def _post_call(
+    row: Outbox,
+    *,
+    channel: str,
+    thread_ts: str | None,
+    text: str | None = None,
+    blocks: list[dict[str, Any]] | None = None,
+) -> _SlackCall:
+    payload = row.payload
+    arguments: dict[str, Any] = {
+        "channel": channel,
+        "text": text if text is not None else payload["text"],
+        "metadata": {"event_type": OUTBOX_EVENT, "event_payload": {"key": row.key}},
+        **_NO_UNFURL,
+    }
+    if blocks or payload.get("blocks"):
+        arguments["blocks"] = blocks if blocks is not None else payload["blocks"]
     if thread_ts:
         arguments["thread_ts"] = thread_ts
         if payload.get("broadcast"):
             arguments["reply_broadcast"] = True
-    return _SlackCall("chat_postMessage", arguments)
+    return _SlackCall(
+        "chat_postMessage", arguments, created_at=row.created_at, uncertain=row.uncertain
+    )
 
 
 def _error_code(exc: Exception) -> str:
@@ -363,6 +527,8 @@ def _error_code(exc: Exception) -> str:
         error = exc.response.get("error") if exc.response is not None else None
         status = getattr(exc.response, "status_code", None)
         return str(error or f"http_{status}")
+    if isinstance(exc, URLError) and isinstance(exc.reason, BaseException):
+        return exc.reason.__class__.__name__
     return exc.__class__.__name__
 
 

@@ -7,7 +7,8 @@ import socket
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -16,6 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.http_retry.request import HttpRequest
 from sqlmodel import Session
 
 from bot.clock import Clock, SystemClock
@@ -32,14 +34,53 @@ if TYPE_CHECKING:
 SLACK_TIMEOUT_SECONDS = 10
 
 
-def slack_retry_handlers() -> list[RetryHandler]:
-    """Retries for 429 (honouring Retry-After), 500/503 and connection errors or timeouts."""
-    from urllib.error import URLError
+# Methods that change nothing, or change to the same result when repeated: safe to retry even when
+# an attempt may have reached Slack. Posting (chat.postMessage, files) is not: those are left to the
+# outbox, which checks whether the post happened before trying again.
+IDEMPOTENT_METHODS = frozenset(
+    {
+        "auth.test",
+        "chat.update",
+        "chat.getPermalink",
+        "conversations.history",
+        "conversations.replies",
+        "conversations.info",
+        "conversations.open",
+        "users.info",
+        "users.list",
+        "usergroups.list",
+        "usergroups.users.list",
+        "views.publish",
+        "views.update",
+    }
+)
 
+
+class SafeConnectionErrorRetryHandler(ConnectionErrorRetryHandler):
+    """Retries connection errors; a timeout or reset only for idempotent methods (it may have landed)."""
+
+    def _can_retry(
+        self,
+        *,
+        state: Any,
+        request: HttpRequest,
+        response: Any = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        reason = error.reason if isinstance(error, URLError) else error
+        never_sent = isinstance(reason, ConnectionRefusedError | socket.gaierror)
+        method = request.url.rstrip("/").rsplit("/", 1)[-1]
+        return never_sent or method in IDEMPOTENT_METHODS
+
+
+def slack_retry_handlers() -> list[RetryHandler]:
+    """Retries for 429 (honouring Retry-After), 500/503, and safe connection errors or timeouts."""
     return [
         RateLimitErrorRetryHandler(max_retry_count=3),
         ServerErrorRetryHandler(max_retry_count=2),
-        ConnectionErrorRetryHandler(
+        SafeConnectionErrorRetryHandler(
             max_retry_count=2,
             error_types=[URLError, ConnectionResetError, TimeoutError, socket.timeout],
         ),

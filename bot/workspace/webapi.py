@@ -68,6 +68,7 @@ class Message:
     reactions: dict[str, list[str]] = field(default_factory=dict)
     edited_ts: str | None = None
     reply_broadcast: bool = False
+    metadata: dict[str, Any] | None = None
 
 
 @dataclass
@@ -365,7 +366,9 @@ class SlackStandIn:
         """Answer one Web API call as Slack would (JSON body unless told: from Content-Type)."""
         at = self.clock()
         failure = self._take_failure(method)
-        if failure is not None and failure.delay > 0:
+        # A scripted error is slow before answering (nothing happened); a delay alone means Slack
+        # did the work and answered late, as when a client times out on a post that landed.
+        if failure is not None and failure.delay > 0 and failure.answers_instead:
             self._wake.wait(failure.delay)
         if json_body is None:
             json_body = _header(headers, "content-type").startswith("application/json")
@@ -387,9 +390,11 @@ class SlackStandIn:
                 body = self._answer(
                     method, args, token, call_problems, payload_error, payload_problems
                 )
-            self.calls.append(
-                RecordedCall(method, dict(args), dict(headers), at, int(status), body)
-            )
+            record = RecordedCall(method, dict(args), dict(headers), at, int(status), body)
+        if failure is not None and failure.delay > 0 and not failure.answers_instead:
+            self._wake.wait(failure.delay)
+        with self._lock:
+            self.calls.append(record)
         return int(status), out_headers, _encode(body)
 
     def handle_http(
@@ -640,6 +645,7 @@ class SlackStandIn:
         files: list[dict[str, Any]] | None = None,
         ephemeral_for: str | None = None,
         reply_broadcast: bool = False,
+        metadata: dict[str, Any] | None = None,
     ) -> Message:
         self._ensure_conversation(channel)
         if thread_ts:
@@ -656,6 +662,7 @@ class SlackStandIn:
             files=files or [],
             ephemeral_for=ephemeral_for,
             reply_broadcast=reply_broadcast,
+            metadata=metadata,
         )
         self.messages.setdefault(channel, []).append(message)
         return message
@@ -684,7 +691,7 @@ class SlackStandIn:
             and other.ephemeral_for is None
         ]
 
-    def _message_json(self, message: Message) -> dict[str, Any]:
+    def _message_json(self, message: Message, *, metadata: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
             "type": "message",
             "user": message.user,
@@ -696,6 +703,8 @@ class SlackStandIn:
             out |= {"bot_id": self.bot_id, "app_id": self.app_id}
         if message.blocks:
             out["blocks"] = message.blocks
+        if metadata and message.metadata:
+            out["metadata"] = message.metadata
         replies = self._replies(message)
         if message.thread_ts:
             out["thread_ts"] = message.thread_ts
@@ -823,6 +832,7 @@ class SlackStandIn:
             blocks=_json_arg(args.get("blocks")) or [],
             thread_ts=args.get("thread_ts") or None,
             reply_broadcast=_truthy(args.get("reply_broadcast")),
+            metadata=_json_arg(args.get("metadata")) or None,
         )
         return {"channel": channel, "ts": message.ts, "message": self._message_json(message)}
 
@@ -923,7 +933,13 @@ class SlackStandIn:
             if message.ephemeral_for is None
             and (message.thread_ts in (None, message.ts) or message.reply_broadcast)
         ]
-        newest_first = [self._message_json(message) for message in reversed(visible)]
+        oldest = float(args.get("oldest") or 0)
+        metadata = _truthy(args.get("include_all_metadata"))
+        newest_first = [
+            self._message_json(message, metadata=metadata)
+            for message in reversed(visible)
+            if float(message.ts) >= oldest
+        ]
         limit = _int_arg(args.get("limit"), default=100)
         return {
             "messages": newest_first[:limit],
@@ -937,8 +953,9 @@ class SlackStandIn:
         if parent is None:
             raise SlackError("thread_not_found")
         thread = [parent, *self._replies(parent)]
+        metadata = _truthy(args.get("include_all_metadata"))
         return {
-            "messages": [self._message_json(message) for message in thread],
+            "messages": [self._message_json(message, metadata=metadata) for message in thread],
             "has_more": False,
             "response_metadata": {"next_cursor": ""},
         }

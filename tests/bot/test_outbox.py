@@ -312,12 +312,6 @@ def test_a_transient_ok_false_is_retried_later(
     assert deliverer.deliver_due(now=START + timedelta(seconds=30)).sent == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: deliver_due keeps thread order only within one pass (the `blocked` set); a thread "
-    "row that failed waits for its backoff while later rows of the same escalation are due, so "
-    "the next pass posts them first and the thread reads out of order",
-)
 def test_thread_replies_stay_in_order_when_one_fails(
     db: Database, policy: Policy, deliverer: OutboxDeliverer, standin: SlackStandIn
 ) -> None:
@@ -420,13 +414,14 @@ def test_a_message_in_another_rows_thread_waits_for_its_parent(
             payload={"channel": "C0SUPPORT", "text": "the parent"},
         )
         session.commit()
+    standin.fail("chat.postMessage", status=500, times=3)  # the parent fails for now
     first = deliverer.deliver_due(now=START)
-    assert (first.sent, first.deferred) == (1, 1)
-    assert [m.text for m in standin.channel_messages("C0SUPPORT")] == ["the parent"]
+    assert (first.sent, first.retrying, first.deferred) == (0, 1, 1)
     reply_row = rows(db)[0]
     assert (reply_row.status, reply_row.attempts, reply_row.lease_until) == ("pending", 0, None)
-    second = deliverer.deliver_due(now=START)
-    assert second.sent == 1
+    # Once the parent is posted, the reply follows it in the same pass, in its thread.
+    second = deliverer.deliver_due(now=START + timedelta(minutes=1))
+    assert second.sent == 2
     parent_ts = standin.channel_messages("C0SUPPORT")[0].ts
     assert [m.text for m in standin.thread("C0SUPPORT", parent_ts)] == ["the parent", "the reply"]
 

@@ -182,11 +182,6 @@ def _until(condition: Callable[[], bool]) -> None:
     assert wait_for(condition), "the other thread never got there"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: outbox card updates are leased per row, not per escalation: an update rendered "
-    "before a newer change can reach Slack after the newer one, leaving the card stale",
-)
 def test_a_slow_card_update_never_leaves_the_card_behind_the_database(
     slack: SlackDriver, db: Database
 ) -> None:
@@ -203,11 +198,6 @@ def test_a_slow_card_update_never_leaves_the_card_behind_the_database(
     assert card_field(card, "Status") == ":hourglass_flowing_sand: Waiting on CS"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: outbox thread lines are leased per row, not per escalation: a slow line can be "
-    "overtaken by the next change's line, so the thread tells the story out of order",
-)
 def test_a_slow_thread_line_is_never_overtaken_by_the_next_one(slack: SlackDriver) -> None:
     card = file_via_modal(slack)
     slack.click(card, "esc.claim", user="U0ENG01")
