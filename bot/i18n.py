@@ -527,6 +527,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "…and {count} more in the thread.",
         "…ほか {count} 件はスレッドに続きます。",
     ),
+    "digest.slow.in_csv": (
+        "…and {count} more: every escalation of the month is in the CSV in this thread.",
+        "…ほか {count} 件は、このスレッドのCSV(その月のすべてのエスカレーション)をご覧ください。",
+    ),
     "digest.slow.page": (
         "Slow closes {first}–{last} of {total} ({month})",
         "時間がかかった解決 {first}–{last}件目 / 全{total}件({month})",

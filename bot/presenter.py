@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import assignment, escalations, reminders, slo
+from bot import assignment, digest, digest_chart, escalations, reminders, slo
 from bot.blocks.common import Block
 from bot.blocks.escalation import build_escalation_card, timeline_line
 from bot.blocks.lists import Group, Row, build_home_view, build_list_message, build_show_message
@@ -73,6 +73,10 @@ def renders_file(kind: str) -> Callable[[FileRenderer], FileRenderer]:
         return renderer
 
     return register
+
+
+renders_file("digest-chart")(digest_chart.render_chart_file)
+renders_file("digest-csv")(digest.render_csv_file)
 
 
 def render_file(*, session: Session, policy: Policy, payload: dict[str, Any]) -> tuple[str, bytes]:

@@ -23,6 +23,13 @@ from bot import jobruns
 from bot.policy import Policy, clock_time
 from bot.runtime import Runtime
 from jobs.housekeeping import clean_up
+from jobs.monthly_digest import (
+    digest_due,
+    digest_period,
+    digest_trigger,
+    post_monthly_digest,
+    repost_monthly_digest,
+)
 from jobs.outbox_flush import flush_outbox
 from jobs.slo_sweep import sweep_slo
 from jobs.stale_reminders import send_stale_reminders
@@ -112,6 +119,15 @@ def build_schedules(policy: Policy) -> dict[str, Schedule]:
             period=_local_date,
             due=_is_working_day,
             catch_up=timedelta(hours=20),
+        ),
+        Schedule(
+            name="monthly-digest",
+            run=post_monthly_digest,
+            trigger=digest_trigger,
+            period=digest_period,
+            due=digest_due,
+            catch_up=timedelta(days=15),  # a missed first working day is caught up later
+            manual=repost_monthly_digest,
         ),
         Schedule(
             name="housekeeping",

@@ -9,8 +9,10 @@ from typing import Any
 from slack_bolt import Ack, Respond
 
 from bot import assignment, escalations, presenter
+from bot.blocks.digest import build_report, month_label
 from bot.blocks.lookup import build_audit_list
 from bot.dates import parse_user_date
+from bot.digest import Month, month_figures
 from bot.i18n import t
 from bot.lookup import service as lookup
 from bot.mrkdwn import escape
@@ -163,3 +165,26 @@ def back(call: Invocation) -> None:
         text=presenter.away_reply(policy=runtime.policy, availability=result),
         response_type="ephemeral",
     )
+
+
+@subcommand("report")
+def report(call: Invocation) -> None:
+    """A month's digest (default: last month), shown only to the caller."""
+    runtime = call.runtime
+    lang = runtime.lang
+    this_month = Month.of(runtime.now().astimezone(runtime.policy.business_calendar.tz).date())
+    try:
+        month = Month.parse(call.args[0]) if call.args else this_month.previous()
+    except ValueError:
+        call.respond(text=t("digest.report.usage", lang), response_type="ephemeral")
+        return
+    if month > this_month:
+        text = t("digest.report.future", lang, month=month_label(month, lang))
+        call.respond(text=text, response_type="ephemeral")
+        return
+    with runtime.db.session() as session:
+        figures = month_figures(session=session, policy=runtime.policy, month=month)
+    text, blocks = build_report(
+        policy=runtime.policy, figures=figures, workspace_url=runtime.workspace_url()
+    )
+    call.respond(text=text, blocks=blocks, response_type="ephemeral")

@@ -1,0 +1,276 @@
+"""monthly-digest end to end against the fake Slack: once per month, in one thread, with files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import uuid
+from datetime import datetime
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.clock import ManualClock
+from bot.models import Escalation, JobRun, Status
+from bot.runtime import Runtime
+from bot.scheduler import build_schedules, catch_up, run_job
+from bot.workspace.webapi import Message, SlackStandIn
+from tests.conftest import TOKYO
+from tests.support.slack import SlackDriver
+
+CHANNEL = "C0ESCALATE"  # the test policy has no [digest] channel: the escalation channel
+# November 2026 in Japan: Sun 1, Mon 2 (the first working day), Tue 3 Culture Day, Wed 4.
+FIRST_WORKING_DAY = datetime(2026, 11, 2, 10, 0, tzinfo=TOKYO)
+SECOND_WORKING_DAY = datetime(2026, 11, 4, 10, 0, tzinfo=TOKYO)
+P2 = 2 * 9 * 3600
+
+
+def resolved(
+    session: Session, *, day: int, took_s: int, summary: str = "Login fails", hour: int = 15
+) -> int:
+    """A P2 escalation filed and resolved in October 2026, taking `took_s` business seconds."""
+    filed = datetime(2026, 10, day, 10, tzinfo=TOKYO)
+    escalation = Escalation(
+        intake_key=f"test:{uuid.uuid4()}",
+        end_user_id="u-1001",
+        product="album",
+        category="login",
+        priority="P2",
+        summary=summary,
+        filed_by="U0CS",
+        filed_at=filed,
+        status=Status.RESOLVED,
+        assignee_id="U0HANAKO",
+        channel_id=CHANNEL,
+        message_ts=f"{int(filed.timestamp())}.000100",
+        last_activity_at=filed,
+        resolved_at=filed.replace(hour=hour),
+        resolution_cause="bug",
+        resolution_note="Token refresh fixed",
+        slo_target_s=P2,
+        resolution_business_s=took_s,
+    )
+    session.add(escalation)
+    session.flush()
+    assert escalation.id is not None
+    return escalation.id
+
+
+def add_october(runtime: Runtime, *, slow: int, fast: int = 3) -> list[int]:
+    """`slow` escalations over their 2d target (slowest first in id order) and `fast` within it."""
+    with runtime.db.session() as session:
+        ids = [
+            resolved(session, day=1 + n % 28, took_s=P2 + 100_000 - n, summary=f"Slow {n}")
+            for n in range(slow)
+        ]
+        for n in range(fast):
+            resolved(session, day=5 + n, took_s=3600 * (n + 1), summary=f"Fast {n}")
+        session.commit()
+    return ids
+
+
+def run_at(runtime: Runtime, clock: ManualClock, at: datetime, *, manual: bool = False) -> str:
+    clock.set(at)
+    return run_job(runtime=runtime, name="monthly-digest", at=at, manual=manual)
+
+
+def digests(standin: SlackStandIn) -> list[Message]:
+    return [
+        m
+        for m in standin.channel_messages(CHANNEL)
+        if m.thread_ts is None and m.text.startswith("Escalation digest for")
+    ]
+
+
+def test_the_digest_is_one_post_with_its_thread_and_two_files(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn
+) -> None:
+    ids = add_october(runtime, slow=2)
+
+    detail = run_at(runtime, clock, FIRST_WORKING_DAY)
+
+    assert detail.startswith("digest for 2026-10: 5 filed, 5 resolved, 2 slow")
+    [post] = digests(standin)
+    text = str(post.blocks)
+    assert "Escalation digest: October 2026" in text
+    assert f"ESC-{ids[0]}" in text
+    assert f"ESC-{ids[1]}" in text
+    assert f"<https://crebot.slack.com/archives/{CHANNEL}/p" in text  # keys link to threads
+    replies = standin.thread(CHANNEL, post.ts)[1:]
+    assert replies[0].text.startswith(":speech_balloon:")
+    assert "at the root" in replies[0].text
+    assert [bool(r.files) for r in replies] == [False, True, True]  # prompt, chart, CSV
+    chart, table = standin.files
+    assert (chart.name, chart.channel, chart.thread_ts) == ("digest-2026-10.png", CHANNEL, post.ts)
+    assert chart.content.startswith(b"\x89PNG\r\n\x1a\n")
+    assert (table.name, table.channel, table.thread_ts) == (
+        "escalations-2026-10.csv",
+        CHANNEL,
+        post.ts,
+    )
+    rows = list(csv.DictReader(io.StringIO(table.content.decode("utf-8-sig"))))
+    assert len(rows) == 5
+    assert {f"ESC-{i}" for i in ids} <= {r["key"] for r in rows}
+
+
+def test_running_again_posts_nothing_new(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn
+) -> None:
+    add_october(runtime, slow=1)
+    run_at(runtime, clock, FIRST_WORKING_DAY)
+    messages, files = len(standin.channel_messages(CHANNEL)), len(standin.files)
+
+    assert run_at(runtime, clock, FIRST_WORKING_DAY).startswith("period 2026-10 already done")
+    assert run_at(runtime, clock, SECOND_WORKING_DAY).startswith("period 2026-10 already done")
+
+    assert len(standin.channel_messages(CHANNEL)) == messages
+    assert len(standin.files) == files
+
+
+def test_an_operator_rerun_posts_the_month_again(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn
+) -> None:
+    add_october(runtime, slow=1)
+    run_at(runtime, clock, FIRST_WORKING_DAY)
+
+    # crebot run-job monthly-digest --at 2026-11-02T10:00+09:00
+    detail = run_at(runtime, clock, FIRST_WORKING_DAY, manual=True)
+
+    assert detail.startswith("digest for 2026-10")
+    _, second = digests(standin)
+    assert len(standin.thread(CHANNEL, second.ts)) == 4  # the post, the prompt, two files
+    assert len(standin.files) == 4
+    assert run_at(runtime, clock, FIRST_WORKING_DAY, manual=True).startswith("digest for")
+    assert len(digests(standin)) == 3
+
+
+def test_a_month_without_slow_closes_says_so(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn
+) -> None:
+    add_october(runtime, slow=0, fast=2)
+
+    run_at(runtime, clock, FIRST_WORKING_DAY)
+
+    [post] = digests(standin)
+    assert "No slow closes in October 2026" in str(post.blocks)
+    assert len(standin.files) == 2
+
+
+def test_three_hundred_slow_closes_spill_into_thread_replies(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn
+) -> None:
+    ids = add_october(runtime, slow=300)
+
+    run_at(runtime, clock, FIRST_WORKING_DAY)
+
+    [post] = digests(standin)
+    thread = standin.thread(CHANNEL, post.ts)
+    prompt, *overflow, chart, table = thread[1:]
+    assert prompt.text.startswith(":speech_balloon:")
+    assert len(overflow) == 6
+    assert [f["name"] for m in (chart, table) for f in m.files] == [
+        "digest-2026-10.png",
+        "escalations-2026-10.csv",
+    ]
+    listed = re.findall(r"\|(ESC-\d+)>\* · ", " ".join(str(m.blocks) for m in (post, *overflow)))
+    assert listed == [f"ESC-{i}" for i in ids]  # every slow close once, slowest first
+    assert all(len(m.blocks) <= 50 for m in (post, *overflow))
+    # every call was checked against Slack's limits by the stand-in (the fixture fails otherwise)
+
+
+def test_not_due_before_the_first_working_day(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn
+) -> None:
+    add_october(runtime, slow=1)
+
+    assert run_at(runtime, clock, datetime(2026, 11, 1, 10, tzinfo=TOKYO)) == (
+        "not due at this instant"
+    )  # a Sunday
+    assert run_at(runtime, clock, datetime(2026, 11, 3, 10, tzinfo=TOKYO)) == (
+        "not due at this instant"
+    )  # Culture Day, after the first working day
+    assert digests(standin) == []
+
+
+def test_a_missed_first_working_day_is_made_up_on_the_next(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn
+) -> None:
+    add_october(runtime, slow=1)
+
+    assert run_at(runtime, clock, SECOND_WORKING_DAY).startswith("digest for 2026-10")
+    assert len(digests(standin)) == 1
+
+
+def test_catch_up_at_start_posts_a_missed_digest_once(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn
+) -> None:
+    add_october(runtime, slow=1)
+    clock.set(datetime(2026, 11, 5, 9, 30, tzinfo=TOKYO))  # down since before the 2nd
+
+    done = catch_up(runtime=runtime)
+
+    assert any(line.startswith("monthly-digest: digest for 2026-10") for line in done)
+    assert len(digests(standin)) == 1
+    assert not any(line.startswith("monthly-digest") for line in catch_up(runtime=runtime))
+    with runtime.db.session() as session:
+        runs = session.exec(select(JobRun).where(JobRun.job == "monthly-digest")).all()
+    assert [(r.period_key, r.status) for r in runs] == [("2026-10", "done")]
+
+
+def test_the_schedule_fires_daily_on_the_first_fifteen_days(runtime: Runtime) -> None:
+    schedule = build_schedules(runtime.policy)["monthly-digest"]
+    trigger = schedule.trigger(runtime.policy)
+    fire = trigger.get_next_fire_time(None, datetime(2026, 11, 15, 10, 1, tzinfo=TOKYO))
+    assert fire == datetime(2026, 12, 1, 10, 0, tzinfo=TOKYO)
+    assert schedule.period(runtime.policy, datetime(2027, 1, 4, 10, tzinfo=TOKYO)) == "2026-12"
+    # the New Year closure (12-29..01-03) moves the first working day of January to the 4th
+    assert not schedule.due(runtime.policy, datetime(2027, 1, 1, 10, tzinfo=TOKYO))
+    assert schedule.due(runtime.policy, datetime(2027, 1, 4, 10, tzinfo=TOKYO))
+    assert not schedule.due(runtime.policy, datetime(2027, 1, 18, 10, tzinfo=TOKYO))
+
+
+# -- /cre report ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def october_slow(runtime: Runtime) -> list[int]:
+    return add_october(runtime, slow=60)
+
+
+def test_report_shows_last_month_only_to_the_caller(
+    slack: SlackDriver, october_slow: list[int]
+) -> None:
+    slack.command("/cre", "report", user="U0LEAD")  # the clock says 2026-11-25
+    slack.executor.drain()
+
+    [(_, payload)] = slack.standin.responses
+    assert payload["response_type"] == "ephemeral"
+    assert payload["text"].startswith("Escalation digest for October 2026: 63 filed")
+    assert len(payload["blocks"]) == 50
+    assert payload["blocks"][-1]["elements"][0]["text"] == "…and 17 more."
+    assert slack.channel(CHANNEL) == []  # nothing posted to the channel
+
+
+def test_report_of_a_chosen_month(slack: SlackDriver, october_slow: list[int]) -> None:
+    slack.command("/cre", "report 2026-09", user="U0LEAD")
+    slack.executor.drain()
+
+    [text] = slack.responses_text()
+    assert text == "Escalation digest for September 2026: 0 filed, 0 resolved, 0 slow closes."
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("report 2026-13", "Usage: `/cre report [YYYY-MM]`"),
+        ("report october", "Usage: `/cre report [YYYY-MM]`"),
+        ("report 2027-01", "January 2027 has not begun yet."),
+    ],
+)
+def test_report_refuses_a_bad_month(slack: SlackDriver, words: str, expected: str) -> None:
+    slack.command("/cre", words, user="U0LEAD")
+    slack.executor.drain()
+
+    [text] = slack.responses_text()
+    assert text.startswith(expected)
