@@ -659,7 +659,10 @@ def test_every_action_from_every_status(
         elif expected == "claimed":
             with pytest.raises(AlreadyClaimed) as caught_claim:
                 perform(session, policy, action, escalation_id, actor, later)
-            assert caught_claim.value.params == {"key": f"ESC-{escalation_id}", "user": f"<@{HANAKO}>"}
+            assert caught_claim.value.params == {
+                "key": f"ESC-{escalation_id}",
+                "user": f"<@{HANAKO}>",
+            }
             assert footprint(session, escalation_id) == before
         elif expected == "noop":
             perform(session, policy, action, escalation_id, actor, later)
@@ -1173,7 +1176,7 @@ def test_simultaneous_claims_give_one_assignee(db: Database, policy_text: str) -
     assert errors == []
     assert len(winners) == 1
     assert len(refusals) == len(claimers) - 1
-    assert {r.params["user"] for r in refusals} == set(winners)
+    assert {r.params["user"] for r in refusals} == {f"<@{w}>" for w in winners}
     with db.session() as session:
         row = escalations.get_escalation(session=session, escalation_id=escalation_id)
         assert row.assignee_id == winners[0]
