@@ -96,6 +96,7 @@ class EscalationEvent(SQLModel, table=True):
     """An append-only timeline entry: who did what to an escalation, and when."""
 
     __tablename__ = "escalation_event"
+    __table_args__ = (sa.Index("ix_escalation_event_kind_at", "kind", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     escalation_id: int = Field(foreign_key="escalation.id", index=True)
