@@ -307,6 +307,8 @@ CATALOG: dict[str, tuple[str, str]] = {
         "• `/cre show ESC-42` — one escalation with its timeline\n"
         "• `/cre away [until 2026-12-24]` / `/cre back` — availability for assignment\n"
         "• `/cre report [2026-10]` — a month's digest: figures and slow closes (default: last month)\n"
+        "• `/lookup <user id | email>` — the end user's state and escalation history (audited)\n"
+        "• `/cre audit [@person | user id] [since 2026-11-01]` — the look-up audit log (lead only)\n"
         "• `/cre help` — this help",
         "*cre-bot* — CSからエンジニアへのエスカレーション\n"
         "• `/escalate [概要]` — エスカレーションを起票(メッセージショートカット *Escalate to CRE* も使えます)\n"
@@ -315,6 +317,8 @@ CATALOG: dict[str, tuple[str, str]] = {
         "• `/cre show ESC-42` — エスカレーションの詳細と経緯\n"
         "• `/cre away [until 2026-12-24]` / `/cre back` — 割り当ての不在設定\n"
         "• `/cre report [2026-10]` — 月次レポート: 集計と時間がかかった解決(省略すると先月)\n"
+        "• `/lookup <ユーザーID | メールアドレス>` — ユーザーの状態とエスカレーション履歴(監査ログに記録)\n"
+        "• `/cre audit [@名前 | ユーザーID] [since 2026-11-01]` — 照会の監査ログ(リーダーのみ)\n"
         "• `/cre help` — このヘルプ",
     ),
     # -- /lookup and the end user's chart ----------------------------------------------------------

@@ -53,5 +53,5 @@ def configure_logging(level: str = "INFO") -> None:
     ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     bolt = logging.getLogger("slack_bolt")
-    bolt.setLevel(logging.WARNING if level != "DEBUG" else logging.INFO)
+    bolt.setLevel(logging.WARNING)  # Bolt's debug output includes request bodies (personal data)
     bolt.addFilter(_DropBoltTokenNotice())
