@@ -649,17 +649,34 @@ class Shell:
         )
 
     def _prompt_modal(self) -> None:
+        """Ask for each field in turn (Enter keeps the value); a `>` line switches to typed commands."""
         assert self.modal is not None
         assert self.ask is not None
-        for block in self.modal.view.get("blocks", []):
-            if block.get("type") != "input":
-                continue
-            label = self.renderer.text_object(block.get("label"))
-            current = self._current_value(block)
-            answer = self.ask(f"  {label}" + (f" [{current}]" if current else "") + ": ").strip()
-            if answer:
-                self._set_field(block, answer)
-        if self.ask("  Submit? [Y/n] ").strip().lower() in ("", "y", "yes"):
+        self.say(
+            self.style.dim(
+                "  Enter keeps a value; type `> field: value` lines instead if you prefer."
+            )
+        )
+        try:
+            for block in self.modal.view.get("blocks", []):
+                if block.get("type") != "input":
+                    continue
+                label = self.renderer.text_object(block.get("label"))
+                current = self._current_value(block)
+                answer = self.ask(
+                    f"  {label}" + (f" [{current}]" if current else "") + ": "
+                ).strip()
+                if answer.startswith(">"):
+                    self._modal_line(answer[1:].strip())
+                    return  # the user fills the rest with `>` lines and submits with `> submit`
+                if answer:
+                    self._set_field(block, answer)
+            confirm = self.ask("  Submit? [Y/n] ").strip().lower()
+        except EOFError:
+            self.modal = None
+            self.say(self.style.dim("Modal closed."))
+            return
+        if confirm in ("", "y", "yes"):
             self._submit_modal()
         else:
             self.modal = None
@@ -865,7 +882,9 @@ def run_local_shell(
             files_dir=files_dir or Path("crebot-files"),
         )
         color = out.isatty() and "NO_COLOR" not in os.environ
-        ask = _interactive_input() if interactive and script is None else None
+        # Prompts only for a person at a terminal; piped input is read like a script.
+        prompting = interactive and script is None and sys.stdin.isatty()
+        ask = _interactive_input() if prompting else None
         shell = Shell(workspace, out=out, color=color, ask=ask)
         try:
             if script is not None:
@@ -921,10 +940,12 @@ def _interactive_input() -> Callable[[str], str]:
 
 
 def _prompt_lines(shell: Shell) -> Iterable[str]:
+    at_terminal = sys.stdin.isatty()
     while True:
         try:
             prompt = f"{shell._user_name(shell.user)}@{shell._channel_name(shell.channel)}> "
-            yield input(shell.style.bold(prompt))
+            # At a terminal the prompt is shown; piped lines are echoed by Shell.run instead.
+            yield input(shell.style.bold(prompt) if at_terminal else "")
         except EOFError:
             shell.say("")
             return
