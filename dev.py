@@ -41,7 +41,9 @@ def ensure_environment() -> Path:
         venv.create(VENV, with_pip=True, clear=VENV.exists())
     digest = _requirements_digest()
     if not STAMP.exists() or STAMP.read_text().strip() != digest:
-        print("Installing cre-bot and its dependencies into .venv (first run only) …", file=sys.stderr)
+        print(
+            "Installing cre-bot and its dependencies into .venv (first run only) …", file=sys.stderr
+        )
         pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
         subprocess.run([*pip, "--upgrade", "pip"], check=True, cwd=ROOT)
         subprocess.run([*pip, "-e", ".[dev]"], check=True, cwd=ROOT)

@@ -7,9 +7,7 @@ Create Date: 2026-11-22 04:37:45.792721
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from alembic import op
-
 
 revision = "0006"
 down_revision = "0005"
