@@ -339,28 +339,11 @@ def file_escalation(
     )
     if assignee is not None:
         _assign(session, escalation, assignee, now=now)
-        _record(
-            session,
-            policy,
-            escalation,
-            actor_id=None,
-            kind="auto_assigned",
-            now=now,
-            data={"assignee": assignee},
-            card=False,
-        )
+        kind, data = "auto_assigned", {"assignee": assignee}
     else:
         reason = "manual" if policy.assignment.strategy == "manual" else "nobody_available"
-        _record(
-            session,
-            policy,
-            escalation,
-            actor_id=None,
-            kind="unassigned",
-            now=now,
-            data={"reason": reason},
-            card=False,
-        )
+        kind, data = "unassigned", {"reason": reason}
+    _record(session, policy, escalation, actor_id=None, kind=kind, now=now, data=data, card=False)
     reminders.on_filed(policy=policy, escalation=escalation)
     session.commit()
     return Filed(escalation, created=True)

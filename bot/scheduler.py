@@ -165,29 +165,20 @@ def run_job(*, runtime: Runtime, name: str, at: datetime, manual: bool = False) 
         detail = function(runtime=runtime, at=at)
     except Exception:
         if claimed:
-            with runtime.db.session() as session:
-                jobruns.finish(
-                    session=session,
-                    job=name,
-                    period_key=period,
-                    ok=False,
-                    detail="failed",
-                    now=runtime.now(),
-                )
+            _finish(runtime, name, period, ok=False, detail="failed")
         raise
     if claimed:
-        with runtime.db.session() as session:
-            jobruns.finish(
-                session=session,
-                job=name,
-                period_key=period,
-                ok=True,
-                detail=detail,
-                now=runtime.now(),
-            )
+        _finish(runtime, name, period, ok=True, detail=detail)
     if name != "outbox-flush":
         runtime.deliverer.deliver_due(now=max(at, runtime.now()))
     return detail
+
+
+def _finish(runtime: Runtime, name: str, period: str, *, ok: bool, detail: str) -> None:
+    with runtime.db.session() as session:
+        jobruns.finish(
+            session=session, job=name, period_key=period, ok=ok, detail=detail, now=runtime.now()
+        )
 
 
 def previous_fire_time(

@@ -44,3 +44,13 @@ def first_action(body: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(found, list) or not found or not isinstance(found[0], dict):
         raise PayloadError
     return found[0]
+
+
+def channel_id(body: dict[str, Any]) -> str | None:
+    """The conversation a request came from, if the payload names one."""
+    channel = (
+        body.get("channel_id")
+        or (body.get("channel") or {}).get("id")
+        or (body.get("container") or {}).get("channel_id")
+    )
+    return channel if isinstance(channel, str) and channel else None

@@ -8,7 +8,8 @@ from slack_bolt import Ack, Respond
 
 from bot.blocks.lookup import build_lookup_answer
 from bot.lookup import service
-from handlers.payload import runtime_of, user_id
+from bot.runtime import Runtime
+from handlers.payload import channel_id, runtime_of, user_id
 
 
 def lookup_command(
@@ -17,23 +18,28 @@ def lookup_command(
     """Ack at once; then look up (audited before the answer) and answer through the response_url."""
     ack()
     runtime = runtime_of(context)
+    text, blocks = look_up_and_render(
+        runtime, query=str(body.get("text") or ""), actor_id=user_id(body), channel=channel_id(body)
+    )
+    respond(text=text, blocks=blocks, response_type="ephemeral")
+
+
+def look_up_and_render(
+    runtime: Runtime, *, query: str, actor_id: str, channel: str | None, reveal: bool = False
+) -> tuple[str, list[dict[str, Any]]]:
+    """The look-up (audited first) rendered as the ephemeral answer."""
     with runtime.db.session() as session:
         result = service.look_up(
             session=session,
             policy=runtime.policy,
             source=runtime.lookup_source,
-            query=str(body.get("text") or ""),
-            actor_id=user_id(body),
-            channel_id=_channel_id(body),
+            query=query,
+            actor_id=actor_id,
+            channel_id=channel,
             now=runtime.now(),
+            reveal=reveal,
             groups=runtime.user_groups,
         )
-        text, blocks = build_lookup_answer(
+        return build_lookup_answer(
             policy=runtime.policy, result=result, workspace_url=runtime.workspace_url()
         )
-    respond(text=text, blocks=blocks, response_type="ephemeral")
-
-
-def _channel_id(body: dict[str, Any]) -> str | None:
-    channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
-    return channel if isinstance(channel, str) and channel else None
