@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.errors import NotAllowed
@@ -82,10 +84,18 @@ def pick_assignee(
 
 def note_assigned(*, session: Session, user_id: str, now: datetime) -> None:
     """Remember when an engineer was last given an escalation (the rotation tie-breaker)."""
-    with session.no_autoflush:  # called mid-change: do not flush the escalation from here
-        state = session.get(EngineerState, user_id) or EngineerState(user_id=user_id)
-    state.last_assigned_at = now
-    session.add(state)
+    _upsert_state(session, user_id, last_assigned_at=now)
+
+
+def _upsert_state(session: Session, user_id: str, **values: Any) -> None:
+    """Create or update an engineer's state in one statement: two filings at once never collide."""
+    table = EngineerState.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    insert_factory = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert_factory(table).values({"away": False, **values, "user_id": user_id})
+    statement = statement.on_conflict_do_update(index_elements=[table.c.user_id], set_=values)
+    with session.no_autoflush:  # called mid-change: the escalation is flushed by the change itself
+        session.execute(statement)
 
 
 def set_away(
@@ -100,10 +110,7 @@ def set_away(
         if until < now.astimezone(tz).date():
             raise NotAllowed("error.away_in_past", date=until.isoformat())
         away_until = datetime.combine(until + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
-    state = session.get(EngineerState, user_id) or EngineerState(user_id=user_id)
-    state.away = True
-    state.away_until = away_until
-    session.add(state)
+    _upsert_state(session, user_id, away=True, away_until=away_until)
     session.commit()
     return Availability(user_id=user_id, away=True, away_until=away_until)
 
@@ -112,9 +119,6 @@ def set_back(*, session: Session, policy: Policy, user_id: str, now: datetime) -
     """Mark a roster engineer available again."""
     if not policy.is_engineer(user_id):
         raise NotAllowed("error.not_on_roster")
-    state = session.get(EngineerState, user_id) or EngineerState(user_id=user_id)
-    state.away = False
-    state.away_until = None
-    session.add(state)
+    _upsert_state(session, user_id, away=False, away_until=None)
     session.commit()
     return Availability(user_id=user_id, away=False, away_until=None)

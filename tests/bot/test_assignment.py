@@ -6,12 +6,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot import assignment
 from bot.db import Database
 from bot.errors import NotAllowed
-from bot.models import EngineerState, Status
+from bot.models import EngineerState, Escalation, Status
 from bot.policy import Policy
 from tests.conftest import START, TOKYO
 from tests.support.factories import LEAD, bring_to, file_one, manual_policy
@@ -222,3 +222,32 @@ def test_availability_of_someone_never_seen(db: Database) -> None:
     with db.session() as session:
         result = assignment.availability(session=session, user_id=HANAKO, now=START)
     assert (result.user_id, result.away, result.away_until) == (HANAKO, False, None)
+
+
+def test_simultaneous_first_assignments_all_file(db: Database, policy: Policy) -> None:
+    """Ten filings at once, each the first to assign its engineer: none collides on engineer_state."""
+    import threading
+
+    start = threading.Barrier(10, timeout=30)
+    errors: list[BaseException] = []
+    now = START
+
+    def file() -> None:
+        try:
+            start.wait()
+            with db.session() as session:
+                file_one(session, policy, now)
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=file) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with db.session() as session:
+        assert len(session.exec(select(Escalation)).all()) == 10
+        states = session.exec(select(EngineerState)).all()
+        assert {s.user_id for s in states} <= set(policy.engineer_ids)
+        assert all(s.last_assigned_at is not None for s in states)
