@@ -194,6 +194,73 @@ def _is_uncertain(exc: Exception) -> bool:
     return isinstance(reason, _UNCERTAIN) or isinstance(exc, _UNCERTAIN)
 
 
+def _build_statements() -> dict[str, Any]:
+    """The deliverer's hot queries, built once (building them per call cost milliseconds)."""
+    table = Outbox.__table__  # type: ignore[attr-defined]
+    earlier = table.alias("earlier")
+    now = sa.bindparam("now", type_=table.c.next_attempt_at.type)
+    pending = table.c.status == str(OutboxStatus.PENDING)
+    heads = (
+        sa.select(table.c.id)
+        .where(
+            pending,
+            table.c.next_attempt_at <= now,
+            sa.or_(table.c.lease_until.is_(None), table.c.lease_until < now),
+            ~sa.exists(
+                sa.select(earlier.c.id).where(
+                    earlier.c.group_key == table.c.group_key,
+                    earlier.c.status == str(OutboxStatus.PENDING),
+                    earlier.c.id < table.c.id,
+                )
+            ),
+        )
+        .order_by(table.c.id)
+        .limit(sa.bindparam("limit"))
+    )
+    of_escalation = table.c.escalation_id == sa.bindparam("escalation_id")
+    still_due = (
+        sa.select(sa.func.count()).select_from(table).where(pending, table.c.next_attempt_at <= now)
+    )
+    claim = (
+        sa.update(table)
+        .where(
+            table.c.id == sa.bindparam("row_id"),
+            pending,
+            sa.or_(table.c.lease_until.is_(None), table.c.lease_until < now),
+        )
+        .values(lease_until=sa.bindparam("lease_until", type_=table.c.lease_until.type))
+    )
+    sent = (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("row_id"))
+        .values(
+            status=str(OutboxStatus.SENT),
+            sent_at=sa.bindparam("sent_at", type_=table.c.sent_at.type),
+            lease_until=None,
+            uncertain=False,
+            attempts=table.c.attempts + 1,
+            result=sa.bindparam("result", type_=table.c.result.type),
+        )
+    )
+    return {
+        "sent": sent,
+        "heads": heads,
+        "heads_of_escalation": heads.where(of_escalation),
+        "still_due": still_due,
+        "still_due_of_escalation": still_due.where(of_escalation),
+        "claim": claim,
+    }
+
+
+_STATEMENTS = _build_statements()
+_HEADS = _STATEMENTS["heads"]
+_HEADS_OF_ESCALATION = _STATEMENTS["heads_of_escalation"]
+_STILL_DUE = _STATEMENTS["still_due"]
+_STILL_DUE_OF_ESCALATION = _STATEMENTS["still_due_of_escalation"]
+_CLAIM = _STATEMENTS["claim"]
+_SENT = _STATEMENTS["sent"]
+
+
 @dataclass
 class OutboxDeliverer:
     """Delivers due outbox rows to Slack: each group in order, each row by one process."""
@@ -205,7 +272,12 @@ class OutboxDeliverer:
     owner: str = "crebot"
 
     def deliver_due(
-        self, *, now: datetime, escalation_id: int | None = None, limit: int = 500
+        self,
+        *,
+        now: datetime,
+        escalation_id: int | None = None,
+        limit: int = 500,
+        count_waiting: bool = True,
     ) -> DeliveryReport:
         """Send what is due, oldest first, keeping each group's order (optionally one escalation's only)."""
         report = DeliveryReport()
@@ -216,82 +288,53 @@ class OutboxDeliverer:
             )
             progressed = False
             for row_id in heads:
-                if not self._claim(row_id, now=now):
+                outcome = self._deliver_one(row_id, now=now, report=report)
+                if outcome is None:
                     continue  # another process took it first
                 attempted += 1
-                progressed |= self._deliver_one(row_id, now=now, report=report) in (
-                    OutboxStatus.SENT,
-                    OutboxStatus.SUPERSEDED,
-                )
+                progressed |= outcome in (OutboxStatus.SENT, OutboxStatus.SUPERSEDED)
             if not progressed:
                 break
-        report.deferred = self._still_due(now=now, escalation_id=escalation_id)
+        if count_waiting:
+            report.deferred = self._still_due(now=now, escalation_id=escalation_id)
         return report
 
     # -- choosing and claiming rows --------------------------------------------------------------
 
     def _heads(self, *, now: datetime, escalation_id: int | None, limit: int) -> list[int]:
         """Due rows that are the earliest pending row of their group and not leased by anyone."""
-        table = Outbox.__table__  # type: ignore[attr-defined]
-        earlier = table.alias("earlier")
-        query = (
-            sa.select(table.c.id)
-            .where(
-                table.c.status == OutboxStatus.PENDING,
-                table.c.next_attempt_at <= now,
-                sa.or_(table.c.lease_until.is_(None), table.c.lease_until < now),
-                ~sa.exists(
-                    sa.select(earlier.c.id).where(
-                        earlier.c.group_key == table.c.group_key,
-                        earlier.c.status == OutboxStatus.PENDING,
-                        earlier.c.id < table.c.id,
-                    )
-                ),
-            )
-            .order_by(table.c.id)
-            .limit(limit)
-        )
-        if escalation_id is not None:
-            query = query.where(table.c.escalation_id == escalation_id)
+        statement = _HEADS if escalation_id is None else _HEADS_OF_ESCALATION
+        params = {"now": now, "limit": limit, "escalation_id": escalation_id}
         with self.db.session() as session:
-            ids = [int(row[0]) for row in session.execute(query)]
+            ids = [int(row[0]) for row in session.execute(statement, params)]
             session.commit()
         return ids
 
     def _still_due(self, *, now: datetime, escalation_id: int | None) -> int:
-        query = (
-            select(sa.func.count())
-            .select_from(Outbox)
-            .where(Outbox.status == OutboxStatus.PENDING, col(Outbox.next_attempt_at) <= now)
-        )
-        if escalation_id is not None:
-            query = query.where(Outbox.escalation_id == escalation_id)
+        statement = _STILL_DUE if escalation_id is None else _STILL_DUE_OF_ESCALATION
         with self.db.session() as session:
-            count = int(session.exec(query).one())
+            count = int(
+                session.execute(
+                    statement, {"now": now, "escalation_id": escalation_id}
+                ).scalar_one()
+            )
             session.commit()
         return count
 
-    def _claim(self, row_id: int, *, now: datetime) -> bool:
-        table = Outbox.__table__  # type: ignore[attr-defined]
-        with self.db.session() as session:
-            result = session.execute(
-                sa.update(table)
-                .where(
-                    table.c.id == row_id,
-                    table.c.status == OutboxStatus.PENDING,
-                    sa.or_(table.c.lease_until.is_(None), table.c.lease_until < now),
-                )
-                .values(lease_until=now + LEASE)
-            )
-            session.commit()
-            return bool(result.rowcount)  # type: ignore[attr-defined]
-
     # -- sending one row -----------------------------------------------------------------------
 
-    def _deliver_one(self, row_id: int, *, now: datetime, report: DeliveryReport) -> OutboxStatus:
-        # Three short transactions: prepare, call Slack with no transaction open, record the outcome.
-        # Holding a transaction across the HTTP call would block every writer on SQLite.
+    def _deliver_one(
+        self, row_id: int, *, now: datetime, report: DeliveryReport
+    ) -> OutboxStatus | None:
+        # Two short transactions around the HTTP call: claim and prepare, then record the outcome.
+        # Holding a transaction across the call would block every writer on SQLite.
         with self.db.session() as session:
+            claimed = session.execute(
+                _CLAIM, {"row_id": row_id, "now": now, "lease_until": now + LEASE}
+            )
+            if not claimed.rowcount:  # type: ignore[attr-defined]
+                session.commit()
+                return None
             row = session.get(Outbox, row_id)
             assert row is not None
             kind, key = row.kind, row.key
@@ -373,15 +416,7 @@ class OutboxDeliverer:
                     .where(table.c.id == call.card_of, table.c.message_ts.is_(None))
                     .values(message_ts=result["ts"], channel_id=result["channel"])
                 )
-            row = session.get(Outbox, row_id)
-            assert row is not None
-            row.status = OutboxStatus.SENT
-            row.sent_at = now
-            row.lease_until = None
-            row.uncertain = False
-            row.attempts += 1
-            row.result = result
-            session.add(row)
+            session.execute(_SENT, {"row_id": row_id, "sent_at": now, "result": result})
             session.commit()
 
     def _record_failure(self, row_id: int, exc: Exception, *, now: datetime) -> OutboxStatus:

@@ -177,4 +177,7 @@ class Runtime:
 
     def deliver(self, *, escalation_id: int | None = None) -> DeliveryReport:
         """Send the posts that are due (for one escalation, or all)."""
-        return self.deliverer.deliver_due(now=self.now(), escalation_id=escalation_id)
+        # After a click, nobody reads what is still waiting: skip counting it (a query per request).
+        return self.deliverer.deliver_due(
+            now=self.now(), escalation_id=escalation_id, count_waiting=escalation_id is None
+        )
