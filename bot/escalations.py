@@ -529,6 +529,34 @@ def record_thread_reply(
     )
 
 
+def record_note(
+    *, session: Session, policy: Policy, end_user_id: str, author_id: str, now: datetime
+) -> list[int]:
+    """A chart note by an engineer is activity on their open escalations for that user; their ids."""
+    ids = session.exec(
+        select(Escalation.id).where(
+            Escalation.end_user_id == end_user_id,
+            Escalation.assignee_id == author_id,
+            col(Escalation.status).in_(ACTIVE_STATUSES),
+        )
+    ).all()
+    session.commit()
+    for escalation_id in ids:
+        assert escalation_id is not None
+        _change(
+            session,
+            policy,
+            escalation_id,
+            author_id,
+            Action.STILL_ON_IT,
+            now,
+            lambda _e: {},
+            kind="noted",
+            loud=False,
+        )
+    return [i for i in ids if i is not None]
+
+
 def validate_resolution(*, policy: Policy, cause: str, note: str, answer: str) -> None:
     """Check a resolution's fields; problems are reported against each field."""
     errors: dict[str, tuple[str, dict[str, Any]]] = {}

@@ -691,6 +691,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         ":zzz: {actor} snoozed reminders.",
         ":zzz: {actor} がリマインドをスヌーズしました。",
     ),
+    "event.noted": (
+        ":memo: {actor} added a note to the user's chart.",
+        ":memo: {actor} がユーザーのカルテにメモを追加しました。",
+    ),
     "event.thread_reply": ("{actor} replied in the thread.", "{actor} がスレッドに返信しました。"),
     "event.slo_warning": (
         ":warning: {percent}% of the SLO used.",

@@ -493,6 +493,13 @@ def add_note(
     )
     session.add(note)
     session.commit()
+    from bot import (
+        escalations,
+    )  # the chart note also counts as activity on the author's escalations
+
+    escalations.record_note(
+        session=session, policy=policy, end_user_id=note.end_user_id, author_id=author_id, now=now
+    )
     return note
 
 

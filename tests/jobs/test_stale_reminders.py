@@ -229,3 +229,34 @@ def test_snooze_until_a_date_and_refusals(
     assert len(_dms(standin, "U0HANAKO")) == 1
     _run(runtime, clock, date(2026, 12, 10))
     assert len(_dms(standin, "U0HANAKO")) == 2
+
+
+def test_a_chart_note_by_the_assignee_counts_as_activity(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn
+) -> None:
+    from bot.lookup import service
+
+    clock.set(MON)
+    mine = _file(runtime, "case a", "U0HANAKO")  # end user u-1001 (the factory's default)
+    others = _file(runtime, "case b", "U0TARO")  # same end user, someone else's escalation
+    clock.set(datetime(2026, 12, 1, 17, 0, tzinfo=TOKYO))
+    with runtime.db.session() as session:
+        service.add_note(
+            session=session,
+            policy=runtime.policy,
+            end_user_id="u-1001",
+            author_id="U0HANAKO",
+            text="Checked the auth logs.",
+            now=clock.now(),
+        )
+    _run(runtime, clock, date(2026, 12, 2))
+    assert (
+        _dms(standin, "U0HANAKO") == []
+    )  # her note on Tuesday evening reset her escalation's timer
+    assert [_dm_keys(m) for m in _dms(standin, "U0TARO")] == [[f"ESC-{others}"]]
+    with runtime.db.session() as session:
+        row = session.get(Escalation, mine)
+        assert row is not None
+        assert row.last_activity_at == clock.now().replace(
+            day=1, hour=8
+        )  # 17:00 JST on the 1st, in UTC
