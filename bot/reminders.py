@@ -99,22 +99,25 @@ def by_assignee(escalations: Sequence[Escalation]) -> dict[str, list[Escalation]
 
 def mark_reminded(*, session: Session, escalations: Sequence[Escalation], today: date) -> None:
     """Count one more unanswered reminder for each, once per day (a repeated run changes nothing)."""
-    ids = [e.id for e in escalations]
-    if not ids:
-        return
     table = Escalation.__table__  # type: ignore[attr-defined]
-    session.execute(
-        sa.update(table)
-        .where(
-            table.c.id.in_(ids),
-            sa.or_(table.c.last_reminded_on.is_(None), table.c.last_reminded_on < today),
+    for ids in _chunks([e.id for e in escalations]):
+        session.execute(
+            sa.update(table)
+            .where(
+                table.c.id.in_(ids),
+                sa.or_(table.c.last_reminded_on.is_(None), table.c.last_reminded_on < today),
+            )
+            .values(
+                last_reminded_on=today,
+                reminders_unanswered=table.c.reminders_unanswered + 1,
+                version=table.c.version + 1,
+            )
         )
-        .values(
-            last_reminded_on=today,
-            reminders_unanswered=table.c.reminders_unanswered + 1,
-            version=table.c.version + 1,
-        )
-    )
+
+
+def _chunks(ids: list[int | None], size: int = 10_000) -> list[list[int | None]]:
+    """Id lists small enough for one statement (PostgreSQL takes at most 65,535 parameters)."""
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 def ignored(*, session: Session, policy: Policy) -> Sequence[Escalation]:
@@ -132,9 +135,8 @@ def ignored(*, session: Session, policy: Policy) -> Sequence[Escalation]:
 
 def mark_lead_told(*, session: Session, escalations: Sequence[Escalation], now: datetime) -> None:
     """Remember that the lead heard about these (until the next activity)."""
-    ids = [e.id for e in escalations]
-    if ids:
-        table = Escalation.__table__  # type: ignore[attr-defined]
+    table = Escalation.__table__  # type: ignore[attr-defined]
+    for ids in _chunks([e.id for e in escalations]):
         session.execute(
             sa.update(table)
             .where(table.c.id.in_(ids))

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot import reminders, slo
 from bot.blocks.reminders import (
+    ITEMS_PER_DM,
     ReminderItem,
     build_lead_post,
     build_reminder_dm,
@@ -29,7 +30,7 @@ def send_stale_reminders(*, runtime: Runtime, at: datetime) -> str:
         due = list(reminders.due_reminders(session=session, at=at, today=today))
         grouped = reminders.by_assignee(due)
         rows = [
-            _dm_row(policy, engineer, [_item(policy, e, at) for e in items], workspace_url, today)
+            _dm_row(policy, engineer, items, at, workspace_url, today)
             for engineer, items in grouped.items()
         ]
         reminders.mark_reminded(session=session, escalations=due, today=today)
@@ -89,12 +90,19 @@ def _digest(escalations: Sequence[Escalation]) -> str:
 
 
 def _dm_row(
-    policy: Policy, engineer: str, items: list[ReminderItem], workspace_url: str | None, today: Any
+    policy: Policy,
+    engineer: str,
+    stale: list[Escalation],
+    at: datetime,
+    workspace_url: str | None,
+    today: Any,
 ) -> dict[str, Any]:
+    # Only the escalations one DM can show are worked out; the rest are counted in "…and N more".
+    items = [_item(policy, e, at) for e in stale[:ITEMS_PER_DM]]
     text, blocks = build_reminder_dm(
-        policy=policy, items=items, workspace_url=workspace_url, today=today
+        policy=policy, items=items, workspace_url=workspace_url, today=today, total=len(stale)
     )
-    key = f"remind:{today}:{engineer}:{_digest([i.escalation for i in items])}"
+    key = f"remind:{today}:{engineer}:{_digest(stale)}"
     return {
         "key": key,
         "kind": OutboxKind.MESSAGE,

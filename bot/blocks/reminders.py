@@ -28,6 +28,7 @@ from bot.policy import Policy
 REMINDER_BLOCK_PREFIX = "remind:"  # the actions block of an item still waiting for an answer
 ITEM_BLOCK_PREFIX = "remind-item:"  # every item's section, answered or not
 BLOCKS_PER_ITEM = 2
+ITEMS_PER_DM = (MESSAGE_BLOCKS_MAX - 2) // BLOCKS_PER_ITEM  # the intro and "…and N more" take two
 
 
 @dataclass(frozen=True)
@@ -52,20 +53,28 @@ def _idle(policy: Policy, idle: timedelta) -> str:
 
 
 def build_reminder_dm(
-    *, policy: Policy, items: Sequence[ReminderItem], workspace_url: str | None, today: date
+    *,
+    policy: Policy,
+    items: Sequence[ReminderItem],
+    workspace_url: str | None,
+    today: date,
+    total: int | None = None,
 ) -> tuple[str, list[Block]]:
-    """The daily DM to one engineer listing all their stale escalations, each with its buttons."""
+    """The daily DM to one engineer: their stale escalations (the first `ITEMS_PER_DM` with buttons).
+
+    `total` is how many are stale when only the first few were turned into items.
+    """
     lang = policy.language
-    stale_after = policy.reminders.stale_after
-    text = t("remind.dm.text", lang, count=len(items))
+    count = max(total or 0, len(items))
+    text = t("remind.dm.text", lang, count=count)
     blocks: list[Block] = [
-        section(t("remind.dm.intro", lang, count=len(items), stale_after=stale_after))
+        section(t("remind.dm.intro", lang, count=count, stale_after=policy.reminders.stale_after))
     ]
-    room = (MESSAGE_BLOCKS_MAX - len(blocks) - 1) // BLOCKS_PER_ITEM
-    for item in items[:room]:
+    shown = items[:ITEMS_PER_DM]
+    for item in shown:
         blocks.extend(_item_blocks(policy, item, workspace_url, today))
-    if len(items) > room:
-        blocks.append(context(t("remind.dm.more", lang, count=len(items) - room)))
+    if count > len(shown):
+        blocks.append(context(t("remind.dm.more", lang, count=count - len(shown))))
     return text, blocks
 
 
