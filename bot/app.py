@@ -7,7 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
@@ -19,27 +19,57 @@ import handlers.views
 from bot import inbox
 from bot.errors import DomainError
 from bot.i18n import t
+from bot.listener_pool import ListenerPool, lane
 from bot.runtime import Runtime
 from handlers.replies import tell_user
 
 log = logging.getLogger(__name__)
 
+# Requests whose ack is always empty: acked before their listener is queued (see bot.listener_pool).
+# A modal submission is not among them: its ack may carry field errors.
+ACKED_AT_ONCE = frozenset({"block_actions", "shortcut", "message_action"})
+# Requests Slack is waiting on: a submission's ack, and shortcuts (they always open a modal).
+URGENT_TYPES = frozenset({"view_submission", "shortcut", "message_action", "block_suggestion"})
+
+
+class CreBotApp(App):
+    """Bolt's App, running each request's listener in the lane its urgency calls for."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        """Dispatch as Bolt does, with the listener lane chosen from the request."""
+        with lane(urgent=is_urgent(req.body)):
+            return super().dispatch(req)
+
+
+def is_urgent(body: dict[str, Any]) -> bool:
+    """Whether Slack is waiting on this request's listener: a submission, or a modal to open."""
+    kind = body.get("type")
+    if kind in URGENT_TYPES:
+        return True
+    if body.get("command"):
+        return body["command"] in handlers.commands.OPENS_MODAL
+    if kind == "block_actions":
+        actions = body.get("actions")
+        return isinstance(actions, list) and any(
+            isinstance(a, dict) and a.get("action_id") in handlers.actions.OPENS_MODAL
+            for a in actions
+        )
+    return False
+
 
 def create_app(runtime: Runtime, *, listener_executor: Executor | None = None) -> App:
     """The Slack app with every listener registered on top of `runtime`."""
     settings = runtime.settings
-    kwargs: dict[str, Any] = {}
-    if listener_executor is not None:
-        kwargs["listener_executor"] = listener_executor
-    app = App(
+    app = CreBotApp(
         client=runtime.client,
         signing_secret=settings.signing_secret() if settings.slack_signing_secret else None,
         process_before_response=False,
         token_verification_enabled=False,
         request_verification_enabled=settings.slack_signing_secret is not None,
         logger=logging.getLogger("slack_bolt"),
-        **kwargs,
+        listener_executor=listener_executor or ListenerPool(),
     )
+    app.use(_acknowledge_at_once)
     app.use(_inject_runtime(runtime))
     app.use(_skip_repeated_events(runtime))
     for package in (
@@ -52,6 +82,15 @@ def create_app(runtime: Runtime, *, listener_executor: Executor | None = None) -
         package.register(app)
     app.error(_error_handler(runtime))
     return app
+
+
+def _acknowledge_at_once(
+    body: dict[str, Any], context: dict[str, Any], next: Callable[[], Any]
+) -> Any:
+    """Ack commands, clicks and shortcuts now, so the ack never waits for a listener thread."""
+    if body.get("command") or body.get("type") in ACKED_AT_ONCE:
+        context["ack"]()
+    return next()
 
 
 def _inject_runtime(runtime: Runtime) -> Callable[..., Any]:

@@ -18,6 +18,16 @@ from handlers.actions.status_change import STATUS_ACTIONS, status_button
 from handlers.actions.still_on_it import still_on_it_clicked
 from handlers.actions.unknown import unknown_action
 
+# Buttons whose listener opens a modal: Slack's trigger id for it is valid for 3 seconds.
+OPENS_MODAL = frozenset(
+    {
+        ActionId.RESOLVE,
+        ActionId.OPEN_ESCALATION_MODAL,
+        ActionId.LOOKUP_ESCALATE,
+        ActionId.LOOKUP_ADD_NOTE,
+    }
+)
+
 
 def register(app: App) -> None:
     """Register the action listeners; the catch-all goes last so it only gets unknown ids."""

@@ -1,0 +1,100 @@
+"""Slack gets its ack, and modals open, while every normal listener thread is stuck on slow work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from bot.app import create_app, is_urgent
+from bot.listener_pool import ListenerPool
+from bot.runtime import Runtime
+from bot.web import SlackWsgiApp
+from bot.workspace.webapi import RESPONSE_URL, RunningServer, SlackStandIn
+from tests.conftest import SIGNING_SECRET
+from tests.support.flows import (
+    ESCALATION_CHANNEL,
+    assert_acked,
+    opened_view,
+    submit_escalation,
+    wait_for,
+)
+from tests.support.slack import SlackDriver
+
+SLOW_WORK = 4  # more than the normal lane's threads below: some of it waits in the queue
+
+
+@pytest.fixture
+def small_pool() -> Iterator[ListenerPool]:
+    pool = ListenerPool(workers=2, urgent_workers=1)
+    yield pool
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+@pytest.fixture
+def loaded_slack(
+    runtime: Runtime, standin: SlackStandIn, slack_server: RunningServer, small_pool: ListenerPool
+) -> Iterator[SlackDriver]:
+    """The real app on a small pool whose normal lane is stuck answering slow response_urls."""
+    app = create_app(runtime, listener_executor=small_pool)
+    driver = SlackDriver(
+        wsgi=SlackWsgiApp(app=app, db=runtime.db, signing_secret=SIGNING_SECRET),
+        executor=small_pool,
+        standin=standin,
+        server=slack_server,
+        signing_secret=SIGNING_SECRET,
+    )
+    standin.fail(RESPONSE_URL, delay=30, times=SLOW_WORK)
+    for _ in range(SLOW_WORK):
+        assert_acked(driver.command("/cre", "help", user="U0HANAKO", drain=False))
+    yield driver
+    standin.wake_sleepers()
+    small_pool.drain(timeout=30)
+
+
+def _answered(standin: SlackStandIn) -> int:
+    return len(standin.calls_to(RESPONSE_URL))
+
+
+def test_a_command_is_acked_while_the_normal_lane_is_stuck(
+    loaded_slack: SlackDriver, standin: SlackStandIn
+) -> None:
+    assert_acked(loaded_slack.command("/cre", "queue", user="U0HANAKO", drain=False))
+    assert _answered(standin) == 0  # nothing of the slow work has finished: the ack did not wait
+
+
+def test_a_modal_opens_and_a_submission_files_while_the_normal_lane_is_stuck(
+    loaded_slack: SlackDriver, standin: SlackStandIn
+) -> None:
+    assert_acked(loaded_slack.command("/escalate", "Login fails", drain=False))
+    assert wait_for(lambda: len(standin.calls_to("views.open")) == 1)
+    assert_acked(submit_escalation(loaded_slack, drain=False))
+    assert wait_for(lambda: len(loaded_slack.channel(ESCALATION_CHANNEL)) >= 1)
+    assert _answered(standin) == 0
+    view, _ = opened_view(loaded_slack)
+    assert view["callback_id"] == "escalate"
+
+
+def test_the_slow_work_still_completes(loaded_slack: SlackDriver, standin: SlackStandIn) -> None:
+    standin.wake_sleepers()
+    loaded_slack.executor.drain(timeout=30)
+    assert _answered(standin) == SLOW_WORK
+
+
+@pytest.mark.parametrize(
+    ("body", "urgent"),
+    [
+        ({"command": "/escalate"}, True),
+        ({"command": "/cre"}, False),
+        ({"command": "/lookup"}, False),
+        ({"type": "view_submission"}, True),
+        ({"type": "message_action"}, True),
+        ({"type": "shortcut"}, True),
+        ({"type": "block_actions", "actions": [{"action_id": "esc.resolve"}]}, True),
+        ({"type": "block_actions", "actions": [{"action_id": "esc.claim"}]}, False),
+        ({"type": "block_actions", "actions": "garbage"}, False),
+        ({"type": "event_callback", "event": {"type": "message"}}, False),
+    ],
+)
+def test_what_counts_as_urgent(body: dict[str, object], urgent: bool) -> None:
+    assert is_urgent(body) is urgent
