@@ -66,6 +66,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "ユーザーからの報告内容、CSで確認済みのこと、スクリーンショットのリンクなど",
     ),
     "modal.escalate.zendesk": ("Zendesk ticket", "Zendesk チケット"),
+    "modal.escalate.source": ("From this message", "このメッセージから"),
     "modal.escalate.zendesk.placeholder": (
         "12345 or the ticket's URL",
         "12345 またはチケットのURL",

@@ -57,9 +57,14 @@ def channel_link(channel_id: str) -> str:
     return escape(channel_id)
 
 
+def is_safe_url(url: str) -> bool:
+    """An http(s) URL that cannot break out of a mrkdwn link."""
+    return bool(re.match(r"^https?://[^\s<>|]+$", url))
+
+
 def link(url: str, label: str) -> str:
     """A mrkdwn link whose label is escaped; unsafe URLs degrade to the escaped label alone."""
-    if not re.match(r"^https?://[^\s<>|]+$", url):
+    if not is_safe_url(url):
         return escape(label)
     return f"<{url}|{escape(label)}>"
 
@@ -72,3 +77,39 @@ def is_user_id(value: str) -> bool:
 def is_channel_id(value: str) -> bool:
     """True for strings shaped like Slack conversation ids (C…, G…, D…)."""
     return bool(_CHANNEL_ID.match(value))
+
+
+_CONTROL = re.compile(r"<([^<>]*)>")
+_UNESCAPES = {"&lt;": "<", "&gt;": ">", "&amp;": "&"}
+
+
+def to_plain(text: str) -> str:
+    """A Slack message's mrkdwn as a person reads it: `<@U1>` → @U1, `<url|label>` → label (url)."""
+
+    def readable(match: re.Match[str]) -> str:
+        inner = match.group(1)
+        target, _, label = inner.partition("|")
+        if target.startswith("@"):
+            return "@" + (label or target[1:])
+        if target.startswith("#"):
+            return "#" + (label or target[1:])
+        if target.startswith("!"):
+            special = target[1:].split("^", 1)[0]
+            return label or ("@" + special.removeprefix("subteam^"))
+        address = target.removeprefix("mailto:")
+        if label and label not in (target, address):
+            return f"{label} ({address})"
+        return address
+
+    plain = _CONTROL.sub(readable, text)
+    return re.sub(r"&(lt|gt|amp);", lambda m: _UNESCAPES[m.group(0)], plain)
+
+
+def message_permalink(
+    workspace_url: str, *, channel_id: str, message_ts: str, thread_ts: str | None = None
+) -> str:
+    """The permalink of a message, built the way Slack builds them (no API call)."""
+    url = f"{workspace_url.rstrip('/')}/archives/{channel_id}/p{message_ts.replace('.', '')}"
+    if thread_ts and thread_ts != message_ts:
+        url += f"?thread_ts={thread_ts}&cid={channel_id}"
+    return url

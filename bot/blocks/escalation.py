@@ -22,7 +22,7 @@ from bot.blocks.common import (
 from bot.blocks.ids import INPUT_ACTION, ActionId, ViewId
 from bot.i18n import t
 from bot.models import Escalation, EscalationEvent, Status
-from bot.mrkdwn import escape, escape_truncated, link, mention, single_line, truncate
+from bot.mrkdwn import escape, escape_truncated, is_safe_url, link, mention, single_line, truncate
 from bot.policy import Policy
 
 STATUS_EMOJI = {
@@ -202,17 +202,22 @@ class EscalationPrefill:
     end_user_id: str = ""
     source_channel_id: str | None = None
     source_message_ts: str | None = None
+    source_permalink: str | None = None
 
 
 def build_escalation_modal(*, policy: Policy, prefill: EscalationPrefill) -> dict[str, Any]:
     """The modal CS fills in to escalate."""
     lang = policy.language
-    metadata = (
+    metadata: dict[str, Any] = (
         {"src": [prefill.source_channel_id, prefill.source_message_ts]}
         if prefill.source_channel_id
         else {}
     )
-    blocks = [
+    blocks: list[dict[str, Any]] = []
+    if prefill.source_channel_id and prefill.source_permalink:
+        metadata["link"] = prefill.source_permalink
+        blocks.append(context(link(prefill.source_permalink, t("modal.escalate.source", lang))))
+    blocks += [
         _text_input(
             "end_user_id",
             t("modal.escalate.end_user", lang),
@@ -320,6 +325,21 @@ def read_input_values(view: dict[str, Any]) -> dict[str, str | None]:
             value = element.get("value")
             values[block_id] = value if isinstance(value, str) else None
     return values
+
+
+def read_source(view: dict[str, Any]) -> tuple[str, str, str | None] | None:
+    """The message an escalation modal was opened from: channel, ts and permalink (if any)."""
+    metadata = read_private_metadata(view)
+    source = metadata.get("src")
+    if not (
+        isinstance(source, list)
+        and len(source) == 2
+        and all(isinstance(x, str) and 0 < len(x) <= 32 for x in source)
+    ):
+        return None
+    permalink = metadata.get("link")
+    valid = isinstance(permalink, str) and len(permalink) <= 500 and is_safe_url(permalink)
+    return source[0], source[1], permalink if valid else None
 
 
 def read_private_metadata(view: dict[str, Any]) -> dict[str, Any]:

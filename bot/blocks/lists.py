@@ -20,7 +20,7 @@ from bot.blocks.escalation import status_text
 from bot.blocks.ids import ActionId
 from bot.i18n import t
 from bot.models import Escalation
-from bot.mrkdwn import escape, escape_truncated, mention, single_line
+from bot.mrkdwn import escape, escape_truncated, mention, message_permalink, single_line
 from bot.policy import Policy
 
 
@@ -28,7 +28,7 @@ def message_url(workspace_url: str | None, channel_id: str, message_ts: str | No
     """The permalink of a message, built the way Slack builds them."""
     if not workspace_url or not message_ts:
         return None
-    return f"{workspace_url.rstrip('/')}/archives/{channel_id}/p{message_ts.replace('.', '')}"
+    return message_permalink(workspace_url, channel_id=channel_id, message_ts=message_ts)
 
 
 @dataclass(frozen=True)

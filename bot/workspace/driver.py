@@ -288,6 +288,7 @@ class SlackDriver:
                 "user": message.user,
                 "ts": message.ts,
                 "text": message.text,
+                **({"thread_ts": message.thread_ts} if message.thread_ts else {}),
             },
             "team": _team(),
             "channel": {"id": message.channel, "name": "channel"},

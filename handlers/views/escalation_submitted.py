@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 from typing import Any
 
 from slack_bolt import Ack
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot import escalations
-from bot.blocks.escalation import read_input_values, read_private_metadata
+from bot.blocks.escalation import read_input_values, read_source
 from bot.errors import InvalidInput
 from handlers.payload import PayloadError, runtime_of, user_id
 
 
 def escalation_submitted(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: dict[str, Any]
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict[str, Any]
 ) -> None:
     """File the escalation (once per modal, however often it is submitted) and post it."""
     runtime = runtime_of(context)
@@ -30,13 +27,13 @@ def escalation_submitted(
     view_id = view.get("id")
     if not isinstance(view_id, str) or not view_id:
         raise PayloadError
-    source = read_private_metadata(view).get("src")
-    if isinstance(source, list) and len(source) == 2 and all(isinstance(x, str) for x in source):
+    source = read_source(view)
+    if source is not None:
         draft = dataclasses.replace(
             draft,
             source_channel_id=source[0],
             source_message_ts=source[1],
-            source_permalink=_permalink(client, channel_id=source[0], message_ts=source[1]),
+            source_permalink=source[2],
         )
     with runtime.db.session() as session:
         filed = escalations.file_escalation(
@@ -48,11 +45,3 @@ def escalation_submitted(
             now=runtime.now(),
         )
     runtime.deliver(escalation_id=filed.escalation.id)
-
-
-def _permalink(client: WebClient, *, channel_id: str, message_ts: str) -> str | None:
-    """The permalink of the message an escalation was made from, if Slack gives it."""
-    with contextlib.suppress(SlackApiError):  # the link is a convenience, not a requirement
-        link = client.chat_getPermalink(channel=channel_id, message_ts=message_ts).get("permalink")
-        return str(link) if link else None
-    return None

@@ -17,7 +17,9 @@ from bot.mrkdwn import (
     is_user_id,
     link,
     mention,
+    message_permalink,
     single_line,
+    to_plain,
     truncate,
 )
 
@@ -143,3 +145,42 @@ def test_id_shapes() -> None:
     assert is_channel_id("G0PRIVATE")
     assert is_channel_id("D0DIRECT")
     assert not is_channel_id("#general")
+
+
+@pytest.mark.parametrize(
+    ("mrkdwn", "plain"),
+    [
+        ("<@U0LEAD> can you look", "@U0LEAD can you look"),
+        ("<@U0LEAD|lead> hi", "@lead hi"),
+        ("see <#C0SUPPORT|cs-support>", "see #cs-support"),
+        ("<!channel> <!here>", "@channel @here"),
+        ("<!subteam^S0CS|@cs-team> ping", "@cs-team ping"),
+        (
+            "<https://ex.example/a|the doc> and <https://ex.example/b>",
+            "the doc (https://ex.example/a) and https://ex.example/b",
+        ),
+        ("<mailto:taro@example.jp|taro@example.jp>", "taro@example.jp"),
+        ("a &amp; b &lt;3 &gt; c", "a & b <3 > c"),
+        ("&amp;lt; stays one level", "&lt; stays one level"),
+        ("no markup", "no markup"),
+    ],
+)
+def test_to_plain_reads_a_message_like_a_person(mrkdwn: str, plain: str) -> None:
+    assert to_plain(mrkdwn) == plain
+
+
+def test_message_permalink_is_built_like_slacks() -> None:
+    url = message_permalink(
+        "https://crebot.slack.com/", channel_id="C0SUPPORT", message_ts="1700000000.000100"
+    )
+    assert url == "https://crebot.slack.com/archives/C0SUPPORT/p1700000000000100"
+    in_thread = message_permalink(
+        "https://crebot.slack.com",
+        channel_id="C0SUPPORT",
+        message_ts="1700000001.000200",
+        thread_ts="1700000000.000100",
+    )
+    assert in_thread == (
+        "https://crebot.slack.com/archives/C0SUPPORT/p1700000001000200"
+        "?thread_ts=1700000000.000100&cid=C0SUPPORT"
+    )
