@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
+
 from bot.clock import Clock, SystemClock
 from bot.db import Database
 from bot.errors import ConfigError
@@ -301,8 +303,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"crebot: {exc}", file=sys.stderr)
         return 2
+    except OperationalError as exc:
+        print(f"crebot: DATABASE_URL: cannot connect ({_first_line(exc.orig)})", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _first_line(error: BaseException | None) -> str:
+    """The driver's own first line of an error (it names host and port, never the password)."""
+    text = str(error or "").strip().splitlines()
+    return text[0][:200] if text else "no answer"
 
 
 if __name__ == "__main__":

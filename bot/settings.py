@@ -52,8 +52,14 @@ class Settings(BaseSettings):
 
     @property
     def mode(self) -> Mode:
-        """Socket Mode with an app token, HTTP with a bot token, else the local shell."""
-        if self.slack_bot_token is None:
+        """Socket Mode with an app token, HTTP otherwise; the local shell only with no Slack at all.
+
+        A deployment that sets some Slack variables but not the bot token is misconfigured: it
+        gets "http" or "socket" and fails at start naming SLACK_BOT_TOKEN, instead of quietly
+        opening a terminal nobody is watching.
+        """
+        unset = (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token)
+        if all(value is None for value in unset):
             return "local"
         return "socket" if self.slack_app_token else "http"
 

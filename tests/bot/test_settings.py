@@ -78,9 +78,21 @@ def test_mode_is_socket_with_an_app_token(env: pytest.MonkeyPatch) -> None:
     assert load().mode == "socket"
 
 
-def test_an_app_token_without_a_bot_token_is_still_local(env: pytest.MonkeyPatch) -> None:
-    env.setenv("SLACK_APP_TOKEN", "xapp-1")
+def test_no_slack_variable_at_all_is_the_local_shell(env: pytest.MonkeyPatch) -> None:
     assert load().mode == "local"
+
+
+@pytest.mark.parametrize(
+    ("variable", "mode"), [("SLACK_APP_TOKEN", "socket"), ("SLACK_SIGNING_SECRET", "http")]
+)
+def test_some_slack_variables_without_a_bot_token_are_a_misconfigured_deployment(
+    env: pytest.MonkeyPatch, variable: str, mode: str
+) -> None:
+    env.setenv(variable, "set")
+    settings = load()
+    assert settings.mode == mode
+    with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN is not set"):
+        settings.require_slack_credentials()
 
 
 def test_secrets_are_not_shown_in_the_settings_repr(env: pytest.MonkeyPatch) -> None:
