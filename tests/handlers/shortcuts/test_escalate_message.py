@@ -94,9 +94,12 @@ def test_a_forged_source_link_is_not_kept(slack: SlackDriver, db: Database) -> N
     message = _support_message(slack)
     slack.message_shortcut(message, user="U0CS")
     view, view_id = opened_view(slack)
-    forged = {**view, "private_metadata": json.dumps(
-        {"src": ["C0SUPPORT", message.ts], "link": "javascript:alert(1)"}
-    )}
+    forged = {
+        **view,
+        "private_metadata": json.dumps(
+            {"src": ["C0SUPPORT", message.ts], "link": "javascript:alert(1)"}
+        ),
+    }
 
     assert_acked(
         slack.submit(
