@@ -35,9 +35,23 @@ class NotAllowed(DomainError):
 
 
 class InvalidTransition(DomainError):
-    """The escalation's status does not allow this action."""
+    """The escalation's status does not allow this action (`status` is shown in the team's words)."""
 
     message_key = "error.invalid_transition"
+
+    def render(self, lang: str) -> str:
+        """The refusal in the given language, naming the status as people read it."""
+        from bot.i18n import t
+
+        status = self.params.get("status")
+        phrase = t(f"status.phrase.{status}", lang) if status else ""
+        return t(self.key, lang, **{**self.params, "status": phrase})
+
+
+class AlreadyResolved(DomainError):
+    """Someone else resolved the escalation first."""
+
+    message_key = "error.already_resolved"
 
 
 class AlreadyClaimed(DomainError):

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from bot import assignment, reminders, slo
 from bot.errors import (
     AlreadyClaimed,
+    AlreadyResolved,
     DomainError,
     InvalidInput,
     InvalidTransition,
@@ -33,6 +34,7 @@ from bot.mrkdwn import escape, mention
 from bot.outbox import OutboxKind, enqueue
 from bot.policy import Policy
 
+END_USER_MAX = 128
 SUMMARY_MAX = 150
 DETAILS_MAX = 3000
 NOTE_MAX = 3000
@@ -145,6 +147,12 @@ def validate_draft(
             end_user = parse_lookup_query(end_user).value
         except LookupQueryError:
             errors["end_user_id"] = ("field.end_user_invalid", {})
+        else:
+            if len(end_user) > END_USER_MAX:  # an email may be longer than the column holds
+                errors["end_user_id"] = (
+                    "field.too_long",
+                    {"max": END_USER_MAX, "length": len(end_user)},
+                )
     for name, kind in (
         ("product", "products"),
         ("category", "categories"),
@@ -184,6 +192,8 @@ def validate_draft(
 
 def parse_key(text: str) -> int:
     """The escalation id in "ESC-42", "esc42", "#42" or "42"; anything else is NotFound."""
+    if not (text or "").strip():
+        raise NotFound("error.key_missing")
     match = _KEY.match(text or "")
     if not match:
         raise NotFound("error.bad_key", key=escape((text or "").strip()[:40]))
@@ -721,6 +731,8 @@ def _refuse_transition(escalation: Escalation, action: Action, actor_id: str) ->
         raise AlreadyClaimed(key=escalation.key, user=mention(escalation.assignee_id))
     if action is Action.CLAIM and escalation.assignee_id == actor_id:
         return
+    if action is Action.RESOLVE and escalation.resolved_by not in (None, actor_id):
+        raise AlreadyResolved(key=escalation.key, user=mention(escalation.resolved_by))
     if status in repeats.get(action, set()):
         return
     raise InvalidTransition(f"error.transition.{action}", key=escalation.key, status=str(status))

@@ -19,6 +19,12 @@ CATALOG: dict[str, tuple[str, str]] = {
     "status.investigating": ("Investigating", "調査中"),
     "status.waiting": ("Waiting on CS", "CS回答待ち"),
     "status.resolved": ("Resolved", "解決済み"),
+    # The status inside a sentence ("ESC-4 is waiting on CS; …").
+    "status.phrase.open": ("open", "未割り当て"),
+    "status.phrase.assigned": ("assigned", "割り当て済み"),
+    "status.phrase.investigating": ("being investigated", "調査中"),
+    "status.phrase.waiting": ("waiting on CS", "CS回答待ち"),
+    "status.phrase.resolved": ("resolved", "解決済み"),
     "label.user": ("End user", "ユーザー"),
     "label.product": ("Product", "プロダクト"),
     "label.category": ("Category", "カテゴリ"),
@@ -152,6 +158,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "There is no escalation {key}.",
         "{key} というエスカレーションはありません。",
     ),
+    "error.key_missing": (
+        "Which escalation? Give its key, e.g. `/cre show ESC-42`.",
+        "どのエスカレーションですか? キーを指定してください(例: `/cre show ESC-42`)。",
+    ),
     "error.bad_key": (
         "“{key}” is not an escalation key; use one like ESC-42.",
         "「{key}」はエスカレーション番号ではありません。ESC-42 のように指定してください。",
@@ -204,6 +214,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "error.transition.snooze": (
         "{key} is {status}; there is nothing to snooze.",
         "{key} は「{status}」のためスヌーズできません。",
+    ),
+    "error.already_resolved": (
+        "{key} was already resolved by {user}; your answer was not sent. Reopen it to add to it.",
+        "{key} はすでに {user} が解決済みにしたため、あなたの回答は送られていません。追記するには再オープンしてください。",
     ),
     "error.already_claimed": (
         "{key} was already claimed by {user}.",

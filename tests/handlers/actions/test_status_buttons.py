@@ -370,3 +370,16 @@ def test_a_whole_life_is_one_message_with_one_thread_line_per_change(
         "reopened",
     ]
     assert ephemeral_replies(slack) == []
+
+
+def test_a_refused_transition_names_the_status_as_people_say_it(slack: SlackDriver) -> None:
+    card = file_via_modal(slack)
+    slack.click(card, "esc.claim", user="U0HANAKO")
+    slack.click(card, "esc.acknowledge", user="U0HANAKO")
+    slack.click(card, "esc.wait", user="U0HANAKO")
+
+    block_action(slack, card, _forged("esc.acknowledge"), user="U0HANAKO")
+
+    assert ephemeral_replies(slack)[-1] == (
+        "ESC-1 is waiting on CS; only an assigned escalation can be acknowledged."
+    )

@@ -129,7 +129,7 @@ def test_show_gives_the_card_and_its_timeline(slack: SlackDriver, key: str) -> N
     ("words", "answer"),
     [
         ("show nope", "“nope” is not an escalation key; use one like ESC-42."),
-        ("show", "“” is not an escalation key; use one like ESC-42."),
+        ("show", "Which escalation? Give its key, e.g. `/cre show ESC-42`."),
         ("show ESC-999", "There is no escalation ESC-999."),
         ("show ESC-1 extra words", "There is no escalation ESC-1."),
     ],

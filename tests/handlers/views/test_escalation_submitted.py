@@ -193,6 +193,18 @@ def test_the_too_long_error_says_how_long_it_is(slack: SlackDriver) -> None:
     assert response.json()["errors"] == {"summary": "At most 150 characters (this is 160)."}
 
 
+def test_an_email_longer_than_the_record_holds_is_a_field_error(
+    slack: SlackDriver, db: Database
+) -> None:
+    slack.command("/escalate", "Login fails")
+    email = "a" * 60 + "@" + "b" * 60 + ".example.jp"  # a valid address, 132 characters
+
+    response = submit_escalation(slack, values={"end_user_id": email})
+
+    assert response.json()["errors"] == {"end_user_id": "At most 128 characters (this is 132)."}
+    assert escalation_count(db) == 0
+
+
 def test_fixing_the_fields_and_resubmitting_files_it(slack: SlackDriver, db: Database) -> None:
     slack.command("/escalate", "Login fails")
     view, view_id = opened_view(slack)

@@ -1,0 +1,68 @@
+"""A team with `language = "ja"`: everything a person reads, refusals included, is Japanese."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.policy import Policy
+from tests.support.factories import policy_variant
+from tests.support.flows import (
+    assert_acked,
+    block_action,
+    card_field,
+    ephemeral_replies,
+    file_via_modal,
+    opened_view,
+    resolve_via_modal,
+    thread_lines,
+)
+from tests.support.slack import SlackDriver
+
+
+@pytest.fixture
+def policy(policy_text: str) -> Policy:
+    return policy_variant(policy_text, ('language = "en"', 'language = "ja"'))
+
+
+def test_filing_claiming_refusing_and_resolving_read_in_japanese(slack: SlackDriver) -> None:
+    card = file_via_modal(slack, user="U0CS")  # assigned to U0HANAKO
+    assert card_field(slack.channel("C0ESCALATE")[0], "ステータス").endswith("割り当て済み")
+
+    assert_acked(slack.click(card, "esc.acknowledge", user="U0TARO"))
+    assert_acked(slack.click(card, "esc.acknowledge", user="U0HANAKO"))
+    assert_acked(slack.click(card, "esc.wait", user="U0HANAKO"))
+    stale = {"type": "button", "action_id": "esc.acknowledge", "value": "1", "block_id": "esc:1"}
+    assert_acked(block_action(slack, card, stale, user="U0HANAKO"))
+
+    not_allowed, wrong_status = ephemeral_replies(slack)[-2:]
+    assert not_allowed == "ESC-1 に着手できるのは担当者かリーダーだけです。"
+    assert wrong_status == "ESC-1 は「CS回答待ち」です。着手できるのは割り当て済みのものだけです。"
+    assert "waiting" not in wrong_status
+
+    assert_acked(resolve_via_modal(slack, card, user="U0HANAKO", cause="bug"))
+    lines = thread_lines(slack, card)
+    assert any("解決されました" in line and "<@U0CS>" in line for line in lines)
+
+
+def test_a_second_resolution_is_refused_naming_who_resolved_it(slack: SlackDriver) -> None:
+    card = file_via_modal(slack, user="U0CS")
+    assert_acked(slack.click(card, "esc.resolve", user="U0HANAKO"))
+    hanako_view, hanako_view_id = opened_view(slack)
+    assert_acked(resolve_via_modal(slack, card, user="U0LEAD", answer="リーダーが回答しました。"))
+
+    late = slack.submit(
+        hanako_view,
+        {"cause": "bug", "answer": "担当者の回答", "note": ""},
+        user="U0HANAKO",
+        view_id=hanako_view_id,
+    )
+
+    assert_acked(late)
+    assert any(
+        "すでに <@U0LEAD> が解決済み" in text for text in _dms_and_replies(slack, "U0HANAKO")
+    )
+    assert not any("担当者の回答" in line for line in thread_lines(slack, card))
+
+
+def _dms_and_replies(slack: SlackDriver, user: str) -> list[str]:
+    return [m.text for m in slack.standin.dms(user)] + ephemeral_replies(slack)
