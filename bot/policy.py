@@ -322,29 +322,38 @@ class Policy(_Model):
     def _cross_check(self) -> Policy:
         for name in ("products", "categories", "priorities", "causes"):
             ids = [c.id for c in getattr(self, name)]
-            if len(ids) != len(set(ids)):
-                raise ValueError(f"{name}: ids must be unique")
+            for index, choice_id in enumerate(ids):
+                if choice_id in ids[:index]:
+                    raise LocatedError(f"{choice_id!r} is listed twice", name, index, "id")
         products = {p.id for p in self.products}
         categories = {c.id for c in self.categories}
-        for engineer in self.roster.engineers:
+        for index, engineer in enumerate(self.roster.engineers):
             for product in engineer.products:
                 if product not in products:
-                    raise ValueError(f"roster: {engineer.user} lists unknown product {product!r}")
+                    raise LocatedError(
+                        f"{engineer.user} lists unknown product {product!r}",
+                        *("roster", "engineers", index, "products"),
+                    )
             for category in engineer.categories:
                 if category not in categories:
-                    raise ValueError(f"roster: {engineer.user} lists unknown category {category!r}")
+                    raise LocatedError(
+                        f"{engineer.user} lists unknown category {category!r}",
+                        *("roster", "engineers", index, "categories"),
+                    )
         if self.default_priority and self.default_priority not in {p.id for p in self.priorities}:
-            raise ValueError(f"default_priority {self.default_priority!r} is not a priority id")
+            raise LocatedError(
+                f"{self.default_priority!r} is not a priority id", "default_priority"
+            )
         if self.zendesk_url and not re.match(r"^https://[A-Za-z0-9.-]+/?$", self.zendesk_url):
-            raise ValueError("zendesk_url must look like https://yourcompany.zendesk.com")
+            raise LocatedError("must look like https://yourcompany.zendesk.com", "zendesk_url")
         day = self.business_calendar.working_day_length()
-        for priority in self.priorities:
-            _duration(priority.target, day, f"priorities.{priority.id}.target")
-        _duration(self.reminders.stale_after, day, "reminders.stale_after")
-        _duration(self.reminders.unassigned_after, day, "reminders.unassigned_after")
-        _duration(self.digest.slow_after, day, "digest.slow_after")
-        _clock_time(self.reminders.at, "reminders.at")
-        _clock_time(self.digest.at, "digest.at")
+        for index, priority in enumerate(self.priorities):
+            _duration(priority.target, day, "priorities", index, "target")
+        _duration(self.reminders.stale_after, day, "reminders", "stale_after")
+        _duration(self.reminders.unassigned_after, day, "reminders", "unassigned_after")
+        _duration(self.digest.slow_after, day, "digest", "slow_after")
+        _clock_time(self.reminders.at, "reminders", "at")
+        _clock_time(self.digest.at, "digest", "at")
         return self
 
     # -- derived values -------------------------------------------------------------------------
@@ -411,18 +420,26 @@ class Policy(_Model):
         return ids[len(ids) // 2]
 
 
-def _duration(text: str, day: timedelta, where: str) -> timedelta:
+class LocatedError(ValueError):
+    """A problem found by looking across keys, with the key it is reported against (file:line)."""
+
+    def __init__(self, message: str, *loc: str | int) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+def _duration(text: str, day: timedelta, *loc: str | int) -> timedelta:
     try:
         return parse_business_duration(text, day_length=day)
     except ValueError as exc:
-        raise ValueError(f"{where}: {exc}") from None
+        raise LocatedError(str(exc), *loc) from None
 
 
-def _clock_time(text: str, where: str) -> time:
+def _clock_time(text: str, *loc: str | int) -> time:
     try:
         return time.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{where}: {text!r} is not a time like 10:00") from None
+        raise LocatedError(f"{text!r} is not a time like 10:00", *loc) from None
 
 
 def clock_time(text: str) -> time:
@@ -464,6 +481,9 @@ def _describe_validation_error(exc: ValidationError, text: str, source: str) -> 
     error = exc.errors()[0]
     loc = tuple(error["loc"])
     message = str(error["msg"]).removeprefix("Value error, ")
+    original = (error.get("ctx") or {}).get("error")
+    if isinstance(original, LocatedError):
+        loc, message = (*loc, *original.loc), str(original)
     if error["type"] == "extra_forbidden":
         message = "unknown key"
     elif error["type"] == "missing":

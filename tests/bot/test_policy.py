@@ -210,13 +210,17 @@ def test_a_bad_channel_id_is_refused(channel: str) -> None:
 def test_an_engineer_with_an_unknown_product_is_refused(policy_text: str) -> None:
     text = policy_text.replace('products = ["game"]', 'products = ["gmae"]')
     message = refusal(text)
-    assert "U0TARO" in message
+    line = line_of(text, 'products = ["gmae"]')
+    assert message.startswith(f"{SOURCE}:{line}: roster.engineers[1].products: U0TARO ")
     assert "unknown product 'gmae'" in message
 
 
 def test_an_engineer_with_an_unknown_category_is_refused(policy_text: str) -> None:
     text = policy_text.replace('categories = ["billing"]', 'categories = ["payments"]')
-    assert "unknown category 'payments'" in refusal(text)
+    message = refusal(text)
+    line = line_of(text, 'categories = ["payments"]')
+    assert message.startswith(f"{SOURCE}:{line}: roster.engineers[")
+    assert "unknown category 'payments'" in message
 
 
 def test_an_engineer_listed_twice_is_refused(policy_text: str) -> None:
@@ -228,7 +232,8 @@ def test_an_engineer_listed_twice_is_refused(policy_text: str) -> None:
 
 def test_duplicate_product_ids_are_refused(policy_text: str) -> None:
     text = policy_text.replace('id = "market"', 'id = "game"')
-    assert "products: ids must be unique" in refusal(text)
+    line = line_of(text, 'id = "game"', occurrence=2)
+    assert refusal(text) == f"{SOURCE}:{line}: products[2].id: 'game' is listed twice"
 
 
 def test_a_bad_choice_id_is_refused() -> None:
@@ -238,7 +243,9 @@ def test_a_bad_choice_id_is_refused() -> None:
 
 
 def test_an_unknown_default_priority_is_refused() -> None:
-    assert "default_priority 'P9'" in refusal('default_priority = "P9"\n' + MINIMAL)
+    assert refusal('default_priority = "P9"\n' + MINIMAL) == (
+        f"{SOURCE}:1: default_priority: 'P9' is not a priority id"
+    )
 
 
 @pytest.mark.parametrize("target", ["2x", "fast", "-1d", ""])
@@ -317,7 +324,9 @@ def test_a_good_calendar_is_accepted() -> None:
 
 
 def test_a_bad_zendesk_url_is_refused() -> None:
-    assert "zendesk_url" in refusal('zendesk_url = "http://acme.zendesk.com/tickets"\n' + MINIMAL)
+    assert refusal('zendesk_url = "http://acme.zendesk.com/tickets"\n' + MINIMAL) == (
+        f"{SOURCE}:1: zendesk_url: must look like https://yourcompany.zendesk.com"
+    )
 
 
 # -- locate_key_line ---------------------------------------------------------------------------
