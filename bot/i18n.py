@@ -601,17 +601,27 @@ CATALOG: dict[str, tuple[str, str]] = {
         "{took}で解決(目標 {target}、{over}超過)",
     ),
     "slo.warning.thread": (
-        ":warning: {key} has used {percent}% of its {target} SLO: due {when} ({left} left).",
-        ":warning: {key} は SLO({target})の {percent}% を経過しました。期限 {when}(残り{left})。",
+        ":warning: {key} has {used} of its {target} SLO: {outlook}.",
+        ":warning: {key} は SLO({target})の {used}。{outlook}。",
     ),
     "slo.warning.dm": (
-        ":warning: {link} · {summary} has used {percent}% of its {target} SLO: due {when} ({left} left).",
-        ":warning: {link} · {summary} は SLO({target})の {percent}% を経過しました。期限 {when}(残り{left})。",
+        ":warning: {link} · {summary} has {used} of its {target} SLO: {outlook}.",
+        ":warning: {link} · {summary} は SLO({target})の {used}。{outlook}。",
     ),
     "slo.warning.unassigned": (
-        ":warning: {link} · {summary} is still unassigned and has used {percent}% of its {target} SLO: due {when}. Can someone claim it?",
-        ":warning: {link} · {summary} はまだ担当者がいないまま SLO({target})の {percent}% を経過しました。期限 {when}。どなたか担当できますか?",
+        ":warning: {link} · {summary} is still unassigned and has {used} of its {target} SLO: {outlook}. Can someone claim it?",
+        ":warning: {link} · {summary} はまだ担当者がいないまま SLO({target})の {used}。{outlook}。どなたか担当できますか?",
     ),
+    # one warning: "used 50%"; several passed in one sweep: "passed 50% and 80%"
+    "slo.warning.used": ("used {percents}", "{percents} を経過しました"),
+    "slo.warning.passed": ("passed {percents}", "{percents} を経過しました"),
+    "slo.warning.outlook": ("due {when} ({left} left)", "期限 {when}(残り{left})"),
+    "slo.warning.outlook_breached": (
+        "now breached (it was due {when})",
+        "期限 {when} を超過しました",
+    ),
+    "slo.percents": ("{head} and {last}", "{head}・{last}"),
+    "slo.percents.sep": (", ", "・"),
     "slo.breach": (
         ":rotating_light: {lead} {key} · {summary} breached its {target} SLO ({priority}). Assignee: {assignee} · {status}.",
         ":rotating_light: {lead} {key} · {summary} が SLO({target}、{priority})を超過しました。担当: {assignee} · {status}",

@@ -137,10 +137,16 @@ def enqueue(
     return insert_ignoring_conflict(session, Outbox, values)
 
 
-def enqueue_many(session: Session, rows: Sequence[dict[str, Any]], *, now: datetime) -> None:
-    """Promise many posts in one statement (keys already promised are ignored)."""
+def enqueue_many(
+    session: Session, rows: Sequence[dict[str, Any]], *, now: datetime, returning: bool = False
+) -> set[str]:
+    """Promise many posts in one statement (keys already promised are ignored).
+
+    A row may carry a "status" (SUPERSEDED: a key claimed for a post another row makes). With
+    `returning`, the keys this call inserted are returned (an empty set otherwise).
+    """
     if not rows:
-        return
+        return set()
     table = Outbox.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
     insert_factory = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -151,11 +157,16 @@ def enqueue_many(session: Session, rows: Sequence[dict[str, Any]], *, now: datet
             escalation_id=row.get("escalation_id"),
             payload=row.get("payload"),
             now=now,
-            status=str(OutboxStatus.PENDING),
+            status=str(row.get("status", OutboxStatus.PENDING)),
         )
         for row in rows
     ]
-    session.connection().execute(insert_factory(table).on_conflict_do_nothing(), values)
+    statement = insert_factory(table).on_conflict_do_nothing()
+    if not returning:
+        session.connection().execute(statement, values)
+        return set()
+    inserted = session.connection().execute(statement.returning(table.c.key), values)
+    return {str(key) for key in inserted.scalars()}
 
 
 @dataclass

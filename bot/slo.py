@@ -22,6 +22,7 @@ from bot.models import Escalation, Status
 from bot.policy import Policy
 
 RUNNING_STATUSES = (Status.OPEN, Status.ASSIGNED, Status.INVESTIGATING)
+_ONE_US = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,8 @@ def threshold_seconds(level: float, target_s: int) -> int:
 
 
 def _seconds(value: timedelta) -> int:
-    return int(value.total_seconds())
+    """Whole seconds, rounded to the nearest (half up): truncating lost up to a second per pause."""
+    return (value // _ONE_US + 500_000) // 1_000_000
 
 
 def start(*, policy: Policy, escalation: Escalation, now: datetime) -> None:
@@ -146,12 +148,26 @@ def state(*, policy: Policy, escalation: Escalation, now: datetime) -> SloState:
 
 @dataclass(frozen=True)
 class Crossing:
-    """An escalation that crossed one or more thresholds since it was last looked at."""
+    """An escalation that crossed one or more thresholds since it was last looked at.
+
+    Stages are numbered from 1: the warnings in order, then the breach. Every stage in
+    `stages` fires (a sweep after downtime passes several at once); none is skipped.
+    """
 
     escalation: Escalation
     from_stage: int
     to_stage: int
     is_breach: bool
+
+    @property
+    def stages(self) -> tuple[int, ...]:
+        """The stages crossed, lowest first."""
+        return tuple(range(self.from_stage + 1, self.to_stage + 1))
+
+    @property
+    def warning_stages(self) -> tuple[int, ...]:
+        """The warning stages crossed (the breach left out)."""
+        return self.stages[:-1] if self.is_breach else self.stages
 
 
 def due_crossings(*, session: Session, now: datetime, limit: int = 1000) -> Sequence[Escalation]:

@@ -1,4 +1,15 @@
-"""What the SLO sweep posts: a thread warning and a DM (or channel post), then a breach for the lead."""
+"""What the SLO sweep posts: a thread warning and a DM (or channel post), then a breach for the lead.
+
+Every stage (each warning threshold, then the breach) has its own outbox keys and its own timeline
+row, so each fires exactly once however the sweeps fall. The posts one sweep makes for one
+escalation are merged: one card refresh; one thread reply and one DM to the assignee (a channel
+post when unassigned) naming every warning passed; and, when the breach is among them, the breach's
+channel post (a thread reply broadcast to the channel) that mentions the lead.
+
+A merged post is made by the row of its lowest stage; the rows of its other stages are stored as
+already superseded, pointing at it: they claim their keys without posting. Should a key already be
+taken (a sweep that raced this one), the post names only the stages this sweep claimed.
+"""
 
 from __future__ import annotations
 
@@ -11,80 +22,157 @@ from sqlmodel import Session
 
 from bot import slo
 from bot.blocks.alerts import build_breach, build_warning_direct, build_warning_thread
-from bot.models import EscalationEvent
-from bot.outbox import OutboxKind
+from bot.models import EscalationEvent, Outbox, OutboxStatus
+from bot.outbox import OutboxKind, enqueue_many
 from bot.policy import Policy
 
+CARD = "card"  # refresh the escalation's message (its SLO line)
+THREAD = "thread"  # the warning reply in the escalation's thread
+DIRECT = "direct"  # the warning DM to the assignee, or the channel post when unassigned
+CHANNEL = "channel"  # the breach: a reply broadcast to the channel, mentioning the lead
 
-def alert_rows(
-    *, policy: Policy, crossing: slo.Crossing, now: datetime, workspace_url: str | None
-) -> list[dict[str, Any]]:
-    """The outbox rows for one crossing; keyed by stage so each threshold posts once, ever."""
-    escalation = crossing.escalation
-    current = slo.state(policy=policy, escalation=escalation, now=now)
-    base = f"slo:{escalation.id}:{crossing.to_stage}"
-    refresh = {
-        "key": f"{base}:card",
-        "kind": OutboxKind.CARD_UPDATE,
-        "escalation_id": escalation.id,
-    }
+
+def alert_key(escalation_id: int | None, stage: int, post: str) -> str:
+    """The outbox key of one stage's post: 'slo:<escalation>:<stage>:<post>'."""
+    return f"slo:{escalation_id}:{stage}:{post}"
+
+
+def planned_posts(crossing: slo.Crossing) -> list[tuple[str, tuple[int, ...]]]:
+    """The posts one crossing makes, each with the stages it speaks for."""
+    posts = [(CARD, crossing.stages)]
+    if crossing.warning_stages:
+        posts += [(THREAD, crossing.warning_stages), (DIRECT, crossing.warning_stages)]
     if crossing.is_breach:
-        text = build_breach(policy=policy, escalation=escalation, current=current)
-        return [refresh, _thread(base, escalation.id, text, broadcast=True)]
-    # Several thresholds crossed at once (e.g. after downtime): one alert, for the highest.
-    percent = round(slo.thresholds(policy, escalation.priority)[crossing.to_stage - 1] * 100)
-    warning = build_warning_thread(
-        policy=policy, escalation=escalation, current=current, percent=percent
+        posts.append((CHANNEL, (crossing.to_stage,)))
+    return posts
+
+
+def enqueue_alerts(
+    *,
+    session: Session,
+    policy: Policy,
+    crossings: Sequence[slo.Crossing],
+    now: datetime,
+    workspace_url: str | None,
+) -> None:
+    """Promise the crossings' posts in the caller's transaction (one INSERT; one UPDATE if raced)."""
+    plans = [(c, post, stages) for c in crossings for post, stages in planned_posts(c)]
+    states = {id(c): slo.state(policy=policy, escalation=c.escalation, now=now) for c in crossings}
+
+    def rows_for(
+        crossing: slo.Crossing, post: str, stages: tuple[int, ...]
+    ) -> list[dict[str, Any]]:
+        current = states[id(crossing)]
+        return _rows(policy, crossing, post, stages, current, workspace_url)
+
+    rows = [row for plan in plans for row in rows_for(*plan)]
+    inserted = enqueue_many(session, rows, now=now, returning=True)
+    if len(inserted) == len(rows):
+        return
+    fixes: list[dict[str, Any]] = []
+    for crossing, post, stages in plans:
+        escalation_id = crossing.escalation.id
+        won = tuple(s for s in stages if alert_key(escalation_id, s, post) in inserted)
+        if won and won != stages:
+            fixes.extend(
+                {"row_key": row["key"], "new_status": row["status"], "new_payload": row["payload"]}
+                for row in rows_for(crossing, post, won)
+            )
+    if fixes:
+        table = Outbox.__table__  # type: ignore[attr-defined]
+        statement = (
+            sa.update(table)
+            .where(table.c.key == sa.bindparam("row_key"))
+            .values(
+                status=sa.bindparam("new_status"),
+                payload=sa.bindparam("new_payload", type_=table.c.payload.type),
+            )
+        )
+        session.connection().execute(statement, fixes)
+
+
+def _rows(
+    policy: Policy,
+    crossing: slo.Crossing,
+    post: str,
+    stages: tuple[int, ...],
+    current: slo.SloState,
+    workspace_url: str | None,
+) -> list[dict[str, Any]]:
+    """The lowest stage's row makes the post; the others claim their keys, already superseded."""
+    escalation = crossing.escalation
+    carrier = alert_key(escalation.id, stages[0], post)
+    kind, payload = _post(policy, crossing, post, stages, current, workspace_url)
+    rows = [
+        {
+            "key": carrier,
+            "kind": kind,
+            "escalation_id": escalation.id,
+            "payload": payload,
+            "status": str(OutboxStatus.PENDING),
+        }
+    ]
+    rows.extend(
+        {
+            "key": alert_key(escalation.id, stage, post),
+            "kind": kind,
+            "escalation_id": escalation.id,
+            "payload": {"merged_into": carrier},
+            "status": str(OutboxStatus.SUPERSEDED),
+        }
+        for stage in stages[1:]
     )
-    rows = [refresh, _thread(base, escalation.id, warning)]
-    direct = build_warning_direct(
+    return rows
+
+
+def _post(
+    policy: Policy,
+    crossing: slo.Crossing,
+    post: str,
+    stages: tuple[int, ...],
+    current: slo.SloState,
+    workspace_url: str | None,
+) -> tuple[OutboxKind, dict[str, Any] | None]:
+    escalation = crossing.escalation
+    if post == CARD:
+        return OutboxKind.CARD_UPDATE, None
+    if post == CHANNEL:
+        text = build_breach(policy=policy, escalation=escalation, current=current)
+        return OutboxKind.THREAD, {"text": text, "broadcast": True}
+    levels = slo.thresholds(policy, escalation.priority)
+    percents = [round(levels[stage - 1] * 100) for stage in stages]
+    if post == THREAD:
+        text = build_warning_thread(
+            policy=policy, escalation=escalation, current=current, percents=percents
+        )
+        return OutboxKind.THREAD, {"text": text}
+    text = build_warning_direct(
         policy=policy,
         escalation=escalation,
         current=current,
-        percent=percent,
+        percents=percents,
         workspace_url=workspace_url,
     )
     target = escalation.assignee_id or escalation.channel_id
-    rows.append(
-        {
-            "key": f"{base}:direct",
-            "kind": OutboxKind.MESSAGE,
-            "escalation_id": escalation.id,
-            "payload": {"channel": target, "text": direct},
-        }
-    )
-    return rows
+    return OutboxKind.MESSAGE, {"channel": target, "text": text}
 
 
 def record_timeline(
     *, session: Session, policy: Policy, crossings: Sequence[slo.Crossing], now: datetime
 ) -> None:
-    """Add each alert to its escalation's timeline, in one statement."""
+    """Add every stage crossed to its escalation's timeline (one row per stage), in one statement."""
     rows = []
     for crossing in crossings:
-        level = slo.thresholds(policy, crossing.escalation.priority)[crossing.to_stage - 1]
-        rows.append(
-            {
-                "escalation_id": crossing.escalation.id,
-                "at": now,
-                "actor_id": None,
-                "kind": "slo_breach" if crossing.is_breach else "slo_warning",
-                "data": {"stage": crossing.to_stage, "percent": round(level * 100)},
-            }
-        )
+        levels = slo.thresholds(policy, crossing.escalation.priority)
+        for stage in crossing.stages:
+            rows.append(
+                {
+                    "escalation_id": crossing.escalation.id,
+                    "at": now,
+                    "actor_id": None,
+                    "kind": "slo_breach" if stage == len(levels) else "slo_warning",
+                    "data": {"stage": stage, "percent": round(levels[stage - 1] * 100)},
+                }
+            )
     if rows:
         session.connection().execute(sa.insert(EscalationEvent.__table__), rows)  # type: ignore[attr-defined]
-
-
-def _thread(
-    key: str, escalation_id: int | None, text: str, *, broadcast: bool = False
-) -> dict[str, Any]:
-    payload: dict[str, Any] = {"text": text}
-    if broadcast:
-        payload["broadcast"] = True
-    return {
-        "key": f"{key}:thread",
-        "kind": OutboxKind.THREAD,
-        "escalation_id": escalation_id,
-        "payload": payload,
-    }

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot import slo, slo_alerts
-from bot.outbox import enqueue_many
 from bot.runtime import Runtime
 
 BATCH = 1000
@@ -24,14 +23,13 @@ def sweep_slo(*, runtime: Runtime, at: datetime) -> str:
             crossings = [c for e in due if (c := slo.advance(policy=policy, escalation=e, now=at))]
             slo.save_stages(session=session, escalations=due)
             slo_alerts.record_timeline(session=session, policy=policy, crossings=crossings, now=at)
-            rows = [
-                row
-                for c in crossings
-                for row in slo_alerts.alert_rows(
-                    policy=policy, crossing=c, now=at, workspace_url=workspace_url
-                )
-            ]
-            enqueue_many(session, rows, now=at)
+            slo_alerts.enqueue_alerts(
+                session=session,
+                policy=policy,
+                crossings=crossings,
+                now=at,
+                workspace_url=workspace_url,
+            )
             session.commit()
         looked += len(due)
         crossed += len(crossings)

@@ -8,12 +8,16 @@ import pytest
 
 from bot import escalations
 from bot.clock import ManualClock
-from bot.models import Escalation
+from bot.models import Escalation, OutboxStatus, Status
+from bot.outbox import OutboxKind, enqueue
 from bot.runtime import Runtime
 from bot.scheduler import run_job
-from bot.workspace.webapi import SlackStandIn
+from bot.workspace.webapi import Message, SlackStandIn
 from tests.conftest import TOKYO
-from tests.support.factories import file_one
+from tests.support.factories import bring_to, file_one
+from tests.support.flows import event_kinds, outbox_rows
+
+DAY = datetime(2026, 11, 25, tzinfo=TOKYO)  # the p1 below: 50% at 12:00, 80% at 13:12, breach 14:00
 
 
 def _sweep_at(runtime: Runtime, clock: ManualClock, when: datetime) -> str:
@@ -22,8 +26,26 @@ def _sweep_at(runtime: Runtime, clock: ManualClock, when: datetime) -> str:
 
 
 def _thread_texts(standin: SlackStandIn, escalation: Escalation) -> list[str]:
+    return [m.text for m in _replies(standin, escalation)]
+
+
+def _replies(standin: SlackStandIn, escalation: Escalation) -> list[Message]:
+    """The SLO alerts in the escalation's thread (by the outbox key each post carries)."""
     assert escalation.message_ts
-    return [m.text for m in standin.thread("C0ESCALATE", escalation.message_ts)[1:]]
+    return [
+        m
+        for m in standin.thread("C0ESCALATE", escalation.message_ts)[1:]
+        if _key(m).startswith("slo:")
+    ]
+
+
+def _key(message: Message) -> str:
+    return str(((message.metadata or {}).get("event_payload") or {}).get("key", ""))
+
+
+def _top_level(standin: SlackStandIn) -> list[Message]:
+    """What the channel shows outside threads (cards, unassigned warnings)."""
+    return [m for m in standin.channel_messages("C0ESCALATE") if m.thread_ts is None]
 
 
 @pytest.fixture
@@ -101,3 +123,132 @@ def test_waiting_pauses_the_clock_and_resume_continues_it(
     assert standin.dms("U0HANAKO") == []
     _sweep_at(runtime, clock, resumed + timedelta(hours=1))
     assert len(standin.dms("U0HANAKO")) == 1
+
+
+def test_a_late_sweep_posts_every_threshold_passed_merged_into_one_reply_and_one_dm(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn, p1: Escalation
+) -> None:
+    # Nothing ran between filing and 16:00 (downtime): 50%, 80% and the breach are all behind us.
+    assert _sweep_at(runtime, clock, DAY.replace(hour=16)) == "1 due, 1 crossed a threshold"
+    warning, breach = _replies(standin, p1)
+    assert "passed 50% and 80% of its 4h SLO" in warning.text
+    assert not warning.reply_broadcast
+    assert breach.reply_broadcast  # the breach's channel post
+    assert "<@U0LEAD>" in breach.text
+    assert "breached" in breach.text
+    [dm] = standin.dms("U0HANAKO")  # the assignee still hears about the warnings
+    assert "passed 50% and 80% of its 4h SLO: now breached" in dm.text
+    # every stage has its timeline row and its own keys; the merged posts are made once
+    assert event_kinds(runtime.db, p1.id or 0).count("slo_warning") == 2
+    assert event_kinds(runtime.db, p1.id or 0).count("slo_breach") == 1
+    rows = {
+        r.key: r.status for r in outbox_rows(runtime.db, p1.id or 0) if r.key.startswith("slo:")
+    }
+    base = f"slo:{p1.id}"
+    assert rows == {
+        f"{base}:1:card": OutboxStatus.SENT,
+        f"{base}:2:card": OutboxStatus.SUPERSEDED,
+        f"{base}:3:card": OutboxStatus.SUPERSEDED,
+        f"{base}:1:thread": OutboxStatus.SENT,
+        f"{base}:2:thread": OutboxStatus.SUPERSEDED,
+        f"{base}:1:direct": OutboxStatus.SENT,
+        f"{base}:2:direct": OutboxStatus.SUPERSEDED,
+        f"{base}:3:channel": OutboxStatus.SENT,
+    }
+    _sweep_at(runtime, clock, DAY.replace(hour=17))
+    assert len(_replies(standin, p1)) == 2
+    assert len(standin.dms("U0HANAKO")) == 1
+
+
+def test_two_warnings_in_one_sweep_then_the_breach_alone(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn, p1: Escalation
+) -> None:
+    _sweep_at(runtime, clock, DAY.replace(hour=13, minute=30))
+    [warning] = _thread_texts(standin, p1)
+    assert "passed 50% and 80% of its 4h SLO: due Wed 11/25 14:00 (30m left)" in warning
+    [dm] = standin.dms("U0HANAKO")
+    assert "passed 50% and 80%" in dm.text
+    _sweep_at(runtime, clock, DAY.replace(hour=14))
+    warning_again, breach = _replies(standin, p1)
+    assert warning_again.text == warning
+    assert breach.reply_broadcast
+    assert "<@U0LEAD>" in breach.text
+    assert len(standin.dms("U0HANAKO")) == 1  # the breach goes to the lead, not to a DM
+
+
+def test_the_breach_is_broadcast_to_the_channel_and_mentions_the_lead(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn, p1: Escalation
+) -> None:
+    for hour in (12, 13, 14):
+        _sweep_at(runtime, clock, DAY.replace(hour=hour, minute=20 if hour == 13 else 0))
+    [broadcast] = [c for c in standin.calls_to("chat.postMessage") if c.args.get("reply_broadcast")]
+    assert broadcast.args["channel"] == "C0ESCALATE"
+    assert broadcast.args["thread_ts"] == p1.message_ts
+    assert broadcast.args["text"].startswith(":rotating_light: <@U0LEAD> ")
+    assert "<@U0HANAKO>" in broadcast.args["text"]  # names the assignee
+
+
+def test_a_warning_on_an_unassigned_escalation_goes_to_the_channel(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn, p1: Escalation
+) -> None:
+    with runtime.db.session() as session:
+        bring_to(
+            session, runtime.policy, p1.id or 0, Status.OPEN, now=DAY.replace(hour=10, minute=1)
+        )
+    runtime.deliver()
+    cards_before = len(_top_level(standin))
+    _sweep_at(runtime, clock, DAY.replace(hour=12))
+    assert standin.dms("U0HANAKO") == []
+    [post] = _top_level(standin)[cards_before:]
+    assert "is still unassigned and has used 50% of its 4h SLO" in post.text
+    assert "Can someone claim it?" in post.text
+    assert any("50%" in t for t in _thread_texts(standin, p1))
+
+
+def test_a_warning_that_slack_refused_is_posted_by_the_next_run_exactly_once(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn, p1: Escalation
+) -> None:
+    standin.fail("chat.postMessage", status=500, times=3)  # slack_sdk tries three times
+    _sweep_at(runtime, clock, DAY.replace(hour=12))
+    assert _thread_texts(standin, p1) == []
+    assert standin.dms("U0HANAKO") == []  # queued behind the thread reply, in order
+    [thread_row] = [r for r in outbox_rows(runtime.db, p1.id or 0) if r.key.endswith(":1:thread")]
+    assert thread_row.status == OutboxStatus.PENDING
+    assert "Internal Server Error" in (thread_row.last_error or "")
+    # the next sweep (nothing new crossed) delivers what is owed
+    assert _sweep_at(runtime, clock, DAY.replace(hour=12, minute=10)).startswith("0 due")
+    [warning] = _thread_texts(standin, p1)
+    assert "used 50%" in warning
+    assert len(standin.dms("U0HANAKO")) == 1
+    _sweep_at(runtime, clock, DAY.replace(hour=12, minute=20))
+    run_job(runtime=runtime, name="outbox-flush", at=DAY.replace(hour=12, minute=21))
+    assert len(_thread_texts(standin, p1)) == 1
+    assert len(standin.dms("U0HANAKO")) == 1
+    warnings_sent = [
+        c
+        for c in standin.calls_to("chat.postMessage")
+        if c.status == 200 and "50%" in str(c.args.get("text"))
+    ]
+    assert len(warnings_sent) == 2  # the reply and the DM, once each
+
+
+def test_a_stage_already_claimed_elsewhere_is_not_named_again(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn, p1: Escalation
+) -> None:
+    # As if another sweep had claimed the 50% posts (keys taken) but not moved this row's stage.
+    with runtime.db.session() as session:
+        for post in ("card", "thread", "direct"):
+            key = f"slo:{p1.id}:1:{post}"
+            enqueue(
+                session, key=key, kind=OutboxKind.THREAD, now=clock.now(), status=OutboxStatus.SENT
+            )
+        session.commit()
+    _sweep_at(runtime, clock, DAY.replace(hour=13, minute=30))  # 50% and 80% both passed
+    [warning] = _thread_texts(standin, p1)
+    assert "has used 80% of its 4h SLO" in warning
+    assert "50%" not in warning
+    [dm] = standin.dms("U0HANAKO")
+    assert "has used 80% of its 4h SLO" in dm.text
+    rows = {r.key: r for r in outbox_rows(runtime.db, p1.id or 0)}
+    assert rows[f"slo:{p1.id}:2:thread"].status == OutboxStatus.SENT
+    assert rows[f"slo:{p1.id}:2:card"].status == OutboxStatus.SENT
