@@ -489,7 +489,7 @@ def snooze(
     until: datetime,
     now: datetime,
 ) -> Escalation:
-    """No reminders for this escalation until `until` (a button press, so it counts as activity too)."""
+    """No reminders until `until`, then due at once (a press, so it answers the reminders)."""
 
     def apply(escalation: Escalation) -> dict[str, Any] | None:
         escalation.snoozed_until = until
@@ -696,7 +696,9 @@ def _change(
             slo.on_status_change(
                 policy=policy, escalation=escalation, previous=previous_status, now=now
             )
-            reminders.touch(policy=policy, escalation=escalation, now=now)
+            reminders.touch(
+                policy=policy, escalation=escalation, now=now, snoozed=action is Action.SNOOZE
+            )
             session.add(escalation)
             session.flush()
             _record(

@@ -657,6 +657,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         ":leftwards_arrow_with_hook: キューに戻りました(または担当が変わりました)。",
     ),
     "remind.outcome.snoozed": (":zzz: Snoozed.", ":zzz: スヌーズしました。"),
+    "remind.age": ("open for {age}", "起票から{age}"),
     "remind.outcome.active": (
         ":ok_hand: Noted: still on it.",
         ":ok_hand: 対応中として記録しました。",

@@ -13,7 +13,7 @@ from bot.blocks.common import Block
 from bot.blocks.escalation import build_escalation_card, timeline_line
 from bot.blocks.lists import Group, Row, build_home_view, build_list_message, build_show_message
 from bot.blocks.lookup import history_line
-from bot.blocks.reminders import ReminderItem, build_reminder_dm
+from bot.blocks.reminders import build_reminder_dm
 from bot.i18n import t
 from bot.lookup.service import history_summary
 from bot.models import Escalation
@@ -105,12 +105,10 @@ def reminder_blocks(
         state = reminders.reminder_state(
             escalation=escalation, engineer_id=engineer_id, reminded_at=reminded_at, now=now
         )
-        idle = policy.business_calendar.elapsed(escalation.last_activity_at, now)
-        line = slo.describe(
-            policy=policy, current=slo.state(policy=policy, escalation=escalation, now=now), now=now
-        )
         items.append(
-            ReminderItem(escalation=escalation, idle=idle, slo_line=line, outcome=state.outcome)
+            reminders.reminder_item(
+                policy=policy, escalation=escalation, now=now, outcome=state.outcome
+            )
         )
     return build_reminder_dm(policy=policy, items=items, workspace_url=workspace_url, today=today)
 

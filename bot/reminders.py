@@ -11,10 +11,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from bot import slo
+from bot.blocks.reminders import ReminderItem
 from bot.errors import DomainError
 from bot.models import Escalation, Status
 from bot.mrkdwn import escape
@@ -34,30 +37,45 @@ def on_filed(*, policy: Policy, escalation: Escalation) -> None:
     reschedule(policy=policy, escalation=escalation)
 
 
-def touch(*, policy: Policy, escalation: Escalation, now: datetime) -> None:
-    """Record activity: the stale timer restarts and unanswered reminders are forgiven."""
+def touch(*, policy: Policy, escalation: Escalation, now: datetime, snoozed: bool = False) -> None:
+    """Record activity: the stale timer restarts and unanswered reminders are forgiven.
+
+    `snoozed` is a snooze press: the escalation is due again exactly when the snooze ends (sooner
+    or later than `stale_after`), not `stale_after` after the press.
+    """
     escalation.last_activity_at = now
     escalation.reminders_unanswered = 0
     escalation.lead_told_at = None
     if escalation.status == Status.RESOLVED:
         escalation.snoozed_until = None
     reschedule(policy=policy, escalation=escalation)
+    if snoozed and escalation.stale_at is not None and escalation.snoozed_until is not None:
+        escalation.stale_at = escalation.snoozed_until
 
 
 def reschedule(*, policy: Policy, escalation: Escalation) -> None:
-    """When silence makes this escalation stale (None when it is not in a reminded status)."""
+    """When silence makes this escalation stale (None when it is not in a reminded status).
+
+    Activity during a snooze restarts the timer but does not end the snooze: the escalation is
+    due at the later of the two.
+    """
     if escalation.status not in REMINDED_STATUSES:
         escalation.stale_at = None
         return
     stale_after = policy.business_duration(policy.reminders.stale_after)
-    escalation.stale_at = policy.business_calendar.add(escalation.last_activity_at, stale_after)
+    stale_at = policy.business_calendar.add(escalation.last_activity_at, stale_after)
+    snooze_end = escalation.snoozed_until
+    escalation.stale_at = max(stale_at, snooze_end) if snooze_end is not None else stale_at
 
 
-def snooze_until(*, policy: Policy, choice: str, today: date, now: datetime) -> datetime:
-    """The end of a snooze: "1" or "3" working days from now, or an ISO date (reminded again that day)."""
+def snooze_until(*, policy: Policy, choice: str, today: date) -> datetime:
+    """The end of a snooze: the start (local midnight) of the 1st or 3rd next working day, or of a date.
+
+    Either way the escalation is in the first reminder run of that day.
+    """
     calendar = policy.business_calendar
     if choice.isdigit() and 1 <= int(choice) <= 30:
-        return calendar.add(now, calendar.working_day_length() * int(choice))
+        return _start_of(policy, calendar.add_working_days(today, int(choice)))
     try:
         until = date.fromisoformat(choice)
     except ValueError:
@@ -66,24 +84,33 @@ def snooze_until(*, policy: Policy, choice: str, today: date, now: datetime) -> 
         raise DomainError("error.snooze_in_past", date=until.isoformat())
     if until > today + timedelta(days=366):
         raise DomainError("error.snooze_too_far")
-    return datetime.combine(until, time(0), tzinfo=calendar.tz).astimezone(UTC)
+    return _start_of(policy, until)
+
+
+def _start_of(policy: Policy, day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=policy.business_calendar.tz).astimezone(UTC)
 
 
 # -- what the daily run finds ---------------------------------------------------------------------------
 
 
+def _due(at: datetime, today: date) -> list[Any]:
+    """Stale, in a reminded status, not snoozed, not yet reminded today."""
+    return [
+        col(Escalation.stale_at) <= at,
+        col(Escalation.status).in_(REMINDED_STATUSES),
+        sa.or_(col(Escalation.snoozed_until).is_(None), col(Escalation.snoozed_until) <= at),
+        sa.or_(
+            col(Escalation.last_reminded_on).is_(None), col(Escalation.last_reminded_on) < today
+        ),
+    ]
+
+
 def due_reminders(*, session: Session, at: datetime, today: date) -> Sequence[Escalation]:
-    """Stale, not snoozed, not yet reminded today: the escalations to put in today's DMs."""
+    """The escalations due a reminder today, per assignee, longest stale first."""
     return session.exec(
         select(Escalation)
-        .where(
-            col(Escalation.stale_at) <= at,
-            col(Escalation.status).in_(REMINDED_STATUSES),
-            sa.or_(col(Escalation.snoozed_until).is_(None), col(Escalation.snoozed_until) <= at),
-            sa.or_(
-                col(Escalation.last_reminded_on).is_(None), col(Escalation.last_reminded_on) < today
-            ),
-        )
+        .where(*_due(at, today))
         .order_by(col(Escalation.assignee_id), col(Escalation.stale_at), col(Escalation.id))
     ).all()
 
@@ -98,7 +125,10 @@ def by_assignee(escalations: Sequence[Escalation]) -> dict[str, list[Escalation]
 
 
 def mark_reminded(*, session: Session, escalations: Sequence[Escalation], today: date) -> None:
-    """Count one more unanswered reminder for each, once per day (a repeated run changes nothing)."""
+    """Count one more unanswered reminder for each, once per day (a repeated run changes nothing).
+
+    Only the escalations a DM shows are passed: the rest were not seen, so they are not counted.
+    """
     table = Escalation.__table__  # type: ignore[attr-defined]
     for ids in _chunks([e.id for e in escalations]):
         session.execute(
@@ -120,16 +150,20 @@ def _chunks(ids: list[int | None], size: int = 10_000) -> list[list[int | None]]
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
-def ignored(*, session: Session, policy: Policy) -> Sequence[Escalation]:
-    """Escalations reminded `escalate_after` times without activity whose lead has not been told."""
+def ignored(*, session: Session, policy: Policy, at: datetime, today: date) -> Sequence[Escalation]:
+    """Escalations due again today after `escalate_after` unanswered reminders, lead not yet told.
+
+    Asked before today's reminders are counted: the engineer had a whole working day to answer
+    the last one, so the lead hears at the run after it, never in the same run.
+    """
     return session.exec(
         select(Escalation)
         .where(
-            col(Escalation.status).in_(REMINDED_STATUSES),
+            *_due(at, today),
             col(Escalation.reminders_unanswered) >= policy.reminders.escalate_after,
             col(Escalation.lead_told_at).is_(None),
         )
-        .order_by(col(Escalation.stale_at))
+        .order_by(col(Escalation.stale_at), col(Escalation.id))
     ).all()
 
 
@@ -151,6 +185,21 @@ def unassigned_overdue(*, session: Session, at: datetime) -> Sequence[Escalation
         .where(Escalation.status == Status.OPEN, col(Escalation.unassigned_alert_at) <= at)
         .order_by(col(Escalation.filed_at))
     ).all()
+
+
+def reminder_item(
+    *, policy: Policy, escalation: Escalation, now: datetime, outcome: str | None = None
+) -> ReminderItem:
+    """One escalation as a reminder shows it: its age and quiet time (business time), its SLO state."""
+    calendar = policy.business_calendar
+    current = slo.state(policy=policy, escalation=escalation, now=now)
+    return ReminderItem(
+        escalation=escalation,
+        age=calendar.elapsed(escalation.filed_at, now),
+        idle=calendar.elapsed(escalation.last_activity_at, now),
+        slo_line=slo.describe(policy=policy, current=current, now=now),
+        outcome=outcome,
+    )
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from typing import Any
 from bot import reminders, slo
 from bot.blocks.reminders import (
     ITEMS_PER_DM,
-    ReminderItem,
     build_lead_post,
     build_reminder_dm,
     build_unassigned_post,
@@ -27,19 +26,24 @@ def send_stale_reminders(*, runtime: Runtime, at: datetime) -> str:
     today = at.astimezone(policy.business_calendar.tz).date()
     workspace_url = runtime.workspace_url()
     with runtime.db.session() as session:
+        # The lead hears about what was still unanswered after `escalate_after` reminders and is
+        # due again today: asked before today's reminders are counted.
+        ignored = list(reminders.ignored(session=session, policy=policy, at=at, today=today))
         due = list(reminders.due_reminders(session=session, at=at, today=today))
         grouped = reminders.by_assignee(due)
         rows = [
             _dm_row(policy, engineer, items, at, workspace_url, today)
             for engineer, items in grouped.items()
         ]
-        reminders.mark_reminded(session=session, escalations=due, today=today)
-        session.expunge_all()  # the counts just changed in SQL; read them fresh
-        ignored = list(reminders.ignored(session=session, policy=policy))
+        # Only what a DM shows counts as reminded; the rest ("…and N more") were not seen.
+        shown = [e for items in grouped.values() for e in items[:ITEMS_PER_DM]]
+        reminders.mark_reminded(session=session, escalations=shown, today=today)
         if ignored:
             text, blocks = build_lead_post(
                 policy=policy,
-                items=[_item(policy, e, at) for e in ignored],
+                items=[
+                    reminders.reminder_item(policy=policy, escalation=e, now=at) for e in ignored
+                ],
                 workspace_url=workspace_url,
             )
             rows.append(
@@ -67,14 +71,6 @@ def send_stale_reminders(*, runtime: Runtime, at: datetime) -> str:
     return f"{len(due)} stale escalations for {len(grouped)} engineers; lead told of {len(ignored)}; {len(unassigned)} unclaimed"
 
 
-def _item(policy: Policy, escalation: Escalation, at: datetime) -> ReminderItem:
-    idle = policy.business_calendar.elapsed(escalation.last_activity_at, at)
-    line = slo.describe(
-        policy=policy, current=slo.state(policy=policy, escalation=escalation, now=at), now=at
-    )
-    return ReminderItem(escalation=escalation, idle=idle, slo_line=line)
-
-
 def _slo_lines(policy: Policy, escalations: Sequence[Escalation], at: datetime) -> dict[int, str]:
     return {
         e.id or 0: slo.describe(
@@ -98,7 +94,9 @@ def _dm_row(
     today: Any,
 ) -> dict[str, Any]:
     # Only the escalations one DM can show are worked out; the rest are counted in "…and N more".
-    items = [_item(policy, e, at) for e in stale[:ITEMS_PER_DM]]
+    items = [
+        reminders.reminder_item(policy=policy, escalation=e, now=at) for e in stale[:ITEMS_PER_DM]
+    ]
     text, blocks = build_reminder_dm(
         policy=policy, items=items, workspace_url=workspace_url, today=today, total=len(stale)
     )

@@ -33,11 +33,15 @@ ITEMS_PER_DM = (MESSAGE_BLOCKS_MAX - 2) // BLOCKS_PER_ITEM  # the intro and "…
 
 @dataclass(frozen=True)
 class ReminderItem:
-    """One escalation in a reminder: how long it has been quiet, its SLO line, and any answer given."""
+    """One escalation in a reminder: its age, how long it has been quiet, its SLO line, any answer.
+
+    `age` and `idle` are business time: since filing, and since the last activity.
+    """
 
     escalation: Escalation
     idle: timedelta
     slo_line: str
+    age: timedelta
     outcome: str | None = None
 
 
@@ -47,9 +51,14 @@ def _title(escalation: Escalation, workspace_url: str | None) -> str:
     return f"*{key}* · {escape_truncated(single_line(escalation.summary), 150)}"
 
 
-def _idle(policy: Policy, idle: timedelta) -> str:
+def _duration(policy: Policy, value: timedelta) -> str:
     day = policy.business_calendar.working_day_length()
-    return format_business_duration(idle, day_length=day, lang=policy.language)
+    return format_business_duration(value, day_length=day, lang=policy.language)
+
+
+def _setting(policy: Policy, text: str) -> str:
+    """A business duration from the policy file ("2d", "4h") as the team reads it ("2日")."""
+    return _duration(policy, policy.business_duration(text))
 
 
 def build_reminder_dm(
@@ -68,7 +77,14 @@ def build_reminder_dm(
     count = max(total or 0, len(items))
     text = t("remind.dm.text", lang, count=count)
     blocks: list[Block] = [
-        section(t("remind.dm.intro", lang, count=count, stale_after=policy.reminders.stale_after))
+        section(
+            t(
+                "remind.dm.intro",
+                lang,
+                count=count,
+                stale_after=_setting(policy, policy.reminders.stale_after),
+            )
+        )
     ]
     shown = items[:ITEMS_PER_DM]
     for item in shown:
@@ -87,7 +103,13 @@ def _item_blocks(
     if item.outcome is not None:  # answered: what happened replaces the facts and the buttons
         title = section(_title(escalation, workspace_url), block_id=item_id)
         return [title, context(t(f"remind.outcome.{item.outcome}", lang))]
-    facts = t("remind.idle", lang, idle=_idle(policy, item.idle)) + f" · {item.slo_line}"
+    facts = " · ".join(
+        (
+            t("remind.age", lang, age=_duration(policy, item.age)),
+            t("remind.idle", lang, idle=_duration(policy, item.idle)),
+            item.slo_line,
+        )
+    )
     head = section(f"{_title(escalation, workspace_url)}\n{facts}", block_id=item_id)
     value = str(escalation.id)
     snooze_options = [option(t(f"remind.snooze.days.{n}", lang), f"{value}:{n}") for n in (1, 3)]
@@ -145,7 +167,7 @@ def build_lead_post(
     intro = t("remind.lead.intro", lang, lead=lead, reminders=count, count=len(items))
     lines = [
         f"{_title(i.escalation, workspace_url)}\n{mention(i.escalation.assignee_id)} · "
-        + t("remind.idle", lang, idle=_idle(policy, i.idle))
+        + t("remind.idle", lang, idle=_duration(policy, i.idle))
         for i in items
     ]
     return t("remind.lead.text", lang, count=len(items)), _list_blocks(policy, intro, lines)
@@ -165,7 +187,7 @@ def build_unassigned_post(
         "remind.unassigned.intro",
         lang,
         count=len(escalations),
-        after=policy.reminders.unassigned_after,
+        after=_setting(policy, policy.reminders.unassigned_after),
     )
     lines = [
         f"{_title(e, workspace_url)}\n"

@@ -21,7 +21,7 @@ def snooze_chosen(
     actor = user_id(body)
     now = runtime.now()
     today = now.astimezone(runtime.policy.business_calendar.tz).date()
-    until = reminders.snooze_until(policy=runtime.policy, choice=choice, today=today, now=now)
+    until = reminders.snooze_until(policy=runtime.policy, choice=choice, today=today)
     with runtime.db.session() as session:
         escalations.snooze(
             session=session,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -106,17 +107,16 @@ def test_reminders_over_two_weeks(
     assert [_dm_keys(m) for m in _dms(standin, "U0HANAKO")[1:]] == [[f"ESC-{c}"]]
     assert len(_dms(standin, "U0TARO")) == 2
 
-    # Fri: the third unanswered reminder for C and D tells the lead, once, in one post.
+    # Fri: the third reminder for C and D. The lead is not told yet: they may still answer it.
     _run(runtime, clock, date(2026, 12, 4))
-    [lead_post] = _channel_posts(standin, "not answering reminders")
-    assert "<@U0LEAD>" in str(lead_post.blocks)
-    assert f"ESC-{c}" in str(lead_post.blocks)
-    assert f"ESC-{d}" in str(lead_post.blocks)
+    assert len(_dms(standin, "U0TARO")) == 3
+    assert _channel_posts(standin, "not answering reminders") == []
 
     # The weekend: not a working day, nobody is reminded.
     assert _run(runtime, clock, date(2026, 12, 5)) == "not due at this instant"
 
-    # Mon: Taro replied in D's thread before the run: activity, so D is quiet again.
+    # Mon: Taro answered his third reminder by replying in D's thread before the run: activity,
+    # so D is quiet again and the lead never hears of it.
     with runtime.db.session() as session:
         card_ts = session.get(Escalation, d).message_ts  # type: ignore[union-attr]
     clock.set(datetime(2026, 12, 7, 9, 0, tzinfo=TOKYO))
@@ -132,16 +132,20 @@ def test_reminders_over_two_weeks(
     )
     _run(runtime, clock, date(2026, 12, 7))
     assert len(_dms(standin, "U0TARO")) == 3  # Wed, Thu, Fri only
-    # A went stale again (Fri 10:30) and C is still ignored; B is snoozed until Mon 10:30.
+    # C is still ignored; A went stale again (Fri 10:30); B's snooze ended at midnight on the
+    # third working day after Wednesday (Thu, Fri, Mon), so it is in Monday's run.
     assert _dm_keys(_dms(standin, "U0HANAKO")[-1]) == [
         f"ESC-{c}",
         f"ESC-{a}",
-    ]  # longest quiet first
-    assert (
-        len(_channel_posts(standin, "not answering reminders")) == 1
-    )  # the lead is not told twice
+        f"ESC-{b}",
+    ]  # longest stale first
+    # C was due again after three unanswered reminders: now the lead is told, of C alone.
+    [lead_post] = _channel_posts(standin, "not answering reminders")
+    assert "<@U0LEAD>" in str(lead_post.blocks)
+    assert f"ESC-{c}" in str(lead_post.blocks)
+    assert f"ESC-{d}" not in str(lead_post.blocks)
 
-    # Tue: B's snooze is over. Resolving C clears it from reminders.
+    # Tue: resolving C clears it from reminders; the lead is not told twice.
     clock.set(datetime(2026, 12, 8, 9, 0, tzinfo=TOKYO))
     with runtime.db.session() as session:
         escalations.resolve(
@@ -155,10 +159,8 @@ def test_reminders_over_two_weeks(
             now=clock.now(),
         )
     _run(runtime, clock, date(2026, 12, 8))
-    assert _dm_keys(_dms(standin, "U0HANAKO")[-1]) == [
-        f"ESC-{a}",
-        f"ESC-{b}",
-    ]  # A: still quiet since Fri
+    assert _dm_keys(_dms(standin, "U0HANAKO")[-1]) == [f"ESC-{a}", f"ESC-{b}"]
+    assert len(_channel_posts(standin, "not answering reminders")) == 1
 
     # Re-running the same day sends nothing new.
     dms_before = len(standin.calls_to("chat.postMessage"))
@@ -260,3 +262,121 @@ def test_a_chart_note_by_the_assignee_counts_as_activity(
         assert row.last_activity_at == clock.now().replace(
             day=1, hour=8
         )  # 17:00 JST on the 1st, in UTC
+
+
+def _days_reminded(standin: SlackStandIn, user: str) -> list[date]:
+    return [datetime.fromtimestamp(float(m.ts), TOKYO).date() for m in _dms(standin, user)]
+
+
+def _remind_wednesday_then_snooze(
+    runtime: Runtime,
+    clock: ManualClock,
+    standin: SlackStandIn,
+    slack: SlackDriver,
+    *,
+    pressed: datetime,
+    days: str | None = None,
+    until: str | None = None,
+) -> int:
+    """Hanako's escalation filed Monday, reminded Wednesday; at `pressed` she snoozes it."""
+    clock.set(MON)
+    a = _file(runtime, "case a", "U0HANAKO")
+    _run(runtime, clock, date(2026, 12, 2))
+    clock.set(pressed)
+    dm = _dms(standin, "U0HANAKO")[0]
+    if days is not None:
+        slack.click(dm, ActionId.SNOOZE, user="U0HANAKO", selected_value=f"{a}:{days}")
+    else:
+        slack.click(dm, ActionId.SNOOZE_UNTIL, user="U0HANAKO", selected_date=until)
+    return a
+
+
+@pytest.mark.parametrize(
+    ("days", "next_reminder"),
+    [("1", date(2026, 12, 3)), ("3", date(2026, 12, 7))],  # Thu; Thu, Fri, Mon
+    ids=["1 working day", "3 working days"],
+)
+def test_a_snooze_for_working_days_pressed_after_the_run_ends_on_the_nth_working_day(
+    runtime: Runtime,
+    clock: ManualClock,
+    standin: SlackStandIn,
+    slack: SlackDriver,
+    days: str,
+    next_reminder: date,
+) -> None:
+    just_after_the_run = datetime(2026, 12, 2, 10, 5, tzinfo=TOKYO)
+    a = _remind_wednesday_then_snooze(
+        runtime, clock, standin, slack, pressed=just_after_the_run, days=days
+    )
+    with runtime.db.session() as session:
+        row = session.get(Escalation, a)
+        assert row is not None
+        start_of_day = datetime.combine(next_reminder, datetime.min.time(), tzinfo=TOKYO)
+        assert (row.snoozed_until, row.stale_at) == (start_of_day, start_of_day)
+    day = date(2026, 12, 3)
+    while day <= date(2026, 12, 9):
+        _run(runtime, clock, day)
+        day += timedelta(days=1)
+    reminded = _days_reminded(standin, "U0HANAKO")
+    assert reminded[:2] == [date(2026, 12, 2), next_reminder]
+
+
+def test_a_snooze_date_sooner_than_stale_after_is_honoured(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn, slack: SlackDriver
+) -> None:
+    # stale_after (2d) from this press would be Fri 15:00, after Friday's run
+    pressed = datetime(2026, 12, 2, 15, 0, tzinfo=TOKYO)
+    _remind_wednesday_then_snooze(
+        runtime, clock, standin, slack, pressed=pressed, until="2026-12-03"
+    )
+    _run(runtime, clock, date(2026, 12, 3))
+    assert _days_reminded(standin, "U0HANAKO") == [date(2026, 12, 2), date(2026, 12, 3)]
+
+
+def test_activity_during_a_snooze_does_not_end_it(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn, slack: SlackDriver
+) -> None:
+    pressed = datetime(2026, 12, 2, 11, 0, tzinfo=TOKYO)
+    a = _remind_wednesday_then_snooze(
+        runtime, clock, standin, slack, pressed=pressed, until="2026-12-10"
+    )
+    clock.set(datetime(2026, 12, 3, 11, 0, tzinfo=TOKYO))  # Still on it from an old message
+    with runtime.db.session() as session:
+        escalations.still_on_it(
+            session=session,
+            policy=runtime.policy,
+            escalation_id=a,
+            actor_id="U0HANAKO",
+            now=clock.now(),
+        )
+    for day in (4, 7, 8, 9, 10):
+        _run(runtime, clock, date(2026, 12, day))
+    # stale again Mon 11:00 by the activity, but snoozed until Thu the 10th: reminded that day
+    assert _days_reminded(standin, "U0HANAKO") == [date(2026, 12, 2), date(2026, 12, 10)]
+
+
+def test_only_the_escalations_a_dm_shows_count_as_reminded(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn
+) -> None:
+    from bot.blocks.reminders import ITEMS_PER_DM
+
+    clock.set(MON)
+    ids = [_file(runtime, f"case {n}", "U0HANAKO") for n in range(30)]
+    shown, unseen = ids[:ITEMS_PER_DM], ids[ITEMS_PER_DM:]
+    for day in (2, 3, 4):  # Wed, Thu, Fri: the same 24 oldest each day, "…and 6 more"
+        _run(runtime, clock, date(2026, 12, day))
+        dm = _dms(standin, "U0HANAKO")[-1]
+        assert _dm_keys(dm) == [f"ESC-{i}" for i in shown]
+        assert "and 6 more" in str(dm.blocks)
+    assert len(_dms(standin, "U0HANAKO")) == 3  # one DM a run
+    with runtime.db.session() as session:
+        rows = {i: session.get(Escalation, i) for i in ids}
+        assert {rows[i].reminders_unanswered for i in shown} == {3}  # type: ignore[union-attr]
+        assert {(rows[i].reminders_unanswered, rows[i].last_reminded_on) for i in unseen} == {
+            (0, None)  # type: ignore[union-attr]
+        }
+    _run(runtime, clock, date(2026, 12, 7))  # Mon: the lead hears of the 24 she saw, not the 6
+    [lead_post] = _channel_posts(standin, "not answering reminders")
+    listed = {int(n) for n in re.findall(r"\|ESC-(\d+)>", str(lead_post.blocks))}
+    assert listed == set(shown)
+    assert "24 escalations got 3 reminders" in lead_post.text + str(lead_post.blocks)

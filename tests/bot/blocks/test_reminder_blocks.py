@@ -1,0 +1,83 @@
+"""Reminder Block Kit without Slack: the DM, the lead's post, the unclaimed queue."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from bot.blocks.common import MESSAGE_BLOCKS_MAX
+from bot.blocks.reminders import (
+    ITEMS_PER_DM,
+    ReminderItem,
+    build_reminder_dm,
+    build_unassigned_post,
+    reminded_ids,
+)
+from bot.policy import Policy
+from tests.support.factories import make_escalation, policy_variant
+from tests.support.flows import texts_in
+
+TODAY = date(2026, 12, 2)
+
+
+def _item(n: int = 42, **overrides: timedelta) -> ReminderItem:
+    values = {"age": timedelta(hours=30), "idle": timedelta(hours=20), **overrides}
+    return ReminderItem(
+        escalation=make_escalation(id=n),
+        slo_line="SLO: 2h left",
+        age=values["age"],
+        idle=values["idle"],
+    )
+
+
+@pytest.fixture
+def japanese(policy_text: str) -> Policy:
+    return policy_variant(policy_text, ('language = "en"', 'language = "ja"'))
+
+
+def test_each_item_shows_its_age_beside_its_quiet_time_and_slo_state(policy: Policy) -> None:
+    _, blocks = build_reminder_dm(policy=policy, items=[_item()], workspace_url=None, today=TODAY)
+    head = next(b for b in blocks if b.get("block_id") == "remind-item:42")
+    facts = head["text"]["text"].splitlines()[1]
+    # business time: 30h is 3 working days of 9h and 3h; 20h is 2d 2h
+    assert facts == "open for 3d 3h · quiet for 2d 2h · SLO: 2h left"
+
+
+def test_the_japanese_dm_reads_durations_in_japanese(japanese: Policy) -> None:
+    _, blocks = build_reminder_dm(policy=japanese, items=[_item()], workspace_url=None, today=TODAY)
+    text = "\n".join(texts_in(blocks))
+    assert "営業時間で 2日 以上動きがありません" in text  # not the policy file's "2d"
+    assert "2d" not in text
+    assert "起票から3日3時間 · 2日2時間動きなし" in text
+
+
+def test_the_intro_formats_stale_after_like_any_business_time(policy_text: str) -> None:
+    policy = policy_variant(
+        policy_text, ("[calendar]", '[reminders]\nstale_after = "1.5d"\n\n[calendar]')
+    )
+    _, blocks = build_reminder_dm(policy=policy, items=[_item()], workspace_url=None, today=TODAY)
+    assert "no activity for 1d 4h of business time" in texts_in(blocks)[0]
+
+
+def test_the_unclaimed_post_formats_unassigned_after(policy: Policy, japanese: Policy) -> None:
+    escalation = make_escalation(status="open", assignee_id=None)
+    _, en = build_unassigned_post(
+        policy=policy, escalations=[escalation], slo_lines={}, workspace_url=None
+    )
+    _, ja = build_unassigned_post(
+        policy=japanese, escalations=[escalation], slo_lines={}, workspace_url=None
+    )
+    assert "more than 4h of business time" in texts_in(en)[0]
+    assert "営業時間で 4時間 以上担当者がいません" in texts_in(ja)[0]
+
+
+def test_a_dm_with_more_than_fit_lists_the_first_and_counts_the_rest(policy: Policy) -> None:
+    items = [_item(n) for n in range(1, ITEMS_PER_DM + 1)]
+    text, blocks = build_reminder_dm(
+        policy=policy, items=items, workspace_url=None, today=TODAY, total=30
+    )
+    assert len(blocks) <= MESSAGE_BLOCKS_MAX
+    assert reminded_ids(blocks) == list(range(1, ITEMS_PER_DM + 1))
+    assert texts_in(blocks)[-1] == "…and 6 more: see `/cre mine`."
+    assert "30" in text
