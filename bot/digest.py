@@ -268,13 +268,17 @@ def _business_s_at_rank(session: Session, start: datetime, end: datetime, rank: 
 
 
 def _breaches(session: Session, start: datetime, end: datetime) -> int:
-    """Escalations with an SLO breach recorded in the month (each counted once).
+    """Escalations that breached their SLO in the month, each counted once.
 
-    The event table has no index on (kind, at). A breach in the month means the escalation was
-    unresolved at that instant: still open, or (last) resolved after the month began. For a
-    recent month those are few, and their events are found through the index on escalation_id;
-    for a month long past they are a large part of the history, and reading every event once
-    is cheaper than an index probe for each (a probe costs about PROBE_COST events read).
+    A breach is an SLO breach the sweep recorded in the month, or a resolution in the month that
+    took more business time than its target: one resolved over target between two sweeps has no
+    breach event, yet it missed its target (and counts against attainment).
+
+    The recorded ones: a breach in the month means the escalation was unresolved at that
+    instant: still open, or (last) resolved after the month began. For a recent month those are
+    few, and their events are found through the index on escalation_id; for a month long past
+    they are a large part of the history, and reading the month's events through the index on
+    (kind, at) is cheaper than an index probe for each (a probe costs about PROBE_COST events).
     """
     c = _columns()
     ev = EscalationEvent.__table__.c  # type: ignore[attr-defined]
@@ -284,7 +288,14 @@ def _breaches(session: Session, start: datetime, end: datetime) -> int:
     conditions = [ev.kind == SLO_BREACH, _in(ev.at, start, end)]
     if candidates * PROBE_COST < events:
         conditions.append(ev.escalation_id.in_(sa.select(c.id).where(unresolved_then)))
-    statement = sa.select(sa.func.count(sa.distinct(ev.escalation_id))).where(*conditions)
+    recorded = sa.select(ev.escalation_id.label("id")).where(*conditions)
+    resolved_late = sa.select(c.id.label("id")).where(
+        _in(c.resolved_at, start, end),
+        c.slo_target_s > 0,
+        c.resolution_business_s > c.slo_target_s,
+    )
+    breached = sa.union(recorded, resolved_late).subquery()  # UNION: each escalation once
+    statement = sa.select(sa.func.count()).select_from(breached)
     return int(session.execute(statement).scalar_one())
 
 

@@ -232,18 +232,42 @@ def test_attainment_counts_exactly_on_target_as_met(figures: MonthFigures) -> No
     assert figures.attainment == Fraction(5, 8)
 
 
-@pytest.mark.parametrize("probe_cost", [0, 10**9], ids=["probe-candidates", "scan-events"])
+@pytest.fixture(params=[0, 10**9], ids=["probe-candidates", "scan-events"])
+def either_breach_query(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both ways of finding the month's breach events (probing candidates, or the month's events)."""
+    monkeypatch.setattr(digest, "PROBE_COST", request.param)
+
+
+@pytest.mark.usefixtures("either_breach_query")
 def test_breaches_count_escalations_with_a_breach_in_the_month(
-    db: Database,
-    policy: Policy,
-    october: dict[str, int],
-    probe_cost: int,
-    monkeypatch: pytest.MonkeyPatch,
+    db: Database, policy: Policy, october: dict[str, int]
 ) -> None:
-    monkeypatch.setattr(digest, "PROBE_COST", probe_cost)  # both ways of finding the events
     with db.session() as session:
         figures = month_figures(session=session, policy=policy, month=OCTOBER)
     assert figures.breaches == 4  # B, C, F (twice), O2; not X1 (Sep), X2 (Nov), A (a warning)
+
+
+@pytest.mark.usefixtures("either_breach_query")
+def test_a_resolution_over_target_is_a_breach_even_if_no_sweep_recorded_it(
+    db: Database, policy: Policy, october: dict[str, int]
+) -> None:
+    with db.session() as s:
+        # resolved over target between two sweeps: no breach event at all
+        insert(s, filed=jst(10, 5), resolved=jst(10, 6, 17), took_s=P2 + 1)
+        # breached in September (recorded then), resolved late in October: late in October too
+        late = insert(s, filed=jst(9, 24), resolved=jst(10, 8), took_s=P2 + 40_000)
+        event(s, late, jst(9, 28))
+        insert(s, filed=jst(10, 9), resolved=jst(10, 14), took_s=P2)  # exactly on target
+        insert(s, filed=jst(10, 9), resolved=jst(10, 30), target_s=0, took_s=900_000)  # no SLO
+        insert(s, filed=jst(10, 26), resolved=jst(11, 5), took_s=P2 * 3)  # resolved in November
+        s.commit()
+        figures = month_figures(session=s, policy=policy, month=OCTOBER)
+    # B, C, F, O2 (recorded in October, F twice) + the two late ones; B, C, F are also late but
+    # each escalation is counted once
+    assert figures.breaches == 6
+    # attainment agrees: the two late ones missed their target, the one on target met it, the one
+    # without a target is measured but not within one: 5 + 1 within of 8 + 4 measured
+    assert (figures.within_target, figures.measured) == (6, 12)
 
 
 def test_counts_by_category_and_cause(figures: MonthFigures) -> None:

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import uuid
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import Session, select
 
+from bot import escalations
 from bot.clock import ManualClock
-from bot.models import Escalation, JobRun, Status
+from bot.digest import Month, month_figures
+from bot.models import Escalation, EscalationEvent, JobRun, Status
 from bot.runtime import Runtime
 from bot.scheduler import build_schedules, catch_up, run_job
 from bot.workspace.webapi import Message, SlackStandIn
 from tests.conftest import TOKYO
+from tests.support.factories import file_one
 from tests.support.slack import SlackDriver
 
 CHANNEL = "C0ESCALATE"  # the test policy has no [digest] channel: the escalation channel
@@ -274,3 +280,128 @@ def test_report_refuses_a_bad_month(slack: SlackDriver, words: str, expected: st
 
     [text] = slack.responses_text()
     assert text.startswith(expected)
+
+
+# -- a simulated month --------------------------------------------------------------------------------
+
+
+def _jst(month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=TOKYO)
+
+
+# October 2026 in Japan: Thu 1st; Mon 12th is Sports Day. Working hours 09:00-18:00 (9h days).
+# (name, priority, category, filed, resolved or None, cause); business time to resolve by hand:
+SIMULATED = [
+    ("E8", "P2", "login", _jst(9, 30, 10), _jst(10, 1, 11), "bug"),  # 8h + 2h = 10h
+    ("E1", "P2", "login", _jst(10, 1, 10), _jst(10, 2, 10), "bug"),  # 8h + 1h = 9h
+    ("E2", "P1", "billing", _jst(10, 5, 10), _jst(10, 5, 16), "infra"),  # 6h > 4h: swept at 14:00
+    ("E3", "P2", "login", _jst(10, 9, 15), _jst(10, 14, 12), "spec"),  # 3h + (12th off) 9h + 3h
+    ("E4", "P2", "data", _jst(10, 15, 10), _jst(10, 20, 11), "bug"),  # 8+9+9+2 = 28h > 18h
+    ("E5", "P1", "billing", _jst(10, 21, 10), _jst(10, 21, 14, 30), "user-operation"),  # 4.5h
+    ("E6", "P3", "other", _jst(10, 26, 10), _jst(10, 30, 17), "third-party"),  # 8+9+9+9+8 = 43h
+    ("E7", "P2", "login", _jst(10, 28, 10), None, None),  # still open: breached Fri 30th 10:00
+    ("E9", "P2", "data", _jst(10, 30, 15), _jst(11, 2, 9, 30), "bug"),  # 3.5h, in November
+]
+MISSED_SWEEP = _jst(10, 21, 14)  # the sweep that would have caught E5's breach did not run
+
+
+def _working_hours(calendar: Any, first: datetime, last: datetime) -> list[datetime]:
+    """Every full hour from 09:00 to 18:00 on the working days between `first` and `last`."""
+    hours, day = [], first.date()
+    while day <= last.date():
+        if calendar.is_working_day(day):
+            hours += [datetime(day.year, day.month, day.day, h, tzinfo=TOKYO) for h in range(9, 19)]
+        day += timedelta(days=1)
+    return hours
+
+
+def test_a_simulated_month_through_the_domain_with_real_sweeps(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn
+) -> None:
+    policy = runtime.policy
+    ids: dict[str, int] = {}
+
+    def file(name: str, priority: str, category: str) -> None:
+        with runtime.db.session() as session:
+            product = "game" if category == "billing" else "album"
+            filed = file_one(
+                session, policy, clock.now(), priority=priority, category=category, product=product
+            )
+            assert filed.id is not None
+            ids[name] = filed.id
+
+    def resolve(name: str, cause: str) -> None:
+        with runtime.db.session() as session:
+            row = session.get(Escalation, ids[name])
+            assert row is not None
+            escalations.resolve(
+                session=session,
+                policy=policy,
+                escalation_id=ids[name],
+                actor_id=row.assignee_id or "U0LEAD",
+                cause=cause,
+                note=f"{name} fixed",
+                answer="Fixed, please try again.",
+                now=clock.now(),
+            )
+
+    steps: list[tuple[datetime, int, Callable[[], object]]] = []
+    for name, priority, category, filed_at, resolved_at, cause in SIMULATED:
+        steps.append((filed_at, 0, functools.partial(file, name, priority, category)))
+        if resolved_at is not None and cause is not None:
+            steps.append((resolved_at, 0, functools.partial(resolve, name, cause)))
+    for hour in _working_hours(policy.business_calendar, _jst(9, 30, 0), _jst(11, 2, 0)):
+        if hour != MISSED_SWEEP:
+            sweep = functools.partial(run_job, runtime=runtime, name="slo-sweep", at=hour)
+            steps.append((hour, 1, sweep))  # at the same instant, the change happens first
+    for when, _, step in sorted(steps, key=lambda s: (s[0], s[1])):
+        clock.set(when)
+        step()
+        runtime.deliver()
+
+    detail = run_at(runtime, clock, FIRST_WORKING_DAY)
+
+    with runtime.db.session() as session:
+        breach_events = session.exec(
+            select(EscalationEvent.escalation_id).where(EscalationEvent.kind == "slo_breach")
+        ).all()
+        figures = month_figures(session=session, policy=policy, month=Month(2026, 10))
+    # the sweeps recorded the breaches of E2, E4 and E7 (open), never E5's
+    assert set(breach_events) == {ids["E2"], ids["E4"], ids["E7"]}
+    hour = 3600
+    assert detail.startswith("digest for 2026-10: 8 filed, 7 resolved, 3 slow")
+    assert (figures.filed, figures.resolved, figures.open_at_end) == (8, 7, 2)  # open: E7, E9
+    # ascending: E5 4.5h, E2 6h, E1 9h, E8 10h, E3 15h, E4 28h, E6 43h (n = 7)
+    assert figures.median_s == 10 * hour  # rank ceil(3.5) = 4
+    assert figures.p90_s == 43 * hour  # rank ceil(6.3) = 7
+    assert (figures.within_target, figures.measured) == (4, 7)  # E8, E1, E3, E6
+    assert figures.breaches == 4  # E2, E4, E7 (swept) and E5 (resolved over target, unswept)
+    assert figures.by_category == (("login", 3), ("billing", 2), ("data", 2), ("other", 1))
+    assert figures.by_cause == (
+        ("bug", 3),
+        ("infra", 1),
+        ("spec", 1),
+        ("third-party", 1),
+        ("user-operation", 1),
+    )
+    assert [s.escalation_id for s in figures.slow] == [ids[n] for n in ("E4", "E2", "E5")]
+    assert [s.business_s for s in figures.slow] == [28 * hour, 6 * hour, int(4.5 * hour)]
+
+    [post] = digests(standin)
+    text = str(post.blocks)
+    for field, value in [
+        ("Filed", "8"),
+        ("Resolved", "7"),
+        ("Still open at month end", "2"),
+        ("SLO breaches", "4"),
+        ("Median time to resolve", "1d 1h"),
+        ("90th percentile", "4d 7h"),
+        ("SLO attainment", "57.1% (4 of 7 within target)"),
+    ]:
+        assert f"*{field}*\\n{value}" in text, field
+    listed = re.findall(r"\|(ESC-\d+)>\* · ", text)
+    assert listed == [f"ESC-{ids[n]}" for n in ("E4", "E2", "E5")]
+    chart, table = standin.files
+    assert chart.content.startswith(b"\x89PNG\r\n\x1a\n")
+    rows = list(csv.DictReader(io.StringIO(table.content.decode("utf-8-sig"))))
+    assert sorted(r["key"] for r in rows) == sorted(f"ESC-{i}" for i in ids.values())
