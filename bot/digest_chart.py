@@ -7,10 +7,13 @@ when a chart is drawn, so processes that never draw one do not pay for it.
 
 from __future__ import annotations
 
+import importlib.util
 import io
+import threading
 from collections.abc import Sequence
 from datetime import timedelta
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
@@ -26,10 +29,10 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 # Fonts with Japanese glyphs, in order of preference. matplotlib's bundled DejaVu Sans has none:
-# drawn with it, Japanese labels come out as empty boxes. When none of these is installed (as in
-# the development image, where matplotlib finds only DejaVu and STIX), the chart keeps its labels
-# in English even for a Japanese team; installing a Japanese font (Debian: fonts-ipaexfont-gothic
-# or fonts-noto-cjk; then clear matplotlib's font cache) switches them to Japanese.
+# drawn with it, Japanese labels come out as empty boxes. The package matplotlib-fontja (a
+# dependency) ships IPAexGothic, registered with matplotlib the first time a chart is drawn, so
+# a Japanese team's chart is in Japanese without any system font. A system font listed before it
+# is preferred; with none at all (the package uninstalled), the labels stay in English.
 CJK_FONTS = (
     "Noto Sans CJK JP",
     "Noto Sans JP",
@@ -43,6 +46,7 @@ CJK_FONTS = (
     "Yu Gothic",
     "Meiryo",
 )
+FONT_PACKAGE = "matplotlib_fontja"
 BASE_FONT = "DejaVu Sans"
 FIGURE_INCHES = (11.0, 4.4)
 DPI = 110
@@ -54,13 +58,39 @@ RESOLVED_COLOUR = "#2ca02c"
 HISTOGRAM_COLOUR = "#7f9fbf"
 
 
+def bundled_font_files() -> list[Path]:
+    """The font files matplotlib-fontja ships, found without importing it.
+
+    Importing the package would set matplotlib's global rcParams (its `japanize()` runs on
+    import); this module passes fonts per text element instead, so it only reads the files.
+    """
+    spec = importlib.util.find_spec(FONT_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    return sorted(
+        path
+        for location in spec.submodule_search_locations
+        for path in (Path(location) / "fonts").glob("*.tt[fc]")
+    )
+
+
+_FONT_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=1)
-def cjk_font_family() -> str | None:
-    """The first installed font family that has Japanese glyphs, if any."""
+def _cjk_font_family() -> str | None:
     from matplotlib import font_manager
 
+    for path in bundled_font_files():
+        font_manager.fontManager.addfont(str(path))
     installed = {font.name for font in font_manager.fontManager.ttflist}
     return next((name for name in CJK_FONTS if name in installed), None)
+
+
+def cjk_font_family() -> str | None:
+    """The first font family with Japanese glyphs (the bundled one registered first), if any."""
+    with _FONT_LOCK:  # registered once, even when two charts are drawn at the same time
+        return _cjk_font_family()
 
 
 def chart_language(lang: str) -> str:

@@ -18,9 +18,11 @@ from bot import presenter
 from bot.db import Database
 from bot.digest import Month, WeekCount
 from bot.digest_chart import (
+    BASE_FONT,
     DPI,
     FIGURE_INCHES,
     build_figure,
+    bundled_font_files,
     chart_language,
     cjk_font_family,
     render_chart,
@@ -108,17 +110,36 @@ def test_weekly_bars_show_filed_and_resolved(policy: Policy) -> None:
     ]
 
 
-def test_japanese_labels_only_with_a_font_that_has_the_glyphs(policy_text: str) -> None:
+def test_a_japanese_teams_chart_is_drawn_in_japanese_with_the_bundled_font(
+    policy_text: str,
+) -> None:
+    from matplotlib.font_manager import FontProperties, findfont
+
     japanese = parse_policy(policy_text.replace('language = "en"', 'language = "ja"'))
-    expected = "ja" if cjk_font_family() else "en"
-    assert chart_language("ja") == expected
+    [bundled] = bundled_font_files()  # matplotlib-fontja's IPAexGothic, a dependency
+    assert bundled.name == "ipaexg.ttf"
+    assert cjk_font_family() is not None
+    assert chart_language("ja") == "ja"
     assert chart_language("en") == "en"
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font(s)"
         figure = build_figure(policy=japanese, month=OCTOBER, business_times_s=TIMES, weeks=WEEKS)
         figure.canvas.draw()
-    title = figure.axes[0].get_title()
-    assert title == ("解決までの営業時間" if expected == "ja" else "Business time to resolve")
+        png = render_chart(policy=japanese, month=OCTOBER, business_times_s=TIMES, weeks=WEEKS)
+    assert figure.axes[0].get_title() == "解決までの営業時間"
+    assert figure.axes[0].get_xlabel() == "営業日"
+    family = figure.axes[0].title.get_fontfamily()
+    assert family[0] == cjk_font_family()
+    if cjk_font_family() == "IPAexGothic":  # no system CJK font preferred over the bundled one
+        assert findfont(FontProperties(family=family)) == str(bundled)
+    assert _ihdr_size(png) == (round(FIGURE_INCHES[0] * DPI), round(FIGURE_INCHES[1] * DPI))
+    assert imread(io.BytesIO(png)).std() > 0.05
+
+
+def test_an_english_teams_chart_keeps_matplotlibs_own_font(policy: Policy) -> None:
+    figure = build_figure(policy=policy, month=OCTOBER, business_times_s=TIMES, weeks=WEEKS)
+    assert figure.axes[0].title.get_fontfamily() == [BASE_FONT]
+    assert figure.axes[0].get_title() == "Business time to resolve"
 
 
 def test_the_outbox_renders_the_chart_of_the_month_in_its_payload(
