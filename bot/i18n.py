@@ -322,7 +322,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "• `/cre show ESC-42` — one escalation with its timeline\n"
         "• `/cre away [until 2026-12-24]` / `/cre back` — availability for assignment\n"
         "• `/cre report [2026-10]` — a month's digest: figures and slow closes (default: last month)\n"
-        "• `/lookup <user id | email>` — the end user's state and escalation history (audited)\n"
+        "• `/lookup &lt;user id | email&gt;` — the end user's state and escalation history (audited)\n"
         "• `/cre audit [@person | user id] [since 2026-11-01]` — the look-up audit log (lead only)\n"
         "• `/cre help` — this help",
         "*cre-bot* — CSからエンジニアへのエスカレーション\n"
@@ -332,14 +332,14 @@ CATALOG: dict[str, tuple[str, str]] = {
         "• `/cre show ESC-42` — エスカレーションの詳細と経緯\n"
         "• `/cre away [until 2026-12-24]` / `/cre back` — 割り当ての不在設定\n"
         "• `/cre report [2026-10]` — 月次レポート: 集計と時間がかかった解決(省略すると先月)\n"
-        "• `/lookup <ユーザーID | メールアドレス>` — ユーザーの状態とエスカレーション履歴(監査ログに記録)\n"
+        "• `/lookup &lt;ユーザーID | メールアドレス&gt;` — ユーザーの状態とエスカレーション履歴(監査ログに記録)\n"
         "• `/cre audit [@名前 | ユーザーID] [since 2026-11-01]` — 照会の監査ログ(リーダーのみ)\n"
         "• `/cre help` — このヘルプ",
     ),
     # -- /lookup and the end user's chart ----------------------------------------------------------
     "lookup.usage": (
-        "Usage: `/lookup <user id | email>`, e.g. `/lookup u-1001` or `/lookup taro@example.com`.",
-        "使い方: `/lookup <ユーザーID | メールアドレス>` 例: `/lookup u-1001`、`/lookup taro@example.com`",
+        "Usage: `/lookup &lt;user id | email&gt;`, e.g. `/lookup u-1001` or `/lookup taro@example.com`.",
+        "使い方: `/lookup &lt;ユーザーID | メールアドレス&gt;` 例: `/lookup u-1001`、`/lookup taro@example.com`",
     ),
     "lookup.invalid.empty": (
         "Give the end user's id or email address.",

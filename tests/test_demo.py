@@ -1,17 +1,17 @@
-"""examples/demo.crebot plays the whole story end to end in the local shell."""
+"""examples/demo.crebot plays the whole story end to end, the way the README runs it."""
 
 from __future__ import annotations
 
 import io
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from bot import cli
 from bot.settings import Settings
-from bot.workspace.shell import run_local_shell
-from tests.conftest import TOKYO
+from bot.workspace.shell import LocalWorkspace, Shell, shell_policy, working_morning
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo.crebot"
 
@@ -20,28 +20,46 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def transcript(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, Path]:
+    """`crebot shell --script examples/demo.crebot` in an empty directory, on today's date."""
     work = tmp_path_factory.mktemp("demo")
-    out = io.StringIO()
-    settings = Settings(crebot_config=work / "absent.toml", _env_file=None)  # type: ignore[call-arg]
-    status = run_local_shell(
-        settings=settings,
-        script=DEMO,
-        interactive=False,
-        database_url=f"sqlite:///{work / 'demo.db'}",
-        start=datetime(2026, 11, 16, 9, 0, tzinfo=TOKYO),
-        out=out,
-        files_dir=work / "files",
-    )
-    return status, out.getvalue(), work / "files"
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "CREBOT_CONFIG", "DATABASE_URL"):
+            patch.delenv(name, raising=False)
+        patch.chdir(work)
+        out = io.StringIO()
+        patch.setattr("sys.stdout", out)
+        status = cli.main(["shell", "--script", str(DEMO)])
+    return status, out.getvalue(), work / "crebot-files"
 
 
-def test_every_expectation_in_the_story_holds(transcript: tuple[int, str, Path]) -> None:
+def test_every_check_in_the_story_passes(transcript: tuple[int, str, Path]) -> None:
     status, text, _ = transcript
     assert "✗" not in text
     assert "Something went wrong" not in text
-    assert status == 0
+    assert "Slack would reject" not in text
     expectations = [line for line in DEMO.read_text().splitlines() if line.startswith("expect ")]
     assert len(re.findall("✓ saw", text)) == len(expectations)
+    assert re.search(
+        rf"✓ All \d+ checks passed \({len(expectations)} expectations among them\)\.\n$", text
+    )
+    assert status == 0
+
+
+def test_no_call_in_the_story_is_one_slack_would_reject(tmp_path: Path, database_url: str) -> None:
+    settings = Settings(crebot_config=tmp_path / "absent.toml", _env_file=None)  # type: ignore[call-arg]
+    policy, _ = shell_policy(settings)
+    out = io.StringIO()
+    with LocalWorkspace(
+        policy=policy,
+        database_url=database_url,
+        start=working_morning(policy, datetime.now(UTC)),
+        files_dir=tmp_path / "files",
+    ) as workspace:
+        status = Shell(workspace, out=out, color=False, ask=None).run(DEMO.read_text().splitlines())
+        problems = list(workspace.standin.problems)
+
+    assert problems == []
+    assert status == 0
 
 
 @pytest.mark.parametrize(
@@ -62,15 +80,21 @@ def test_every_expectation_in_the_story_holds(transcript: tuple[int, str, Path])
         "was resolved by @taro (cause: Data fix).",  # a resolution with its cause
         "Escalation digest: November 2026",  # the monthly digest
         "Slow closes",
+        "monthly digest of 2026-11: 4 filed, 3 resolved, 2 slow",  # the job, in words
     ],
 )
 def test_the_story_shows(transcript: tuple[int, str, Path], line: str) -> None:
     assert line in transcript[1]
 
 
-def test_the_digest_chart_is_written_to_a_file(transcript: tuple[int, str, Path]) -> None:
+def test_the_digest_chart_is_written_to_a_file_under_its_message(
+    transcript: tuple[int, str, Path],
+) -> None:
     files = transcript[2]
     chart = files / "digest-2026-11.png"
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (files / "escalations-2026-11.csv").read_text(encoding="utf-8-sig").startswith("key,")
-    assert f"written to {chart}" in transcript[1]
+    lines = transcript[1].splitlines()
+    [at] = [i for i, line in enumerate(lines) if "📎 digest-2026-11.png" in line]
+    assert "crebot-files/digest-2026-11.png" in "\n".join(lines[at : at + 2])
+    assert "Business time to resolve in November 2026" in "\n".join(lines[at - 3 : at])

@@ -3,29 +3,33 @@
 The same Bolt app, handlers, database and jobs run here; Slack's Web API is answered in-process by
 the stand-in (over loopback HTTP, checked against Slack's reference), and Slack's requests are built
 and signed as Slack would send them. Time is a manual clock: `time +2d` moves it and runs the jobs
-that fall due on the way.
+that fall due on the way. Bad input is answered the way Slack would show it; in a script every
+line is a check, and the exit status says whether all of them passed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import secrets
 import shlex
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
+from slack_bolt import App
 from sqlmodel import select
 
+import handlers.commands
 from bot import migrate
 from bot.app import create_app
-from bot.clock import ManualClock
+from bot.clock import Clock, ManualClock, SystemClock
 from bot.db import Database
 from bot.errors import ConfigError
 from bot.models import Escalation
@@ -35,30 +39,75 @@ from bot.scheduler import build_schedules, run_job
 from bot.settings import Settings
 from bot.web import SlackWsgiApp
 from bot.workspace.driver import SlackDriver, TrackingExecutor, element_action
-from bot.workspace.render import Control, Renderer, Style
-from bot.workspace.webapi import Message, RunningServer, SlackStandIn
+from bot.workspace.render import (
+    Control,
+    Renderer,
+    Style,
+    for_readline,
+    label_key,
+    plain_text,
+    wrap,
+)
+from bot.workspace.webapi import Message, RunningServer, SlackStandIn, UploadedFile, dm_channel_id
 
 EXAMPLE_POLICY = Path(__file__).resolve().parent.parent / "data" / "example_policy.toml"
 CS_AGENTS = {"U0CSMIKI": "miki", "U0CSYUKI": "yuki"}
 SUPPORT_CHANNEL = ("C0CSSUPPORT", "cs-support")
 DURATION = re.compile(r"^\+(\d+)([dhm])$")
+# Commands that change nothing in the workspace: a script may still `start` after them.
+HARMLESS = frozenset(
+    {"start", "help", "now", "as", "in", "expect", "channel", "dms", "quit", "exit"}
+)
 HELP = """\
 What you can type (as the current user, in the current channel):
-  /escalate [summary]       /cre mine | queue | show ESC-1 | away | back | report | audit | help
+  /escalate [summary]     file an escalation (a modal opens)
+  /cre mine | queue | show ESC-1 | away | back | report | audit | help
   /lookup <user id | email>
-  click N [choice]          press control [N]; for a select give the option (number or name),
-                            for a user picker @name, for a date picker YYYY-MM-DD
-  > field: value            fill a field of the open modal (or answer its prompts);  > submit  > cancel
-  say TEXT                  post a message in the current channel
-  reply ESC-1 TEXT          reply in an escalation's thread
-  shortcut                  "Escalate to CRE" on the last message in the current channel
-  home                      open the App Home tab
-  as @name                  switch user (people: {people})
-  in #channel               switch channel (channels: {channels})
-  time +2d | +3h | +30m     move the clock, running the jobs that fall due;  time 2026-12-01 10:00
-  channel | dms             show the current channel, or your DMs;   now   what time it is
-  expect TEXT               (scripts) fail unless TEXT appeared in the last command's output
+  click N [choice]        press control [N]; a menu takes an option (a number
+                          or name), a person picker @name, a date YYYY-MM-DD
+  click ESC-1 resolve     ... or a control by its label, on ESC-1's messages
+  > field: value          fill a field of the open modal;  > submit  > cancel
+  say TEXT                post a message in the current channel
+  reply ESC-1 TEXT        reply in an escalation's thread
+  shortcut                "Escalate to CRE" on the channel's last message
+  home                    open the App Home tab
+  as @name                switch user          in #channel   switch channel
+  time +2d | +3h | +30m   move the clock, running the jobs that fall due
+  time {example}   ... or to a local time ({tz})
+  now                     what time it is      channel | dms   show them
+  start {example}  (scripts, first) start the clock here
+  expect TEXT             (scripts) fail unless the last command showed TEXT
   help | quit"""
+
+
+def working_morning(policy: Policy, now: datetime) -> datetime:
+    """`now` if it is within working hours, else the start of the next working day (team time)."""
+    calendar = policy.business_calendar
+    now = now.astimezone(UTC).replace(second=0, microsecond=0)
+    today = now.astimezone(calendar.tz).date()
+    hours = calendar.working_hours(today)
+    if hours is not None and now < hours[1]:
+        return max(now, hours[0])
+    day = calendar.next_working_day(today)
+    while (hours := calendar.working_hours(day)) is None:  # pragma: no cover (a zero-length day)
+        day = calendar.next_working_day(day)
+    return hours[0]
+
+
+def app_commands() -> tuple[str, ...]:
+    """The slash commands the app registers (what Slack would accept from this app's manifest)."""
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.names: list[str] = []
+
+        def command(self, name: str) -> Callable[[Any], Any]:
+            self.names.append(name)
+            return lambda listener: listener
+
+    recorder = Recorder()
+    handlers.commands.register(cast(App, recorder))
+    return tuple(recorder.names)
 
 
 @dataclass
@@ -69,6 +118,17 @@ class Seen:
     views_opened: int = 0
     home_published: int = 0
     files: int = 0
+    problems: int = 0
+
+
+@dataclass
+class Shown:
+    """A numbered control on screen: where it is and who can see it."""
+
+    control: Control
+    channel: str
+    ts: str | None  # None: an App Home tab
+    viewer: str | None  # the one user who sees it (a DM, an ephemeral reply, a Home); None: all
 
 
 class LocalWorkspace:
@@ -147,9 +207,10 @@ class LocalWorkspace:
             outcome = run_job(runtime=self.runtime, name=name, at=at)
             if name == "slo-sweep":
                 next_alert = self._next_slo_alert()
-            if _worth_telling(outcome):
+            note = job_note(name, outcome)
+            if note:
                 notes.append(
-                    f"{at.astimezone(self.policy.business_calendar.tz):%a %m/%d %H:%M} {name}: {outcome}"
+                    f"{at.astimezone(self.policy.business_calendar.tz):%a %m/%d %H:%M} {note}"
                 )
         self.clock.set(until)
         self.runtime.deliver()
@@ -193,23 +254,59 @@ class LocalWorkspace:
         self.runtime.db.dispose()
         self.server.stop()
 
+    def __enter__(self) -> LocalWorkspace:
+        return self
 
-def _worth_telling(outcome: str) -> bool:
-    quiet = (
-        "0 due",
-        "not due",
-        "period ",
-        "0 stale escalations for 0 engineers; lead told of 0; 0 unclaimed",
-        "forgot 0",
-    )
-    return not outcome.startswith(quiet)
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def job_note(name: str, outcome: str) -> str | None:
+    """What a job run did, in words for the person at the shell; None when it did nothing to see."""
+    if name == "slo-sweep":
+        sweep = re.fullmatch(r"(\d+) due, (\d+) crossed a threshold", outcome)
+        if sweep:
+            crossed = int(sweep.group(2))
+            if not crossed:
+                return None
+            return f"SLO sweep: {_count(crossed, 'escalation')} crossed a threshold"
+    if name == "stale-reminders":
+        stale = re.fullmatch(
+            r"(\d+) stale escalations for (\d+) engineers; lead told of (\d+); (\d+) unclaimed",
+            outcome,
+        )
+        if stale:
+            quiet, engineers, ignored, unclaimed = (int(g) for g in stale.groups())
+            parts = []
+            if quiet:
+                parts.append(
+                    f"{_count(engineers, 'engineer')} reminded of {_count(quiet, 'quiet escalation')}"
+                )
+            if ignored:
+                parts.append(f"the lead told of {_count(ignored, 'ignored reminder')}")
+            if unclaimed:
+                parts.append(f"{_count(unclaimed, 'overdue unclaimed escalation')} posted")
+            return "stale reminders: " + "; ".join(parts) if parts else None
+    if name == "monthly-digest":
+        digest = re.fullmatch(r"digest for (\S+): (.*?)(?:; \d+ posts? promised)?", outcome)
+        if digest:
+            return f"monthly digest of {digest.group(1)}: {digest.group(2)}"
+    if name == "housekeeping":
+        return None  # bookkeeping nobody sees
+    nothing = ("0 due", "not due", "period ")
+    return None if outcome.startswith(nothing) else f"{name}: {outcome}"
 
 
 @dataclass
 class OpenModal:
-    """The modal the current user has open."""
+    """The modal a user has open."""
 
     view: dict[str, Any]
+    user: str
     values: dict[str, str | None] = field(default_factory=dict)
 
 
@@ -230,13 +327,19 @@ class Shell:
         self.ask = ask  # None: a script, no prompts
         self.user = next(iter(CS_AGENTS))
         self.channel = SUPPORT_CHANNEL[0]
-        self.controls: dict[
-            int, tuple[Control, str, str | None]
-        ] = {}  # number → (control, channel, ts|None=home)
+        self.commands = app_commands()
+        self.controls: dict[int, Shown] = {}
+        self.places: dict[tuple[str, str], list[int]] = {}  # a message or a Home → its numbers
+        self.gone: set[int] = set()  # numbers of controls that were re-rendered away
         self._number = 0
         self.seen = Seen()
+        self.written: dict[str, Path] = {}  # file id → where it was written
         self.modal: OpenModal | None = None
-        self.failures = 0
+        self.happened = False  # anything done in the workspace yet (`start` must come first)
+        self.checks = 0
+        self.expectations = 0
+        self.failed_lines: list[int] = []
+        self._step_failed = False
         self.last_output: list[str] = []
         self.renderer = Renderer(
             style=self.style,
@@ -259,16 +362,52 @@ class Shell:
         return str(self.ws.standin.channels.get(channel_id, {}).get("name") or channel_id)
 
     def _user_id(self, name: str) -> str | None:
-        wanted = name.lstrip("@").lower()
+        wanted = name.strip().lstrip("@").lower()
+        if not wanted:
+            return None
         for user_id, user in self.ws.standin.users.items():
             if wanted in (user_id.lower(), str(user.get("name", "")).lower()):
                 return user_id
         return None
 
+    def _dm_owner(self, channel: str) -> str | None:
+        return next((u for u in self.ws.standin.users if dm_channel_id(u) == channel), None)
+
+    def people(self) -> str:
+        """Who is here, by role: CS agents, the roster's engineers, its lead."""
+        roster = self.ws.policy.roster
+        groups = [
+            ("CS", list(CS_AGENTS)),
+            ("engineers", [e.user for e in roster.engineers]),
+            ("lead", [roster.lead]),
+        ]
+        return " · ".join(
+            f"{role} " + ", ".join("@" + self._user_name(u) for u in users)
+            for role, users in groups
+        )
+
+    def prompt(self) -> str:
+        """The prompt: who you are and where."""
+        return f"{self._user_name(self.user)}@{self._channel_name(self.channel)}> "
+
     def say(self, text: str = "") -> None:
         """Print a line (and remember it for `expect`)."""
         self.last_output.append(text)
         print(text, file=self.out)
+
+    def say_wrapped(self, text: str, *, indent: str = "", hang: str = "  ") -> None:
+        """Print text wrapped to the terminal width (continuation lines indented by `hang`)."""
+        for line in wrap(text, indent, hang=hang):
+            self.say(line)
+
+    def error(self, text: str) -> None:
+        """Refuse a step, as Slack would show it; in a script the step counts as failed."""
+        self._step_failed = True
+        self.say_wrapped(self.style.red(text))
+
+    def warn(self, text: str) -> None:
+        """A note about what just happened that fails nothing."""
+        self.say_wrapped(self.style.yellow(text))
 
     def _mark_all_seen(self) -> None:
         for channel, messages in self.ws.standin.messages.items():
@@ -277,23 +416,58 @@ class Shell:
         self.seen.views_opened = len(self.ws.standin.calls_to("views.open"))
         self.seen.home_published = len(self.ws.standin.calls_to("views.publish"))
         self.seen.files = len(self.ws.standin.files)
+        self.seen.problems = len(self.ws.standin.problems)
+
+    def _local(self, instant: datetime) -> datetime:
+        return instant.astimezone(self.ws.policy.business_calendar.tz)
+
+    def _example_day(self) -> str:
+        """A working day after today on the shell's clock, at 10:00: never in the past."""
+        calendar = self.ws.policy.business_calendar
+        day = calendar.next_working_day(self._local(self.ws.clock.now()).date())
+        return f"{day:%Y-%m-%d} 10:00"
 
     # -- the loop ----------------------------------------------------------------------------------
 
     def run(self, lines: Iterable[str]) -> int:
-        """Execute lines until `quit` or the end; the exit status counts failed expectations."""
-        for raw in lines:
+        """Execute lines until `quit` or the end. In a script (no prompts) every line is a check:
+        an `expect` that did not see its text, a step the shell refused, or a call Slack would
+        reject fails it; the status is 1 if any check failed."""
+        for number, raw in enumerate(lines, start=1):
             line = raw.strip()
             if not line or line.startswith("#"):
                 continue
-            if (
-                self.ask is None
-            ):  # echo the script line (not recorded: `expect` must not see itself)
-                prompt = f"{self._user_name(self.user)}@{self._channel_name(self.channel)}> "
-                print(self.style.bold(prompt) + line, file=self.out)
-            if not self.execute(line):
+            if self.ask is None:  # echo the line (not recorded: `expect` must not see itself)
+                print(self.style.bold(self.prompt()) + line, file=self.out)
+            self.checks += 1
+            self._step_failed = False
+            keep_going = self.execute(line)
+            if self._step_failed:
+                self.failed_lines.append(number)
+            if not keep_going:
                 break
-        return 1 if self.failures else 0
+        if self.ask is not None:
+            return 0
+        self._summary()
+        return 1 if self.failed_lines else 0
+
+    def _summary(self) -> None:
+        if not self.failed_lines:
+            among = f" ({_count(self.expectations, 'expectation')} among them)"
+            self.say(
+                self.style.green(
+                    f"✓ All {self.checks} checks passed{among if self.expectations else ''}."
+                )
+            )
+            return
+        shown = ", ".join(str(n) for n in self.failed_lines[:12])
+        more = ", …" if len(self.failed_lines) > 12 else ""
+        word = "line" if len(self.failed_lines) == 1 else "lines"
+        self.say(
+            self.style.red(
+                f"✗ {len(self.failed_lines)} of {self.checks} checks failed ({word} {shown}{more})."
+            )
+        )
 
     def execute(self, line: str) -> bool:
         """Run one command; False means quit."""
@@ -302,15 +476,30 @@ class Shell:
         try:
             return self._dispatch(line)
         except KeyboardInterrupt:
-            raise
-        except Exception as exc:  # the shell keeps running, as Slack would
-            self.say(self.style.red(f"Something went wrong: {exc.__class__.__name__}: {exc}"))
+            if self.ask is None:
+                raise
+            self.say(self.style.dim("(interrupted)"))
             return True
+        except Exception as exc:  # the shell keeps running, as Slack would
+            self.error(f"Something went wrong: {exc.__class__.__name__}: {exc}")
+            return True
+        finally:
+            self._report_problems()
+
+    def _report_problems(self) -> None:
+        """Calls the bot made that real Slack would reject (checked against Slack's reference)."""
+        problems = self.ws.standin.problems
+        for problem in problems[self.seen.problems :]:
+            self.error(f"⚠ Slack would reject this call: {problem}")
+        self.seen.problems = len(problems)
 
     def _dispatch(self, line: str) -> bool:
         word, _, rest = line.partition(" ")
         rest = rest.strip()
+        if not line.startswith(">") and word not in HARMLESS:
+            self.happened = True
         if line.startswith(">"):
+            self.happened = True
             self._modal_line(line[1:].strip())
         elif word.startswith("/"):
             self._command(word, rest)
@@ -323,9 +512,7 @@ class Shell:
         else:
             handler = self._simple_commands().get(word)
             if handler is None:
-                self.say(
-                    self.style.red(f"Unknown command {word!r}. Type `help` for what you can do.")
-                )
+                self.error(f"Unknown command {word!r}. Type `help` for what you can do.")
             else:
                 handler(rest)
         return True
@@ -335,6 +522,7 @@ class Shell:
             "as": self._as,
             "in": self._in,
             "time": self._time,
+            "start": self._start,
             "now": lambda _rest: self.say(self._now_text()),
             "say": self._say,
             "reply": self._reply,
@@ -346,30 +534,40 @@ class Shell:
         }
 
     def _help(self) -> str:
-        people = ", ".join("@" + str(u["name"]) for u in self.ws.standin.users.values())
         channels = ", ".join("#" + str(c["name"]) for c in self.ws.standin.channels.values())
-        return HELP.format(people=people, channels=channels)
+        text = HELP.format(example=self._example_day(), tz=self.ws.policy.calendar.timezone)
+        more = wrap(f"People: {self.people()}\nChannels: {channels}", "", hang="  ")
+        return "\n".join([text, *more])
 
     # -- commands ------------------------------------------------------------------------------------
 
     def _command(self, command: str, text: str) -> None:
-        response = self.ws.driver.command(command, text, user=self.user, channel=self.channel)
+        if command.lower() not in self.commands:
+            self.error(
+                f"{command} is not a valid command. In Slack, all messages that start with “/” "
+                f"are read as commands. This workspace has {', '.join(self.commands)}."
+            )
+            return
+        response = self.ws.driver.command(
+            command.lower(), text, user=self.user, channel=self.channel
+        )
         if response.status != 200:
-            self.say(self.style.red(f"/{command.lstrip('/')} failed with HTTP {response.status}"))
+            self.error(f"{command} failed with HTTP {response.status}")
         self._show_changes()
 
     def _as(self, rest: str) -> None:
         user_id = self._user_id(rest)
         if user_id is None:
-            self.say(
-                self.style.red(
-                    f"No one called {rest!r} here. People: "
-                    + self._help().split("people: ")[1].split(")")[0]
-                )
-            )
+            self.error(f"No one called {rest!r} here. People: {self.people()}")
             return
+        if self.modal is not None and user_id != self.modal.user:
+            title = self.renderer.text_object(self.modal.view.get("title"))
+            self.warn(
+                f"The modal “{title}” of @{self._user_name(self.modal.user)} is closed "
+                "(a modal belongs to the person who opened it)."
+            )
+            self.modal = None
         self.user = user_id
-        self.modal = None
         self.say(self.style.dim(f"You are now @{self._user_name(user_id)}."))
 
     def _in(self, rest: str) -> None:
@@ -379,51 +577,66 @@ class Shell:
                 self.channel = channel_id
                 self.say(self.style.dim(f"You are now in #{channel['name']}."))
                 return
-        self.say(self.style.red(f"No channel {rest!r}."))
+        channels = ", ".join("#" + str(c["name"]) for c in self.ws.standin.channels.values())
+        self.error(f"No channel {rest!r}. Channels: {channels}")
 
     def _now_text(self) -> str:
-        local = self.ws.clock.now().astimezone(self.ws.policy.business_calendar.tz)
+        local = self._local(self.ws.clock.now())
         return f"It is {local:%a %Y-%m-%d %H:%M} ({self.ws.policy.calendar.timezone})."
+
+    def _local_time(self, text: str) -> datetime | None:
+        """`2026-12-01 10:00` (team time, or with an offset) as a UTC instant."""
+        try:
+            when = datetime.fromisoformat(text.strip().replace(" ", "T", 1))
+        except ValueError:
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=self.ws.policy.business_calendar.tz)
+        return when.astimezone(UTC)
+
+    def _start(self, rest: str) -> None:
+        when = self._local_time(rest)
+        if when is None:
+            self.error(f"Use `start {self._example_day()}` (team time).")
+            return
+        if self.happened:
+            self.error(
+                "`start` only works before anything happens; use `time` to move the clock forward."
+            )
+            return
+        self.ws.clock.set(when)
+        self.say(self.style.dim(self._now_text()))
 
     def _time(self, rest: str) -> None:
         now = self.ws.clock.now()
-        tz = self.ws.policy.business_calendar.tz
         match = DURATION.match(rest.replace(" ", ""))
         if match:
             amount, unit = int(match.group(1)), match.group(2)
-            until = (
-                now
-                + {
-                    "d": timedelta(days=amount),
-                    "h": timedelta(hours=amount),
-                    "m": timedelta(minutes=amount),
-                }[unit]
+            until = now + {"d": timedelta(days=amount), "h": timedelta(hours=amount)}.get(
+                unit, timedelta(minutes=amount)
             )
         else:
-            try:
-                until = (
-                    datetime.fromisoformat(rest.replace(" ", "T"))
-                    .replace(tzinfo=tz)
-                    .astimezone(UTC)
-                )
-            except ValueError:
-                self.say(
-                    self.style.red(
-                        "Use `time +2d`, `time +3h`, `time +30m` or `time 2026-12-01 10:00`."
-                    )
+            found = self._local_time(rest)
+            if found is None:
+                self.error(
+                    f"Use `time +2d`, `time +3h`, `time +30m` or `time {self._example_day()}`."
                 )
                 return
+            until = found
         if until < now:
-            self.say(self.style.red("Time only moves forward here."))
+            self.error(
+                f"Time only moves forward here ({self._now_text()[:-1]}). A script sets where "
+                "the clock starts with `start 2026-11-16 09:00` before anything happens."
+            )
             return
         for note in self.ws.advance(until):
-            self.say(self.style.dim(f"⏰ {note}"))
+            self.say_wrapped(self.style.dim(f"⏰ {note}"), hang="   ")
         self.say(self.style.dim(self._now_text()))
         self._show_changes()
 
     def _say(self, text: str) -> None:
         if not text:
-            self.say(self.style.red("Say what? `say TEXT`"))
+            self.error("Say what? `say TEXT`")
             return
         message = self.ws.standin.add_message(self.channel, user=self.user, text=text)
         self.seen.messages[(message.channel, message.ts)] = message.updated_count
@@ -435,9 +648,7 @@ class Shell:
         key, _, text = rest.partition(" ")
         where = self.ws.message_of(key)
         if where is None or not text:
-            self.say(
-                self.style.red("Use `reply ESC-1 TEXT` for an escalation whose message is posted.")
-            )
+            self.error("Use `reply ESC-1 TEXT` for an escalation whose message is posted.")
             return
         channel, ts = where
         message = self.ws.standin.add_message(channel, user=self.user, text=text, thread_ts=ts)
@@ -465,7 +676,7 @@ class Shell:
             if m.user != self.ws.standin.bot_user_id and m.ephemeral_for is None
         ]
         if not humans:
-            self.say(self.style.red("There is no message here to escalate; `say` one first."))
+            self.error("There is no message here to escalate; `say` one first.")
             return
         self.ws.driver.message_shortcut(humans[-1], user=self.user)
         self._show_changes()
@@ -475,7 +686,7 @@ class Shell:
             {
                 "type": "app_home_opened",
                 "user": self.user,
-                "channel": "D" + self.user[1:],
+                "channel": dm_channel_id(self.user),
                 "tab": "home",
             }
         )
@@ -487,128 +698,198 @@ class Shell:
             for m in self.ws.standin.channel_messages(self.channel, visible_to=self.user)
             if not m.thread_ts or m.thread_ts == m.ts
         ]
-        self.say(
-            self.style.bold(
-                f"#{self._channel_name(self.channel)}: the last {min(len(messages), 8)} messages"
-            )
-        )
+        name = self._channel_name(self.channel)
+        if not messages:
+            self.say(self.style.dim(f"#{name}: no messages yet."))
+            return
+        self.say(self.style.bold(f"#{name}: the last {min(len(messages), 8)} messages"))
         for message in messages[-8:]:
             self._render_message(message, label=self._where(message))
 
     def _show_dms(self) -> None:
-        for message in self.ws.standin.dms(self.user)[-8:]:
+        messages = self.ws.standin.dms(self.user)
+        if not messages:
+            self.say(self.style.dim(f"No DMs to @{self._user_name(self.user)} yet."))
+            return
+        for message in messages[-8:]:
             self._render_message(message, label=self._where(message))
 
     def _expect(self, text: str) -> None:
         wanted = text.strip().strip('"')
-        plain = "\n".join(re.sub(r"\x1b\[[0-9;]*m", "", line) for line in self.last_output)
-        if wanted in plain:
+        self.expectations += 1
+        seen = "\n".join(plain_text(line) for line in self.last_output)
+        if wanted in seen:
             self.out.write(self.style.green(f"  ✓ saw “{wanted}”\n"))
         else:
-            self.failures += 1
+            self._step_failed = True
             self.out.write(self.style.red(f"  ✗ expected to see “{wanted}”\n"))
 
     # -- clicking ------------------------------------------------------------------------------------
+
+    def _sees(self, shown: Shown) -> bool:
+        return shown.viewer is None or shown.viewer == self.user
+
+    def _whose(self, shown: Shown) -> str:
+        viewer = "@" + self._user_name(shown.viewer or "")
+        if shown.ts is None:
+            return f"on {viewer}'s App Home"
+        if shown.channel.startswith("D"):
+            return f"in {viewer}'s DM"
+        return f"in a reply only {viewer} sees"
 
     def _click(self, rest: str) -> None:
         found = self._find_control(rest)
         if found is None:
             return
         number, choice = found
-        control, channel, ts = self.controls[number]
+        shown = self.controls[number]
         try:
-            action = self._action_for(control, choice.strip())
+            action = self._action_for(number, shown.control, choice.strip())
         except LookupError as exc:
-            self.say(self.style.red(str(exc)))
+            self.error(str(exc.args[0]))
             return
-        if action is None:
-            return
-        if ts is None:
+        if shown.ts is None:
             view = self.ws.standin.home.get(self.user) or {}
             payload = self.ws.driver.home_actions_payload(view, action, user=self.user)
         else:
             message = next(
-                (m for m in self.ws.standin.channel_messages(channel) if m.ts == ts), None
+                (m for m in self.ws.standin.channel_messages(shown.channel) if m.ts == shown.ts),
+                None,
             )
             if message is None:
-                self.say(self.style.red("That message is gone."))
+                self.error("That message is gone.")
                 return
             payload = self.ws.driver.block_actions_payload(message, action, user=self.user)
         self.ws.driver.post_payload(payload)
         self._show_changes()
 
     def _find_control(self, rest: str) -> tuple[int, str] | None:
-        """`N [choice]`, or `[ESC-n] label [choice]` (the most recently shown matching control)."""
-        words = shlex.split(rest) if rest else []
+        """`N [choice]`, or `[ESC-n] label [choice]`: the most recent matching control the current
+        user can see (an exact label beats a prefix; leading emoji and a trailing … are ignored)."""
+        try:
+            words = shlex.split(rest) if rest else []
+        except ValueError:
+            self.error('Unbalanced quotes: use `click "Add note"`.')
+            return None
+        me = "@" + self._user_name(self.user)
         if words and words[0].isdigit():
-            if int(words[0]) in self.controls:
-                return int(words[0]), " ".join(words[1:])
-            self.say(self.style.red(f"There is no [{words[0]}] on screen."))
-            return None
+            number = int(words[0])
+            if number in self.gone:
+                self.error(
+                    f"[{number}] is no longer on screen: its message changed since. "
+                    "Use the numbers shown last."
+                )
+                return None
+            if number not in self.controls:
+                self.error(f"There is no [{number}] on screen.")
+                return None
+            shown = self.controls[number]
+            if not self._sees(shown):
+                self.error(
+                    f"[{number}] is not on {me}'s screen: it is {self._whose(shown)} "
+                    f"(`as @{self._user_name(shown.viewer or '')}` to be them)."
+                )
+                return None
+            return number, " ".join(words[1:])
         escalation = None
-        if words and re.fullmatch(r"(?i)ESC-\d+", words[0]):
-            escalation, words = words[0].split("-")[1], words[1:]
+        if words and re.fullmatch(r"(?i)ESC-?\d+", words[0]):
+            escalation, words = re.sub(r"\D", "", words[0]), words[1:]
         if not words:
-            self.say(
-                self.style.red('Use `click N`, or `click ESC-3 claim`, or `click "Add note"`.')
-            )
+            self.error('Use `click N`, or `click ESC-3 claim`, or `click "Add note"`.')
             return None
-        label, choice = words[0].lower(), " ".join(words[1:])
-        for number in sorted(self.controls, reverse=True):
-            control = self.controls[number][0]
-            if (
-                escalation is not None
-                and not re.search(rf"(?:^|:|-){escalation}$", control.block_id)
-                and control.element.get("value") != escalation
-                and not str(control.element.get("value", "")).startswith(f"{escalation}:")
-            ):
-                continue
-            if self.renderer.control_label(control.element).lower().startswith(label):
-                return number, choice
+        candidates = [
+            (number, shown)
+            for number, shown in sorted(self.controls.items(), reverse=True)
+            if escalation is None or _is_about(shown.control, escalation)
+        ]
+        visible = [(n, s) for n, s in candidates if self._sees(s)]
+        for taken in range(len(words), 0, -1):
+            wanted = label_key(" ".join(words[:taken]))
+            for number, shown in visible:
+                if wanted and label_key(self._label(shown)) == wanted:
+                    return number, " ".join(words[taken:])
+        wanted = label_key(words[0])
+        for number, shown in visible:
+            if wanted and label_key(self._label(shown)).startswith(wanted):
+                return number, " ".join(words[1:])
         where = f" for ESC-{escalation}" if escalation else ""
-        self.say(self.style.red(f"There is no “{words[0]}” control on screen{where}."))
+        hidden = next(
+            (s for _, s in candidates if wanted and label_key(self._label(s)).startswith(wanted)),
+            None,
+        )
+        if hidden is not None:
+            self.error(
+                f"There is no “{words[0]}” control on {me}'s screen{where}: there is one "
+                f"{self._whose(hidden)}."
+            )
+        else:
+            self.error(f"There is no “{words[0]}” control on screen{where}.")
         return None
 
-    def _action_for(self, control: Control, choice: str) -> dict[str, Any] | None:
+    def _label(self, shown: Shown) -> str:
+        return self.renderer.control_label(shown.control.element)
+
+    def _action_for(self, number: int, control: Control, choice: str) -> dict[str, Any]:
+        """The action Slack would send for this use of the control; LookupError if it cannot be."""
         element = control.element
         kind = element.get("type")
-        if kind in ("static_select", "overflow"):
-            value = self._pick_option(element, choice)
-            return (
-                None
-                if value is None
-                else element_action(element, control.block_id, selected_value=value)
-            )
+        name = f"[{number} {plain_text(self.renderer.control_label(element))}]"
+        if kind in ("static_select", "overflow", "radio_buttons"):
+            value = self._pick_option(number, name, element, choice)
+            return element_action(element, control.block_id, selected_value=value)
         if kind == "users_select":
-            who = choice or (self.ask("Which user? @") if self.ask else "")
+            who = choice or (self.ask("  Who? @") if self.ask else "")
+            if not who.strip().lstrip("@"):
+                raise LookupError(
+                    f"{name} picks a person: `click {number} @name`. People: {self.people()}"
+                )
             user_id = self._user_id(who)
             if user_id is None:
-                raise LookupError(f"No one called {who!r} here.")
+                raise LookupError(f"No one called {who!r} here. People: {self.people()}")
             return element_action(element, control.block_id, selected_user=user_id)
         if kind == "datepicker":
-            day = choice or (self.ask("Date (YYYY-MM-DD): ") if self.ask else "")
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
-                raise LookupError("Give a date as YYYY-MM-DD.")
+            example = self._example_day().split()[0]
+            day = choice or (self.ask(f"  Date (e.g. {example}): ") if self.ask else "")
+            if not day:
+                raise LookupError(f"{name} picks a date: `click {number} {example}`.")
+            if _parse_date(day) is None:
+                raise LookupError(f"Give a date as YYYY-MM-DD, e.g. `click {number} {example}`.")
             return element_action(element, control.block_id, selected_date=day)
         return element_action(element, control.block_id)
 
-    def _pick_option(self, element: dict[str, Any], choice: str) -> str | None:
+    def _pick_option(self, number: int, name: str, element: dict[str, Any], choice: str) -> str:
         options = self.renderer.options(element)
-        if not choice and self.ask:
-            for index, (_, label) in enumerate(options, start=1):
-                self.say(f"    {index}) {label}")
-            choice = self.ask("Choose: ")
-        return _match_option(options, choice)
+        listing = "\n".join(f"  {i}) {label}" for i, (_, label) in enumerate(options, start=1))
+        if not choice and self.ask is not None:
+            self.say(listing)
+            while True:
+                choice = self.ask("  Choose (number or name, Enter to cancel): ").strip()
+                if not choice:
+                    raise LookupError("Nothing chosen.")
+                value = _match_option(options, choice)
+                if value is not None:
+                    return value
+                self.say(self.style.red(f"  {choice!r} is not one of the choices."))
+        if not choice:
+            raise LookupError(f"{name} is a menu: `click {number} N` with one of\n{listing}")
+        value = _match_option(options, choice)
+        if value is None:
+            raise LookupError(f"{choice!r} is not a choice of {name}; choose one of\n{listing}")
+        return value
 
     # -- modals --------------------------------------------------------------------------------------
 
+    def _inputs(self) -> list[dict[str, Any]]:
+        assert self.modal is not None
+        return [b for b in self.modal.view.get("blocks", []) if b.get("type") == "input"]
+
     def _open_modal(self, view: dict[str, Any]) -> None:
-        self.modal = OpenModal(view=view)
+        self.modal = OpenModal(view=view, user=self.user)
         title = self.renderer.text_object(view.get("title"))
         self.say(self.style.bold(f"┌─ modal: {title} " + "─" * max(40 - len(title), 4)))
         for block in view.get("blocks", []):
             if block.get("type") == "input":
-                self.say("│ " + self._input_line(block))
+                self.say_wrapped(self._input_line(block), indent="│ ", hang="    ")
             else:
                 for line in self.renderer.blocks([block], indent="│ ").lines:
                     self.say(line)
@@ -622,21 +903,22 @@ class Shell:
             self._prompt_modal()
 
     def _input_line(self, block: dict[str, Any]) -> str:
-        element = block["element"]
         label = self.renderer.text_object(block.get("label"))
         optional = "" if not block.get("optional") else self.style.dim(" (optional)")
         current = self._current_value(block)
         shown = f" = {current!r}" if current else ""
-        return (
-            f"{self.style.bold(block['block_id'])} — {label}{optional}{shown}"
-            + self._choices_hint(element)
+        hint = self._choices_hint(block["element"])
+        return f"{self.style.bold(block['block_id'])} — {label}{optional}{shown}" + (
+            self.style.dim(f"  [{hint}]") if hint else ""
         )
 
     def _choices_hint(self, element: dict[str, Any]) -> str:
-        options = self.renderer.options(element)
-        if not options:
-            return ""
-        return self.style.dim("  [" + " | ".join(value for value, _ in options) + "]")
+        kind = element.get("type")
+        if kind == "users_select":
+            return "@name"
+        if kind == "datepicker":
+            return "YYYY-MM-DD"
+        return " | ".join(value for value, _ in self.renderer.options(element))
 
     def _current_value(self, block: dict[str, Any]) -> str | None:
         assert self.modal is not None
@@ -648,91 +930,110 @@ class Shell:
             initial.get("value") if isinstance(initial, dict) else None
         )
 
-    def _prompt_modal(self) -> None:
-        """Ask for each field in turn (Enter keeps the value); a `>` line switches to typed commands."""
+    def _field_prompt(self, block: dict[str, Any]) -> str:
+        label = self.renderer.text_object(block.get("label"))
+        optional = " (optional)" if block.get("optional") else ""
+        hint = self._choices_hint(block["element"])
+        current = self._current_value(block)
+        return (
+            f"  {label}{optional}"
+            + (f" ({hint})" if hint else "")
+            + (f" [{current}]" if current else "")
+            + ": "
+        )
+
+    def _prompt_modal(self, only: set[str] | None = None) -> None:
+        """Ask for each field (or only those named) in turn: Enter keeps a value, a refused value is
+        asked again, a `>` line switches to typed commands, Ctrl-C or Ctrl-D closes the modal."""
         assert self.modal is not None
         assert self.ask is not None
         self.say(
             self.style.dim(
-                "  Enter keeps a value; type `> field: value` lines instead if you prefer."
+                "  Enter keeps a value; Ctrl-C closes the modal; `> field: value` lines work too."
             )
         )
         try:
-            for block in self.modal.view.get("blocks", []):
-                if block.get("type") != "input":
+            for block in self._inputs():
+                if only is not None and block["block_id"] not in only:
                     continue
-                label = self.renderer.text_object(block.get("label"))
-                current = self._current_value(block)
-                answer = self.ask(
-                    f"  {label}" + (f" [{current}]" if current else "") + ": "
-                ).strip()
-                if answer.startswith(">"):
-                    self._modal_line(answer[1:].strip())
-                    return  # the user fills the rest with `>` lines and submits with `> submit`
-                if answer:
-                    self._set_field(block, answer)
+                while True:
+                    answer = self.ask(self._field_prompt(block)).strip()
+                    if answer.startswith(">"):
+                        self._modal_line(answer[1:].strip())
+                        return  # the rest is typed as `>` lines, ending with `> submit`
+                    if not answer or self._set_field(block, answer):
+                        break
             confirm = self.ask("  Submit? [Y/n] ").strip().lower()
-        except EOFError:
-            self.modal = None
-            self.say(self.style.dim("Modal closed."))
+        except (EOFError, KeyboardInterrupt):
+            self.say("")
+            self._close_modal()
             return
         if confirm in ("", "y", "yes"):
             self._submit_modal()
         else:
-            self.modal = None
-            self.say(self.style.dim("Modal closed."))
+            self._close_modal()
+
+    def _close_modal(self) -> None:
+        self.modal = None
+        self.say(self.style.dim("Modal closed."))
 
     def _modal_line(self, text: str) -> None:
         if self.modal is None:
-            self.say(self.style.red("No modal is open."))
+            self.error("No modal is open.")
             return
         if text == "submit":
             self._submit_modal()
             return
         if text == "cancel":
-            self.modal = None
-            self.say(self.style.dim("Modal closed."))
+            self._close_modal()
             return
         name, sep, value = text.partition(":")
-        block = next(
-            (b for b in self.modal.view.get("blocks", []) if b.get("block_id") == name.strip()),
-            None,
-        )
-        if not sep or block is None or block.get("type") != "input":
-            fields = ", ".join(
-                b["block_id"] for b in self.modal.view.get("blocks", []) if b.get("type") == "input"
-            )
-            self.say(self.style.red(f"Use `> field: value` with one of: {fields}"))
+        block = next((b for b in self._inputs() if b.get("block_id") == name.strip()), None)
+        if not sep or block is None:
+            fields = ", ".join(b["block_id"] for b in self._inputs())
+            self.error(f"Use `> field: value` with one of: {fields}")
             return
         self._set_field(block, value.strip())
 
-    def _set_field(self, block: dict[str, Any], answer: str) -> None:
+    def _set_field(self, block: dict[str, Any], answer: str) -> bool:
+        """Fill one field as its element allows (a menu takes only its options); False if refused."""
         assert self.modal is not None
         element = block["element"]
-        if element.get("type") in ("static_select", "radio_buttons"):
+        kind = element.get("type")
+        if kind in ("static_select", "radio_buttons"):
             value = _match_option(self.renderer.options(element), answer)
             if value is None:
-                self.say(
-                    self.style.red(f"{answer!r} is not one of the choices for {block['block_id']}.")
+                self.error(
+                    f"{answer!r} is not one of the choices for {block['block_id']}: "
+                    + self._choices_hint(element)
                 )
-                return
+                return False
             answer = value
-        elif element.get("type") == "users_select":
-            answer = self._user_id(answer) or answer
+        elif kind == "users_select":
+            user_id = self._user_id(answer)
+            if user_id is None:
+                self.error(f"No one called {answer!r} here. People: {self.people()}")
+                return False
+            answer = user_id
+        elif kind == "datepicker" and _parse_date(answer) is None:
+            self.error(f"Give {block['block_id']} as a date, YYYY-MM-DD.")
+            return False
         self.modal.values[block["block_id"]] = answer
+        return True
 
     def _submit_modal(self) -> None:
         assert self.modal is not None
-        response = self.ws.driver.submit(self.modal.view, self.modal.values, user=self.user)
+        response = self.ws.driver.submit(self.modal.view, self.modal.values, user=self.modal.user)
         answer = response.json() if response.body.startswith("{") else None
         if isinstance(answer, dict) and answer.get("response_action") == "errors":
-            for name, error in answer.get("errors", {}).items():
+            errors = answer.get("errors", {})
+            for name, error in errors.items():
                 self.say(self.style.red(f"│ {name}: {error}"))
             self.say(
                 self.style.dim("The modal is still open: fix the fields and `> submit` again.")
             )
             if self.ask is not None:
-                self._prompt_modal()
+                self._prompt_modal(only=set(errors))
             return
         self.modal = None
         self._show_changes()
@@ -758,7 +1059,8 @@ class Shell:
         for message in sorted(new, key=lambda m: float(m.ts)):
             self._render_message(message, label=self._where(message))
         for file in standin.files[self.seen.files :]:
-            self._show_file(file.name, file.content, file.title)
+            if file.channel is None:  # uploaded but shared nowhere
+                self._file_lines(file, indent="")
         self.seen.files = len(standin.files)
         opened = standin.calls_to("views.open")
         if len(opened) > self.seen.views_opened:
@@ -771,16 +1073,15 @@ class Shell:
             if home:
                 self.say(self.style.bold(f"━━ App Home of @{self._user_name(self.user)} ━━"))
                 rendering = self.renderer.blocks(home.get("blocks", []))
-                self._remember(rendering.controls, "", None)
+                self._remember(rendering.controls, ("home", self.user), "", None, self.user)
                 for line in rendering.lines:
                     self.say(line)
 
     def _where(self, message: Message) -> str:
-        name = self._channel_name(message.channel)
         if message.channel.startswith("D"):
-            place = f"DM to @{self._user_name('U' + message.channel[1:])}"
+            place = f"DM to @{self._user_name(self._dm_owner(message.channel) or message.channel)}"
         else:
-            place = f"#{name}"
+            place = f"#{self._channel_name(message.channel)}"
         if message.thread_ts and message.thread_ts != message.ts:
             key = self.ws.escalation_of_thread(message.channel, message.thread_ts)
             place += f" › thread of {key or self._parent_title(message)}"
@@ -793,7 +1094,9 @@ class Shell:
         parent = next((m for m in thread if m.ts == reply.thread_ts), None)
         if parent is None:
             return "a message"
-        first = self.renderer.mrkdwn(parent.text).split("\n")[0]
+        header = next((b for b in parent.blocks if b.get("type") == "header"), None)
+        title = self.renderer.text_object(header["text"]) if header else parent.text
+        first = plain_text(self.renderer.mrkdwn(title)).split("\n")[0]
         return f"“{first[:40]}{'…' if len(first) > 40 else ''}”"
 
     def _render_message(self, message: Message, *, label: str, updated: bool = False) -> None:
@@ -802,32 +1105,84 @@ class Shell:
             if message.user != self.ws.standin.bot_user_id
             else "cre-bot"
         )
-        when = datetime.fromtimestamp(float(message.ts), UTC).astimezone(
-            self.ws.policy.business_calendar.tz
-        )
+        when = self._local(datetime.fromtimestamp(float(message.ts), UTC))
         marker = "↻ updated" if updated else "●"
         header = f"{marker} {label} · {author} · {when:%a %m/%d %H:%M}"
-        self.say(self.style.yellow(header) if message.ephemeral_for else self.style.green(header))
+        self.say_wrapped(
+            self.style.yellow(header) if message.ephemeral_for else self.style.green(header)
+        )
+        viewer = message.ephemeral_for or (
+            self._dm_owner(message.channel) if message.channel.startswith("D") else None
+        )
         if message.blocks:
             rendering = self.renderer.blocks(message.blocks)
-            self._remember(rendering.controls, message.channel, message.ts)
-            for line in rendering.lines:
-                self.say(line)
+            self._remember(
+                rendering.controls,
+                (message.channel, message.ts),
+                message.channel,
+                message.ts,
+                viewer,
+            )
+            lines = rendering.lines
         else:
-            for line in self.renderer.mrkdwn(message.text).split("\n"):
-                self.say("  " + line)
+            lines = self.renderer.text(message.text) if message.text.strip() else []
+        for line in lines:
+            self.say(line)
+        by_id = {f.id: f for f in self.ws.standin.files}
+        for carried in message.files:
+            uploaded = by_id.get(str(carried.get("id")))
+            if uploaded is not None:
+                self._file_lines(uploaded)
 
-    def _remember(self, controls: list[Control], channel: str, ts: str | None) -> None:
+    def _remember(
+        self,
+        controls: list[Control],
+        place: tuple[str, str],
+        channel: str,
+        ts: str | None,
+        viewer: str | None,
+    ) -> None:
+        """Number a message's (or a Home's) controls; the numbers it showed before are gone."""
+        for number in self.places.pop(place, []):
+            self.controls.pop(number, None)
+            self.gone.add(number)
         for control in controls:
-            self.controls[control.number] = (control, channel, ts)
+            self.controls[control.number] = Shown(control, channel, ts, viewer)
+        self.places[place] = [control.number for control in controls]
 
-    def _show_file(self, name: str, content: bytes, title: str) -> None:
-        self.ws.files_dir.mkdir(parents=True, exist_ok=True)
-        path = self.ws.files_dir / name
-        path.write_bytes(content)
-        self.say(
-            self.style.magenta(f"  📎 {title or name} ({len(content):,} bytes) → written to {path}")
-        )
+    def _file_lines(self, uploaded: UploadedFile, *, indent: str = "  ") -> None:
+        path = self.written.get(uploaded.id)
+        if path is None:
+            self.ws.files_dir.mkdir(parents=True, exist_ok=True)
+            path = self.ws.files_dir / (Path(uploaded.name).name or uploaded.id)
+            path.write_bytes(uploaded.content)
+            self.written[uploaded.id] = path
+        for line in self.renderer.file_line(
+            title=uploaded.title or uploaded.name,
+            size=len(uploaded.content),
+            path=str(path),
+            indent=indent,
+        ):
+            self.say(line)
+
+
+def _is_about(control: Control, escalation: str) -> bool:
+    """Whether a control acts on escalation number `escalation` (by block id or value)."""
+    value = str(control.element.get("value", ""))
+    return bool(
+        re.search(rf"(?:^|:|-){escalation}$", control.block_id)
+        or value == escalation
+        or value.startswith(f"{escalation}:")
+    )
+
+
+def _parse_date(text: str) -> date | None:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
 
 
 def _match_option(options: list[tuple[str, str]], choice: str) -> str | None:
@@ -837,12 +1192,12 @@ def _match_option(options: list[tuple[str, str]], choice: str) -> str | None:
     if wanted.isdigit() and 1 <= int(wanted) <= len(options):
         return options[int(wanted) - 1][0]
     for value, label in options:
-        if wanted in (value.lower(), label.lower()):
+        if wanted in (value.lower(), label.lower(), label_key(label)):
             return value
     prefixed = [
         value
         for value, label in options
-        if label.lower().startswith(wanted) or value.lower().startswith(wanted)
+        if label_key(label).startswith(wanted) or value.lower().startswith(wanted)
     ]
     return prefixed[0] if len(prefixed) == 1 else None
 
@@ -859,6 +1214,24 @@ def shell_policy(settings: Settings) -> tuple[Policy, str]:
     ), "crebot.example.toml (demo roster)"
 
 
+def use_color(out: TextIO, environ: Mapping[str, str] | None = None) -> bool:
+    """Colour only for a terminal that shows it: not piped, no NO_COLOR, not TERM=dumb."""
+    env = os.environ if environ is None else environ
+    return out.isatty() and "NO_COLOR" not in env and env.get("TERM", "") != "dumb"
+
+
+@contextlib.contextmanager
+def _quiet_bolt() -> Iterator[None]:
+    """Bolt's warnings (e.g. its suggestions for unhandled requests) are not for the shell user."""
+    logger = logging.getLogger("slack_bolt")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def run_local_shell(
     *,
     settings: Settings,
@@ -868,67 +1241,79 @@ def run_local_shell(
     start: datetime | None = None,
     out: TextIO | None = None,
     files_dir: Path | None = None,
+    clock: Clock | None = None,
 ) -> int:
-    """Start the local workspace and run a script or an interactive session; returns the exit status."""
+    """Start the local workspace and run a script or an interactive session; returns the exit status.
+
+    The clock starts at `start`, else at the next working morning (now, if within working hours);
+    a script may set its own start with a `start` line."""
     out = out or sys.stdout
     policy, policy_source = shell_policy(settings)
-    with tempfile.TemporaryDirectory(prefix="crebot-shell-") as scratch:
+    lines: list[str] | None = None
+    if script is not None:
+        try:
+            lines = script.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise ConfigError(f"{script}: cannot read the script ({exc.strerror})") from None
+    with tempfile.TemporaryDirectory(prefix="crebot-shell-") as scratch, _quiet_bolt():
         url = database_url or f"sqlite:///{Path(scratch) / 'shell.db'}"
-        begin = (start or datetime.now(UTC)).replace(second=0, microsecond=0)
-        workspace = LocalWorkspace(
+        begin = start or working_morning(policy, (clock or SystemClock()).now())
+        with LocalWorkspace(
             policy=policy,
             database_url=url,
             start=begin,
             files_dir=files_dir or Path("crebot-files"),
-        )
-        color = out.isatty() and "NO_COLOR" not in os.environ
-        # Prompts only for a person at a terminal; piped input is read like a script.
-        prompting = interactive and script is None and sys.stdin.isatty()
-        ask = _interactive_input() if prompting else None
-        shell = Shell(workspace, out=out, color=color, ask=ask)
-        try:
-            if script is not None:
-                try:
-                    lines = script.read_text(encoding="utf-8").splitlines()
-                except OSError as exc:
-                    raise ConfigError(
-                        f"{script}: cannot read the script ({exc.strerror})"
-                    ) from None
+        ) as workspace:
+            # Prompts only for a person at a terminal; piped input is read like a script.
+            prompting = interactive and script is None and sys.stdin.isatty()
+            ask = _interactive_input() if prompting else None
+            shell = Shell(workspace, out=out, color=use_color(out), ask=ask)
+            if lines is not None:
                 return shell.run(lines)
-            _banner(shell, policy_source, url if database_url else "a temporary SQLite database")
+            banner(
+                shell,
+                policy_source=policy_source,
+                database=url if database_url else "a temporary SQLite database",
+                has_token=settings.slack_bot_token is not None,
+            )
             return shell.run(_prompt_lines(shell))
-        finally:
-            workspace.close()
 
 
-def _banner(shell: Shell, policy_source: str, database: str) -> None:
+def banner(shell: Shell, *, policy_source: str, database: str, has_token: bool) -> None:
+    """What an interactive session says first: where you are, what to try, how to reach Slack."""
     style = shell.style
-    shell.say(
-        style.bold("cre-bot · local workspace")
-        + " — no Slack credentials found, so this terminal plays Slack."
-    )
+    if has_token:
+        why = " — this terminal plays Slack (SLACK_BOT_TOKEN is set but not used here)."
+    else:
+        why = " — no Slack credentials found, so this terminal plays Slack."
+    shell.say(style.bold("cre-bot · local workspace") + why)
     shell.say(
         style.dim(
             f"Policy: {policy_source} · database: {database} · look-ups: {shell.ws.policy.lookup.source}"
         )
     )
     shell.say(
-        f"You are @{shell._user_name(shell.user)} (CS) in #{shell._channel_name(shell.channel)}. {shell._now_text()}"
+        f"You are @{shell._user_name(shell.user)} (CS) in #{shell._channel_name(shell.channel)}. "
+        f"{shell._now_text()}"
     )
+    shell.say(style.dim(f"People: {shell.people()}"))
     shell.say(
         "Try: "
         + style.cyan("/escalate Login fails after password reset")
         + "  ·  "
         + style.cyan("help")
     )
+    if has_token:
+        shell.say(style.dim("To use your Slack workspace instead, run `crebot serve`."))
+        return
     shell.say(
         style.dim(
-            "To connect a real workspace: create the app from manifest.yml, then set SLACK_BOT_TOKEN and"
+            "To connect a real workspace: create the app from manifest.yml, then set SLACK_BOT_TOKEN"
         )
     )
     shell.say(
         style.dim(
-            "SLACK_SIGNING_SECRET (see the README, “Connect to Slack”) and run the same command again."
+            "and SLACK_SIGNING_SECRET (README, “Connect to Slack”) and run the same command again."
         )
     )
 
@@ -940,12 +1325,17 @@ def _interactive_input() -> Callable[[str], str]:
 
 
 def _prompt_lines(shell: Shell) -> Iterable[str]:
+    """Lines typed at the prompt (Ctrl-C drops the line, Ctrl-D ends the session)."""
     at_terminal = sys.stdin.isatty()
     while True:
+        prompt = shell.style.bold(shell.prompt())
+        if "readline" in sys.modules:  # readline must know which characters take no room
+            prompt = for_readline(prompt)
         try:
-            prompt = f"{shell._user_name(shell.user)}@{shell._channel_name(shell.channel)}> "
             # At a terminal the prompt is shown; piped lines are echoed by Shell.run instead.
-            yield input(shell.style.bold(prompt) if at_terminal else "")
+            yield input(prompt if at_terminal else "")
+        except KeyboardInterrupt:
+            shell.say(shell.style.dim("\n(Ctrl-D or `quit` leaves the shell)"))
         except EOFError:
             shell.say("")
             return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.escalations import Action
@@ -70,3 +72,18 @@ def test_every_action_has_its_refusals(action: Action) -> None:
     """`check_may` and `_change` build these keys from the action's name."""
     assert f"error.not_allowed.{action}" in CATALOG
     assert f"error.transition.{action}" in CATALOG
+
+
+# Slack reads `<…>` as a control sequence (mention, channel, special mention, link) and `&` as the
+# start of an entity; anything else must be escaped, or Slack drops it (`/lookup <user id | email>`
+# shows as `/lookup  email`).
+CONTROL_SEQUENCE = r"<(?:[@#!]|https?://|mailto:|\{)[^<>\s]*(?:\|[^<>]*)?>"
+ENTITY = r"&(?:lt|gt|amp);"
+
+
+@pytest.mark.parametrize("key", sorted(CATALOG))
+def test_no_message_has_a_raw_angle_bracket_or_ampersand(key: str) -> None:
+    for text in CATALOG[key]:
+        rest = re.sub(ENTITY, "", re.sub(CONTROL_SEQUENCE, "", text))
+        body = "\n".join(line.removeprefix(">") for line in rest.split("\n"))  # `>` opens a quote
+        assert not re.search(r"[<>&]", body), text

@@ -255,7 +255,7 @@ def test_invalid_input_is_audited_refused_with_usage_and_never_fetched(
         _look_up(session, policy, source, text)
 
     assert raised.value.code == code
-    assert "/lookup <user id | email>" in raised.value.render("en")
+    assert "/lookup &lt;user id | email&gt;" in raised.value.render("en")
     assert source.fetches == 0
     [row] = _audit_rows(db)
     assert (row.outcome, row.query_kind, row.end_user_id) == ("invalid", None, None)

@@ -100,14 +100,14 @@ def test_a_path_in_the_id_is_refused_with_the_usage_line(
 
     shown = _shown(_reply(slack))
     assert "must not contain" in shown
-    assert "Usage: `/lookup <user id | email>`" in shown
+    assert "Usage: `/lookup &lt;user id | email&gt;`" in shown
     assert _audit(runtime.db)[-1].outcome == "invalid"
 
 
 def test_an_empty_lookup_gets_the_usage_line(slack: SlackDriver) -> None:
     slack.command("/lookup", "", user="U0HANAKO")
 
-    assert "Usage: `/lookup <user id | email>`" in _shown(_reply(slack))
+    assert "Usage: `/lookup &lt;user id | email&gt;`" in _shown(_reply(slack))
 
 
 def test_the_audit_row_is_written_even_when_the_answer_cannot_be_delivered(
