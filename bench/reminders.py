@@ -5,7 +5,9 @@ Run: .venv/bin/python bench/reminders.py [--database sqlite|postgresql|both] [--
 
 Fills a fresh, migrated database in bulk with a team of `--engineers` (a policy generated from
 `crebot.example.toml`'s shape), `--stale` stale escalations spread over all of them (some already
-reminded on earlier days, `--ignored` of them one unanswered reminder short of telling the lead),
+reminded on earlier days, `--ignored` of them reminded `escalate_after` times without an answer, so
+this run, the one after their last reminder, tells the lead; some get their `escalate_after`-th
+reminder in this run, which must not tell the lead yet),
 some that are not stale yet, some snoozed, some waiting on CS, `--unassigned` open ones nobody
 claimed in time, and 100,000 resolved ones as history. It then times the job's own work alone
 (`jobs.stale_reminders.send_stale_reminders`) at `--stale-small` and at `--stale` stale
@@ -191,6 +193,8 @@ class Population:
 
     stale: dict[str, list[tuple[datetime, int]]] = field(default_factory=lambda: defaultdict(list))
     ignored: set[int] = field(default_factory=set)
+    last_reminder: set[int] = field(default_factory=set)  # the escalate_after-th reminder today
+    reminders_before: dict[int, int] = field(default_factory=dict)  # unanswered, as loaded
     lead_told: set[int] = field(default_factory=set)
     expired_snooze: set[int] = field(default_factory=set)
     snoozed: set[int] = field(default_factory=set)
@@ -205,6 +209,10 @@ class Population:
     def stale_ids(self) -> set[int]:
         """Every stale escalation's id."""
         return {row_id for items in self.stale.values() for _, row_id in items}
+
+    def shown_ids(self) -> set[int]:
+        """The stale escalations the DMs show (each engineer's DM_ROOM oldest): the ones reminded."""
+        return {row_id for items in self.stale.values() for _, row_id in sorted(items)[:DM_ROOM]}
 
     def channel_posts(self) -> int:
         """The lead post (when some are ignored) and the queue post (when some are unclaimed)."""
@@ -319,7 +327,8 @@ class RowMaker:
         return day
 
     def stale(self, count: int, *, ignored: int) -> Iterator[Row]:
-        """Stale escalations over all engineers (each has one at least), `ignored` one short."""
+        """Stale escalations over all engineers (each has one at least), `ignored` past the lead's
+        threshold since their last reminder (told in this run)."""
         rng = self.rng
         engineers = self.policy.engineer_ids
         escalate_after = self.policy.reminders.escalate_after
@@ -332,19 +341,22 @@ class RowMaker:
                 else rng.choices(engineers, weights=self.weights)[0]
             )
             if position in ignored_at:
-                reminders = escalate_after - 1
+                reminders = escalate_after
                 self.population.ignored.add(row_id)
             elif rng.random() < LEAD_TOLD_SHARE:
                 reminders = escalate_after + rng.randrange(0, 4)
                 self.population.lead_told.add(row_id)
             else:
-                reminders = rng.randrange(0, escalate_after - 1)  # stays short of the lead
+                reminders = rng.randrange(0, escalate_after)  # short of the lead before this run
+                if reminders == escalate_after - 1:
+                    self.population.last_reminder.add(row_id)
             row = self._common(row_id)
             status = rng.choice((Status.ASSIGNED, Status.INVESTIGATING))
             self._assigned(
                 row, engineer=engineer, last_activity=self._quiet_since(reminders), status=status
             )
             row["reminders_unanswered"] = reminders
+            self.population.reminders_before[row_id] = reminders
             if reminders:
                 row["last_reminded_on"] = self._previous_working_day()
             elif rng.random() < 0.3:  # reminded long ago, then active again, then quiet
@@ -887,7 +899,7 @@ def check_channel_post(
 
 
 def check_database(bench: Bench, population: Population) -> Check:
-    """After the run: every stale one reminded today once; snoozed and fresh ones untouched."""
+    """After the run: every stale one covered today, only those shown counted; the lead as due."""
     table = Escalation.__table__  # type: ignore[attr-defined]
     escalate_after = bench.policy.reminders.escalate_after
     with bench.engine.connect() as connection:
@@ -901,11 +913,17 @@ def check_database(bench: Bench, population: Population) -> Check:
         ).all()
         connection.rollback()
     by_id = {row.id: row for row in rows}
-    stale = population.stale_ids()
+    stale, shown = population.stale_ids(), population.shown_ids()
     problems = []
     not_today = [i for i in stale if by_id[i].last_reminded_on != TODAY]
     if not_today:
-        problems.append(f"{len(not_today)} stale not marked reminded today")
+        problems.append(f"{len(not_today)} stale not marked as covered by today's DM")
+    before = population.reminders_before
+    miscounted = [i for i in stale if by_id[i].reminders_unanswered != before[i] + (i in shown)]
+    if miscounted:
+        problems.append(
+            f"{len(miscounted)} with a wrong count (one more for those shown, none for the rest)"
+        )
     touched = [
         i for i in population.snoozed | population.not_stale if by_id[i].last_reminded_on == TODAY
     ]
@@ -914,17 +932,24 @@ def check_database(bench: Bench, population: Population) -> Check:
     not_escalated = [
         i
         for i in population.ignored
-        if by_id[i].reminders_unanswered != escalate_after or by_id[i].lead_told_at != RUN_AT
+        if by_id[i].reminders_unanswered != escalate_after + (i in shown)
+        or by_id[i].lead_told_at != RUN_AT
     ]
     if not_escalated:
         problems.append(f"{len(not_escalated)} ignored ones not recorded as told to the lead")
+    told_early = [i for i in population.last_reminder if by_id[i].lead_told_at is not None]
+    if told_early:
+        problems.append(f"{len(told_early)} told to the lead in the run of their last reminder")
     retold = [i for i in population.lead_told if by_id[i].lead_told_at == RUN_AT]
     if retold:
         problems.append(f"{len(retold)} told to the lead again")
+    last_shown = len(population.last_reminder & shown)
     detail = "; ".join(problems) or (
-        f"{len(stale):,} marked reminded today, {len(population.ignored)} at {escalate_after} "
-        f"unanswered with the lead told, {len(population.snoozed)} snoozed and "
-        f"{len(population.not_stale):,} fresh untouched"
+        f"{len(stale):,} covered by today's DMs, of which the {len(shown):,} shown count one more "
+        f"reminder and the {len(stale - shown):,} in '…and N more' none, "
+        f"{len(population.ignored)} past {escalate_after} unanswered with the lead told, "
+        f"{last_shown} reminded for the {escalate_after}. time in this run and not told yet, "
+        f"{len(population.snoozed)} snoozed and {len(population.not_stale):,} fresh untouched"
     )
     return Check("database after the run", not problems, detail)
 

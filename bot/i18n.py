@@ -389,8 +389,8 @@ CATALOG: dict[str, tuple[str, str]] = {
         ":warning: ユーザーの状態を取得できません(管理APIがタイムアウトしました)。カルテは下に表示します。",
     ),
     "lookup.problem.error": (
-        ":warning: The user's state is unavailable: the admin API failed. The chart is below.",
-        ":warning: ユーザーの状態を取得できません(管理APIでエラーが発生しました)。カルテは下に表示します。",
+        ":warning: The user's state is unavailable: the {source} failed. The chart is below.",
+        ":warning: ユーザーの状態を取得できません({source}でエラーが発生しました)。カルテは下に表示します。",
     ),
     "lookup.problem.circuit_open": (
         ":warning: The user's state is unavailable: the admin API keeps failing, so it is not being called for a while. The chart is below.",
@@ -493,9 +493,18 @@ CATALOG: dict[str, tuple[str, str]] = {
     "audit.outcome.shown": ("shown", "表示"),
     "audit.outcome.unknown": ("unknown user", "該当なし"),
     "audit.outcome.refused": (":no_entry: refused", ":no_entry: 拒否"),
+    "audit.outcome.reveal_refused": (
+        ":no_entry: reveal refused",
+        ":no_entry: 個人情報の表示を拒否",
+    ),
     "audit.outcome.invalid": ("invalid input", "入力不正"),
     "audit.outcome.source_error": (":warning: source failed", ":warning: 取得失敗"),
     "audit.outcome.revealed": (":unlock: revealed", ":unlock: 個人情報を表示"),
+    "audit.outcome.error": (":x: failed (nothing shown)", ":x: 失敗(表示なし)"),
+    "audit.since_future": (
+        "“{text}” is after today: the audit has nothing from the future. Give a day up to today, e.g. 2026-11-01 or 11/01.",
+        "「{text}」は今日より後の日付です。今日までの日付を指定してください(例: 2026-11-01、11/01)。",
+    ),
     # -- the monthly digest -----------------------------------------------------------------------
     "month.1": ("January", "1月"),
     "month.2": ("February", "2月"),

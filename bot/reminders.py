@@ -8,7 +8,7 @@ the daily run finds every stale escalation with one indexed query.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -124,13 +124,18 @@ def by_assignee(escalations: Sequence[Escalation]) -> dict[str, list[Escalation]
     return dict(grouped)
 
 
-def mark_reminded(*, session: Session, escalations: Sequence[Escalation], today: date) -> None:
-    """Count one more unanswered reminder for each, once per day (a repeated run changes nothing).
+def mark_reminded(
+    *, session: Session, escalations: Sequence[Escalation], shown: Collection[int], today: date
+) -> None:
+    """Today's DMs covered these (a repeated run the same day sends none of them again).
 
-    Only the escalations a DM shows are passed: the rest were not seen, so they are not counted.
+    Only those a DM showed with buttons (`shown`) count one more unanswered reminder: the rest
+    were only counted in "…and N more", so the lead is never told about a reminder nobody saw.
     """
     table = Escalation.__table__  # type: ignore[attr-defined]
     for ids in _chunks([e.id for e in escalations]):
+        seen = [i for i in ids if i in shown]
+        counted = sa.case((table.c.id.in_(seen), 1), else_=0) if seen else 0
         session.execute(
             sa.update(table)
             .where(
@@ -139,14 +144,15 @@ def mark_reminded(*, session: Session, escalations: Sequence[Escalation], today:
             )
             .values(
                 last_reminded_on=today,
-                reminders_unanswered=table.c.reminders_unanswered + 1,
+                reminders_unanswered=table.c.reminders_unanswered + counted,
                 version=table.c.version + 1,
             )
         )
 
 
 def _chunks(ids: list[int | None], size: int = 10_000) -> list[list[int | None]]:
-    """Id lists small enough for one statement (PostgreSQL takes at most 65,535 parameters)."""
+    """Id lists small enough for one statement (PostgreSQL takes at most 65,535 parameters;
+    mark_reminded sends a chunk's ids twice at most)."""
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 

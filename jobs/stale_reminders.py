@@ -35,9 +35,9 @@ def send_stale_reminders(*, runtime: Runtime, at: datetime) -> str:
             _dm_row(policy, engineer, items, at, workspace_url, today)
             for engineer, items in grouped.items()
         ]
-        # Only what a DM shows counts as reminded; the rest ("…and N more") were not seen.
-        shown = [e for items in grouped.values() for e in items[:ITEMS_PER_DM]]
-        reminders.mark_reminded(session=session, escalations=shown, today=today)
+        # Only what a DM shows counts as a reminder; the rest ("…and N more") were not seen.
+        shown = {e.id for items in grouped.values() for e in items[:ITEMS_PER_DM] if e.id}
+        reminders.mark_reminded(session=session, escalations=due, shown=shown, today=today)
         if ignored:
             text, blocks = build_lead_post(
                 policy=policy,

@@ -369,12 +369,14 @@ def test_only_the_escalations_a_dm_shows_count_as_reminded(
         assert _dm_keys(dm) == [f"ESC-{i}" for i in shown]
         assert "and 6 more" in str(dm.blocks)
     assert len(_dms(standin, "U0HANAKO")) == 3  # one DM a run
+    # a second run the same day sends nothing, not even the six left out
+    run_job(runtime=runtime, name="stale-reminders", at=clock.now(), manual=True)
+    assert len(_dms(standin, "U0HANAKO")) == 3
     with runtime.db.session() as session:
         rows = {i: session.get(Escalation, i) for i in ids}
-        assert {rows[i].reminders_unanswered for i in shown} == {3}  # type: ignore[union-attr]
-        assert {(rows[i].reminders_unanswered, rows[i].last_reminded_on) for i in unseen} == {
-            (0, None)  # type: ignore[union-attr]
-        }
+        counts = {i: (r.reminders_unanswered, r.last_reminded_on) for i, r in rows.items() if r}
+    assert {counts[i] for i in shown} == {(3, date(2026, 12, 4))}
+    assert {counts[i] for i in unseen} == {(0, date(2026, 12, 4))}  # listed only as "6 more"
     _run(runtime, clock, date(2026, 12, 7))  # Mon: the lead hears of the 24 she saw, not the 6
     [lead_post] = _channel_posts(standin, "not answering reminders")
     listed = {int(n) for n in re.findall(r"\|ESC-(\d+)>", str(lead_post.blocks))}
