@@ -228,8 +228,14 @@ def cmd_audit(args: argparse.Namespace) -> int:
             if args.output in (None, "-"):
                 count = export_audit_csv(session=session, since=since, out=sys.stdout)
             else:
-                # The audit names people and end users: readable by the owner only.
+                # The audit names people and end users: readable by the owner only, also when the
+                # file already existed (the mode given to open applies only to a new file).
                 fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                try:
+                    os.fchmod(fd, 0o600)
+                except OSError:
+                    os.close(fd)
+                    raise
                 with open(fd, "w", encoding="utf-8", newline="") as out:
                     count = export_audit_csv(session=session, since=since, out=out)
     finally:

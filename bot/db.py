@@ -63,6 +63,7 @@ def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
         return _sqlite_engine(url)
     return sa.create_engine(
         url,
+        hide_parameters=True,  # error text would otherwise carry end-user ids and note text
         pool_pre_ping=True,
         pool_size=pool_size,
         max_overflow=pool_size * 2,
@@ -76,6 +77,7 @@ def _sqlite_engine(url: str) -> Engine:
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(
         url,
+        hide_parameters=True,  # error text would otherwise carry end-user ids and note text
         connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None},
         pool_size=20,
         max_overflow=40,

@@ -15,7 +15,7 @@ from bot.blocks.lists import Group, Row, build_home_view, build_list_message, bu
 from bot.blocks.lookup import history_line
 from bot.blocks.reminders import build_reminder_dm
 from bot.i18n import t
-from bot.lookup.service import history_summary
+from bot.lookup.service import end_user_names, history_summary
 from bot.models import Escalation
 from bot.policy import Policy
 
@@ -50,9 +50,12 @@ def render_card(
 ) -> tuple[str, list[Block]]:
     """The escalation's channel message as it should look now (with the user's earlier ones)."""
     facts = collect_facts(session=session, policy=policy, escalation=escalation, now=now)
-    # Only the card (and /cre show) carry this: list rows would pay a query each.
+    # Only the card (and /cre show) carry this: list rows would pay a query each. The user may be
+    # filed under their id or their email: the directory, when it is the source, knows both.
     history = history_summary(
-        session=session, end_user_id=escalation.end_user_id, exclude_id=escalation.id
+        session=session,
+        end_user_ids=end_user_names(policy=policy, end_user_id=escalation.end_user_id),
+        exclude_id=escalation.id,
     )
     if history is not None:
         facts.lines.append(history_line(policy=policy, summary=history))

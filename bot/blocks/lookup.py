@@ -53,10 +53,10 @@ def build_lookup_answer(
             blocks.append(
                 context(t("lookup.revealed" if result.revealed else "lookup.masked", lang))
             )
+    source = t(f"lookup.source.{policy.lookup.source}", lang)
     if result.problem is not None:
-        blocks.append(section(t(f"lookup.problem.{result.problem}", lang)))
+        blocks.append(section(t(f"lookup.problem.{result.problem}", lang, source=source)))
     elif result.state is None:
-        source = t(f"lookup.source.{policy.lookup.source}", lang)
         blocks.append(section(t("lookup.unknown", lang, user=user, source=source)))
     blocks.append(divider())
     blocks.extend(build_chart(policy=policy, chart=result.chart, workspace_url=workspace_url))

@@ -11,6 +11,7 @@ import contextlib
 import csv
 import hashlib
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,21 +26,31 @@ from bot.errors import DomainError, InvalidInput, NotAllowed
 from bot.i18n import t
 from bot.lookup.query import ErrorCode, LookupQuery, LookupQueryError, parse_lookup_query
 from bot.lookup.resilience import TTLCache
-from bot.lookup.sources import SourceUnavailable, UnavailableReason, UserSource, UserState
+from bot.lookup.sources import (
+    SourceUnavailable,
+    UnavailableReason,
+    UserSource,
+    UserState,
+    shared_directory,
+)
 from bot.models import Escalation, LookupAudit, Status, UserNote
 from bot.mrkdwn import escape, is_user_id
 from bot.policy import Policy
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["shown", "unknown", "refused", "invalid", "source_error", "revealed"]
+Outcome = Literal[
+    "shown", "unknown", "refused", "reveal_refused", "invalid", "source_error", "revealed", "error"
+]
 OUTCOMES: tuple[Outcome, ...] = (
     "shown",
     "unknown",
     "refused",
+    "reveal_refused",
     "invalid",
     "source_error",
     "revealed",
+    "error",
 )
 CHART_OPEN_LIMIT = 10
 CHART_RESOLVED_LIMIT = 10
@@ -293,11 +304,22 @@ class HistorySummary:
     last_key: str | None
 
 
+def end_user_names(*, policy: Policy, end_user_id: str) -> list[str]:
+    """`end_user_id` and the other name the user directory knows them by (an id's email, an
+    email's id), so history filed under either is found. Only the `directory` source is asked: it
+    is a local file; the admin API is never called just to draw a card.
+    """
+    if policy.lookup.source != "directory":
+        return [end_user_id]
+    directory = shared_directory(policy.lookup.directory.resolved_path())
+    return list(dict.fromkeys([end_user_id, *directory.names_of(end_user_id)]))
+
+
 def history_summary(
-    *, session: Session, end_user_id: str, exclude_id: int | None
+    *, session: Session, end_user_ids: Sequence[str], exclude_id: int | None
 ) -> HistorySummary | None:
-    """The user's escalations filed before `exclude_id` (all of them if None); None if there are none."""
-    earlier: list[sa.ColumnElement[bool]] = [col(Escalation.end_user_id) == end_user_id]
+    """The escalations filed under any of `end_user_ids` before `exclude_id` (all if None), or None."""
+    earlier: list[sa.ColumnElement[bool]] = [col(Escalation.end_user_id).in_(list(end_user_ids))]
     if exclude_id is not None:
         earlier.append(col(Escalation.id) < exclude_id)
     count = session.exec(select(sa.func.count()).select_from(Escalation).where(*earlier)).one()
@@ -403,7 +425,7 @@ def look_up(
         audit("invalid")
         raise InvalidLookup(invalid.code if invalid else "empty")
     if reveal and not may_reveal(policy=policy, actor_id=actor_id):
-        audit("refused")
+        audit("reveal_refused")
         raise RevealRefused
 
     state: UserState | None = None
@@ -412,16 +434,26 @@ def look_up(
         state = source.fetch(parsed, now=now)
     except SourceUnavailable as exc:
         problem = exc.reason
+    except Exception as exc:  # a source's bug must not cost the audit row or the chart
+        log.warning("lookup by %s: the source failed: %s", actor_id, type(exc).__name__)
+        problem = "error"
     outcome = _outcome(state=state, problem=problem, reveal=reveal)
     shown = state if state is None or reveal else state.masked()
-    subject_ids = list(dict.fromkeys([*([state.user_id] if state else []), parsed.value]))
-    chart = load_chart(session=session, end_user_ids=subject_ids)
-    row = audit(  # commits: the chart's reads and the audit row end together, before any answer
-        outcome,
-        **({"end_user_id": state.user_id} if state else {}),
-        fields_shown=[field.label for field in shown.fields] if shown else [],
-        revealed=outcome == "revealed",
-    )
+    # The record's own email (unmasked, before masking) finds escalations filed under it.
+    names = [state.user_id, state.email] if state else []
+    subject_ids = list(dict.fromkeys(name for name in [*names, parsed.value] if name))
+    subject = {"end_user_id": state.user_id} if state else {}
+    try:
+        chart = load_chart(session=session, end_user_ids=subject_ids)
+        row = audit(  # commits: the chart's reads and the audit row end together, before any answer
+            outcome,
+            **subject,
+            fields_shown=[field.label for field in shown.fields] if shown else [],
+            revealed=outcome == "revealed",
+        )
+    except Exception:
+        _audit_failure(session, lambda: audit("error", **subject), actor_id=actor_id)
+        raise
     assert row.id is not None
     return LookupResult(
         query=parsed,
@@ -439,6 +471,17 @@ def look_up(
         chart=chart,
         audit_id=row.id,
     )
+
+
+def _audit_failure(session: Session, write: Callable[[], object], *, actor_id: str) -> None:
+    """After the chart or the audit failed: record the look-up as an error if the database lets us."""
+    try:
+        session.rollback()
+        write()
+    except Exception as exc:  # the database itself is failing; the original error is raised
+        with contextlib.suppress(Exception):
+            session.rollback()
+        log.error("lookup by %s: not audited: %s", actor_id, type(exc).__name__)
 
 
 def _outcome(
@@ -524,7 +567,8 @@ def parse_audit_request(
 ) -> AuditRequest:
     """Read the words after `/cre audit`; `@name` is resolved to a Slack id through `find_person`.
 
-    A month/day date means the last such day (`since 12/24` in November is last December's).
+    A month/day date means the last such day (`since 12/24` in November is last December's,
+    `since 2/29` the last leap day); a full date after today is refused.
     """
     words = list(args)
     since_date: date | None = None
@@ -535,9 +579,7 @@ def parse_audit_request(
     while index < len(words):
         word = words[index]
         if word.casefold() in ("since", "から", "以降") and index + 1 < len(words):
-            since_date = parse_user_date(words[index + 1], today=today)
-            if since_date > today:
-                since_date = since_date.replace(year=since_date.year - 1)
+            since_date = _since_date(words[index + 1], today=today)
             index += 2
             continue
         if subject is not None:
@@ -546,6 +588,23 @@ def parse_audit_request(
         index += 1
     since = datetime.combine(since_date, time(0), tzinfo=tz) if since_date else None
     return AuditRequest(subject=subject, since=since, since_date=since_date)
+
+
+_MONTH_DAY = re.compile(r"\d{1,2}[-/.]\d{1,2}")
+
+
+def _since_date(text: str, *, today: date) -> date:
+    """The day `since` names, on or before today: a month/day is its latest occurrence."""
+    day = parse_user_date(text, today=today)  # month/day: the next occurrence (a valid date)
+    if day <= today:
+        return day
+    if not _MONTH_DAY.fullmatch(text.strip()):
+        raise DomainError("audit.since_future", text=escape(text.strip()[:40]))
+    for year in range(today.year, today.year - 9, -1):
+        with contextlib.suppress(ValueError):  # 2/29 outside a leap year
+            if (candidate := date(year, day.month, day.day)) <= today:
+                return candidate
+    raise DomainError("error.bad_date", text=escape(text.strip()[:40]))  # pragma: no cover
 
 
 def _audit_subject(word: str, find_person: Callable[[str], str | None] | None) -> str:

@@ -8,7 +8,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +19,7 @@ import httpx
 
 from bot.lookup.config import HttpConfig, LookupField, LookupPolicy, PathStep
 from bot.lookup.masking import mask_value
-from bot.lookup.query import LookupQuery
+from bot.lookup.query import LookupQuery, LookupQueryError, parse_lookup_query
 from bot.lookup.resilience import CircuitBreaker, TTLCache
 
 logger = logging.getLogger(__name__)
@@ -46,14 +46,19 @@ class FieldValue:
 
 @dataclass(frozen=True)
 class UserState:
-    """An end user's current state: the configured fields that the record has, in order."""
+    """An end user's current state: the configured fields that the record has, in order.
+
+    `email` is the record's own address (normalised, unmasked, whether or not it is a shown
+    field): the chart looks escalations up under it too. A masked state drops it.
+    """
 
     user_id: str
     fields: tuple[FieldValue, ...]
+    email: str | None = None
 
     def masked(self) -> UserState:
-        """The same state with every `pii` field masked."""
-        return replace(self, fields=tuple(field.masked() for field in self.fields))
+        """The same state with every `pii` field masked (and no email kept for the chart)."""
+        return replace(self, fields=tuple(field.masked() for field in self.fields), email=None)
 
 
 class SourceUnavailable(Exception):
@@ -98,7 +103,28 @@ def build_user_state(
         text = extract_value(record, path=field.path, steps=field.steps)
         if text is not None:
             values.append(FieldValue(label=field.label, value=text, pii=field.pii))
-    return UserState(user_id=user_id, fields=tuple(values))
+    return UserState(user_id=user_id, fields=tuple(values), email=_record_email(record))
+
+
+def valid_user_id(value: str) -> str | None:
+    """`value` if it passes the rules a typed `/lookup` id does (length, characters), else None."""
+    try:
+        query = parse_lookup_query(value)
+    except LookupQueryError:
+        return None
+    return value if query.kind == "user_id" and query.value == value else None
+
+
+def _record_email(record: Mapping[str, Any]) -> str | None:
+    """The record's `email`, normalised like a typed query; None if absent or not an address."""
+    value = record.get("email")
+    if not isinstance(value, str):
+        return None
+    try:
+        query = parse_lookup_query(value)
+    except LookupQueryError:
+        return None
+    return query.value if query.kind == "email" else None
 
 
 def _display_text(value: Any) -> str | None:
@@ -178,6 +204,42 @@ class DirectorySource:
         user_id, record = found
         return build_user_state(record, user_id=user_id, fields=self._fields)
 
+    def names_of(self, end_user: str) -> tuple[str, ...]:
+        """The id and the (normalised) email of the user known by `end_user`; () if unknown."""
+        if "@" in end_user:
+            found = self._by_email.get(end_user.strip().casefold())
+        else:
+            found = self._by_id.get(end_user.strip())
+        if found is None:
+            return ()
+        user_id, record = found
+        email = _record_email(record)
+        return (user_id, email) if email else (user_id,)
+
+
+_SHARED_DIRECTORIES: dict[Path, tuple[tuple[int, int], DirectorySource]] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_directory(path: Path) -> DirectorySource:
+    """The directory file at `path`, read once per version of the file (for the card's history).
+
+    Only ids and emails are kept (no fields). A file that cannot be read gives an empty directory.
+    """
+    try:
+        stat = path.stat()
+        version = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        version = (0, -1)
+    with _SHARED_LOCK:
+        cached = _SHARED_DIRECTORIES.get(path)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+    directory = DirectorySource(path=path, fields=())
+    with _SHARED_LOCK:
+        _SHARED_DIRECTORIES[path] = (version, directory)
+    return directory
+
 
 def _read_directory_file(path: Path) -> list[Mapping[str, Any]]:
     if path.suffix.lower() == ".json":
@@ -217,7 +279,7 @@ def _index_records(
     skipped = 0
     for record in records:
         user_id = _record_id(record)
-        if user_id is None or user_id in by_id:
+        if user_id is None or valid_user_id(user_id) is None or user_id in by_id:
             skipped += 1
             continue
         by_id[user_id] = (user_id, record)
@@ -225,15 +287,20 @@ def _index_records(
         if isinstance(email, str) and email.strip():
             by_email.setdefault(email.strip().casefold(), (user_id, record))
     if skipped:
-        logger.warning("lookup directory: %d rows without an id or with a duplicate id", skipped)
+        logger.warning(
+            "lookup directory: %d rows without a usable id or with a duplicate id", skipped
+        )
     return by_id, by_email
 
 
 class HttpSource:
     """Users from the product's admin API, behind a TTL cache and a circuit breaker.
 
-    One retry on connection errors only; 404 means an unknown user. Logs carry the outcome and
-    latency, never the token, the URL with the user's id or email, or any field value.
+    One retry on connection errors only, and only while time is left: the whole fetch, retry
+    included, has `timeout` seconds from its start (httpx's own timeout applies to each read, so a
+    server trickling its answer would otherwise keep a look-up busy indefinitely). 404 means an
+    unknown user. Logs carry the outcome and latency, never the token, the URL with the user's id
+    or email, or any field value.
     """
 
     def __init__(
@@ -243,8 +310,10 @@ class HttpSource:
         fields: Sequence[LookupField],
         transport: httpx.BaseTransport | None = None,
         environ: Mapping[str, str] = os.environ,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._config = config
+        self._monotonic = monotonic
         self._fields = tuple(fields)
         self._token = environ.get(config.token_env, "").strip() or None
         self._cache: TTLCache[tuple[str, str], UserState | None] = TTLCache(config.cache_ttl_delta)
@@ -293,6 +362,17 @@ class HttpSource:
                 (time.perf_counter() - started) * 1000,
             )
             raise
+        except (
+            Exception
+        ) as exc:  # a bug or a surprise in the answer: still a failure of the API call
+            self._breaker.record_failure(now)
+            logger.warning(
+                "lookup http %s: unexpected %s after %.0f ms",
+                query.kind,
+                type(exc).__name__,
+                (time.perf_counter() - started) * 1000,
+            )
+            raise SourceUnavailable("error", "the admin API answer could not be handled") from None
         self._breaker.record_success()
         self._cache.put(query.cache_key, state, now)
         logger.info(
@@ -324,12 +404,16 @@ class HttpSource:
         return template.replace(placeholder, quote(value, safe=""))
 
     def _fetch_from_api(self, url: str, query: LookupQuery) -> UserState | None:
+        deadline = self._monotonic() + self._config.timeout
         try:
             try:
-                status, body = self._get(url)
+                status, body = self._get(url, deadline=deadline)
             except _RETRIED_ERRORS:
-                status, body = self._get(url)
-        except httpx.TimeoutException:
+                remaining = deadline - self._monotonic()
+                if remaining <= 0:
+                    raise _DeadlinePassed from None
+                status, body = self._get(url, deadline=deadline, timeout=remaining)
+        except (httpx.TimeoutException, _DeadlinePassed):
             raise SourceUnavailable("timeout", "the admin API did not answer in time") from None
         except _ResponseTooLarge:
             raise SourceUnavailable("bad_response", "the admin API answer was too large") from None
@@ -343,35 +427,59 @@ class HttpSource:
             raise SourceUnavailable("error", f"the admin API answered HTTP {status}")
         return self._parse_user(body, query)
 
-    def _get(self, url: str) -> tuple[int, bytes]:
-        with self._client.stream("GET", url) as response:
+    def _get(
+        self,
+        url: str,
+        *,
+        deadline: float,
+        timeout: float | None = None,
+    ) -> tuple[int, bytes]:
+        """Status and body; `timeout` (the time left) replaces the client's on a retry."""
+        per_phase = httpx.USE_CLIENT_DEFAULT if timeout is None else timeout
+        with self._client.stream("GET", url, timeout=per_phase) as response:
             if response.status_code == 404 or not response.is_success:
                 return response.status_code, b""
             chunks: list[bytes] = []
             size = 0
             for chunk in response.iter_bytes():
+                if self._monotonic() >= deadline:
+                    raise _DeadlinePassed
                 size += len(chunk)
                 if size > MAX_RESPONSE_BYTES:
                     raise _ResponseTooLarge
                 chunks.append(chunk)
+            if self._monotonic() >= deadline:
+                raise _DeadlinePassed
             return response.status_code, b"".join(chunks)
 
     def _parse_user(self, body: bytes, query: LookupQuery) -> UserState:
         try:
             record = json.loads(body)
+        except RecursionError:  # b"[" * 200_000: nested too deep to parse
+            raise SourceUnavailable(
+                "bad_response", "the admin API answer was nested too deep"
+            ) from None
         except ValueError:
             raise SourceUnavailable("bad_response", "the admin API answer was not JSON") from None
         if not isinstance(record, dict):
             raise SourceUnavailable("bad_response", "the admin API answer was not a JSON object")
         user_id = _record_id(record)
+        if user_id is not None and valid_user_id(user_id) is None:
+            # The id becomes button values and the audit's end_user_id: only what a typed id may be.
+            logger.warning("lookup http %s: the answer's user id is malformed", query.kind)
+            user_id = None
         if user_id is None and query.kind == "user_id":
             user_id = query.value
         if user_id is None:
-            raise SourceUnavailable("bad_response", "the admin API answer had no user id")
+            raise SourceUnavailable("bad_response", "the admin API answer had no usable user id")
         return build_user_state(record, user_id=user_id, fields=self._fields)
 
 
 class _ResponseTooLarge(Exception):
+    pass
+
+
+class _DeadlinePassed(Exception):
     pass
 
 

@@ -70,6 +70,21 @@ def test_export_to_a_file_readable_only_by_its_owner(
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
 
 
+def test_export_over_an_existing_file_makes_it_readable_only_by_its_owner(
+    env: None, db: Database, policy: Policy, tmp_path: Path
+) -> None:
+    _look_ups(db, policy)
+    target = tmp_path / "audit.csv"
+    target.write_text("an older export\n", encoding="utf-8")
+    target.chmod(0o644)
+
+    assert cli.main(["audit", "export", "--since", "2026-11-01", "--output", str(target)]) == 0
+
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert [r["end_user_id"] for r in rows] == ["u-1001", "u-1002"]
+
+
 def test_export_needs_a_date(env: None, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         cli.main(["audit", "export", "--since", "last week"])

@@ -24,7 +24,7 @@ USERS: dict[str, dict[str, Any]] = {
 
 
 class AdminApi:
-    """Answers `GET /users/<id>` from `users`; `u-500` fails, `u-slow` waits for `release`.
+    """Answers `GET /users/<id>` from `users`; `u-500` fails, `u-slow…` ids wait for `release`.
 
     `delay` seconds pass before every answer (the bench's 50 ms API); with `any_user`, every id not
     in `users` is answered with a copy of u-1001 under that id (cold look-ups for the bench).
@@ -45,6 +45,7 @@ class AdminApi:
         self.received = threading.Event()
         self.release = threading.Event()
         self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -52,6 +53,7 @@ class AdminApi:
                 with api._lock:
                     api.paths.append(self.path)
                     api.authorizations.append(self.headers.get("Authorization"))
+                    api._arrived.notify_all()
                 api.received.set()
                 api._answer(self)
 
@@ -70,6 +72,11 @@ class AdminApi:
         """The `[lookup.http] user_url` template for this server."""
         return f"{self.base}/users/{{user_id}}"
 
+    def wait_for_requests(self, count: int, timeout: float = 10.0) -> bool:
+        """Whether `count` requests have arrived (waiting up to `timeout` seconds for them)."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(self.paths) >= count, timeout=timeout)
+
     def stop(self) -> None:
         """Let waiting requests go and shut the server down."""
         self.release.set()
@@ -82,7 +89,7 @@ class AdminApi:
             time.sleep(self.delay)  # the simulated API's latency, not a test waiting on time
         if who == "u-500":
             self._send(handler, 500, b'{"error": "internal"}')
-        elif who == "u-slow":
+        elif who.startswith("u-slow"):
             self.release.wait(timeout=30)
             self._send(handler, 200, json.dumps(self.users["u-1001"]).encode())
         elif who in self.users:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -62,3 +63,15 @@ def truncate_postgres(url: str) -> None:
         if tables:
             connection.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     engine.dispose()
+
+
+@contextmanager
+def table_missing(engine: sa.Engine, table: str) -> Iterator[None]:
+    """`table` renamed away inside the block: statements on it fail as real database errors."""
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"ALTER TABLE {table} RENAME TO {table}_gone")
+    try:
+        yield
+    finally:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"ALTER TABLE {table}_gone RENAME TO {table}")

@@ -322,3 +322,39 @@ def test_japanese_answer(policy_text: str) -> None:
 
     assert "個人情報はマスクされています" in _text(blocks)
     assert "カルテ" in _text(blocks)
+
+
+def test_a_failed_source_is_named_as_the_source_the_policy_uses(policy_text: str) -> None:
+    directory = parse_policy(policy_text)
+    http = parse_policy(
+        policy_text
+        + '\n[lookup]\nsource = "http"\n[lookup.http]\nuser_url = "https://a.b/{user_id}"'
+    )
+    failed = _result(outcome="source_error", state=None, problem="error")
+
+    _, from_directory = build_lookup_answer(policy=directory, result=failed, workspace_url=None)
+    _, from_http = build_lookup_answer(policy=http, result=failed, workspace_url=None)
+    japanese = parse_policy(policy_text.replace('language = "en"', 'language = "ja"'))
+    _, in_japanese = build_lookup_answer(policy=japanese, result=failed, workspace_url=None)
+
+    assert "the user directory failed" in _text(from_directory)
+    assert "admin API" not in _text(from_directory)
+    assert "the admin API failed" in _text(from_http)
+    assert "ユーザー名簿でエラーが発生しました" in _text(in_japanese)
+
+
+def test_a_refused_reveal_and_a_failed_look_up_have_their_own_audit_labels(policy: Policy) -> None:
+    entries = [
+        _entry(1, outcome="reveal_refused", fields_shown=[]),
+        _entry(2, outcome="error", fields_shown=[]),
+        _entry(3, outcome="refused", fields_shown=[]),
+    ]
+
+    _, blocks = build_audit_list(
+        policy=policy, entries=entries, request=AuditRequest(None, None, None), limit=40
+    )
+
+    shown = _text(blocks)
+    assert "<@U0HANAKO> · :no_entry: reveal refused · `u-1001`" in shown
+    assert "<@U0HANAKO> · :x: failed (nothing shown) · `u-1001`" in shown
+    assert "<@U0HANAKO> · :no_entry: refused · `u-1001`" in shown

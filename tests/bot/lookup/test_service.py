@@ -6,10 +6,11 @@ import csv
 import hashlib
 import io
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from bot import escalations
@@ -24,6 +25,7 @@ from bot.policy import Policy, parse_policy
 from bot.runtime import Runtime
 from bot.workspace.webapi import SlackStandIn
 from tests.conftest import START, TOKYO
+from tests.support.db import table_missing
 from tests.support.factories import file_one
 
 FIELDS = (
@@ -326,7 +328,7 @@ def test_a_reveal_by_anyone_else_is_refused_audited_and_never_fetched(
 
     assert source.fetches == 0
     [row] = _audit_rows(db)
-    assert (row.outcome, row.revealed) == ("refused", False)
+    assert (row.outcome, row.revealed) == ("reveal_refused", False)
 
 
 def test_rerunning_a_look_up_by_email_uses_the_resolved_id(
@@ -478,11 +480,14 @@ def test_history_summary_counts_earlier_escalations_and_names_the_last_cause(
     current = file_one(session, policy, START + timedelta(hours=5), end_user_id="u-1001")
     file_one(session, policy, START + timedelta(hours=6), end_user_id="u-1001")  # a later one
 
-    summary = service.history_summary(session=session, end_user_id="u-1001", exclude_id=current.id)
+    summary = service.history_summary(
+        session=session, end_user_ids=["u-1001"], exclude_id=current.id
+    )
 
     assert summary == service.HistorySummary(count=3, last_cause="bug", last_key=first.key)
     assert (
-        service.history_summary(session=session, end_user_id="u-1001", exclude_id=first.id) is None
+        service.history_summary(session=session, end_user_ids=["u-1001"], exclude_id=first.id)
+        is None
     )
 
 
@@ -492,7 +497,9 @@ def test_history_summary_without_any_resolved_escalation_has_no_cause(
     file_one(session, policy, START, end_user_id="u-1001")
     current = file_one(session, policy, START, end_user_id="u-1001")
 
-    summary = service.history_summary(session=session, end_user_id="u-1001", exclude_id=current.id)
+    summary = service.history_summary(
+        session=session, end_user_ids=["u-1001"], exclude_id=current.id
+    )
 
     assert summary == service.HistorySummary(count=1, last_cause=None, last_key=None)
 
@@ -616,3 +623,152 @@ def test_every_outcome_has_a_label(policy: Policy) -> None:
 
     for outcome in service.OUTCOMES:
         assert f"audit.outcome.{outcome}" in CATALOG
+
+
+# -- failures inside the look-up ------------------------------------------------------------------
+
+
+class BrokenSource:
+    """A source with a bug: it raises something other than SourceUnavailable."""
+
+    def fetch(self, query: LookupQuery, *, now: datetime) -> UserState | None:
+        raise RuntimeError("u-1001 taro.yamada@example.jp 090-1234-5678")
+
+
+def test_a_source_failing_unexpectedly_is_a_source_error_with_the_chart_and_the_audit(
+    db: Database, session: Session, policy: Policy, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")
+    file_one(session, policy, START, end_user_id="u-1001")
+
+    result = _look_up(session, policy, BrokenSource(), "u-1001")
+
+    assert (result.outcome, result.problem, result.state) == ("source_error", "error", None)
+    assert result.chart.open_total == 1
+    [row] = _audit_rows(db)
+    assert (row.outcome, row.end_user_id) == ("source_error", "u-1001")
+    assert "the source failed: RuntimeError" in caplog.text
+    assert "taro.yamada" not in caplog.text
+    assert "090-1234-5678" not in caplog.text
+
+
+def test_a_chart_that_cannot_be_read_is_audited_as_an_error(
+    db: Database, session: Session, policy: Policy, source: CountingSource
+) -> None:
+    with table_missing(db.engine, "escalation"), pytest.raises(sa.exc.DBAPIError):
+        _look_up(session, policy, source, "u-1001")
+
+    [row] = _audit_rows(db)
+    assert (row.outcome, row.end_user_id, row.fields_shown) == ("error", "u-1001", [])
+    assert row.actor_id == "U0HANAKO"
+
+
+def test_when_the_audit_cannot_be_written_the_look_up_fails_and_the_error_hides_the_values(
+    db: Database,
+    session: Session,
+    policy: Policy,
+    source: CountingSource,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with table_missing(db.engine, "lookup_audit"), pytest.raises(sa.exc.DBAPIError) as raised:
+        _look_up(session, policy, source, "u-1001")
+
+    assert "u-1001" not in str(raised.value)  # no "[parameters: (...)]" in the error's text
+    assert "lookup by U0HANAKO: not audited:" in caplog.text
+    assert "u-1001" not in caplog.text
+    assert _audit_rows(db) == []
+
+
+# -- one user, two names -----------------------------------------------------------------------------
+
+
+def test_the_chart_of_an_id_look_up_includes_escalations_filed_under_the_records_email(
+    session: Session, policy: Policy
+) -> None:
+    # Email is not even a shown field: the chart still uses the record's address.
+    source = DirectorySource.from_records([TARO], fields=FIELDS[:1])
+    by_id = file_one(session, policy, START, end_user_id="u-1001")
+    by_email = file_one(session, policy, START, end_user_id="taro.yamada@example.jp")
+    service.add_note(
+        session=session,
+        policy=policy,
+        end_user_id="taro.yamada@example.jp",
+        author_id="U0TARO",
+        text="Wrote in from the family account.",
+        now=START,
+    )
+
+    result = _look_up(session, policy, source, "u-1001")
+
+    assert {e.id for e in result.chart.open} == {by_id.id, by_email.id}
+    assert [n.text for n in result.chart.notes] == ["Wrote in from the family account."]
+    assert result.subject_id == "u-1001"
+
+
+def test_the_card_history_counts_escalations_filed_under_the_users_id_or_email(
+    session: Session, policy: Policy, policy_text: str
+) -> None:
+    file_one(session, policy, START, end_user_id="u-1001")
+    file_one(session, policy, START, end_user_id="taro.yamada@example.jp")
+    current = file_one(session, policy, START, end_user_id="u-1001")
+
+    names = service.end_user_names(policy=policy, end_user_id="u-1001")  # the demo directory
+    summary = service.history_summary(session=session, end_user_ids=names, exclude_id=current.id)
+
+    assert names == ["u-1001", "taro.yamada@example.jp"]
+    assert service.end_user_names(policy=policy, end_user_id="taro.yamada@example.jp") == [
+        "taro.yamada@example.jp",
+        "u-1001",
+    ]
+    assert summary is not None
+    assert summary.count == 2
+    assert service.end_user_names(policy=policy, end_user_id="u-9999") == ["u-9999"]
+    http = _with_lookup(
+        policy_text, 'source = "http"\n[lookup.http]\nuser_url = "https://admin.internal/{user_id}"'
+    )
+    assert service.end_user_names(policy=http, end_user_id="u-1001") == ["u-1001"]
+
+
+# -- the refused reveal and the since date in the audit -------------------------------------------------
+
+
+def test_a_refused_reveal_is_its_own_outcome_in_the_audit_and_the_export(
+    session: Session, policy: Policy, source: CountingSource
+) -> None:
+    with pytest.raises(service.LookupRefused):
+        _look_up(session, policy, source, "u-1001", actor="U0CS")
+    with pytest.raises(service.RevealRefused):
+        _look_up(session, policy, source, "u-1001", actor="U0HANAKO", reveal=True)
+    out = io.StringIO()
+
+    service.export_audit_csv(session=session, since=START, out=out)
+
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [(r["actor_id"], r["outcome"]) for r in rows] == [
+        ("U0CS", "refused"),
+        ("U0HANAKO", "reveal_refused"),
+    ]
+
+
+def test_since_a_month_day_is_its_latest_occurrence_and_a_future_full_date_is_refused(
+    policy: Policy,
+) -> None:
+    now = datetime(2026, 11, 25, 10, 0, tzinfo=TOKYO)
+
+    def since(text: str) -> date | None:
+        return service.parse_audit_request(args=["since", text], policy=policy, now=now).since_date
+
+    assert since("02-29") == date(2024, 2, 29)
+    assert since("2/29") == date(2024, 2, 29)
+    assert since("11/26") == date(2025, 11, 26)
+    assert since("11/25") == date(2026, 11, 25)
+    assert since("2026-11-25") == date(2026, 11, 25)
+    assert since("2025-12-31") == date(2025, 12, 31)
+    for future in ("2027-01-01", "2026-11-26"):
+        with pytest.raises(DomainError) as raised:
+            since(future)
+        assert raised.value.key == "audit.since_future"
+        assert future in raised.value.render("en")
+    with pytest.raises(DomainError) as raised:
+        since("2026-02-29")
+    assert raised.value.key == "error.bad_date"

@@ -16,6 +16,7 @@ from bot.lookup.sources import (
     SourceUnavailable,
     UserState,
     build_source,
+    shared_directory,
 )
 
 NOW = datetime(2026, 3, 6, 1, 0, tzinfo=UTC)
@@ -218,3 +219,46 @@ def test_masked_state_hides_only_pii() -> None:
     assert masked["Email"] == "t***@example.jp"
     assert masked["Phone"] == "***-****-5678"
     assert masked["Status"] == "locked"
+
+
+def test_rows_whose_id_a_typed_look_up_could_not_name_are_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "users.json"
+    long_id = "u" * 200
+    path.write_text(
+        json.dumps([{"id": "../x?y"}, {"id": long_id}, {"id": "a b"}, {"id": "u-ok"}]),
+        encoding="utf-8",
+    )
+    source = DirectorySource(path=path, fields=FIELDS)
+    assert len(source) == 1
+    assert _fetch(source, "u-ok") is not None
+
+
+def test_the_state_carries_the_records_email_normalised_until_masked() -> None:
+    source = DirectorySource.from_records(JSON_USERS, fields=FIELDS)
+    state = _fetch(source, "u-1")
+    assert state is not None
+    assert state.email == "taro@example.jp"
+    assert state.masked().email is None
+    no_email = DirectorySource.from_records([{"id": "u-2", "email": "not an address"}], fields=())
+    state = _fetch(no_email, "u-2")
+    assert state is not None
+    assert state.email is None
+
+
+def test_names_of_gives_the_id_and_the_email_of_whoever_either_names() -> None:
+    source = DirectorySource.from_records(JSON_USERS, fields=())
+    assert source.names_of("u-1") == ("u-1", "taro@example.jp")
+    assert source.names_of("TARO@example.jp") == ("u-1", "taro@example.jp")
+    assert source.names_of("u-unknown") == ()
+
+
+def test_the_shared_directory_is_read_again_only_when_the_file_changes(tmp_path: Path) -> None:
+    path = tmp_path / "users.csv"
+    path.write_text("id,email\nu-1,one@example.jp\n", encoding="utf-8")
+    first = shared_directory(path)
+    assert shared_directory(path) is first
+    assert first.names_of("u-1") == ("u-1", "one@example.jp")
+
+    path.write_text("id,email\nu-1,first.one@example.jp\n", encoding="utf-8")
+    assert shared_directory(path).names_of("u-1") == ("u-1", "first.one@example.jp")
+    assert shared_directory(tmp_path / "missing.csv").names_of("u-1") == ()

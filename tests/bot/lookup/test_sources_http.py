@@ -7,6 +7,7 @@ import logging
 import socket
 import struct
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -98,6 +99,8 @@ class AdminApi:
             self._send(handler, 200, json.dumps({"id": "u-closed-once", "plan": "free"}).encode())
         elif who == "u-closed":
             pass
+        elif who == "u-trickle":
+            self._trickle(handler, json.dumps({"id": "u-trickle", "plan": "free"}).encode())
         elif who == "u-reset":
             handler.connection.setsockopt(
                 socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
@@ -116,6 +119,20 @@ class AdminApi:
             handler.wfile.write(body)
         except OSError:
             pass  # the client gave up (timeout tests)
+
+    def _trickle(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        """Headers at once, then the body one byte every 0.15 s: each read is quick, the whole not."""
+        try:
+            handler.send_response(200)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            for byte in body:
+                if self.release.wait(0.15):  # the server's pace; stop() ends it
+                    return
+                handler.wfile.write(bytes([byte]))
+        except OSError:
+            pass  # the client hung up
 
     def requests_for(self, who: str) -> int:
         """How many requests reached the server for this last path segment (raw)."""
@@ -228,6 +245,18 @@ def test_slow_answer_times_out_without_retry(api: AdminApi) -> None:
     source = _source(api.base, timeout=0.2)
     assert _reason_of(lambda: source.fetch(_user("u-slow"), now=NOW)) == "timeout"
     assert api.requests_for("u-slow") == 1
+
+
+def test_a_trickling_answer_is_cut_off_at_the_deadline_not_read_to_the_end(api: AdminApi) -> None:
+    source = _source(api.base, timeout=0.5)
+
+    started = time.monotonic()
+    assert _reason_of(lambda: source.fetch(_user("u-trickle"), now=NOW)) == "timeout"
+    elapsed = time.monotonic() - started
+
+    # Each byte comes well within the 0.5 s read timeout; the whole answer would take ~5 s.
+    assert elapsed < 2.0
+    assert api.requests_for("u-trickle") == 1
 
 
 def test_server_error_is_error_without_retry(api: AdminApi) -> None:
@@ -544,3 +573,148 @@ def test_concurrent_fetches_are_safe() -> None:
     for number in range(10):
         source.fetch(_user(f"u-{number}"), now=NOW)
     assert len(handler.requests) == before
+
+
+# --- the overall deadline, with a fake monotonic clock ----------------------------------------
+
+
+class FakeMonotonic:
+    """A monotonic clock that moves only when the fake admin API says time passed."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _timed_source(
+    clock: FakeMonotonic, handler: Callable[[httpx.Request], httpx.Response], **http: Any
+) -> HttpSource:
+    policy = _http_policy("https://admin.internal", **http)
+    return HttpSource(
+        config=policy.http,
+        fields=policy.fields,
+        transport=httpx.MockTransport(handler),
+        environ=ENV,
+        monotonic=clock,
+    )
+
+
+def test_a_connection_error_is_not_retried_once_the_deadline_has_passed() -> None:
+    clock = FakeMonotonic()
+    requests: list[httpx.Request] = []
+
+    def refuse_slowly(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        clock.now += 0.6
+        raise httpx.ConnectError("refused")
+
+    source = _timed_source(clock, refuse_slowly, timeout=0.5)
+    assert _reason_of(lambda: source.fetch(_user("u-1001"), now=NOW)) == "timeout"
+    assert len(requests) == 1
+
+
+def test_the_retry_gets_only_the_time_left() -> None:
+    clock = FakeMonotonic()
+    requests: list[httpx.Request] = []
+
+    def refuse_then_answer(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        if len(requests) == 1:
+            clock.now += 0.3
+            raise httpx.ConnectError("refused")
+        return _ok()
+
+    source = _timed_source(clock, refuse_then_answer, timeout=0.5)
+    assert source.fetch(_user("u-1001"), now=NOW) is not None
+    assert requests[0].extensions["timeout"]["read"] == 0.5
+    assert requests[1].extensions["timeout"]["read"] == pytest.approx(0.2)
+    assert requests[1].extensions["timeout"]["connect"] == pytest.approx(0.2)
+
+
+def test_the_deadline_is_checked_while_the_body_arrives() -> None:
+    clock = FakeMonotonic()
+    chunks_sent: list[bytes] = []
+
+    def slow_chunks() -> Iterator[bytes]:
+        for chunk in (b'{"id": ', b'"u-1001", ', b'"plan": ', b'"family"', b"}"):
+            clock.now += 0.2
+            chunks_sent.append(chunk)
+            yield chunk
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=slow_chunks())
+
+    source = _timed_source(clock, answer, timeout=0.5)
+    assert _reason_of(lambda: source.fetch(_user("u-1001"), now=NOW)) == "timeout"
+    assert len(chunks_sent) == 3  # given up on at the first chunk past the deadline
+    assert source.breaker.consecutive_failures == 1
+
+
+# --- answers that used to escape as other exceptions -------------------------------------------
+
+
+def test_json_nested_too_deep_is_a_bad_response_the_breaker_counts() -> None:
+    handler = CountingHandler(httpx.Response(200, content=b"[" * 200_000))
+    source = _source(transport=httpx.MockTransport(handler), breaker_failures=1)
+    assert _reason_of(lambda: source.fetch(_user("u-1001"), now=NOW)) == "bad_response"
+    assert source.breaker.state == "open"
+
+
+def test_an_unexpected_failure_is_an_error_the_breaker_counts_and_only_its_type_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    handler = CountingHandler(RuntimeError("u-1001 taro.yamada@example.jp"))
+    source = _source(transport=httpx.MockTransport(handler), breaker_failures=1)
+
+    with pytest.raises(SourceUnavailable) as caught:
+        source.fetch(_user("u-1001"), now=NOW)
+
+    assert caught.value.reason == "error"
+    assert caught.value.__cause__ is None
+    assert source.breaker.state == "open"
+    logged = caplog.text
+    assert "RuntimeError" in logged
+    assert "u-1001" not in logged
+    assert "taro" not in logged
+
+
+# --- the id the API answers with ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad_id", ["../x?y", "x" * 5000, "a b", "u-1#frag", "someone@example.jp"])
+def test_a_malformed_id_in_the_answer_falls_back_to_the_queried_id(
+    bad_id: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    handler = CountingHandler(httpx.Response(200, json={**TARO, "id": bad_id}))
+    state = _source(transport=httpx.MockTransport(handler)).fetch(_user("u-1001"), now=NOW)
+
+    assert state is not None
+    assert state.user_id == "u-1001"
+    assert bad_id not in caplog.text
+
+
+def test_a_malformed_id_in_an_answer_by_email_is_a_bad_response() -> None:
+    handler = CountingHandler(httpx.Response(200, json={**TARO, "id": "../../admin"}))
+    source = _source(transport=httpx.MockTransport(handler))
+    query = parse_lookup_query("taro.yamada@example.jp")
+    assert _reason_of(lambda: source.fetch(query, now=NOW)) == "bad_response"
+
+
+def test_a_numeric_id_is_still_an_id() -> None:
+    handler = CountingHandler(httpx.Response(200, json={**TARO, "id": 120034}))
+    source = _source(transport=httpx.MockTransport(handler))
+    state = source.fetch(parse_lookup_query("taro.yamada@example.jp"), now=NOW)
+    assert state is not None
+    assert state.user_id == "120034"
+
+
+def test_the_answers_email_is_kept_normalised_for_the_chart() -> None:
+    handler = CountingHandler(httpx.Response(200, json={**TARO, "email": "Taro.Yamada@Example.JP"}))
+    state = _source(transport=httpx.MockTransport(handler)).fetch(_user("u-1001"), now=NOW)
+    assert state is not None
+    assert state.email == "taro.yamada@example.jp"
+    assert state.masked().email is None

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from sqlmodel import col, select
 
 from bot.blocks.ids import ActionId
 from bot.db import Database
 from bot.models import LookupAudit, UserNote
 from bot.workspace.webapi import Message
+from tests.support.db import table_missing
 from tests.support.slack import SlackDriver
 
 
@@ -125,4 +127,24 @@ def test_a_forged_reveal_by_someone_else_is_refused_and_audited(
     refusal = _ephemeral(slack, "U0HANAKO")
     assert "Only the lead can reveal personal data" in refusal.text
     assert "taro.yamada@example.jp" not in "".join(slack.responses_text())
-    assert _audit(db) == [("U0LEAD", "shown", False), ("U0HANAKO", "refused", False)]
+    assert _audit(db) == [("U0LEAD", "shown", False), ("U0HANAKO", "reveal_refused", False)]
+
+
+def test_a_database_error_saving_a_note_logs_neither_the_note_nor_the_user(
+    slack: SlackDriver, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")  # the default LOG_LEVEL
+    slack.click(_answer_for(slack, "U0HANAKO"), ActionId.LOOKUP_ADD_NOTE, user="U0HANAKO")
+    caplog.clear()
+
+    with table_missing(db.engine, "user_note"):
+        response = slack.submit(
+            slack.last_view(), {"note": "Confided: divorce, two accounts."}, user="U0HANAKO"
+        )
+
+    assert response.status == 200
+    logged = caplog.text  # with the tracebacks and the database's error text
+    assert "user_note" in logged
+    assert "OperationalError" in logged or "ProgrammingError" in logged
+    for personal in ("u-1001", "Confided", "divorce"):
+        assert personal not in logged

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from bot.blocks.ids import ActionId
 from bot.clock import ManualClock
 from tests.support.slack import SlackDriver
 
@@ -75,3 +76,34 @@ def test_an_unknown_at_name_is_explained(slack: SlackDriver) -> None:
     slack.command("/cre", "audit @nobody-here", user="U0LEAD")
 
     assert "There is no one called @nobody-here in this workspace." in _last_reply(slack)
+
+
+def test_a_refused_reveal_is_listed_apart_from_an_ordinary_refusal(slack: SlackDriver) -> None:
+    slack.command("/lookup", "u-1001", user="U0CS")  # may not look up at all
+    slack.command("/lookup", "u-1001", user="U0LEAD")
+    [lead_answer] = [
+        m
+        for m in slack.standin.channel_messages("C0SUPPORT", visible_to="U0LEAD")
+        if m.ephemeral_for == "U0LEAD"
+    ]
+    slack.click(lead_answer, ActionId.LOOKUP_REVEAL, user="U0HANAKO")  # a forwarded button
+
+    slack.command("/cre", "audit", user="U0LEAD")
+
+    reply = _last_reply(slack)
+    assert "<@U0HANAKO> · :no_entry: reveal refused · `u-1001`" in reply
+    assert "<@U0CS> · :no_entry: refused · `u-1001`" in reply
+
+
+def test_a_full_date_after_today_is_refused_and_a_leap_day_is_the_last_one(
+    slack: SlackDriver,
+) -> None:
+    slack.command("/lookup", "u-1001", user="U0HANAKO")
+
+    slack.command("/cre", "audit since 2027-01-01", user="U0LEAD")
+    assert "“2027-01-01” is after today" in _last_reply(slack)
+
+    slack.command("/cre", "audit since 02-29", user="U0LEAD")
+    reply = _last_reply(slack)
+    assert "since 2024-02-29" in reply
+    assert "1 shown" in reply

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from sqlmodel import col, select
 
 from bot.db import Database
 from bot.models import LookupAudit
 from bot.runtime import Runtime
+from tests.support.db import table_missing
 from tests.support.factories import file_one
 from tests.support.slack import SlackDriver
 
@@ -120,3 +122,20 @@ def test_the_audit_row_is_written_even_when_the_answer_cannot_be_delivered(
     assert slack.standin.responses == []  # the user never saw an answer …
     [row] = _audit(runtime.db)  # … and the look-up is on record all the same
     assert (row.outcome, row.end_user_id) == ("shown", "u-1001")
+
+
+def test_a_database_error_during_a_look_up_logs_no_end_user(
+    slack: SlackDriver, runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")  # the default LOG_LEVEL
+
+    with table_missing(runtime.db.engine, "lookup_audit"):
+        slack.command("/lookup", "taro.yamada@example.jp", user="U0HANAKO")
+        slack.command("/lookup", "u-1001", user="U0HANAKO")
+
+    assert all("something went wrong" in text for text in slack.responses_text())
+    logged = caplog.text  # with the tracebacks and the database's error text
+    assert "lookup_audit" in logged
+    assert "error handling command" in logged
+    for personal in ("u-1001", "taro.yamada"):
+        assert personal not in logged

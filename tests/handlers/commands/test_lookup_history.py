@@ -55,3 +55,19 @@ def test_the_card_and_show_name_earlier_escalations_and_the_last_cause(
     assert "2 earlier escalations for this user · last cause: Bug" in json.dumps(
         shown["blocks"], ensure_ascii=False
     )
+
+
+def test_the_card_counts_escalations_filed_under_the_users_email_too(
+    slack: SlackDriver, runtime: Runtime
+) -> None:
+    """The demo directory knows u-1001 as taro.yamada@example.jp."""
+    _file(runtime, "taro.yamada@example.jp")
+    by_id = _file(runtime, "u-1001")
+    _file(runtime, "u-1002")
+
+    assert "1 earlier escalation for this user" in _card_text(slack, f"ESC-{by_id}")
+    assert "earlier escalation" not in _card_text(slack, "ESC-3")
+
+    slack.command("/cre", f"show ESC-{by_id}", user="U0HANAKO")
+    _, shown = slack.standin.responses[-1]
+    assert "1 earlier escalation for this user" in json.dumps(shown["blocks"], ensure_ascii=False)

@@ -8,13 +8,18 @@ from collections.abc import Iterator
 import pytest
 from sqlmodel import col, select
 
+from bot import listener_pool
+from bot.app import create_app
 from bot.db import Database
 from bot.models import LookupAudit
 from bot.policy import Policy, parse_policy
 from bot.runtime import Runtime
-from tests.support.admin_api import AdminApi
+from bot.web import SlackWsgiApp
+from bot.workspace.webapi import RunningServer, SlackStandIn
+from tests.conftest import SIGNING_SECRET
+from tests.support.admin_api import USERS, AdminApi
 from tests.support.factories import file_one
-from tests.support.slack import SlackDriver
+from tests.support.slack import SlackDriver, TrackingExecutor
 
 TOKEN = "admin-token-5ecret"
 
@@ -27,7 +32,15 @@ def admin_api() -> Iterator[AdminApi]:
 
 
 @pytest.fixture
-def policy(policy_text: str, admin_api: AdminApi, monkeypatch: pytest.MonkeyPatch) -> Policy:
+def admin_timeout() -> float:
+    """`[lookup.http] timeout` (a test may parametrize it)."""
+    return 1.0
+
+
+@pytest.fixture
+def policy(
+    policy_text: str, admin_api: AdminApi, admin_timeout: float, monkeypatch: pytest.MonkeyPatch
+) -> Policy:
     """The test policy reading user state from the local admin API, with a 1 s timeout."""
     monkeypatch.setenv("CREBOT_TEST_ADMIN_TOKEN", TOKEN)
     return parse_policy(
@@ -39,7 +52,7 @@ source = "http"
 [lookup.http]
 user_url = "{admin_api.user_url()}"
 token_env = "CREBOT_TEST_ADMIN_TOKEN"
-timeout = 1.0
+timeout = {admin_timeout}
 cache_ttl = 60
 """
     )
@@ -159,3 +172,80 @@ def test_no_token_and_no_personal_data_in_the_logs(
     for secret in (TOKEN, "taro.yamada", "090-1234-5678", "山田"):
         assert secret not in logged
     assert "lookup by U0LEAD: shown" in logged
+
+
+@pytest.mark.parametrize("admin_timeout", [30.0])  # the API stays slow until the test lets it go
+def test_more_slow_look_ups_than_listener_threads_are_all_acked_at_once_and_so_is_the_next_command(
+    runtime: Runtime, standin: SlackStandIn, slack_server: RunningServer, admin_api: AdminApi
+) -> None:
+    workers = listener_pool.WORKERS
+    executor = TrackingExecutor(max_workers=workers)  # the production pool's size
+    app = create_app(runtime, listener_executor=executor)
+    slack = SlackDriver(
+        wsgi=SlackWsgiApp(app=app, db=runtime.db, signing_secret=SIGNING_SECRET),
+        executor=executor,
+        standin=standin,
+        server=slack_server,
+        signing_secret=SIGNING_SECRET,
+    )
+    try:
+        acks = [
+            slack.command("/lookup", f"u-slow-{n}", user="U0HANAKO", drain=False)
+            for n in range(workers + 1)
+        ]
+        assert admin_api.wait_for_requests(workers)  # every listener thread is held by the API
+        help_ack = slack.command("/cre", "help", user="U0HANAKO", drain=False)
+
+        assert [(ack.status, ack.body) for ack in [*acks, help_ack]] == [(200, "")] * (workers + 2)
+        assert help_ack.seconds < 1.0
+        assert standin.responses == []  # the acks all came back before any look-up finished
+        assert len(admin_api.paths) == workers  # one look-up (and the help) still wait for a thread
+
+        admin_api.release.set()
+        executor.drain()
+    finally:
+        admin_api.release.set()
+        executor.shutdown(wait=True)
+
+    answers = [payload["text"] for _, payload in standin.responses]
+    assert len(answers) == workers + 2
+    assert sum(text.startswith("Look-up of ") for text in answers) == workers + 1
+    assert _outcomes(runtime.db) == ["shown"] * (workers + 1)
+
+
+def test_a_malformed_id_from_the_admin_api_never_reaches_the_buttons_or_the_audit(
+    slack: SlackDriver, admin_api: AdminApi, runtime: Runtime
+) -> None:
+    hostile = "../../admin?drop=1#" + "x" * 5000
+    admin_api.users["u-2001"] = {**USERS["u-1001"], "id": hostile}
+
+    slack.command("/lookup", "u-2001", user="U0HANAKO")
+
+    shown = _answer(slack)
+    assert "../../admin" not in shown
+    [(_, payload)] = slack.standin.responses
+    values = [
+        element["value"]
+        for block in payload["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+    assert len(values) >= 2
+    assert set(values) == {"u-2001"}
+    with runtime.db.session() as session:
+        [row] = session.exec(select(LookupAudit)).all()
+    assert (row.outcome, row.end_user_id) == ("shown", "u-2001")
+
+
+def test_the_chart_includes_escalations_filed_under_the_email_the_admin_api_knows(
+    slack: SlackDriver, runtime: Runtime
+) -> None:
+    _file_for(runtime, "taro.yamada@example.jp", "Wrote in from the family account")
+    _file_for(runtime, "u-1001", "Locked after a password reset")
+
+    slack.command("/lookup", "u-1001", user="U0HANAKO")
+
+    shown = _answer(slack)
+    assert "Wrote in from the family account" in shown
+    assert "Locked after a password reset" in shown
+    assert "taro.yamada@example.jp" not in shown  # used for the chart, still masked in the answer
