@@ -302,13 +302,20 @@ def test_parse_key(text: str, number: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "ESC-", "ESC 42", "ESC-42x", "ESC--42", "#", "forty-two", "1234567890", "ESC-4.2"]
+    "text", ["ESC-", "ESC 42", "ESC-42x", "ESC--42", "#", "forty-two", "1234567890", "ESC-4.2"]
 )
 def test_parse_key_refuses_anything_else(text: str) -> None:
     with pytest.raises(NotFound) as caught:
         escalations.parse_key(text)
     assert caught.value.key == "error.bad_key"
     assert caught.value.params == {"key": text.strip()}
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_parse_key_asks_for_a_key_when_there_is_none(text: str) -> None:
+    with pytest.raises(NotFound) as caught:
+        escalations.parse_key(text)
+    assert caught.value.key == "error.key_missing"
 
 
 def test_parse_key_keeps_at_most_40_characters_of_garbage() -> None:
