@@ -216,7 +216,8 @@ def build_escalation_modal(*, policy: Policy, prefill: EscalationPrefill) -> dic
     blocks: list[dict[str, Any]] = []
     if prefill.source_channel_id and prefill.source_permalink:
         metadata["link"] = prefill.source_permalink
-        blocks.append(context(link(prefill.source_permalink, t("modal.escalate.source", lang))))
+        source = context(link(prefill.source_permalink, t("modal.escalate.source", lang)))
+        blocks.append({**source, "block_id": "source"})
     blocks += [
         _text_input(
             "end_user_id",
