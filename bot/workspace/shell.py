@@ -17,7 +17,7 @@ import secrets
 import shlex
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -53,6 +53,7 @@ from bot.workspace.webapi import Message, RunningServer, SlackStandIn, UploadedF
 EXAMPLE_POLICY = Path(__file__).resolve().parent.parent / "data" / "example_policy.toml"
 CS_AGENTS = {"U0CSMIKI": "miki", "U0CSYUKI": "yuki"}
 SUPPORT_CHANNEL = ("C0CSSUPPORT", "cs-support")
+BOLT_LOGGER = logging.getLogger("slack_bolt")
 DURATION = re.compile(r"^\+(\d+)([dhm])$")
 # Commands that change nothing in the workspace: a script may still `start` after them.
 HARMLESS = frozenset(
@@ -255,9 +256,14 @@ class LocalWorkspace:
         self.server.stop()
 
     def __enter__(self) -> LocalWorkspace:
+        # Bolt's warnings (e.g. its suggestions for an unhandled request) are not for the person
+        # at the shell: the shell answers bad input itself, as Slack would.
+        self._bolt_level = BOLT_LOGGER.level
+        BOLT_LOGGER.setLevel(logging.ERROR)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        BOLT_LOGGER.setLevel(self._bolt_level)
         self.close()
 
 
@@ -1220,18 +1226,6 @@ def use_color(out: TextIO, environ: Mapping[str, str] | None = None) -> bool:
     return out.isatty() and "NO_COLOR" not in env and env.get("TERM", "") != "dumb"
 
 
-@contextlib.contextmanager
-def _quiet_bolt() -> Iterator[None]:
-    """Bolt's warnings (e.g. its suggestions for unhandled requests) are not for the shell user."""
-    logger = logging.getLogger("slack_bolt")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
 def run_local_shell(
     *,
     settings: Settings,
@@ -1255,7 +1249,7 @@ def run_local_shell(
             lines = script.read_text(encoding="utf-8").splitlines()
         except OSError as exc:
             raise ConfigError(f"{script}: cannot read the script ({exc.strerror})") from None
-    with tempfile.TemporaryDirectory(prefix="crebot-shell-") as scratch, _quiet_bolt():
+    with tempfile.TemporaryDirectory(prefix="crebot-shell-") as scratch:
         url = database_url or f"sqlite:///{Path(scratch) / 'shell.db'}"
         begin = start or working_morning(policy, (clock or SystemClock()).now())
         with LocalWorkspace(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -386,6 +387,17 @@ def test_an_unknown_slash_command_is_answered_like_slack_and_bolt_stays_quiet(
     assert "Usage: /lookup <user id | email>, e.g." in transcript
     assert "• /lookup <user id | email> — the end user's state" in transcript
     assert status == 1
+
+
+def test_bolts_warnings_stay_out_of_the_shell(
+    tmp_path: Path, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    before = logging.getLogger("slack_bolt").level
+    with _shell(tmp_path, database_url) as (shell, _):
+        shell.ws.driver.event({"type": "pin_added", "user": "U0HANAKO", "channel_id": "C0X"})
+
+    assert [r for r in caplog.records if r.name.startswith("slack_bolt")] == []
+    assert logging.getLogger("slack_bolt").level == before
 
 
 def test_the_commands_the_shell_accepts_are_the_manifests() -> None:
