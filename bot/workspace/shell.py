@@ -55,10 +55,8 @@ CS_AGENTS = {"U0CSMIKI": "miki", "U0CSYUKI": "yuki"}
 SUPPORT_CHANNEL = ("C0CSSUPPORT", "cs-support")
 BOLT_LOGGER = logging.getLogger("slack_bolt")
 DURATION = re.compile(r"^\+(\d+)([dhm])$")
-# Commands that change nothing in the workspace: a script may still `start` after them.
-HARMLESS = frozenset(
-    {"start", "help", "now", "as", "in", "expect", "channel", "dms", "quit", "exit"}
-)
+# Commands that act in the workspace (besides slash commands and `>` lines): `start` must come first.
+ACTS = frozenset({"click", "time", "say", "reply", "shortcut", "home"})
 HELP = """\
 What you can type (as the current user, in the current channel):
   /escalate [summary]     file an escalation (a modal opens)
@@ -502,10 +500,9 @@ class Shell:
     def _dispatch(self, line: str) -> bool:
         word, _, rest = line.partition(" ")
         rest = rest.strip()
-        if not line.startswith(">") and word not in HARMLESS:
+        if line.startswith((">", "/")) or word in ACTS:
             self.happened = True
         if line.startswith(">"):
-            self.happened = True
             self._modal_line(line[1:].strip())
         elif word.startswith("/"):
             self._command(word, rest)
