@@ -6,9 +6,10 @@ scheduler) stores it once. Rows of one group (an escalation's message and its th
 order: only the earliest pending row of a group may go, and the short lease on it lets exactly one
 process send it; that process then carries on with the group's next row.
 
-A post whose request timed out may have reached Slack. Such a row is marked uncertain, and before it
-is sent again the channel is searched for the post (every post carries its outbox key in Slack's
-message metadata), so a slow Slack does not make a post appear twice.
+A post whose request timed out may have reached Slack, and so may one whose sender died holding its
+lease. Such a row is marked uncertain, and before it is sent again the channel is searched for the
+post (every post carries its outbox key in Slack's message metadata), so a slow Slack or a crash
+does not make a post appear twice.
 """
 
 from __future__ import annotations
@@ -239,7 +240,11 @@ def _build_statements() -> dict[str, Any]:
             pending,
             sa.or_(table.c.lease_until.is_(None), table.c.lease_until < now),
         )
-        .values(lease_until=sa.bindparam("lease_until", type_=table.c.lease_until.type))
+        .values(
+            lease_until=sa.bindparam("lease_until", type_=table.c.lease_until.type),
+            # A lease left behind means its holder died, maybe after Slack took the post.
+            uncertain=sa.or_(table.c.uncertain, table.c.lease_until.is_not(None)),
+        )
     )
     sent = (
         sa.update(table)
