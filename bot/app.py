@@ -16,7 +16,6 @@ import handlers.commands
 import handlers.events
 import handlers.shortcuts
 import handlers.views
-from bot import inbox
 from bot.errors import DomainError
 from bot.i18n import t
 from bot.listener_pool import ListenerPool, lane
@@ -71,7 +70,7 @@ def create_app(runtime: Runtime, *, listener_executor: Executor | None = None) -
     )
     app.use(_acknowledge_at_once)
     app.use(_inject_runtime(runtime))
-    app.use(_skip_repeated_events(runtime))
+    app.use(_note_event_id)
     for package in (
         handlers.commands,
         handlers.actions,
@@ -101,16 +100,11 @@ def _inject_runtime(runtime: Runtime) -> Callable[..., Any]:
     return inject_runtime
 
 
-def _skip_repeated_events(runtime: Runtime) -> Callable[..., Any]:
-    def skip_repeated_events(body: dict[str, Any], next: Callable[[], Any]) -> Any:
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if isinstance(event_id, str) and event_id:
-            with runtime.db.session() as session:
-                if not inbox.first_delivery(session=session, event_id=event_id, now=runtime.now()):
-                    return BoltResponse(status=200, body="")
-        return next()
-
-    return skip_repeated_events
+def _note_event_id(body: dict[str, Any], context: dict[str, Any], next: Callable[[], Any]) -> Any:
+    """Keep the Events API event id for the listener, which skips a repeat after the ack."""
+    event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+    context["event_id"] = event_id if isinstance(event_id, str) else None
+    return next()
 
 
 def _error_handler(runtime: Runtime) -> Callable[..., BoltResponse]:

@@ -6,9 +6,10 @@ from slack_bolt import App
 
 from handlers.events.app_home_opened import app_home_opened
 from handlers.events.message import message_posted
+from handlers.events.once import once_per_event
 
 
 def register(app: App) -> None:
     """Register the event listeners."""
-    app.event("app_home_opened")(app_home_opened)
-    app.event("message")(message_posted)
+    app.event("app_home_opened")(once_per_event(app_home_opened))
+    app.event("message")(once_per_event(message_posted))

@@ -149,3 +149,25 @@ def test_home_lists_are_cut_to_the_view_limit(
     assert len(home["blocks"]) <= 100
     assert "more." in _home_text(slack, "U0HANAKO")
     # The stand-in fails the test at teardown if views.publish broke a Block Kit limit.
+
+
+def test_an_event_is_acked_while_the_database_is_busy_and_handled_after(
+    slack: SlackDriver, db: Database
+) -> None:
+    """De-duplication writes to the database; it happens after the ack, not before it."""
+    with db.engine.connect() as blocker:
+        transaction = blocker.begin()
+        if db.dialect == "postgresql":
+            blocker.exec_driver_sql("LOCK TABLE processed_event IN EXCLUSIVE MODE")
+        else:  # the engine's BEGIN IMMEDIATE already holds SQLite's write lock
+            blocker.exec_driver_sql(
+                "INSERT INTO processed_event VALUES ('Ev0BLOCKER', '2026-01-01')"
+            )
+
+        response = slack.event(_home_opened("U0HANAKO"), event_id="Ev0BUSY001", drain=False)
+
+        assert_acked(response)
+        assert "U0HANAKO" not in slack.standin.home  # still waiting for the database
+        transaction.rollback()
+    slack.executor.drain()
+    assert "U0HANAKO" in slack.standin.home
