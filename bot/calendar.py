@@ -1,7 +1,8 @@
 """Business time: working hours on working days, in a team's time zone.
 
 An instant counts as business time when its local wall-clock date is a working day and its local
-wall-clock time lies in ``[work_start, work_end)``. On a DST day that rule is applied literally:
+wall-clock time lies in ``[work_start, work_end)``; a `work_end` of 00:00 is midnight at the end of
+the day (24:00), so "00:00-24:00" counts whole days, to the microsecond. On a DST day that rule is applied literally:
 a working day that spans a spring-forward is shorter in absolute time, one that spans a fall-back
 is longer, and a boundary that falls in a skipped hour starts/ends at the transition.
 
@@ -44,7 +45,7 @@ class CalendarSpec:
 
     timezone: str = "Asia/Tokyo"
     work_start: time = time(9, 0)
-    work_end: time = time(18, 0)
+    work_end: time = time(18, 0)  # time(0) means 24:00
     working_weekdays: frozenset[int] = frozenset({0, 1, 2, 3, 4})  # Monday=0
     holiday_country: str | None = "JP"  # a country code of the `holidays` package
     holiday_subdivision: str | None = None
@@ -105,7 +106,7 @@ class BusinessCalendar:
         self.spec = spec
         self.tz = ZoneInfo(spec.timezone)
         self._start_us = _time_of_day_us(spec.work_start)
-        self._end_us = _time_of_day_us(spec.work_end)
+        self._end_us = _end_of_day_us(spec.work_end)
         self._closed_ranges = tuple(
             (start, end, start <= end) for start, end in spec.closed_yearly_ranges
         )
@@ -407,7 +408,7 @@ def _public_holidays(spec: CalendarSpec, year: int, language: str | None) -> dic
 def _validate_spec(spec: CalendarSpec) -> None:
     if spec.work_start.tzinfo is not None or spec.work_end.tzinfo is not None:
         raise ValueError("work_start and work_end are local wall-clock times: no tzinfo")
-    if not spec.work_start < spec.work_end:
+    if not _time_of_day_us(spec.work_start) < _end_of_day_us(spec.work_end):
         raise ValueError(f"work_start {spec.work_start} must be before work_end {spec.work_end}")
     if not spec.working_weekdays <= frozenset(range(7)):
         raise ValueError(f"working_weekdays must be 0 (Monday) .. 6, not {spec.working_weekdays}")
@@ -438,6 +439,11 @@ def _naive_us(day: date) -> int:
 
 def _time_of_day_us(value: time) -> int:
     return ((value.hour * 60 + value.minute) * 60 + value.second) * _SECOND_US + value.microsecond
+
+
+def _end_of_day_us(value: time) -> int:
+    """A closing time as microseconds after local midnight; 00:00 closes at the next midnight."""
+    return _time_of_day_us(value) or _DAY_US
 
 
 def _utc_year(us: int) -> int:

@@ -152,11 +152,10 @@ def _parse_hours(value: str) -> tuple[time, time]:
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
         raise ValueError(f"{value!r} is not a range of hours like 09:00-18:00")
-    start = time(h1, m1)
-    end = time(23, 59, 59) if h2 == 24 else time(h2, m2)
-    if end <= start:
+    if h2 * 60 + m2 <= h1 * 60 + m1:
         raise ValueError(f"{value!r}: the end must be after the start")
-    return start, end
+    # 24:00 is midnight at the end of the day: the calendar reads an end of 00:00 that way.
+    return time(h1, m1), time(h2 % 24, m2)
 
 
 def _parse_closed(entries: Sequence[str]) -> tuple[frozenset[date], tuple[Any, ...]]:
@@ -317,6 +316,22 @@ class Policy(_Model):
             defaults = DEFAULT_CAUSES.get(lang, DEFAULT_CAUSES["en"])
             data = {**data, "causes": [{"id": i, "label": label} for i, label in defaults]}
         return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_priority_slos(cls, data: Any) -> Any:
+        # A [[priorities]] entry for P1, P2 or P3 that leaves out its target or warn_at keeps the
+        # default for that id (P1 4h), not the generic one.
+        if not isinstance(data, dict) or not isinstance(data.get("priorities"), list):
+            return data
+        defaults = {p.id: p for p in DEFAULT_PRIORITIES}
+        entries = [
+            {"target": defaults[e["id"]].target, "warn_at": defaults[e["id"]].warn_at, **e}
+            if isinstance(e, dict) and e.get("id") in defaults
+            else e
+            for e in data["priorities"]
+        ]
+        return {**data, "priorities": entries}
 
     @model_validator(mode="after")
     def _cross_check(self) -> Policy:

@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 
 import holidays
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from bot.calendar import BusinessCalendar, CalendarSpec
+from bot.policy import CalendarPolicy
 
 JST = ZoneInfo("Asia/Tokyo")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -67,10 +68,16 @@ def reference_is_working_day(spec: CalendarSpec, day: date) -> bool:
 
 
 def reference_is_business_instant(spec: CalendarSpec, instant: datetime) -> bool:
-    """The definition: the local wall clock reads [work_start, work_end) on a working day."""
+    """The definition: the local wall clock reads [work_start, work_end) on a working day.
+
+    A work_end of 00:00 is 24:00: nothing on the clock is past it.
+    """
     local = instant.astimezone(ZoneInfo(spec.timezone))
-    return spec.work_start <= local.time() < spec.work_end and reference_is_working_day(
-        spec, local.date()
+    before_end = spec.work_end == time(0) or local.time() < spec.work_end
+    return (
+        spec.work_start <= local.time()
+        and before_end
+        and reference_is_working_day(spec, local.date())
     )
 
 
@@ -362,6 +369,8 @@ INTERESTING_HOURS = [
     (time(2, 30), time(3, 30)),
     (time(0, 30), time(1, 30)),
     (time(0, 0), time(23, 59)),
+    (time(0, 0), time(0, 0)),  # 00:00-24:00
+    (time(22, 30), time(0, 0)),  # until midnight
 ]
 
 
@@ -369,16 +378,34 @@ INTERESTING_HOURS = [
 def working_hours(draw: st.DrawFn) -> tuple[time, time]:
     if draw(st.booleans()):
         return draw(st.sampled_from(INTERESTING_HOURS))
-    start = draw(st.integers(0, 24 * 60 - 2))
-    end = draw(st.integers(start + 1, 24 * 60 - 1))
-    return time(start // 60, start % 60), time(end // 60, end % 60)
+    start = draw(st.integers(0, 24 * 60 - 1))
+    end = draw(st.integers(start + 1, 24 * 60))  # 24:00 is time(0)
+    return time(start // 60, start % 60), time(end // 60 % 24, end % 60)
+
+
+LEAP_DAY_RANGES = [((2, 29), (2, 29)), ((2, 28), (2, 29)), ((2, 29), (3, 1)), ((12, 31), (2, 29))]
 
 
 @st.composite
 def yearly_ranges(draw: st.DrawFn) -> tuple[tuple[int, int], tuple[int, int]]:
-    first = draw(st.dates(date(2001, 1, 1), date(2001, 12, 31)))
+    if draw(st.integers(0, 5)) == 0:
+        return draw(st.sampled_from(LEAP_DAY_RANGES))
+    # Drawn in a leap year, so 02-29 can begin or end a range; may wrap the year end.
+    first = draw(st.dates(date(2004, 1, 1), date(2004, 12, 31)))
     last = first + timedelta(days=draw(st.integers(0, 10)))
     return (first.month, first.day), (last.month, last.day)
+
+
+# Public holidays of whole countries and of subdivisions (states, nations, Länder).
+HOLIDAY_CALENDARS = [
+    ("JP", None),
+    ("US", None),
+    ("US", "CA"),
+    ("GB", None),
+    ("GB", "SCT"),
+    ("DE", "BY"),
+    (None, None),
+]
 
 
 DATES = st.dates(date(2024, 1, 1), date(2028, 12, 31))
@@ -387,12 +414,14 @@ DATES = st.dates(date(2024, 1, 1), date(2028, 12, 31))
 @st.composite
 def specs(draw: st.DrawFn) -> CalendarSpec:
     start, end = draw(working_hours())
+    country, subdivision = draw(st.sampled_from(HOLIDAY_CALENDARS))
     return CalendarSpec(
         timezone=draw(st.sampled_from(TIMEZONES)),
         work_start=start,
         work_end=end,
         working_weekdays=draw(st.frozensets(st.integers(0, 6), min_size=1)),
-        holiday_country=draw(st.sampled_from(["JP", "US", "GB", None])),
+        holiday_country=country,
+        holiday_subdivision=subdivision,
         closed_dates=draw(st.frozensets(DATES, max_size=5)),
         closed_yearly_ranges=tuple(draw(st.lists(yearly_ranges(), max_size=2))),
         extra_working_dates=draw(st.frozensets(DATES, max_size=5)),
@@ -449,12 +478,13 @@ PROPERTY_SETTINGS = settings(
 
 @PROPERTY_SETTINGS
 @given(specs(), instants(), instants(), instants())
-def test_elapsed_is_monotone_in_end(
-    spec: CalendarSpec, start: datetime, end_a: datetime, end_b: datetime
+def test_elapsed_is_monotone_at_each_end(
+    spec: CalendarSpec, a: datetime, b: datetime, c: datetime
 ) -> None:
+    # A later end never counts less; a later start never counts more.
     cal = calendar_for(spec)
-    earlier, later = sorted((end_a, end_b))
-    assert cal.elapsed(start, earlier) <= cal.elapsed(start, later)
+    assert cal.elapsed(a, min(b, c)) <= cal.elapsed(a, max(b, c))
+    assert cal.elapsed(min(a, b), c) >= cal.elapsed(max(a, b), c)
 
 
 @PROPERTY_SETTINGS
@@ -492,6 +522,18 @@ def test_add_undoes_elapsed(spec: CalendarSpec, start: datetime, end: datetime) 
         assert back == end
 
 
+def _assert_nothing_counted_on(spec: CalendarSpec, day: date) -> None:
+    cal = calendar_for(spec)
+    zone = ZoneInfo(spec.timezone)
+    midnight = datetime.combine(day, time(0), tzinfo=zone)
+    next_midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+    assert not cal.is_working_day(day)
+    assert cal.elapsed(midnight, next_midnight) == timedelta(0)
+    assert cal.working_hours(day) is None
+    # and the next business instant after the day's start is not on it
+    assert cal.add(midnight, timedelta(microseconds=1)) > next_midnight.astimezone(UTC)
+
+
 @PROPERTY_SETTINGS
 @given(specs(), DATES)
 def test_nothing_is_counted_on_a_closed_day(spec: CalendarSpec, day: date) -> None:
@@ -500,13 +542,7 @@ def test_nothing_is_counted_on_a_closed_day(spec: CalendarSpec, day: date) -> No
         closed_dates=spec.closed_dates | {day},
         extra_working_dates=spec.extra_working_dates - {day},
     )
-    cal = calendar_for(spec)
-    zone = ZoneInfo(spec.timezone)
-    midnight = datetime.combine(day, time(0), tzinfo=zone)
-    next_midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
-    assert not cal.is_working_day(day)
-    assert cal.elapsed(midnight, next_midnight) == timedelta(0)
-    assert cal.working_hours(day) is None
+    _assert_nothing_counted_on(spec, day)
 
 
 @PROPERTY_SETTINGS
@@ -533,3 +569,129 @@ def test_working_day_matches_reference(spec: CalendarSpec, day: date) -> None:
     while not reference_is_working_day(spec, expected_next):
         expected_next += timedelta(days=1)
     assert cal.next_working_day(day) == expected_next
+
+
+@st.composite
+def specs_with_a_closed_day(draw: st.DrawFn) -> tuple[CalendarSpec, date]:
+    """A spec and a day the reference says is closed: a public holiday (of a country or of one of
+    its subdivisions), a day in a yearly closure that wraps the year end, a day off in the week, or
+    any closed day near a drawn date."""
+    spec = draw(specs())
+    year = draw(st.integers(2024, 2028))
+    reason = draw(st.sampled_from(["holiday", "year end", "weekday off", "any"]))
+    if reason == "holiday":
+        country, subdivision = draw(st.sampled_from([h for h in HOLIDAY_CALENDARS if h[0]]))
+        spec = replace(spec, holiday_country=country, holiday_subdivision=subdivision)
+        candidates = sorted(holiday_dates(country, subdivision, year))
+    elif reason == "year end":
+        first = (12, draw(st.integers(20, 31)))
+        last = (1, draw(st.integers(1, 10)))
+        spec = replace(spec, closed_yearly_ranges=(*spec.closed_yearly_ranges, (first, last)))
+        candidates = [date(year, 12, d) for d in range(first[1], 32)]
+        candidates += [date(year, 1, d) for d in range(1, last[1] + 1)]
+    elif reason == "weekday off":
+        off = draw(st.integers(0, 6))
+        spec = replace(
+            spec, working_weekdays=(spec.working_weekdays - {off}) or frozenset({off ^ 1})
+        )
+        start = date(year, draw(st.integers(1, 12)), 1)
+        candidates = [start + timedelta(days=n) for n in range(14)]
+    else:
+        start = draw(DATES)
+        candidates = [start + timedelta(days=n) for n in range(40)]
+    closed = [day for day in candidates if not reference_is_working_day(spec, day)]
+    assume(closed)
+    event(reason)
+    return spec, draw(st.sampled_from(closed))
+
+
+@PROPERTY_SETTINGS
+@given(specs_with_a_closed_day())
+def test_nothing_is_counted_on_any_day_the_reference_closes(
+    spec_and_day: tuple[CalendarSpec, date],
+) -> None:
+    _assert_nothing_counted_on(*spec_and_day)
+
+
+@PROPERTY_SETTINGS
+@given(specs(), instants(), durations(timedelta(days=30)), durations(timedelta(days=30)))
+def test_add_is_monotone_in_the_duration(
+    spec: CalendarSpec, start: datetime, a: timedelta, b: timedelta
+) -> None:
+    cal = calendar_for(spec)
+    shorter, longer = sorted((a, b))
+    assert cal.add(start, shorter) <= cal.add(start, longer)
+
+
+# -- hand-checked examples: 24:00, subdivisions, Feb 29 ---------------------------------------------
+
+
+def test_hours_until_midnight_count_the_whole_day() -> None:
+    always = calendar_for(
+        CalendarSpec(
+            work_start=time(0), work_end=time(0), working_weekdays=EVERY_DAY, holiday_country=None
+        )
+    )
+    assert always.working_day_length() == timedelta(days=1)
+    week = always.elapsed(jst(2026, 11, 16, 0, 0), jst(2026, 11, 23, 0, 0))
+    assert week == timedelta(days=7)  # not a second lost a day
+    assert always.add(jst(2026, 11, 16, 23, 59, 59), timedelta(seconds=2)) == jst(
+        2026, 11, 17, 0, 0, 1
+    )
+    evenings = calendar_for(CalendarSpec(work_start=time(22), work_end=time(0)))
+    assert evenings.elapsed(jst(2026, 11, 17, 0, 0), jst(2026, 11, 18, 0, 0)) == 2 * HOUR
+    assert evenings.add(jst(2026, 11, 17, 23, 0), HOUR) == jst(2026, 11, 18, 0, 0)
+
+
+def test_a_whole_day_on_dst_days_is_the_day_as_lived() -> None:
+    cal = calendar_for(
+        CalendarSpec(
+            timezone="America/New_York",
+            work_start=time(0),
+            work_end=time(0),
+            working_weekdays=EVERY_DAY,
+            holiday_country=None,
+        )
+    )
+    assert cal.elapsed(ny(2026, 3, 8, 0, 0), ny(2026, 3, 9, 0, 0)) == 23 * HOUR
+    assert cal.elapsed(ny(2026, 11, 1, 0, 0), ny(2026, 11, 2, 0, 0)) == 25 * HOUR
+
+
+def test_a_subdivision_adds_its_own_holidays() -> None:
+    # 2026-03-31 is César Chávez Day in California only.
+    california = calendar_for(
+        CalendarSpec(timezone="America/Los_Angeles", holiday_country="US", holiday_subdivision="CA")
+    )
+    federal = calendar_for(CalendarSpec(timezone="America/Los_Angeles", holiday_country="US"))
+    assert date(2026, 3, 31) in holiday_dates("US", "CA", 2026)
+    assert federal.is_working_day(date(2026, 3, 31))
+    _assert_nothing_counted_on(california.spec, date(2026, 3, 31))
+
+
+def test_a_yearly_closure_starting_on_feb_29() -> None:
+    spec = CalendarSpec(closed_yearly_ranges=(((2, 29), (3, 2)),), holiday_country=None)
+    cal = calendar_for(spec)
+    # 2028 is a leap year: Tue Feb 29 to Thu Mar 2 are closed; in 2027 only Mon Mar 1 and Tue Mar 2.
+    open_2028 = [cal.is_working_day(date(2028, 2, 28) + timedelta(days=n)) for n in range(5)]
+    assert open_2028 == [True, False, False, False, True]
+    open_2027 = [cal.is_working_day(date(2027, 2, 26) + timedelta(days=n)) for n in range(6)]
+    assert open_2027 == [True, False, False, False, False, True]  # Sat, Sun, Mar 1, Mar 2
+    _assert_nothing_counted_on(spec, date(2028, 2, 29))
+
+
+@pytest.mark.parametrize(
+    ("hours", "day_length"),
+    [("00:00-24:00", timedelta(days=1)), ("18:00-24:00", 6 * HOUR), ("09:00-18:00", 9 * HOUR)],
+)
+def test_policy_hours_ending_at_24_00_are_exact(hours: str, day_length: timedelta) -> None:
+    every_day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    spec = CalendarPolicy(hours=hours, weekdays=every_day, holidays="").spec()
+    cal = BusinessCalendar(spec)
+    assert cal.working_day_length() == day_length
+    assert cal.elapsed(jst(2026, 11, 16, 0, 0), jst(2026, 11, 23, 0, 0)) == 7 * day_length
+
+
+@pytest.mark.parametrize("hours", ["09:00-09:00", "18:00-09:00", "24:00-24:00", "00:00-24:30"])
+def test_policy_hours_that_end_before_they_start_are_refused(hours: str) -> None:
+    with pytest.raises(ValueError, match="hours"):
+        CalendarPolicy(hours=hours)

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from bot import escalations, slo
 from bot.db import Database
 from bot.models import Escalation, Status
-from bot.policy import Policy
+from bot.policy import Policy, parse_policy
 from tests.conftest import TOKYO
 from tests.support.factories import file_one
 
@@ -283,3 +283,24 @@ def test_a_pause_rounds_to_the_nearest_second(db: Database, policy: Policy) -> N
     _wait(db, policy, escalation_id, WED_10 + timedelta(seconds=59, microseconds=600_000))
     with db.session() as session:
         assert _get(session, escalation_id).slo_consumed_s == 60  # not 59
+
+
+def test_a_priority_listed_without_a_target_keeps_the_default_for_its_id(
+    db: Database, policy_text: str
+) -> None:
+    listed = parse_policy(
+        policy_text
+        + '\n[[priorities]]\nid = "P1"\nlabel = "Urgent"\n'
+        + '\n[[priorities]]\nid = "P2"\ntarget = "1d"\nwarn_at = [0.75]\n'
+        + '\n[[priorities]]\nid = "P4"\n'
+    )
+    assert listed.priority("P1").target == "4h"  # not the generic 2d
+    assert listed.priority("P1").warn_at == (0.5, 0.8)
+    assert (listed.priority("P2").target, listed.priority("P2").warn_at) == ("1d", (0.75,))
+    assert listed.priority("P4").target == "2d"  # no default for this id: the generic one
+    targets = {}
+    for priority in ("P1", "P2", "P4"):
+        escalation_id = _file(db, listed, WED_10, priority)
+        with db.session() as session:
+            targets[priority] = _get(session, escalation_id).slo_target_s
+    assert targets == {"P1": 4 * 3600, "P2": 9 * 3600, "P4": 18 * 3600}
