@@ -15,7 +15,8 @@ from bot.scheduler import run_job
 from bot.workspace.webapi import Message, SlackStandIn
 from tests.conftest import TOKYO
 from tests.support.factories import bring_to, file_one
-from tests.support.flows import event_kinds, outbox_rows
+from tests.support.flows import card_texts, event_kinds, file_via_modal, outbox_rows, texts_in
+from tests.support.slack import SlackDriver
 
 DAY = datetime(2026, 11, 25, tzinfo=TOKYO)  # the p1 below: 50% at 12:00, 80% at 13:12, breach 14:00
 
@@ -252,3 +253,40 @@ def test_a_stage_already_claimed_elsewhere_is_not_named_again(
     rows = {r.key: r for r in outbox_rows(runtime.db, p1.id or 0)}
     assert rows[f"slo:{p1.id}:2:thread"].status == OutboxStatus.SENT
     assert rows[f"slo:{p1.id}:2:card"].status == OutboxStatus.SENT
+
+
+def _slo_lines(slack: SlackDriver) -> dict[str, str]:
+    """Every place the SLO line shows, as text: the card, /cre show, /cre queue, App Home."""
+    [card] = [m for m in slack.channel("C0ESCALATE") if m.thread_ts is None]
+    slack.standin.responses.clear()
+    slack.command("/cre", "show ESC-1", user="U0HANAKO")
+    slack.command("/cre", "queue", user="U0HANAKO")
+    show, queue = (str(payload.get("blocks")) for _, payload in slack.standin.responses)
+    slack.event({"type": "app_home_opened", "user": "U0HANAKO", "tab": "home", "channel": "D0H"})
+    return {
+        "card": "\n".join(card_texts(card)),
+        "show": show,
+        "queue": queue,
+        "home": "\n".join(texts_in(slack.standin.home["U0HANAKO"]["blocks"])),
+    }
+
+
+def test_the_slo_line_shows_everywhere_from_filing_to_breach(
+    slack: SlackDriver, runtime: Runtime, clock: ManualClock
+) -> None:
+    file_via_modal(slack, values={"priority": "P1"})  # Wed 10:00: due 14:00
+    filed = _slo_lines(slack)
+    assert {place: "due Wed 11/25 14:00 · 4h left" in text for place, text in filed.items()} == {
+        "card": True,
+        "show": True,
+        "queue": True,
+        "home": True,
+    }
+    clock.set(DAY.replace(hour=11, minute=50))
+    later = _slo_lines(slack)
+    for place in ("show", "queue", "home"):  # drawn now
+        assert "due Wed 11/25 14:00 · 2h 10m left" in later[place], place
+    _sweep_at(runtime, clock, DAY.replace(hour=16))  # breached at 14:00; the card is refreshed
+    breached = _slo_lines(slack)
+    for place, text in breached.items():
+        assert "breached 2h ago" in text, place
