@@ -657,6 +657,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "…ほか {count} 件は `/cre mine` で確認できます。",
     ),
     "remind.idle": ("quiet for {idle}", "{idle}動きなし"),
+    "remind.age": ("open for {age}", "起票から{age}"),
     "remind.outcome.resolved": (
         ":white_check_mark: Resolved.",
         ":white_check_mark: 解決済みです。",
@@ -666,7 +667,6 @@ CATALOG: dict[str, tuple[str, str]] = {
         ":leftwards_arrow_with_hook: キューに戻りました(または担当が変わりました)。",
     ),
     "remind.outcome.snoozed": (":zzz: Snoozed.", ":zzz: スヌーズしました。"),
-    "remind.age": ("open for {age}", "起票から{age}"),
     "remind.outcome.active": (
         ":ok_hand: Noted: still on it.",
         ":ok_hand: 対応中として記録しました。",
