@@ -280,7 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
     shell.set_defaults(func=cmd_shell)
     run = sub.add_parser("run-job", help="run one scheduled job once, as of an instant")
     run.add_argument(
-        "name", help="slo-sweep, stale-reminders, monthly-digest, outbox-flush, housekeeping"
+        "name",
+        help="slo-sweep, card-refresh, stale-reminders, monthly-digest, outbox-flush, housekeeping",
     )
     run.add_argument(
         "--at", help="ISO-8601 instant to run as of (default: now; no offset = team time zone)"

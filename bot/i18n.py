@@ -599,6 +599,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "slo.due": ("due {when} · {left} left", "期限 {when} · 残り{left}"),
     "slo.breached": ("breached {ago} ago", "期限超過({ago})"),
     "slo.breached_now": ("just breached", "期限超過"),
+    "slo.card_breached": ("breached (it was due {when})", "期限超過(期限 {when})"),
     "slo.paused": ("paused while waiting · {left} left", "回答待ちで停止中 · 残り{left}"),
     "slo.paused_breached": (
         "paused while waiting · over by {over}",

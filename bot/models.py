@@ -77,6 +77,8 @@ class Escalation(SQLModel, table=True):
     slo_due_at: datetime | None = _ts()
     slo_stage: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     slo_next_alert_at: datetime | None = _ts(index=True)
+    # When the time left shown on the escalation's message next changes (bot.slo.card_line).
+    card_refresh_at: datetime | None = _ts(index=True)
     resolution_business_s: int | None = None
     # Stale reminders (bot.reminders): when silence makes it stale, snoozes, unanswered reminders.
     stale_at: datetime | None = _ts(index=True)

@@ -32,24 +32,29 @@ class Facts:
 
 
 def collect_facts(
-    *, session: Session, policy: Policy, escalation: Escalation, now: datetime
+    *, session: Session, policy: Policy, escalation: Escalation, now: datetime, live: bool = True
 ) -> Facts:
-    """What the card and list rows show beyond the record itself: the SLO clock."""
+    """What the card and list rows show beyond the record itself: the SLO clock.
+
+    `live` is for what is drawn when asked (lists, /cre show); the channel message is a
+    snapshot, so its SLO line says what stays true until its next refresh.
+    """
     facts = Facts()
     lang = policy.language
     current = slo.state(policy=policy, escalation=escalation, now=now)
     line = slo.describe(policy=policy, current=current, now=now)
     light = slo.slo_emoji(current, policy, escalation.priority)
-    facts.fields.append(f"*{t('label.slo', lang)}*\n{light} {line}")
+    card_line = line if live else slo.card_line(policy=policy, current=current, now=now)
+    facts.fields.append(f"*{t('label.slo', lang)}*\n{light} {card_line}")
     facts.row.append(f"{light} {line}")
     return facts
 
 
 def render_card(
-    *, session: Session, policy: Policy, escalation: Escalation, now: datetime
+    *, session: Session, policy: Policy, escalation: Escalation, now: datetime, live: bool = False
 ) -> tuple[str, list[Block]]:
     """The escalation's channel message as it should look now (with the user's earlier ones)."""
-    facts = collect_facts(session=session, policy=policy, escalation=escalation, now=now)
+    facts = collect_facts(session=session, policy=policy, escalation=escalation, now=now, live=live)
     # Only the card (and /cre show) carry this: list rows would pay a query each. The user may be
     # filed under their id or their email: the directory, when it is the source, knows both.
     history = history_summary(
@@ -175,7 +180,9 @@ def show_blocks(
 ) -> tuple[str, list[Block]]:
     """`/cre show ESC-42`: the card plus the timeline."""
     escalation = escalations.get_escalation(session=session, escalation_id=escalation_id)
-    text, card = render_card(session=session, policy=policy, escalation=escalation, now=now)
+    text, card = render_card(
+        session=session, policy=policy, escalation=escalation, now=now, live=True
+    )
     events = escalations.timeline(session=session, escalation_id=escalation_id)
     lines = [timeline_line(policy=policy, escalation=escalation, event=e) for e in events]
     return text, build_show_message(policy=policy, card_blocks=card, timeline=lines)

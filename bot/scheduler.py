@@ -22,6 +22,7 @@ from apscheduler.triggers.cron import CronTrigger
 from bot import jobruns
 from bot.policy import Policy, clock_time
 from bot.runtime import Runtime
+from jobs.card_refresh import refresh_cards
 from jobs.housekeeping import clean_up
 from jobs.monthly_digest import (
     digest_due,
@@ -102,6 +103,12 @@ def build_schedules(policy: Policy) -> dict[str, Schedule]:
         Schedule(
             name="slo-sweep",
             run=sweep_slo,
+            trigger=_every_minutes(sweep_minutes),
+            period=_slot(sweep_minutes),
+        ),
+        Schedule(
+            name="card-refresh",
+            run=refresh_cards,
             trigger=_every_minutes(sweep_minutes),
             period=_slot(sweep_minutes),
         ),

@@ -23,6 +23,7 @@ from bot.policy import Policy
 
 RUNNING_STATUSES = (Status.OPEN, Status.ASSIGNED, Status.INVESTIGATING)
 _ONE_US = timedelta(microseconds=1)
+_HOUR = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -108,11 +109,13 @@ def _schedule(policy: Policy, escalation: Escalation, now: datetime) -> None:
     if escalation.slo_running_since is None:
         escalation.slo_due_at = None
         escalation.slo_next_alert_at = None
+        escalation.card_refresh_at = None
         return
     calendar = policy.business_calendar
     target = escalation.slo_target_s
     remaining_to_due = timedelta(seconds=max(target - escalation.slo_consumed_s, 0))
     escalation.slo_due_at = calendar.add(escalation.slo_running_since, remaining_to_due)
+    escalation.card_refresh_at = next_card_change(policy=policy, escalation=escalation, now=now)
     levels = thresholds(policy, escalation.priority)
     if escalation.slo_stage >= len(levels):
         escalation.slo_next_alert_at = None
@@ -120,6 +123,74 @@ def _schedule(policy: Policy, escalation: Escalation, now: datetime) -> None:
     at_seconds = threshold_seconds(levels[escalation.slo_stage], target)
     to_go = timedelta(seconds=max(at_seconds - escalation.slo_consumed_s, 0))
     escalation.slo_next_alert_at = calendar.add(escalation.slo_running_since, to_go)
+
+
+def card_left(remaining: timedelta) -> timedelta:
+    """The time left as the escalation's message shows it: rounded up to the whole hour."""
+    hours = -(-remaining // _HOUR)
+    return max(hours, 0) * _HOUR
+
+
+def next_card_change(*, policy: Policy, escalation: Escalation, now: datetime) -> datetime | None:
+    """When the message's "… left" next changes by itself (None: paused, or its last hour).
+
+    The message is a snapshot, so it shows the time left rounded up to the hour and is refreshed
+    when that changes. In the last hour it says "1h left" until the breach, which the sweep posts.
+    """
+    running_since = escalation.slo_running_since
+    if running_since is None or escalation.status == Status.RESOLVED:
+        return None
+    calendar = policy.business_calendar
+    elapsed = timedelta(seconds=escalation.slo_consumed_s)
+    if now > running_since:
+        elapsed += calendar.elapsed(running_since, now)
+    remaining = timedelta(seconds=escalation.slo_target_s) - elapsed
+    shown = card_left(remaining)
+    if shown <= _HOUR:
+        return None
+    return calendar.add(max(now, running_since), remaining - (shown - _HOUR))
+
+
+def due_card_refreshes(
+    *, session: Session, now: datetime, limit: int = 500
+) -> Sequence[Escalation]:
+    """Posted, running escalations whose message's time left has changed (rows locked)."""
+    return session.exec(
+        select(Escalation)
+        .where(
+            col(Escalation.card_refresh_at) <= now,
+            col(Escalation.status).in_(RUNNING_STATUSES),
+            col(Escalation.message_ts).is_not(None),
+        )
+        .order_by(col(Escalation.card_refresh_at))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+
+
+def save_card_refreshes(
+    *, session: Session, refreshes: Sequence[tuple[int, datetime | None]]
+) -> None:
+    """Write the next refresh instants of (escalation id, instant) pairs in one statement."""
+    params = [{"row_id": i, "next_refresh": at} for i, at in refreshes]
+    _update_by_id(session, params, card_refresh_at="next_refresh")
+
+
+def _update_by_id(session: Session, params: list[dict[str, Any]], **columns: str) -> None:
+    """One executemany UPDATE of escalations by id; the version is bumped, so a concurrent change
+    retries instead of overwriting."""
+    if not params:
+        return
+    table = Escalation.__table__  # type: ignore[attr-defined]
+    statement = (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("row_id"))
+        .values(
+            **{column: sa.bindparam(param) for column, param in columns.items()},
+            version=table.c.version + 1,
+        )
+    )
+    session.connection().execute(statement, params)
 
 
 def _target(policy: Policy, priority: str) -> timedelta:
@@ -216,21 +287,13 @@ def stage_updates(escalations: Sequence[Escalation]) -> list[dict[str, Any]]:
 
 def save_stages(*, session: Session, escalations: Sequence[Escalation]) -> None:
     """Write the swept rows' stages and next-alert instants in one statement."""
-    if not escalations:
-        return
-    table = Escalation.__table__  # type: ignore[attr-defined]
-    statement = (
-        sa.update(table)
-        .where(table.c.id == sa.bindparam("row_id"))
-        .values(
-            slo_stage=sa.bindparam("stage"),
-            slo_next_alert_at=sa.bindparam("next_alert"),
-            slo_due_at=sa.bindparam("due"),
-            version=table.c.version
-            + 1,  # a concurrent status change retries instead of overwriting
-        )
+    _update_by_id(
+        session,
+        stage_updates(escalations),
+        slo_stage="stage",
+        slo_next_alert_at="next_alert",
+        slo_due_at="due",
     )
-    session.connection().execute(statement, stage_updates(escalations))
 
 
 # -- words --------------------------------------------------------------------------------------
@@ -267,6 +330,28 @@ def describe(*, policy: Policy, current: SloState, now: datetime) -> str:
         return t("slo.breached", lang, ago=fmt(-current.remaining))
     when = format_local(current.due_at, calendar.tz, lang) if current.due_at else "?"
     return t("slo.due", lang, when=when, left=fmt(current.remaining))
+
+
+def card_line(*, policy: Policy, current: SloState, now: datetime) -> str:
+    """The SLO line of the escalation's message: true until its next refresh.
+
+    Lists are drawn when asked and say "3h 10m left" or "breached 2h ago". A message stays as
+    posted, so it says "2h left" (rounded up, refreshed hourly) and "breached (due Tue 14:00)".
+    """
+    from bot.blocks.common import format_local
+    from bot.i18n import t
+
+    if current.resolved or not current.running:
+        return describe(policy=policy, current=current, now=now)
+    lang = policy.language
+    calendar = policy.business_calendar
+    when = format_local(current.due_at, calendar.tz, lang) if current.due_at else "?"
+    if current.breached:
+        return t("slo.card_breached", lang, when=when)
+    left = format_business_duration(
+        card_left(current.remaining), day_length=calendar.working_day_length(), lang=lang
+    )
+    return t("slo.due", lang, when=when, left=left)
 
 
 def slo_emoji(current: SloState, policy: Policy, priority: str) -> str:

@@ -198,14 +198,16 @@ class LocalWorkspace:
                 fires.append((fire, name))
                 fire = trigger.get_next_fire_time(fire, fire + timedelta(microseconds=1))
         notes = []
-        next_alert = self._next_slo_alert()
+        # Jobs that only act at a stored instant are skipped while nothing is due yet.
+        waits_for = {"slo-sweep": "slo_next_alert_at", "card-refresh": "card_refresh_at"}
+        next_due = {name: self._earliest(column) for name, column in waits_for.items()}
         for at, name in sorted(fires):
-            if name == "slo-sweep" and (next_alert is None or at < next_alert):
-                continue  # nothing can cross a threshold yet: skip the empty sweep
+            if name in waits_for and ((due := next_due[name]) is None or at < due):
+                continue
             self.clock.set(at)
             outcome = run_job(runtime=self.runtime, name=name, at=at)
-            if name == "slo-sweep":
-                next_alert = self._next_slo_alert()
+            if name in waits_for:
+                next_due = {job: self._earliest(column) for job, column in waits_for.items()}
             note = job_note(name, outcome)
             if note:
                 notes.append(
@@ -215,13 +217,12 @@ class LocalWorkspace:
         self.runtime.deliver()
         return notes
 
-    def _next_slo_alert(self) -> datetime | None:
+    def _earliest(self, column_name: str) -> datetime | None:
+        """The earliest instant stored in an escalation column (None when none is set)."""
+        column = getattr(Escalation, column_name)
         with self.runtime.db.session() as session:
             row = session.exec(
-                select(Escalation.slo_next_alert_at)
-                .where(Escalation.slo_next_alert_at.is_not(None))  # type: ignore[union-attr]
-                .order_by(Escalation.slo_next_alert_at)  # type: ignore[arg-type]
-                .limit(1)
+                select(column).where(column.is_not(None)).order_by(column).limit(1)
             ).first()
         return row
 
@@ -299,8 +300,8 @@ def job_note(name: str, outcome: str) -> str | None:
         digest = re.fullmatch(r"digest for (\S+): (.*?)(?:; \d+ posts? promised)?", outcome)
         if digest:
             return f"monthly digest of {digest.group(1)}: {digest.group(2)}"
-    if name == "housekeeping":
-        return None  # bookkeeping nobody sees
+    if name in ("housekeeping", "card-refresh"):
+        return None  # bookkeeping, or messages re-drawn (which the shell shows as they change)
     nothing = ("0 due", "not due", "period ")
     return None if outcome.startswith(nothing) else f"{name}: {outcome}"
 

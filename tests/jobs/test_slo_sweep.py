@@ -283,10 +283,13 @@ def test_the_slo_line_shows_everywhere_from_filing_to_breach(
         "home": True,
     }
     clock.set(DAY.replace(hour=11, minute=50))
+    run_job(runtime=runtime, name="card-refresh", at=clock.now())  # the hour changed at 11:00
     later = _slo_lines(slack)
     for place in ("show", "queue", "home"):  # drawn now
         assert "due Wed 11/25 14:00 · 2h 10m left" in later[place], place
+    assert "due Wed 11/25 14:00 · 3h left" in later["card"]  # a snapshot, rounded up to the hour
     _sweep_at(runtime, clock, DAY.replace(hour=16))  # breached at 14:00; the card is refreshed
     breached = _slo_lines(slack)
-    for place, text in breached.items():
-        assert "breached 2h ago" in text, place
+    for place in ("show", "queue", "home"):
+        assert "breached 2h ago" in breached[place], place
+    assert "breached (it was due Wed 11/25 14:00)" in breached["card"]

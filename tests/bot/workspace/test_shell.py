@@ -333,6 +333,13 @@ def test_controls_only_their_viewer_sees_cannot_be_clicked_by_others(
     assert status == 1
 
 
+def _number_of(transcript: str, label: str) -> int:
+    """The number the shell last gave the control with this label."""
+    numbers = re.findall(rf"\[(\d+) {re.escape(label)}\]", transcript)
+    assert numbers, f"no control {label!r} on screen"
+    return int(numbers[-1])
+
+
 STALE = (
     FILE_ONE.replace("priority: P1", "priority: P3")
     + "as @hanako\nclick ESC-1 acknowledge\ntime 2026-11-26 10:00\n"
@@ -345,9 +352,9 @@ def test_a_menu_lists_its_options_and_refuses_an_unknown_one(
     script = STALE + "click ESC-1 snooze\nclick ESC-1 snooze banana\nclick ESC-1 snooze 1\n"
     status, transcript = _run(tmp_path, database_url, script)
 
-    assert "[9 Snooze… ▾]" in transcript
-    assert "[9 Snooze… ▾] is a menu: `click 9 N` with one of\n  1) " in transcript
-    assert "'banana' is not a choice of [9 Snooze… ▾]; choose one of\n  1) " in transcript
+    menu = _number_of(transcript, "Snooze… ▾")
+    assert f"[{menu} Snooze… ▾] is a menu: `click {menu} N` with one of\n  1) " in transcript
+    assert f"'banana' is not a choice of [{menu} Snooze… ▾]; choose one of\n  1) " in transcript
     assert "💤 Snoozed." in transcript
     assert status == 1  # the two refused clicks
 
@@ -358,7 +365,8 @@ def test_a_label_after_an_emoji_matches_and_a_date_picker_says_how(
     script = STALE + 'click ESC-1 "snooze until"\nclick ESC-1 snooze until 2026-11-30\n'
     status, transcript = _run(tmp_path, database_url, script)
 
-    assert "[10 📅 Snooze until…] picks a date: `click 10 2026-11-27`." in transcript
+    picker = _number_of(transcript, "📅 Snooze until…")
+    assert f"[{picker} 📅 Snooze until…] picks a date: `click {picker} 2026-11-27`." in transcript
     after = transcript.split("snooze until 2026-11-30", 1)[1]
     assert "💤 Snoozed." in after  # the date picker (an emoji before its label) was used
     assert status == 1  # the click without a date

@@ -1,0 +1,30 @@
+"""card refresh: when the time left on an escalation's message next changes
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-01 21:10:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("escalation", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("card_refresh_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.create_index(
+            batch_op.f("ix_escalation_card_refresh_at"), ["card_refresh_at"], unique=False
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("escalation", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_escalation_card_refresh_at"))
+        batch_op.drop_column("card_refresh_at")
