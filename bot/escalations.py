@@ -294,6 +294,12 @@ def file_escalation(
     now: datetime,
 ) -> Filed:
     """File an escalation once per intake key (a resubmitted modal returns the first one)."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Simultaneous submissions of one modal wait for each other here, so the second finds
+        # the first instead of failing its INSERT; a failed INSERT would burn an id (ESC-1, ESC-3).
+        session.execute(
+            sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": intake_key}
+        )
     existing = _by_intake_key(session, intake_key)
     if existing is not None:
         return Filed(existing, created=False)

@@ -1188,3 +1188,54 @@ def test_simultaneous_claims_give_one_assignee(db: Database, policy_text: str) -
         row = escalations.get_escalation(session=session, escalation_id=escalation_id)
         assert row.assignee_id == winners[0]
         assert kinds(session, escalation_id).count("claimed") == 1
+
+
+@pytest.mark.skipif(not test_db.on_postgres(), reason="SQLite serialises writers (BEGIN IMMEDIATE)")
+def test_a_modal_filed_twice_at_once_keeps_the_keys_gapless(db: Database, policy: Policy) -> None:
+    """The second filing waits for the first instead of failing an INSERT that burns an id."""
+    second: list[escalations.Filed] = []
+
+    def file_again() -> None:
+        with db.session() as other:
+            second.append(
+                escalations.file_escalation(
+                    session=other,
+                    policy=policy,
+                    draft=draft(),
+                    filed_by="U0CS",
+                    intake_key="view:V0TWICE",
+                    now=START,
+                )
+            )
+
+    def start_the_second_while_the_first_is_uncommitted(_session: Session, _context: Any) -> None:
+        if second or helper.is_alive():
+            return
+        helper.start()
+        with db.engine.connect() as probe:  # wait until the second filing is blocked on the first
+            for _ in range(500):
+                waiting = probe.exec_driver_sql("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                if waiting.scalar():
+                    return
+                threading.Event().wait(0.01)
+        raise AssertionError("the second filing never waited for the first")
+
+    helper = threading.Thread(target=file_again)
+    with db.session() as session:
+        sa_event.listen(session, "after_flush", start_the_second_while_the_first_is_uncommitted)
+        first = escalations.file_escalation(
+            session=session,
+            policy=policy,
+            draft=draft(),
+            filed_by="U0CS",
+            intake_key="view:V0TWICE",
+            now=START,
+        )
+        sa_event.remove(session, "after_flush", start_the_second_while_the_first_is_uncommitted)
+    helper.join(timeout=30)
+
+    assert first.created
+    [again] = second
+    assert (again.created, again.escalation.id) == (False, first.escalation.id)
+    with db.session() as session:
+        assert file_id(session, policy) == (first.escalation.id or 0) + 1
