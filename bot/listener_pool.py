@@ -10,7 +10,8 @@ admin API) hold every thread, and new requests wait for a thread before they can
   a modal with a trigger id valid for 3 s) runs in its own *urgent* lane;
 - everything else runs in the *normal* lane, which holds at most `max_pending` queued or running
   listeners: past that, new requests wait for room (back-pressure) instead of growing the queue
-  without bound.
+  without bound. A burst is absorbed: the acks go out at once and the work follows as fast as
+  it can be done.
 
 The lane is chosen by the thread that dispatches the request (`lane(urgent=...)` around Bolt's
 `dispatch`), read here when Bolt submits the listener from that same thread.
@@ -19,13 +20,11 @@ The lane is chosen by the thread that dispatches the request (`lane(urgent=...)`
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from concurrent.futures import wait as wait_futures
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -34,7 +33,9 @@ _URGENT: ContextVar[bool] = ContextVar("crebot_urgent_lane", default=False)
 
 WORKERS = 12
 URGENT_WORKERS = 4
-MAX_PENDING = 1000
+# A queued listener holds its request (a few KB, a message's blocks included): 5,000 of them are a
+# burst far beyond a team's Slack traffic, in tens of MB at most.
+MAX_PENDING = 5000
 
 
 @contextmanager
@@ -48,7 +49,7 @@ def lane(*, urgent: bool) -> Iterator[None]:
 
 
 class ListenerPool(Executor):
-    """Bolt's listener executor: an urgent lane, a bounded normal lane, and a way to wait for both."""
+    """Bolt's listener executor: an urgent lane and a bounded normal lane."""
 
     def __init__(
         self,
@@ -62,40 +63,19 @@ class ListenerPool(Executor):
             max_workers=urgent_workers, thread_name_prefix="listener-urgent"
         )
         self._room = threading.BoundedSemaphore(max_pending)
-        self._futures: set[Future[Any]] = set()
-        self._lock = threading.Lock()
 
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         """Run `fn` in the lane the submitting thread chose (normal unless told otherwise)."""
         if _URGENT.get():
-            future = self._urgent.submit(fn, *args, **kwargs)
-        else:
-            self._room.acquire()
-            try:
-                future = self._normal.submit(fn, *args, **kwargs)
-            except BaseException:
-                self._room.release()
-                raise
-            future.add_done_callback(lambda _done: self._room.release())
-        with self._lock:
-            self._futures.add(future)
-            if len(self._futures) > 64:
-                self._futures = {f for f in self._futures if not f.done()}
+            return self._urgent.submit(fn, *args, **kwargs)
+        self._room.acquire()
+        try:
+            future = self._normal.submit(fn, *args, **kwargs)
+        except BaseException:
+            self._room.release()
+            raise
+        future.add_done_callback(lambda _done: self._room.release())
         return future
-
-    def drain(self, timeout: float = 60.0) -> None:
-        """Wait until every submitted listener (and what they submitted) has finished."""
-        deadline = time.monotonic() + timeout
-        while True:
-            with self._lock:
-                self._futures = {f for f in self._futures if not f.done()}
-                pending = set(self._futures)
-            if not pending:
-                return
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError("listeners still running")
-            wait_futures(pending, timeout=remaining)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Stop both lanes (after their work, when `wait`)."""

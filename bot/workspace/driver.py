@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
-from bot.listener_pool import ListenerPool
+from bot.listener_pool import MAX_PENDING, ListenerPool
 from bot.workspace.webapi import Message, RunningServer, SlackStandIn
 
 TEAM_ID = "T0CREBOT"
@@ -29,10 +32,44 @@ WsgiApp = Callable[[dict[str, Any], Callable[[str, list[tuple[str, str]]], Any]]
 
 
 class TrackingExecutor(ListenerPool):
-    """The production listener pool with more threads, so tests can fire many requests at once."""
+    """The production listener pool, remembering its work so tests and the shell can wait for it."""
 
-    def __init__(self, max_workers: int = 32) -> None:
-        super().__init__(workers=max_workers, urgent_workers=max(4, max_workers // 4))
+    def __init__(
+        self,
+        max_workers: int = 32,
+        *,
+        urgent_workers: int | None = None,
+        max_pending: int = MAX_PENDING,
+    ) -> None:
+        super().__init__(
+            workers=max_workers,
+            urgent_workers=urgent_workers or max(4, max_workers // 4),
+            max_pending=max_pending,
+        )
+        self._futures: set[Future[Any]] = set()
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        """Run `fn` in its lane, and remember it."""
+        future = super().submit(fn, *args, **kwargs)
+        with self._lock:
+            self._futures = {f for f in self._futures if not f.done()}
+            self._futures.add(future)
+        return future
+
+    def drain(self, timeout: float = 60.0) -> None:
+        """Wait until every submitted listener (and what they submitted) has finished."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                self._futures = {f for f in self._futures if not f.done()}
+                pending = set(self._futures)
+            if not pending:
+                return
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("listeners still running")
+            wait_futures(pending, timeout=remaining)
 
 
 @dataclass

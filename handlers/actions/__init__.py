@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from slack_bolt import App
 
@@ -18,29 +19,27 @@ from handlers.actions.status_change import STATUS_ACTIONS, status_button
 from handlers.actions.still_on_it import still_on_it_clicked
 from handlers.actions.unknown import unknown_action
 
-# Buttons whose listener opens a modal: Slack's trigger id for it is valid for 3 seconds.
-OPENS_MODAL = frozenset(
-    {
-        ActionId.RESOLVE,
-        ActionId.OPEN_ESCALATION_MODAL,
-        ActionId.LOOKUP_ESCALATE,
-        ActionId.LOOKUP_ADD_NOTE,
-    }
-)
+# Buttons whose listener opens a modal: Slack's trigger id for it is valid for 3 seconds, so they
+# run in the urgent lane (bot.listener_pool). Declared here, where they are registered.
+MODAL_OPENERS: dict[ActionId, Callable[..., None]] = {
+    ActionId.RESOLVE: resolve_clicked,
+    ActionId.OPEN_ESCALATION_MODAL: open_escalation_modal,
+    ActionId.LOOKUP_ESCALATE: lookup_escalate_clicked,
+    ActionId.LOOKUP_ADD_NOTE: lookup_add_note_clicked,
+}
+OPENS_MODAL = frozenset(MODAL_OPENERS)
 
 
 def register(app: App) -> None:
     """Register the action listeners; the catch-all goes last so it only gets unknown ids."""
     for action_id in STATUS_ACTIONS:
         app.action(action_id)(status_button)
+    for action_id, opens_modal in MODAL_OPENERS.items():
+        app.action(action_id)(opens_modal)
     app.action(ActionId.REASSIGN)(reassign_selected)
-    app.action(ActionId.RESOLVE)(resolve_clicked)
-    app.action(ActionId.OPEN_ESCALATION_MODAL)(open_escalation_modal)
     app.action(ActionId.STILL_ON_IT)(still_on_it_clicked)
     app.action(ActionId.SNOOZE)(snooze_chosen)
     app.action(ActionId.SNOOZE_UNTIL)(snooze_chosen)
-    app.action(ActionId.LOOKUP_ESCALATE)(lookup_escalate_clicked)
-    app.action(ActionId.LOOKUP_ADD_NOTE)(lookup_add_note_clicked)
     app.action(ActionId.LOOKUP_REVEAL)(lookup_reveal_clicked)
     register_late(app)
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from slack_bolt import App
 
 from handlers.commands.cre import cre_command
 from handlers.commands.escalate import escalate_command
 from handlers.commands.lookup import lookup_command
 
-# Commands whose listener opens a modal: Slack's trigger id for it is valid for 3 seconds.
-OPENS_MODAL = frozenset({"/escalate"})
+# Commands whose listener opens a modal: Slack's trigger id for it is valid for 3 seconds, so they
+# run in the urgent lane (bot.listener_pool). Declared here, where they are registered.
+MODAL_OPENERS: dict[str, Callable[..., None]] = {"/escalate": escalate_command}
+OPENS_MODAL = frozenset(MODAL_OPENERS)
 
 
 def register(app: App) -> None:
     """Register the slash command listeners."""
-    app.command("/escalate")(escalate_command)
+    for command, opens_modal in MODAL_OPENERS.items():
+        app.command(command)(opens_modal)
     app.command("/cre")(cre_command)
     app.command("/lookup")(lookup_command)

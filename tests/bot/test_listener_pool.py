@@ -6,16 +6,18 @@ import threading
 
 import pytest
 
-from bot.listener_pool import ListenerPool, lane
+from bot.listener_pool import lane
+from bot.workspace.driver import TrackingExecutor
 from tests.support.flows import wait_for
 
 
 @pytest.fixture
-def pool() -> ListenerPool:
-    return ListenerPool(workers=1, urgent_workers=1, max_pending=2)
+def pool() -> TrackingExecutor:
+    """The production pool (with a way to wait for its work), one thread per lane, room for two."""
+    return TrackingExecutor(1, urgent_workers=1, max_pending=2)
 
 
-def test_urgent_work_runs_while_the_normal_lane_is_busy(pool: ListenerPool) -> None:
+def test_urgent_work_runs_while_the_normal_lane_is_busy(pool: TrackingExecutor) -> None:
     release = threading.Event()
     pool.submit(release.wait)  # the one normal thread is now taken
     queued = pool.submit(lambda: "normal")
@@ -28,7 +30,7 @@ def test_urgent_work_runs_while_the_normal_lane_is_busy(pool: ListenerPool) -> N
     pool.shutdown()
 
 
-def test_the_lane_is_chosen_only_inside_the_block(pool: ListenerPool) -> None:
+def test_the_lane_is_chosen_only_inside_the_block(pool: TrackingExecutor) -> None:
     release = threading.Event()
     pool.submit(release.wait)
     with lane(urgent=True):
@@ -40,7 +42,7 @@ def test_the_lane_is_chosen_only_inside_the_block(pool: ListenerPool) -> None:
     pool.shutdown()
 
 
-def test_a_full_normal_lane_makes_new_work_wait_for_room(pool: ListenerPool) -> None:
+def test_a_full_normal_lane_makes_new_work_wait_for_room(pool: TrackingExecutor) -> None:
     release = threading.Event()
     pool.submit(release.wait)
     pool.submit(lambda: None)  # max_pending = 2: the lane is now full
@@ -58,7 +60,7 @@ def test_a_full_normal_lane_makes_new_work_wait_for_room(pool: ListenerPool) -> 
     pool.shutdown()
 
 
-def test_drain_waits_for_work_submitted_by_work(pool: ListenerPool) -> None:
+def test_drain_waits_for_work_submitted_by_work(pool: TrackingExecutor) -> None:
     done: list[str] = []
 
     def outer() -> None:
@@ -72,7 +74,7 @@ def test_drain_waits_for_work_submitted_by_work(pool: ListenerPool) -> None:
     pool.shutdown()
 
 
-def test_a_failing_listener_gives_its_room_back(pool: ListenerPool) -> None:
+def test_a_failing_listener_gives_its_room_back(pool: TrackingExecutor) -> None:
     def fail() -> None:
         raise RuntimeError("boom")
 

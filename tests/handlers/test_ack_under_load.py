@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator
+from types import ModuleType
 
 import pytest
 
+import handlers.actions
+import handlers.commands
 from bot.app import create_app, is_urgent
-from bot.listener_pool import ListenerPool
 from bot.runtime import Runtime
 from bot.web import SlackWsgiApp
 from bot.workspace.webapi import RESPONSE_URL, RunningServer, SlackStandIn
@@ -19,21 +22,24 @@ from tests.support.flows import (
     submit_escalation,
     wait_for,
 )
-from tests.support.slack import SlackDriver
+from tests.support.slack import SlackDriver, TrackingExecutor
 
 SLOW_WORK = 4  # more than the normal lane's threads below: some of it waits in the queue
 
 
 @pytest.fixture
-def small_pool() -> Iterator[ListenerPool]:
-    pool = ListenerPool(workers=2, urgent_workers=1)
+def small_pool() -> Iterator[TrackingExecutor]:
+    pool = TrackingExecutor(2, urgent_workers=1)
     yield pool
     pool.shutdown(wait=False, cancel_futures=True)
 
 
 @pytest.fixture
 def loaded_slack(
-    runtime: Runtime, standin: SlackStandIn, slack_server: RunningServer, small_pool: ListenerPool
+    runtime: Runtime,
+    standin: SlackStandIn,
+    slack_server: RunningServer,
+    small_pool: TrackingExecutor,
 ) -> Iterator[SlackDriver]:
     """The real app on a small pool whose normal lane is stuck answering slow response_urls."""
     app = create_app(runtime, listener_executor=small_pool)
@@ -98,3 +104,16 @@ def test_the_slow_work_still_completes(loaded_slack: SlackDriver, standin: Slack
 )
 def test_what_counts_as_urgent(body: dict[str, object], urgent: bool) -> None:
     assert is_urgent(body) is urgent
+
+
+@pytest.mark.parametrize("package", [handlers.actions, handlers.commands])
+def test_every_listener_that_opens_a_modal_is_declared_urgent(package: ModuleType) -> None:
+    """A listener calling views.open must run in the urgent lane, or its trigger id may expire."""
+    listeners = {
+        value
+        for value in vars(package).values()
+        if inspect.isfunction(value) and value.__module__.startswith(package.__name__ + ".")
+    }
+    opening = {f for f in listeners if "views_open(" in inspect.getsource(f)}
+    assert opening  # the check looks at something
+    assert opening == set(package.MODAL_OPENERS.values())
