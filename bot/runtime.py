@@ -124,7 +124,11 @@ class Runtime:
 
         def card(session: Session, escalation: Escalation) -> tuple[str, list[dict[str, object]]]:
             return render_card(
-                session=session, policy=self.policy, escalation=escalation, now=self.clock.now()
+                session=session,
+                policy=self.policy,
+                escalation=escalation,
+                now=self.clock.now(),
+                live=False,  # the channel message: a snapshot, refreshed by card-refresh
             )
 
         self.deliverer = OutboxDeliverer(
@@ -165,6 +169,10 @@ class Runtime:
 
                 self._user_groups = slack_user_groups(self.client)
             return self._user_groups
+
+    def known_workspace_url(self) -> str | None:
+        """The workspace's URL if it is already known (never calls Slack: for time-bound paths)."""
+        return self._workspace_url or None
 
     def workspace_url(self) -> str | None:
         """The workspace's URL (from auth.test, asked once), used to link to messages."""

@@ -22,7 +22,17 @@ from bot.blocks.common import (
 from bot.blocks.ids import INPUT_ACTION, ActionId, ViewId
 from bot.i18n import t
 from bot.models import Escalation, EscalationEvent, Status
-from bot.mrkdwn import escape, escape_truncated, is_safe_url, link, mention, single_line, truncate
+from bot.mrkdwn import (
+    escape,
+    escape_truncated,
+    is_safe_url,
+    link,
+    mention,
+    message_permalink,
+    single_line,
+    to_plain,
+    truncate,
+)
 from bot.policy import Policy
 
 STATUS_EMOJI = {
@@ -203,6 +213,32 @@ class EscalationPrefill:
     source_channel_id: str | None = None
     source_message_ts: str | None = None
     source_permalink: str | None = None
+
+    @classmethod
+    def from_message(
+        cls, message: dict[str, Any], *, channel_id: str, workspace_url: str | None
+    ) -> EscalationPrefill:
+        """The modal's start from a Slack message: its text as a person reads it, and its link."""
+        ts = str(message.get("ts") or "")
+        thread_ts = message.get("thread_ts")
+        text = to_plain(str(message.get("text") or ""))
+        permalink = (
+            message_permalink(
+                workspace_url,
+                channel_id=channel_id,
+                message_ts=ts,
+                thread_ts=thread_ts if isinstance(thread_ts, str) else None,
+            )
+            if workspace_url and ts
+            else None
+        )
+        return cls(
+            summary=text.strip().split("\n", 1)[0],
+            details=text,
+            source_channel_id=channel_id,
+            source_message_ts=ts or None,
+            source_permalink=permalink,
+        )
 
 
 def build_escalation_modal(*, policy: Policy, prefill: EscalationPrefill) -> dict[str, Any]:
