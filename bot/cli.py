@@ -311,7 +311,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"crebot: {exc}", file=sys.stderr)
         return 2
     except OperationalError as exc:
-        print(f"crebot: DATABASE_URL: cannot connect ({_first_line(exc.orig)})", file=sys.stderr)
+        # No statement: the connection itself failed. Else the database refused one (e.g. locked).
+        problem = "cannot connect" if exc.statement is None else "the database failed"
+        print(f"crebot: DATABASE_URL: {problem} ({_first_line(exc.orig)})", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
