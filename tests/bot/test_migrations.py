@@ -149,3 +149,36 @@ def test_the_comparison_notices_a_schema_that_drifted(empty_sqlite: str) -> None
         engine.dispose()
     kinds = {str(difference[0]) for difference in schema_differences(empty_sqlite)}  # type: ignore[index]
     assert {"add_index", "remove_column"} <= kinds
+
+
+def test_cards_posted_before_the_card_refresh_are_refreshed_once_after_it(
+    empty_sqlite: str,
+) -> None:
+    """0007 marks running, posted escalations due for a refresh; the job then schedules them."""
+    migrate.upgrade(empty_sqlite, "0006")
+    engine = create_db_engine(empty_sqlite)
+    stamp = "2026-11-25 01:00:00.000000"
+    rows = [
+        ("k1", "investigating", "1.1", stamp),
+        ("k2", "waiting", "1.2", None),
+        ("k3", "resolved", "1.3", None),
+    ]
+    with engine.begin() as connection:
+        for key, status, ts, running in rows:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO escalation (intake_key, end_user_id, product, category, priority,"
+                    " summary, details, filed_by, filed_at, status, channel_id, message_ts, version,"
+                    " last_activity_at, slo_running_since) VALUES (:key, 'u-1', 'album', 'login',"
+                    " 'P2', 's', '', 'U0CS', :at, :status, 'C0ESCALATE', :ts, 1, :at, :running)"
+                ),
+                {"key": key, "at": stamp, "status": status, "ts": ts, "running": running},
+            )
+    migrate.upgrade(empty_sqlite)
+    with engine.connect() as connection:
+        marked = dict(
+            connection.execute(sa.text("SELECT intake_key, card_refresh_at FROM escalation")).all()
+        )
+    engine.dispose()
+    assert marked["k1"] is not None
+    assert (marked["k2"], marked["k3"]) == (None, None)

@@ -7,8 +7,12 @@ Create Date: 2026-12-01 21:10:00
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 from alembic import op
+
+from bot.db import UTCDateTime
 
 revision = "0007"
 down_revision = "0006"
@@ -22,6 +26,24 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_escalation_card_refresh_at"), ["card_refresh_at"], unique=False
         )
+    # Cards already posted and running are refreshed by the first card-refresh run, which then
+    # works out when each one's time left next changes (that needs the team's calendar).
+    escalation = sa.table(
+        "escalation",
+        sa.column("card_refresh_at", UTCDateTime()),
+        sa.column("status", sa.String()),
+        sa.column("message_ts", sa.String()),
+        sa.column("slo_running_since", UTCDateTime()),
+    )
+    op.execute(
+        escalation.update()
+        .where(
+            escalation.c.status.in_(("open", "assigned", "investigating")),
+            escalation.c.message_ts.is_not(None),
+            escalation.c.slo_running_since.is_not(None),
+        )
+        .values(card_refresh_at=datetime.now(UTC))
+    )
 
 
 def downgrade() -> None:
