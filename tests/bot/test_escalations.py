@@ -1214,7 +1214,10 @@ def test_a_modal_filed_twice_at_once_keeps_the_keys_gapless(db: Database, policy
         helper.start()
         with db.engine.connect() as probe:  # wait until the second filing is blocked on the first
             for _ in range(500):
-                waiting = probe.exec_driver_sql("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                waiting = probe.exec_driver_sql(
+                    "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                    " WHERE NOT l.granted AND a.datname = current_database()"
+                )
                 if waiting.scalar():
                     return
                 threading.Event().wait(0.01)
