@@ -8,7 +8,7 @@ the daily run finds every stale escalation with one indexed query.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -27,6 +27,23 @@ REMINDED_STATUSES = (Status.ASSIGNED, Status.INVESTIGATING)
 
 
 # -- keeping the timers -----------------------------------------------------------------------------
+
+
+# A reply also sent to the channel, and a reply with a file, are replies all the same. Edits,
+# deletions, joins and bot messages are not activity.
+REPLY_SUBTYPES = frozenset({"thread_broadcast", "file_share"})
+
+
+def is_thread_reply(*, event: Mapping[str, Any], policy: Policy) -> bool:
+    """Whether a message event is a person's reply in a thread of the escalation channel."""
+    subtype, thread_ts = event.get("subtype"), event.get("thread_ts")
+    return (
+        (not subtype or subtype in REPLY_SUBTYPES)
+        and bool(thread_ts)
+        and thread_ts != event.get("ts")
+        and event.get("channel") == policy.escalation_channel
+        and isinstance(event.get("user"), str)
+    )
 
 
 def on_filed(*, policy: Policy, escalation: Escalation) -> None:

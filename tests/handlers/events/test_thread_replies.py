@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from bot.clock import ManualClock
 from bot.db import Database
@@ -69,3 +70,26 @@ def test_other_messages_are_not_activity(
 
     assert escalation(db).last_activity_at == before
     assert "thread_reply" not in event_kinds(db)
+
+
+def _processed_events(db: Database) -> int:
+    with db.session() as session:
+        return int(session.execute(sa.text("SELECT count(*) FROM processed_event")).scalar_one())
+
+
+def test_messages_that_are_not_thread_replies_leave_no_trace(
+    slack: SlackDriver, db: Database
+) -> None:
+    """Most messages in a channel do not matter: they are not even written down for de-duplication."""
+    card = file_via_modal(slack)
+    chatter = [
+        {"type": "message", "channel": "C0ESCALATE", "user": "U0CS", "text": "hi", "ts": "1.1"},
+        {**_reply(card.ts), "channel": "C0ELSEWHERE"},
+        {**_reply(card.ts), "subtype": "message_changed"},
+    ]
+    for event in chatter:
+        assert_acked(slack.event(event))
+
+    assert _processed_events(db) == 0
+    assert_acked(slack.event(_reply(card.ts)))
+    assert _processed_events(db) == 1
