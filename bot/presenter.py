@@ -32,7 +32,7 @@ class Facts:
 
 
 def collect_facts(
-    *, session: Session, policy: Policy, escalation: Escalation, now: datetime, live: bool = True
+    *, session: Session, policy: Policy, escalation: Escalation, now: datetime, live: bool
 ) -> Facts:
     """What the card and list rows show beyond the record itself: the SLO clock.
 
@@ -51,7 +51,7 @@ def collect_facts(
 
 
 def render_card(
-    *, session: Session, policy: Policy, escalation: Escalation, now: datetime, live: bool = False
+    *, session: Session, policy: Policy, escalation: Escalation, now: datetime, live: bool
 ) -> tuple[str, list[Block]]:
     """The escalation's channel message as it should look now (with the user's earlier ones)."""
     facts = collect_facts(session=session, policy=policy, escalation=escalation, now=now, live=live)
@@ -125,7 +125,7 @@ def _rows(
     session: Session, policy: Policy, items: Sequence[Escalation], now: datetime
 ) -> list[Row]:
     return [
-        Row(e, collect_facts(session=session, policy=policy, escalation=e, now=now).row)
+        Row(e, collect_facts(session=session, policy=policy, escalation=e, now=now, live=True).row)
         for e in items
     ]
 

@@ -140,15 +140,11 @@ def next_card_change(*, policy: Policy, escalation: Escalation, now: datetime) -
     running_since = escalation.slo_running_since
     if running_since is None or escalation.status == Status.RESOLVED:
         return None
-    calendar = policy.business_calendar
-    elapsed = timedelta(seconds=escalation.slo_consumed_s)
-    if now > running_since:
-        elapsed += calendar.elapsed(running_since, now)
-    remaining = timedelta(seconds=escalation.slo_target_s) - elapsed
+    remaining = state(policy=policy, escalation=escalation, now=now).remaining
     shown = card_left(remaining)
     if shown <= _HOUR:
         return None
-    return calendar.add(max(now, running_since), remaining - (shown - _HOUR))
+    return policy.business_calendar.add(max(now, running_since), remaining - (shown - _HOUR))
 
 
 def due_card_refreshes(

@@ -47,7 +47,7 @@ def make_deliverer(
 ) -> OutboxDeliverer:
     def render(session: Session, escalation: Escalation) -> tuple[str, list[dict[str, Any]]]:
         return presenter.render_card(
-            session=session, policy=policy, escalation=escalation, now=clock.now()
+            session=session, policy=policy, escalation=escalation, now=clock.now(), live=False
         )
 
     return OutboxDeliverer(db=db, client=client, render_card=render)
