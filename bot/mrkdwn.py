@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 ELLIPSIS = "…"
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
@@ -79,30 +81,56 @@ def is_channel_id(value: str) -> bool:
     return bool(_CHANNEL_ID.match(value))
 
 
-_CONTROL = re.compile(r"<([^<>]*)>")
+_CONTROL = re.compile(r"<([^<>]+)>")
+_ENTITY = re.compile(r"&(lt|gt|amp);")
 _UNESCAPES = {"&lt;": "<", "&gt;": ">", "&amp;": "&"}
+
+
+@dataclass(frozen=True)
+class ControlSequence:
+    """A Slack control sequence: `<@U1>`, `<#C1|name>`, `<!here>`, `<https://…|label>`."""
+
+    target: str  # "@U1", "#C1", "!here", "!subteam^S1", "https://…", "mailto:…"
+    label: str  # what follows "|", or ""
+
+    @property
+    def special(self) -> str:
+        """For `<!…>`: the name without Slack's parameters ("here", "subteam")."""
+        return self.target[1:].split("^", 1)[0]
+
+
+def replace_controls(text: str, readable: Callable[[ControlSequence], str]) -> str:
+    """Replace every control sequence in mrkdwn text with what `readable` makes of it."""
+
+    def one(match: re.Match[str]) -> str:
+        target, _, label = match.group(1).partition("|")
+        return readable(ControlSequence(target, label))
+
+    return _CONTROL.sub(one, text)
+
+
+def unescape(text: str) -> str:
+    """Undo Slack's escaping of `&`, `<` and `>` (in one pass: `&amp;lt;` stays `&lt;`)."""
+    return _ENTITY.sub(lambda m: _UNESCAPES[m.group(0)], text)
 
 
 def to_plain(text: str) -> str:
     """A Slack message's mrkdwn as a person reads it: `<@U1>` → @U1, `<url|label>` → label (url)."""
+    return unescape(replace_controls(text, _plain))
 
-    def readable(match: re.Match[str]) -> str:
-        inner = match.group(1)
-        target, _, label = inner.partition("|")
-        if target.startswith("@"):
-            return "@" + (label or target[1:])
-        if target.startswith("#"):
-            return "#" + (label or target[1:])
-        if target.startswith("!"):
-            special = target[1:].split("^", 1)[0]
-            return label or ("@" + special.removeprefix("subteam^"))
-        address = target.removeprefix("mailto:")
-        if label and label not in (target, address):
-            return f"{label} ({address})"
-        return address
 
-    plain = _CONTROL.sub(readable, text)
-    return re.sub(r"&(lt|gt|amp);", lambda m: _UNESCAPES[m.group(0)], plain)
+def _plain(control: ControlSequence) -> str:
+    target, label = control.target, control.label
+    if target.startswith("@"):
+        return "@" + (label or target[1:])
+    if target.startswith("#"):
+        return "#" + (label or target[1:])
+    if target.startswith("!"):
+        return label or "@" + control.special
+    address = target.removeprefix("mailto:")
+    if label and label not in (target, address):
+        return f"{label} ({address})"
+    return address
 
 
 def message_permalink(

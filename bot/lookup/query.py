@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.mrkdwn import unescape
+
 MAX_EMAIL_LENGTH = 254
 MAX_USER_ID_LENGTH = 64
 
@@ -68,16 +70,12 @@ def _unwrap_slack_mailto(text: str) -> str:
     match = _SLACK_MAILTO.fullmatch(text)
     if match is None:
         return text
-    address = _unescape_slack(match["address"]).strip()
+    address = unescape(match["address"]).strip()
     label = match["label"]
-    if label is not None and _unescape_slack(label).strip().casefold() != address.casefold():
+    if label is not None and unescape(label).strip().casefold() != address.casefold():
         # A link whose visible text differs from its target is ambiguous: refuse rather than guess.
         raise LookupQueryError("invalid_email", "the link text and the address differ")
     return address
-
-
-def _unescape_slack(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def _valid_email(candidate: str) -> str:

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.mrkdwn import ControlSequence, replace_controls, unescape
+
 WIDTH = 78
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 EMOJI_CODE = re.compile(r":([a-z0-9][a-z0-9_+\-]*):")
@@ -164,20 +166,19 @@ class Renderer:
     def mrkdwn(self, text: str) -> str:
         """Slack mrkdwn as terminal text: mentions by name, links by label, entities decoded, styles."""
 
-        def entity(match: re.Match[str]) -> str:
-            inner = match.group(1)
-            target, _, label = inner.partition("|")
+        def control(found: ControlSequence) -> str:
+            target, label = found.target, found.label
             if target.startswith("@"):
                 return self.style.cyan("@" + self.user_name(target[1:]))
             if target.startswith("#"):
                 return self.style.cyan("#" + self.channel_name(target[1:]))
             if target.startswith("!"):
-                return self.style.yellow("@" + (label or target[1:].split("^")[0]))
+                return self.style.yellow("@" + (label or found.special))
             if target.startswith("mailto:"):
                 return label or target[7:]
             return self.style.cyan(label) if label else target
 
-        text = re.sub(r"<([^<>]+)>", entity, text)
+        text = replace_controls(text, control)
         text = re.sub(
             r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", lambda m: self.style.bold(m.group(1)), text
         )
@@ -186,7 +187,7 @@ class Renderer:
         )
         text = re.sub(r"`([^`\n]+)`", lambda m: self.style.magenta(m.group(1)), text)
         text = EMOJI_CODE.sub(lambda m: EMOJI.get(m.group(0), m.group(0)), text)
-        text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        text = unescape(text)
         lines = []
         for line in text.split("\n"):
             if line.startswith(">"):
