@@ -11,7 +11,6 @@ import contextlib
 import csv
 import hashlib
 import logging
-import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -590,21 +589,12 @@ def parse_audit_request(
     return AuditRequest(subject=subject, since=since, since_date=since_date)
 
 
-_MONTH_DAY = re.compile(r"\d{1,2}[-/.]\d{1,2}")
-
-
 def _since_date(text: str, *, today: date) -> date:
     """The day `since` names, on or before today: a month/day is its latest occurrence."""
-    day = parse_user_date(text, today=today)  # month/day: the next occurrence (a valid date)
-    if day <= today:
-        return day
-    if not _MONTH_DAY.fullmatch(text.strip()):
+    day = parse_user_date(text, today=today, latest=True)
+    if day > today:  # only a full date can be in the future
         raise DomainError("audit.since_future", text=escape(text.strip()[:40]))
-    for year in range(today.year, today.year - 9, -1):
-        with contextlib.suppress(ValueError):  # 2/29 outside a leap year
-            if (candidate := date(year, day.month, day.day)) <= today:
-                return candidate
-    raise DomainError("error.bad_date", text=escape(text.strip()[:40]))  # pragma: no cover
+    return day
 
 
 def _audit_subject(word: str, find_person: Callable[[str], str | None] | None) -> str:

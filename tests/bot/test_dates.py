@@ -52,3 +52,16 @@ def test_the_refusal_quotes_at_most_40_characters() -> None:
     with pytest.raises(DomainError) as caught:
         parse_user_date("x" * 100, today=TODAY)
     assert caught.value.params == {"text": "x" * 40}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12/01", date(2026, 12, 1)),  # today counts
+        ("12/24", date(2025, 12, 24)),
+        ("2/29", date(2024, 2, 29)),  # the last leap day
+        ("2027-01-05", date(2027, 1, 5)),  # a full date is as written, future or not
+    ],
+)
+def test_latest_means_the_last_such_day_up_to_today(text: str, expected: date) -> None:
+    assert parse_user_date(text, today=date(2026, 12, 1), latest=True) == expected
