@@ -51,7 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.blocks.ids import ActionId, ViewId
 from bot.db import create_db_engine, normalize_database_url
 from bot.settings import Settings
-from bot.workspace.webapi import RecordedCall, RunningServer, SlackStandIn
+from bot.workspace.webapi import RESPONSE_URL, RecordedCall, RunningServer, SlackStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 1.5
@@ -884,6 +884,7 @@ def check_crebot_run(
     repeats = by_kind["click"] - changed - refused
     lags = modal_lags(result, opened)
     late = sum(1 for lag in lags if lag > TRIGGER_SECONDS)
+    queue_lags = response_lags(result, standin.calls_to(RESPONSE_URL), kind="queue")
     return [
         settled_check(settled),
         Check("acks", result.errors == 0, f"{len(sent) - result.errors}/{len(sent)} got 200"),
@@ -902,7 +903,11 @@ def check_crebot_run(
         Check(
             "/cre queue → response_url",
             queue_answers == by_kind["queue"],
-            f"{queue_answers}/{by_kind['queue']} answered",
+            f"{queue_answers}/{by_kind['queue']} answered, p50 "
+            f"{percentile(queue_lags, 0.5) * 1000:.0f} ms / p99 "
+            f"{percentile(queue_lags, 0.99) * 1000:.0f} ms / max "
+            f"{max(queue_lags, default=float('nan')) * 1000:.0f} ms after the command "
+            "(the work behind the ack)",
         ),
         Check(
             "clicks → chat.update + thread line",
@@ -949,6 +954,16 @@ def modal_lags(result: RunResult, opened: Sequence[RecordedCall]) -> list[float]
         call.at - sent_at[trigger]
         for call in opened
         if (trigger := str(call.args.get("trigger_id"))) in sent_at
+    )
+
+
+def response_lags(result: RunResult, posts: Sequence[RecordedCall], *, kind: str) -> list[float]:
+    """Seconds from each request of `kind` being sent to the bot's answer on its response_url."""
+    sent_at = {s.token: s.sent_at for s in result.samples if s.kind == kind}
+    return sorted(
+        post.at - sent_at[token]
+        for post in posts
+        if (token := post.path.rsplit("/", 1)[-1]) in sent_at
     )
 
 

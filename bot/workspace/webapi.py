@@ -50,6 +50,7 @@ class RecordedCall:
     at: float
     status: int
     response: dict[str, Any] | str
+    path: str = ""  # for a response_url POST: which one (/response/<token>)
 
 
 @dataclass
@@ -476,7 +477,9 @@ class SlackStandIn:
                 payload if isinstance(payload, dict) else {"raw": body.decode("utf-8", "replace")}
             )
             self.calls.append(
-                RecordedCall(RESPONSE_URL, dict(args), dict(headers), at, int(status), answer)
+                RecordedCall(
+                    RESPONSE_URL, dict(args), dict(headers), at, int(status), answer, path=path
+                )
             )
         return int(status), out_headers, _encode(answer)
 
