@@ -50,9 +50,10 @@ def build_runtime(
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the bot: HTTP (gunicorn) or Socket Mode, with the scheduler in-process unless told not to."""
     settings = load_settings()
-    configure_logging(settings.log_level)
     if settings.mode == "local":
+        configure_logging("WARNING")  # the terminal is the workspace: no INFO lines in it
         return _serve_local(args, settings)
+    configure_logging(settings.log_level)
     settings.require_slack_credentials()
     load_policy(settings.crebot_config)  # fail fast, with one line, before anything starts
     from bot import migrate
