@@ -126,14 +126,20 @@ def slack(
 ) -> Iterator[SlackDriver]:
     """The real Bolt app behind the WSGI front, driven like Slack would."""
     executor = TrackingExecutor()
-    app = create_app(runtime, listener_executor=executor)
-    wsgi = SlackWsgiApp(app=app, db=runtime.db, signing_secret=SIGNING_SECRET)
-    yield SlackDriver(
-        wsgi=wsgi,
-        executor=executor,
-        standin=standin,
-        server=slack_server,
-        signing_secret=SIGNING_SECRET,
-    )
+    yield drive_app(runtime, standin=standin, server=slack_server, executor=executor)
     executor.drain()
     executor.shutdown(wait=True)
+
+
+def drive_app(
+    runtime: Runtime, *, standin: SlackStandIn, server: RunningServer, executor: TrackingExecutor
+) -> SlackDriver:
+    """The real app on `runtime`, its listeners on `executor`, with a driver playing Slack."""
+    app = create_app(runtime, listener_executor=executor)
+    return SlackDriver(
+        wsgi=SlackWsgiApp(app=app, db=runtime.db, signing_secret=SIGNING_SECRET),
+        executor=executor,
+        standin=standin,
+        server=server,
+        signing_secret=SIGNING_SECRET,
+    )

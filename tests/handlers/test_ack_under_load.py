@@ -10,11 +10,10 @@ import pytest
 
 import handlers.actions
 import handlers.commands
-from bot.app import create_app, is_urgent
+from bot.app import is_urgent
 from bot.runtime import Runtime
-from bot.web import SlackWsgiApp
 from bot.workspace.webapi import RESPONSE_URL, RunningServer, SlackStandIn
-from tests.conftest import SIGNING_SECRET
+from tests.conftest import drive_app
 from tests.support.flows import (
     ESCALATION_CHANNEL,
     assert_acked,
@@ -42,14 +41,7 @@ def loaded_slack(
     small_pool: TrackingExecutor,
 ) -> Iterator[SlackDriver]:
     """The real app on a small pool whose normal lane is stuck answering slow response_urls."""
-    app = create_app(runtime, listener_executor=small_pool)
-    driver = SlackDriver(
-        wsgi=SlackWsgiApp(app=app, db=runtime.db, signing_secret=SIGNING_SECRET),
-        executor=small_pool,
-        standin=standin,
-        server=slack_server,
-        signing_secret=SIGNING_SECRET,
-    )
+    driver = drive_app(runtime, standin=standin, server=slack_server, executor=small_pool)
     standin.fail(RESPONSE_URL, delay=30, times=SLOW_WORK)
     for _ in range(SLOW_WORK):
         assert_acked(driver.command("/cre", "help", user="U0HANAKO", drain=False))

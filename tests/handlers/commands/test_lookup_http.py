@@ -9,14 +9,12 @@ import pytest
 from sqlmodel import col, select
 
 from bot import listener_pool
-from bot.app import create_app
 from bot.db import Database
 from bot.models import LookupAudit
 from bot.policy import Policy, parse_policy
 from bot.runtime import Runtime
-from bot.web import SlackWsgiApp
 from bot.workspace.webapi import RunningServer, SlackStandIn
-from tests.conftest import SIGNING_SECRET
+from tests.conftest import drive_app
 from tests.support.admin_api import USERS, AdminApi
 from tests.support.factories import file_one
 from tests.support.slack import SlackDriver, TrackingExecutor
@@ -180,14 +178,7 @@ def test_more_slow_look_ups_than_listener_threads_are_all_acked_at_once_and_so_i
 ) -> None:
     workers = listener_pool.WORKERS
     executor = TrackingExecutor(max_workers=workers)  # the production pool's size
-    app = create_app(runtime, listener_executor=executor)
-    slack = SlackDriver(
-        wsgi=SlackWsgiApp(app=app, db=runtime.db, signing_secret=SIGNING_SECRET),
-        executor=executor,
-        standin=standin,
-        server=slack_server,
-        signing_secret=SIGNING_SECRET,
-    )
+    slack = drive_app(runtime, standin=standin, server=slack_server, executor=executor)
     try:
         acks = [
             slack.command("/lookup", f"u-slow-{n}", user="U0HANAKO", drain=False)
