@@ -4,7 +4,9 @@ A change and the posts it causes are committed together, so a crash or a Slack o
 post but never lose it. Each row has a unique key, so enqueueing twice (a retried request, a second
 scheduler) stores it once. Rows of one group (an escalation's message and its thread) are sent in
 order: only the earliest pending row of a group may go, and the short lease on it lets exactly one
-process send it; that process then carries on with the group's next row.
+process send it; that process then carries on with the group's next row, including rows committed
+while it was sending (their own process found the group busy and left them to it), so a post never
+waits for the flush job behind a slow one. Each step reads the clock afresh for the same reason.
 
 A post whose request timed out may have reached Slack, and so may one whose sender died holding its
 lease. Such a row is marked uncertain, and before it is sent again the channel is searched for the
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -30,6 +32,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
+from bot.clock import SystemClock
 from bot.db import Database
 from bot.models import Escalation, Outbox, OutboxStatus
 
@@ -246,6 +249,17 @@ def _build_statements() -> dict[str, Any]:
             uncertain=sa.or_(table.c.uncertain, table.c.lease_until.is_not(None)),
         )
     )
+    group_of_row = (
+        sa.select(earlier.c.group_key)
+        .where(earlier.c.id == sa.bindparam("row_id"))
+        .scalar_subquery()
+    )
+    next_in_group = (
+        sa.select(table.c.id, table.c.lease_until, table.c.next_attempt_at, table.c.attempts)
+        .where(table.c.group_key == group_of_row, pending)
+        .order_by(table.c.id)
+        .limit(1)
+    )
     sent = (
         sa.update(table)
         .where(table.c.id == sa.bindparam("row_id"))
@@ -265,6 +279,7 @@ def _build_statements() -> dict[str, Any]:
         "still_due": still_due,
         "still_due_of_escalation": still_due.where(of_escalation),
         "claim": claim,
+        "next_in_group": next_in_group,
     }
 
 
@@ -275,6 +290,9 @@ _STILL_DUE = _STATEMENTS["still_due"]
 _STILL_DUE_OF_ESCALATION = _STATEMENTS["still_due_of_escalation"]
 _CLAIM = _STATEMENTS["claim"]
 _SENT = _STATEMENTS["sent"]
+_NEXT_IN_GROUP = _STATEMENTS["next_in_group"]
+# Outcomes after which the group's next row may go.
+_DONE = frozenset({OutboxStatus.SENT, OutboxStatus.SUPERSEDED})
 
 
 @dataclass
@@ -286,34 +304,65 @@ class OutboxDeliverer:
     render_card: CardRenderer
     render_file: FileRenderer | None = None
     owner: str = "crebot"
+    clock: Callable[[], datetime] = field(default_factory=lambda: SystemClock().now)
 
     def deliver_due(
         self,
         *,
-        now: datetime,
+        now: datetime | None = None,
         escalation_id: int | None = None,
         limit: int = 500,
         count_waiting: bool = True,
     ) -> DeliveryReport:
-        """Send what is due, oldest first, keeping each group's order (optionally one escalation's only)."""
+        """Send what is due, oldest first, keeping each group's order (optionally one escalation's only).
+
+        The clock is read at every step, so a pass that outlives its first instant still sees the
+        rows committed after it began. `now` (a job run as of an instant) moves the instant
+        forward, never back: leases and backoffs always start from the clock, or processes
+        running as of different instants would take each other's leases for expired.
+        """
+
+        def clock() -> datetime:
+            return self.clock() if now is None else max(now, self.clock())
+
         report = DeliveryReport()
         attempted = 0
         while attempted < limit:
             heads = self._heads(
-                now=now, escalation_id=escalation_id, limit=min(100, limit - attempted)
+                now=clock(), escalation_id=escalation_id, limit=min(100, limit - attempted)
             )
             progressed = False
             for row_id in heads:
-                outcome = self._deliver_one(row_id, now=now, report=report)
-                if outcome is None:
-                    continue  # another process took it first
-                attempted += 1
-                progressed |= outcome in (OutboxStatus.SENT, OutboxStatus.SUPERSEDED)
+                for outcome in self._deliver_group(row_id, clock=clock, report=report):
+                    attempted += 1
+                    progressed |= outcome in _DONE
+                    if attempted >= limit:
+                        break
+                if attempted >= limit:
+                    break
             if not progressed:
                 break
         if count_waiting:
-            report.deferred = self._still_due(now=now, escalation_id=escalation_id)
+            report.deferred = self._still_due(now=clock(), escalation_id=escalation_id)
         return report
+
+    def _deliver_group(
+        self, row_id: int, *, clock: Callable[[], datetime], report: DeliveryReport
+    ) -> Iterator[OutboxStatus]:
+        """Send a group's head, then each row queued behind it for as long as they go through.
+
+        Another process that found this group busy gave up on it, trusting the holder of its
+        earlier row to send what it queued; so whoever finishes a row carries on with the next.
+        """
+        next_id: int | None = row_id
+        while next_id is not None:
+            outcome = self._deliver_one(next_id, now=clock(), report=report)
+            if outcome is None:
+                return  # another process took it first, and carries on with the group
+            yield outcome
+            if outcome not in _DONE:
+                return  # to be retried later: what queued behind it waits, in order
+            next_id = self._next_in_group(next_id, now=clock())
 
     # -- choosing and claiming rows --------------------------------------------------------------
 
@@ -325,6 +374,24 @@ class OutboxDeliverer:
             ids = [int(row[0]) for row in session.execute(statement, params)]
             session.commit()
         return ids
+
+    def _next_in_group(self, row_id: int, *, now: datetime) -> int | None:
+        """The earliest pending row of `row_id`'s group, if nobody holds it and it may go now.
+
+        A row never tried goes at once, even if created after `now` by a process whose clock is
+        ahead; a row waiting out its backoff does not.
+        """
+        with self.db.session() as session:
+            found = session.execute(_NEXT_IN_GROUP, {"row_id": row_id}).first()
+            session.commit()
+        if found is None:
+            return None
+        next_id, lease_until, next_attempt_at, attempts = found
+        if lease_until is not None and lease_until >= now:
+            return None  # someone else is sending it (and carries on after it)
+        if attempts and next_attempt_at > now:
+            return None
+        return int(next_id)
 
     def _still_due(self, *, now: datetime, escalation_id: int | None) -> int:
         statement = _STILL_DUE if escalation_id is None else _STILL_DUE_OF_ESCALATION

@@ -139,6 +139,7 @@ class Runtime:
                 session=session, policy=self.policy, payload=payload
             ),
             owner=self.owner,
+            clock=self.clock.now,
         )
 
     @property
@@ -184,8 +185,8 @@ class Runtime:
         return self._workspace_url or None
 
     def deliver(self, *, escalation_id: int | None = None) -> DeliveryReport:
-        """Send the posts that are due (for one escalation, or all)."""
+        """Send the posts that are due (for one escalation, or all), and what queues behind them."""
         # After a click, nobody reads what is still waiting: skip counting it (a query per request).
         return self.deliverer.deliver_due(
-            now=self.now(), escalation_id=escalation_id, count_waiting=escalation_id is None
+            escalation_id=escalation_id, count_waiting=escalation_id is None
         )

@@ -51,6 +51,7 @@ class RecordedCall:
     status: int
     response: dict[str, Any] | str
     path: str = ""  # for a response_url POST: which one (/response/<token>)
+    answered_at: float | None = None  # when the answer went back (later than `at` when slow)
 
 
 @dataclass
@@ -211,6 +212,11 @@ class SlackStandIn:
             raise ValueError("times must be at least 1")
         with self._lock:
             self._failures.setdefault(method, deque()).extend([failure] * times)
+
+    def scripted_left(self, method: str) -> int:
+        """How many scripted answers for `method` no call has taken yet."""
+        with self._lock:
+            return len(self._failures.get(method) or ())
 
     def calls_to(self, method: str) -> list[RecordedCall]:
         """Every recorded call to one method, oldest first."""
@@ -394,6 +400,7 @@ class SlackStandIn:
             record = RecordedCall(method, dict(args), dict(headers), at, int(status), body)
         if failure is not None and failure.delay > 0 and not failure.answers_instead:
             self._wake.wait(failure.delay)
+        record.answered_at = self.clock()
         with self._lock:
             self.calls.append(record)
         return int(status), out_headers, _encode(body)

@@ -28,6 +28,7 @@ from bot.runtime import make_web_client
 from bot.workspace.webapi import RunningServer, SlackStandIn, dm_channel_id
 from tests.conftest import START
 from tests.support.factories import LEAD, file_one
+from tests.support.flows import wait_for
 
 CHANNEL = "C0ESCALATE"
 HANAKO = "U0HANAKO"
@@ -50,7 +51,7 @@ def make_deliverer(
             session=session, policy=policy, escalation=escalation, now=clock.now(), live=False
         )
 
-    return OutboxDeliverer(db=db, client=client, render_card=render)
+    return OutboxDeliverer(db=db, client=client, render_card=render, clock=clock.now)
 
 
 @pytest.fixture
@@ -390,6 +391,72 @@ def test_two_deliverers_racing_send_each_row_once(
         assert ts is not None
         assert len(replies(standin, ts)) == 1
     assert all(r.status == OutboxStatus.SENT and r.attempts == 1 for r in rows(db))
+
+
+def test_rows_queued_behind_a_post_in_flight_go_with_it_even_when_stamped_later(
+    db: Database,
+    policy: Policy,
+    deliverer: OutboxDeliverer,
+    slack_server: RunningServer,
+    standin: SlackStandIn,
+    clock: ManualClock,
+) -> None:
+    escalation_id = file_and_id(db, policy)
+    deliverer.deliver_due(now=START)
+    change(db, policy, escalation_id, "ack")
+    standin.fail("chat.update", delay=0.5)  # the acknowledge update is slow
+    first: list[DeliveryReport] = []
+    sending = threading.Thread(target=lambda: first.append(deliverer.deliver_due(now=START)))
+    sending.start()
+    assert wait_for(lambda: standin.scripted_left("chat.update") == 0)
+
+    # Another process commits the next change (its clock ahead of the first one's instant) and
+    # finds the escalation's posts busy: it leaves them to the process sending the earlier row.
+    later = START + timedelta(seconds=5)
+    with db.session() as session:
+        escalations.wait_on_cs(
+            session=session,
+            policy=policy,
+            escalation_id=escalation_id,
+            actor_id=LEAD,
+            now=later,
+        )
+    other = make_deliverer(
+        db, make_web_client("xoxb-test-token", base_url=slack_server.base_url), policy, clock
+    )
+    assert other.deliver_due(now=later, escalation_id=escalation_id).sent == 0
+    sending.join(timeout=30)
+
+    assert first[0].sent == 4  # its card update and line, then the ones queued behind them
+    assert all(r.status == OutboxStatus.SENT for r in rows(db, escalation_id))
+    card_ts = escalation(db, escalation_id).message_ts
+    assert card_ts is not None
+    *_, investigating, waiting = replies(standin, card_ts)
+    assert investigating == ":mag: <@U0LEAD> is investigating."
+    assert "is waiting on CS" in waiting
+    assert len(standin.calls_to("chat.update")) == 2
+
+
+def test_a_pass_reading_a_clock_sees_rows_committed_after_it_began(
+    db: Database,
+    policy: Policy,
+    deliverer: OutboxDeliverer,
+    standin: SlackStandIn,
+    clock: ManualClock,
+) -> None:
+    first = file_and_id(db, policy)
+    standin.fail("chat.postMessage", delay=0.5)  # the first card post is slow
+    passes: list[DeliveryReport] = []
+    sending = threading.Thread(target=lambda: passes.append(deliverer.deliver_due()))
+    sending.start()
+    assert wait_for(lambda: standin.scripted_left("chat.postMessage") == 0)
+    clock.advance(timedelta(seconds=5))
+    second = file_and_id(db, policy, clock.now())  # another group, committed during the pass
+    sending.join(timeout=30)
+
+    assert passes[0].sent == 4
+    assert escalation(db, first).message_ts is not None
+    assert escalation(db, second).message_ts is not None
 
 
 # -- plain messages ---------------------------------------------------------------------------
