@@ -2,8 +2,10 @@
 
 Every figure is a count, a sum or a single ordered row computed by the database over one month's
 index range (`filed_at` or `resolved_at`), so the time and memory of a digest follow the size of
-the month, not of the history. Only the month's slow closes (for the list), the month's business
-times (for the histogram) and the CSV rows (streamed) are ever read into Python.
+the month, not of the history. Only the month's slow closes (for the list), the month's
+resolutions (for the chart) and the CSV rows (streamed) are ever read into Python. The month
+before is summed the same way, for the changes month over month; the chart's trend is two
+grouped statements over the last twelve months.
 
 Month boundaries are local midnights in the team's time zone, converted to UTC instants.
 """
@@ -11,6 +13,7 @@ Month boundaries are local midnights in the team's time zone, converted to UTC i
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import math
 import re
@@ -23,7 +26,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from bot.models import Escalation, EscalationEvent
+from bot.i18n import t
+from bot.models import Escalation, EscalationEvent, Status
+from bot.mrkdwn import message_permalink
 from bot.policy import Policy
 
 SLO_BREACH = "slo_breach"
@@ -73,6 +78,11 @@ class Month:
         """The month after."""
         return Month(self.year + 1, 1) if self.month == 12 else Month(self.year, self.month + 1)
 
+    def shifted(self, months: int) -> Month:
+        """The month `months` later (earlier when negative)."""
+        year, index = divmod(self.year * 12 + self.month - 1 + months, 12)
+        return Month(year, index + 1)
+
 
 def reported_month(policy: Policy, at: datetime) -> Month:
     """The month a digest posted at `at` reports on: the previous calendar month, team time."""
@@ -93,22 +103,46 @@ def month_bounds(policy: Policy, month: Month) -> tuple[datetime, datetime]:
 
 @dataclass(frozen=True)
 class Week:
-    """A Monday-to-Sunday week, cut to the month it belongs to (UTC bounds, half-open)."""
+    """A week of the month, Monday to Sunday where the month allows (UTC bounds, half-open)."""
 
     first_day: date
+    last_day: date
     start: datetime
     end: datetime
 
 
+SHORT_WEEK_DAYS = 3  # a week cut by the month to this many days or fewer joins its neighbour
+
+
 def month_weeks(policy: Policy, month: Month) -> list[Week]:
-    """The month's weeks, starting on Mondays; the first and last may be shorter than seven days."""
-    weeks = []
-    day, stop = month.first_day, month.next().first_day
+    """The month's weeks, starting on Mondays; a stub of three days or fewer joins its neighbour.
+
+    A month beginning on a Sunday would otherwise open with a one-day "week" (11/1 beside 11/2):
+    its first days join the first full week when they are few (Fri-Sun), and are a week of their
+    own when they are most of one (Tue-Thu). Likewise a month ending on a Monday to Wednesday.
+    """
+    stop = month.next().first_day
+    spans: list[list[date]] = []  # [first day, day after the last]
+    day = month.first_day
     while day < stop:
         following = min(day + timedelta(days=7 - day.weekday()), stop)
-        weeks.append(Week(day, _local_midnight(policy, day), _local_midnight(policy, following)))
+        spans.append([day, following])
         day = following
-    return weeks
+    if len(spans) > 1 and (spans[0][1] - spans[0][0]).days <= SHORT_WEEK_DAYS:
+        stub = spans.pop(0)
+        spans[0][0] = stub[0]
+    if len(spans) > 1 and (spans[-1][1] - spans[-1][0]).days <= SHORT_WEEK_DAYS:
+        stub = spans.pop()
+        spans[-1][1] = stub[1]
+    return [
+        Week(
+            first,
+            following - timedelta(days=1),
+            _local_midnight(policy, first),
+            _local_midnight(policy, following),
+        )
+        for first, following in spans
+    ]
 
 
 def nearest_rank(count: int, percent: int) -> int:
@@ -127,6 +161,7 @@ class WeekCount:
     """Escalations filed and resolved in one week of the month."""
 
     first_day: date
+    last_day: date
     filed: int
     resolved: int
 
@@ -158,31 +193,76 @@ class SlowClose:
         return self.target_s > 0 and self.business_s > self.target_s
 
 
+def share(part: int, whole: int) -> Fraction | None:
+    """part / whole, or None when there is nothing to divide."""
+    return Fraction(part, whole) if whole else None
+
+
 @dataclass(frozen=True)
-class MonthFigures:
-    """What the digest says about one month."""
+class MonthVolume:
+    """How much was filed and resolved in a month, and how much of it on target (the trend)."""
 
     month: Month
     filed: int
     resolved: int
-    open_at_end: int
     measured: int  # resolutions with a business time to resolve (all of them, past the SLO clock)
     within_target: int
-    median_s: int | None
-    p90_s: int | None
-    breaches: int
-    by_category: tuple[tuple[str, int], ...]
-    by_cause: tuple[tuple[str | None, int], ...]
-    weeks: tuple[WeekCount, ...]
-    slow: tuple[SlowClose, ...]
-    slow_after_s: int
 
     @property
     def attainment(self) -> Fraction | None:
         """The share of the month's resolutions that met their SLO target (None if none)."""
-        if not self.measured:
-            return None
-        return Fraction(self.within_target, self.measured)
+        return share(self.within_target, self.measured)
+
+
+@dataclass(frozen=True)
+class MonthTotals(MonthVolume):
+    """The month's headline figures: the ones the digest compares with the month before."""
+
+    open_at_end: int
+    median_s: int | None
+    p90_s: int | None
+    breaches: int
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """One product's or category's month: filed (and in the month before), resolved, on target."""
+
+    key: str
+    filed: int
+    filed_before: int
+    resolved: int
+    measured: int
+    within_target: int
+
+
+@dataclass(frozen=True)
+class MonthFigures(MonthTotals):
+    """What the digest says about one month."""
+
+    previous: MonthTotals
+    by_product: tuple[Breakdown, ...]
+    by_category: tuple[Breakdown, ...]
+    by_cause: tuple[tuple[str | None, int], ...]
+    weeks: tuple[WeekCount, ...]
+    slow: tuple[SlowClose, ...]
+    slow_after_s: int
+    in_progress: bool = False  # the month has not ended: "open at the end" means open now
+
+    @property
+    def empty(self) -> bool:
+        """Nothing was filed or resolved in the month."""
+        return not self.filed and not self.resolved
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """One resolution of the month, as the chart draws it."""
+
+    escalation_id: int
+    priority: str
+    business_s: int
+    target_s: int
 
 
 # -- the queries --------------------------------------------------------------------------------
@@ -194,6 +274,11 @@ def _columns() -> Any:
 
 def _in(column: Any, start: datetime, end: datetime) -> Any:
     return sa.and_(column >= start, column < end)
+
+
+def _within(c: Any) -> Any:
+    """1 for a resolution within its SLO target, else 0 (exactly on target is within)."""
+    return sa.case((c.resolution_business_s <= c.slo_target_s, 1), else_=0)
 
 
 def _weekly_sums(column: Any, weeks: Sequence[Week]) -> list[Any]:
@@ -221,12 +306,11 @@ def _resolved_counts(
     session: Session, start: datetime, end: datetime, weeks: Sequence[Week]
 ) -> tuple[int, int, int, list[int]]:
     c = _columns()
-    within = sa.case((c.resolution_business_s <= c.slo_target_s, 1), else_=0)
     row = session.execute(
         sa.select(
             sa.func.count(),
             sa.func.count(c.resolution_business_s),
-            sa.func.coalesce(sa.func.sum(within), 0),
+            sa.func.coalesce(sa.func.sum(_within(c)), 0),
             *_weekly_sums(c.resolved_at, weeks),
         ).where(_in(c.resolved_at, start, end))
     ).one()
@@ -338,32 +422,118 @@ def _slow_closes(
     return [SlowClose(*row) for row in session.execute(statement)]
 
 
-def month_figures(*, session: Session, policy: Policy, month: Month) -> MonthFigures:
-    """Every figure of the digest for `month`, each computed by the database."""
+def _filed_by_kind(session: Session, start: datetime, end: datetime) -> dict[tuple[str, str], int]:
+    c = _columns()
+    statement = (
+        sa.select(c.product, c.category, sa.func.count())
+        .where(_in(c.filed_at, start, end))
+        .group_by(c.product, c.category)
+    )
+    return {(product, category): int(n) for product, category, n in session.execute(statement)}
+
+
+def _resolved_by_kind(
+    session: Session, start: datetime, end: datetime
+) -> dict[tuple[str, str], tuple[int, int, int]]:
+    c = _columns()
+    statement = (
+        sa.select(
+            c.product,
+            c.category,
+            sa.func.count(),
+            sa.func.count(c.resolution_business_s),
+            sa.func.coalesce(sa.func.sum(_within(c)), 0),
+        )
+        .where(_in(c.resolved_at, start, end))
+        .group_by(c.product, c.category)
+    )
+    return {
+        (product, category): (int(resolved), int(measured), int(within))
+        for product, category, resolved, measured, within in session.execute(statement)
+    }
+
+
+def _breakdowns(
+    index: int,
+    filed: dict[tuple[str, str], int],
+    filed_before: dict[tuple[str, str], int],
+    resolved: dict[tuple[str, str], tuple[int, int, int]],
+) -> tuple[Breakdown, ...]:
+    """Per product (index 0) or per category (index 1), busiest first."""
+    totals: dict[str, list[int]] = {}
+    for pair, n in filed.items():
+        totals.setdefault(pair[index], [0, 0, 0, 0, 0])[0] += n
+    for pair, n in filed_before.items():
+        totals.setdefault(pair[index], [0, 0, 0, 0, 0])[1] += n
+    for pair, counts in resolved.items():
+        row = totals.setdefault(pair[index], [0, 0, 0, 0, 0])
+        for offset, n in enumerate(counts, start=2):
+            row[offset] += n
+    rows = [Breakdown(key, *counts) for key, counts in totals.items()]
+    return tuple(sorted(rows, key=lambda r: (-r.filed, -r.resolved, -r.filed_before, r.key)))
+
+
+def month_totals(*, session: Session, policy: Policy, month: Month) -> MonthTotals:
+    """The month's headline figures (no lists): what the next month's digest compares against."""
     start, end = month_bounds(policy, month)
+    filed, _ = _filed_counts(session, start, end, ())
+    resolved, measured, within, _ = _resolved_counts(session, start, end, ())
+    return _totals(session, month, start, end, filed, (resolved, measured, within))
+
+
+def _totals(
+    session: Session,
+    month: Month,
+    start: datetime,
+    end: datetime,
+    filed: int,
+    resolutions: tuple[int, int, int],
+) -> MonthTotals:
+    resolved, measured, within = resolutions
+    return MonthTotals(
+        month=month,
+        filed=filed,
+        resolved=resolved,
+        measured=measured,
+        within_target=within,
+        open_at_end=_open_at(session, end),
+        median_s=_business_s_at_rank(session, start, end, nearest_rank(measured, 50)),
+        p90_s=_business_s_at_rank(session, start, end, nearest_rank(measured, 90)),
+        breaches=_breaches(session, start, end),
+    )
+
+
+def month_figures(
+    *, session: Session, policy: Policy, month: Month, now: datetime | None = None
+) -> MonthFigures:
+    """Every figure of the digest for `month`, each computed by the database.
+
+    `now` is when it is asked for: a month not over yet is marked in progress.
+    """
+    start, end = month_bounds(policy, month)
+    before_start, _ = month_bounds(policy, month.previous())
     weeks = month_weeks(policy, month)
     slow_after_s = int(policy.business_duration(policy.digest.slow_after).total_seconds())
     filed, filed_weekly = _filed_counts(session, start, end, weeks)
     resolved, measured, within, resolved_weekly = _resolved_counts(session, start, end, weeks)
+    totals = _totals(session, month, start, end, filed, (resolved, measured, within))
+    filed_by = _filed_by_kind(session, start, end)
+    filed_before_by = _filed_by_kind(session, before_start, start)
+    resolved_by = _resolved_by_kind(session, start, end)
     c = _columns()
     return MonthFigures(
-        month=month,
-        filed=filed,
-        resolved=resolved,
-        open_at_end=_open_at(session, end),
-        measured=measured,
-        within_target=within,
-        median_s=_business_s_at_rank(session, start, end, nearest_rank(measured, 50)),
-        p90_s=_business_s_at_rank(session, start, end, nearest_rank(measured, 90)),
-        breaches=_breaches(session, start, end),
-        by_category=tuple(_counts_by(session, c.category, c.filed_at, start, end)),
+        **{f.name: getattr(totals, f.name) for f in dataclasses.fields(totals)},
+        previous=month_totals(session=session, policy=policy, month=month.previous()),
+        by_product=_breakdowns(0, filed_by, filed_before_by, resolved_by),
+        by_category=_breakdowns(1, filed_by, filed_before_by, resolved_by),
         by_cause=tuple(_counts_by(session, c.resolution_cause, c.resolved_at, start, end)),
         weeks=tuple(
-            WeekCount(week.first_day, f, r)
+            WeekCount(week.first_day, week.last_day, f, r)
             for week, f, r in zip(weeks, filed_weekly, resolved_weekly, strict=True)
         ),
         slow=tuple(_slow_closes(session, start, end, slow_after_s)),
         slow_after_s=slow_after_s,
+        in_progress=now is not None and now < end,
     )
 
 
@@ -374,38 +544,96 @@ def month_weekly_counts(*, session: Session, policy: Policy, month: Month) -> li
     _, filed_weekly = _filed_counts(session, start, end, weeks)
     *_, resolved_weekly = _resolved_counts(session, start, end, weeks)
     return [
-        WeekCount(week.first_day, f, r)
+        WeekCount(week.first_day, week.last_day, f, r)
         for week, f, r in zip(weeks, filed_weekly, resolved_weekly, strict=True)
     ]
 
 
-def month_business_times(*, session: Session, policy: Policy, month: Month) -> list[int]:
-    """The business seconds to resolve of each of the month's resolutions (for the histogram)."""
+def month_resolutions(*, session: Session, policy: Policy, month: Month) -> list[Resolution]:
+    """Each of the month's resolutions with its business time and target (for the chart)."""
     start, end = month_bounds(policy, month)
     c = _columns()
-    statement = sa.select(c.resolution_business_s).where(
-        _in(c.resolved_at, start, end), c.resolution_business_s.is_not(None)
+    statement = (
+        sa.select(c.id, c.priority, c.resolution_business_s, c.slo_target_s)
+        .where(_in(c.resolved_at, start, end), c.resolution_business_s.is_not(None))
+        .order_by(c.id)
     )
-    return [int(value) for value in session.execute(statement).scalars()]
+    return [Resolution(int(i), p, int(s), int(t)) for i, p, s, t in session.execute(statement)]
+
+
+TREND_MONTHS = 12
+
+
+def _month_index(column: Any, bounds: Sequence[datetime]) -> Any:
+    """Which of the months between consecutive `bounds` an instant falls in (0, 1, …)."""
+    return sa.case(*((column < end, index) for index, end in enumerate(bounds[1:]))).label("m")
+
+
+def month_trend(
+    *, session: Session, policy: Policy, month: Month, months: int = TREND_MONTHS
+) -> list[MonthVolume]:
+    """The volumes and attainment of the `months` months up to and including `month`, oldest first.
+
+    Two grouped statements over the period's index ranges, each row put in its month by a CASE
+    on the local month boundaries (portable, and time-zone exact).
+    """
+    periods = [month.shifted(-back) for back in range(months - 1, -1, -1)]
+    bounds = [month_bounds(policy, m)[0] for m in periods] + [month_bounds(policy, month)[1]]
+    c = _columns()
+    filed_index = _month_index(c.filed_at, bounds)
+    filed = dict.fromkeys(range(months), 0)
+    statement = (
+        sa.select(filed_index, sa.func.count())
+        .where(_in(c.filed_at, bounds[0], bounds[-1]))
+        .group_by(filed_index)
+    )
+    for index, n in session.execute(statement):
+        filed[int(index)] = int(n)
+    resolved_index = _month_index(c.resolved_at, bounds)
+    resolved = dict.fromkeys(range(months), (0, 0, 0))
+    statement = (
+        sa.select(
+            resolved_index,
+            sa.func.count(),
+            sa.func.count(c.resolution_business_s),
+            sa.func.coalesce(sa.func.sum(_within(c)), 0),
+        )
+        .where(_in(c.resolved_at, bounds[0], bounds[-1]))
+        .group_by(resolved_index)
+    )
+    for index, n, measured, within in session.execute(statement):
+        resolved[int(index)] = (int(n), int(measured), int(within))
+    return [
+        MonthVolume(m, filed[i], resolved[i][0], resolved[i][1], resolved[i][2])
+        for i, m in enumerate(periods)
+    ]
 
 
 # -- the CSV ------------------------------------------------------------------------------------
 
 CSV_COLUMNS = (
     "key",
+    "link",
     "filed_at",
     "resolved_at",
     "status",
     "priority",
     "product",
     "category",
+    "end_user",
+    "zendesk",
     "assignee",
-    "business_hours_to_resolve",
+    "business_hours",
     "target_hours",
-    "within_target",
+    "on_target",
     "cause",
     "summary",
 )
+
+
+def csv_header(lang: str) -> list[str]:
+    """The CSV's column titles in the team's language."""
+    return [t(f"digest.csv.{column}", lang) for column in CSV_COLUMNS]
 
 
 def _spreadsheet_safe(text: str) -> str:
@@ -421,27 +649,42 @@ def _labels(choices: Sequence[Any]) -> dict[str, str]:
     return {choice.id: _spreadsheet_safe(choice.label or choice.id) for choice in choices}
 
 
-def _csv_rows(session: Session, policy: Policy, month: Month) -> Iterator[list[str]]:
+def _csv_rows(
+    session: Session, policy: Policy, month: Month, workspace_url: str | None
+) -> Iterator[list[str]]:
     start, end = month_bounds(policy, month)
     tz = policy.business_calendar.tz
+    lang = policy.language
     c = _columns()
     # Labels and names looked up once: this loop runs for every escalation of the month.
     products, categories = _labels(policy.products), _labels(policy.categories)
-    causes = _labels(policy.causes)
+    priorities, causes = _labels(policy.priorities), _labels(policy.causes)
+    statuses = {status: t(f"status.{status}", lang) for status in Status}
+    on_target = {True: t("digest.csv.yes", lang), False: t("digest.csv.no", lang)}
     names = {e.user: e.name for e in policy.roster.engineers if e.name}
 
     def local(instant: datetime | None) -> str:
         return "" if instant is None else instant.astimezone(tz).isoformat(" ", "minutes")[:16]
 
+    def link(channel_id: str, message_ts: str | None) -> str:
+        if not workspace_url or not message_ts:
+            return ""
+        return message_permalink(workspace_url, channel_id=channel_id, message_ts=message_ts)
+
     statement = (
         sa.select(
             c.id,
+            c.channel_id,
+            c.message_ts,
             c.filed_at,
             c.resolved_at,
             c.status,
             c.priority,
             c.product,
             c.category,
+            c.end_user_id,
+            c.zendesk_ticket_id,
+            c.zendesk_url,
             c.assignee_id,
             c.resolution_business_s,
             c.slo_target_s,
@@ -453,31 +696,40 @@ def _csv_rows(session: Session, policy: Policy, month: Month) -> Iterator[list[s
         .execution_options(yield_per=CSV_BATCH)
     )
     for row in session.execute(statement):
-        key, filed, resolved, status, priority, product, category, assignee = row[:8]
-        took, target, cause, summary = row[8:]
+        key, channel_id, message_ts, filed, resolved, status, priority, product = row[:8]
+        category, end_user, ticket, ticket_url, assignee, took, target, cause, summary = row[8:]
         yield [
             f"ESC-{key}",
+            link(channel_id, message_ts),
             local(filed),
             local(resolved),
-            status,
-            priority,
+            statuses.get(status, status),
+            priorities.get(priority) or _spreadsheet_safe(priority),
             products.get(product) or _spreadsheet_safe(product),
             categories.get(category) or _spreadsheet_safe(category),
+            _spreadsheet_safe(end_user),
+            ticket_url or ("" if ticket is None else f"#{ticket}"),
             names.get(assignee) or assignee or "",
             _hours(took),
             _hours(target or None),
-            "" if took is None or not target else ("yes" if took <= target else "no"),
+            "" if took is None or not target else on_target[took <= target],
             (causes.get(cause) or _spreadsheet_safe(cause)) if cause else "",
             _spreadsheet_safe(summary),
         ]
 
 
-def month_csv(*, session: Session, policy: Policy, month: Month) -> bytes:
-    """Every escalation filed or resolved in the month, as UTF-8 CSV with a BOM (Excel reads it)."""
+def month_csv(
+    *, session: Session, policy: Policy, month: Month, workspace_url: str | None = None
+) -> bytes:
+    """Every escalation filed or resolved in the month, as UTF-8 CSV with a BOM (Excel reads it).
+
+    Headers and labels are in the team's language; with the workspace's URL, each row links to
+    its escalation's message.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows(_csv_rows(session, policy, month))
+    writer.writerow(csv_header(policy.language))
+    writer.writerows(_csv_rows(session, policy, month, workspace_url))
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -487,6 +739,9 @@ def csv_filename(month: Month) -> str:
 
 
 def render_csv_file(session: Session, policy: Policy, payload: dict[str, Any]) -> tuple[str, bytes]:
-    """The outbox file renderer "digest-csv": payload["month"] is the month (YYYY-MM)."""
+    """The outbox file renderer "digest-csv": payload["month"] (YYYY-MM), ["workspace_url"]."""
     month = Month.parse(payload["month"])
-    return csv_filename(month), month_csv(session=session, policy=policy, month=month)
+    csv_bytes = month_csv(
+        session=session, policy=policy, month=month, workspace_url=payload.get("workspace_url")
+    )
+    return csv_filename(month), csv_bytes

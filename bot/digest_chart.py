@@ -1,4 +1,9 @@
-"""The digest's chart (PNG): business time to resolve with the SLO targets marked, and weekly volume.
+"""The digest's chart (PNG): the month at a glance, for a lead who gives it ten seconds.
+
+The headline is the month's SLO attainment and its change from the month before. Below it, each
+resolved escalation is a dot at its business time as a share of its own SLO target, one row per
+priority, with the 100% line between on target and over; then the month's weeks (Monday to
+Sunday), and the last months' attainment and volume.
 
 Headless and thread-safe: a `matplotlib.figure.Figure` drawn on the Agg canvas, no pyplot state,
 fonts passed per text element instead of through the global rcParams. matplotlib is imported only
@@ -9,18 +14,26 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import math
 import threading
 from collections.abc import Sequence
-from datetime import timedelta
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
-from bot.blocks.digest import month_label
-from bot.digest import Month, WeekCount, month_business_times, month_weekly_counts, nearest_rank
-from bot.durations import format_business_duration
+from bot.blocks.digest import month_label, percent, points_change, signed
+from bot.digest import (
+    Month,
+    MonthVolume,
+    Resolution,
+    WeekCount,
+    month_resolutions,
+    month_trend,
+    month_weekly_counts,
+)
 from bot.i18n import t
 from bot.policy import Policy
 
@@ -48,14 +61,18 @@ CJK_FONTS = (
 )
 FONT_PACKAGE = "matplotlib_fontja"
 BASE_FONT = "DejaVu Sans"
-FIGURE_INCHES = (11.0, 4.4)
+FIGURE_INCHES = (12.0, 7.6)
 DPI = 110
-MAX_BINS = 30
-HOURS_UP_TO_DAYS = 2  # beyond two working days the histogram counts in working days
-TARGET_COLOURS = ("#d62728", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
-FILED_COLOUR = "#1f77b4"
-RESOLVED_COLOUR = "#2ca02c"
-HISTOGRAM_COLOUR = "#7f9fbf"
+MIN_TREND_MONTHS = 6  # the trend starts at the first month with escalations, but shows at least 6
+SHARE_AXIS_MIN = 200  # the dots' axis runs to at least 200% of target ...
+SHARE_AXIS_MAX = 400  # ... and at most 400%: slower ones sit at the edge, counted
+LABELLED_DOTS = 5  # in a month with at most this many over target, each is labelled with its key
+ON_TARGET = "#4477AA"
+OVER_TARGET = "#CC3311"
+FILED = "#9A9A9A"
+RESOLVED = "#3A3A3A"
+TARGET_LINE = "#222222"
+MUTED = "#666666"
 
 
 def bundled_font_files() -> list[Path]:
@@ -98,142 +115,398 @@ def chart_language(lang: str) -> str:
     return "ja" if lang == "ja" and cjk_font_family() is not None else "en"
 
 
-def _unit_seconds(policy: Policy, longest_s: int) -> tuple[float, str]:
-    day_s = policy.business_calendar.working_day_length().total_seconds()
-    if longest_s > HOURS_UP_TO_DAYS * day_s:
-        return day_s, "digest.chart.days"
-    return 3600.0, "digest.chart.hours"
+# -- the data -------------------------------------------------------------------------------------
 
 
-def _targets_s(policy: Policy) -> list[tuple[str, int]]:
-    return [
-        (policy.label("priorities", p.id), int(policy.priority_target(p.id).total_seconds()))
-        for p in policy.priorities
-    ]
+@dataclass(frozen=True)
+class ChartData:
+    """What the chart draws: the month's resolutions and weeks, and the months up to it."""
+
+    month: Month
+    resolutions: Sequence[Resolution]
+    weeks: Sequence[WeekCount]
+    trend: Sequence[MonthVolume]  # oldest first, ending with `month`
+
+    @property
+    def this_month(self) -> MonthVolume:
+        """The month's own volumes (the trend's last entry)."""
+        return self.trend[-1]
+
+    @property
+    def previous_month(self) -> MonthVolume | None:
+        """The month before, when the trend reaches back that far."""
+        return self.trend[-2] if len(self.trend) > 1 else None
 
 
-def _draw_histogram(
-    axes: Axes, policy: Policy, lang: str, font: dict[str, Any], times_s: Sequence[int]
-) -> None:
-    from matplotlib.ticker import MaxNLocator
+def chart_data(*, session: Session, policy: Policy, month: Month) -> ChartData:
+    """The chart's data for `month`, read from the database."""
+    trend = month_trend(session=session, policy=policy, month=month)
+    first = next((i for i, m in enumerate(trend) if m.filed or m.resolved), len(trend))
+    return ChartData(
+        month=month,
+        resolutions=month_resolutions(session=session, policy=policy, month=month),
+        weeks=month_weekly_counts(session=session, policy=policy, month=month),
+        trend=trend[min(first, len(trend) - MIN_TREND_MONTHS) :],
+    )
 
-    targets = _targets_s(policy)
-    ordered = sorted(times_s)
-    # The x axis runs to the 95th percentile or just past the longest target, whichever is
-    # further: a single months-long case must not squash every other bar into one.
-    p95 = ordered[nearest_rank(len(ordered), 95) - 1] if ordered else 0
-    longest_target = max((s for _, s in targets), default=0)
-    upper_s = max(p95, int(longest_target * 1.25), 1)
-    unit_s, unit_key = _unit_seconds(policy, upper_s)
-    upper = upper_s / unit_s
-    values = [min(s / unit_s, upper) for s in ordered]
-    beyond = sum(1 for s in ordered if s > upper_s)
-    axes.set_title(t("digest.chart.histogram", lang), **font)
-    axes.set_xlabel(t(unit_key, lang), **font)
-    axes.set_ylabel(t("digest.chart.count", lang), **font)
-    axes.set_xlim(0, upper * 1.02)
-    if values:
-        bins = min(MAX_BINS, max(5, int(len(values) ** 0.5)))
-        axes.hist(values, bins=bins, range=(0, upper), color=HISTOGRAM_COLOUR, edgecolor="white")
+
+# -- drawing --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Style:
+    lang: str
+    family: list[str]
+
+    @property
+    def font(self) -> dict[str, Any]:
+        return {"fontfamily": self.family}
+
+    def legend(self, axes: Axes, handles: list[Any], **placement: Any) -> None:
+        axes.legend(
+            handles=handles, prop={"family": self.family, "size": 8}, frameon=False, **placement
+        )
+
+
+def _headline(data: ChartData, lang: str) -> str:
+    month = month_label(data.month, lang)
+    now = data.this_month
+    if not now.filed and not now.resolved:
+        return t("digest.chart.headline.empty", lang, month=month)
+    if now.attainment is None:
+        title = t("digest.chart.headline.none", lang, month=month)
     else:
+        before = data.previous_month
+        change = points_change(now.attainment, before.attainment if before else None)
+        previous = t(f"month.{data.month.previous().month}", lang)
+        key = "digest.chart.headline" if change is not None else "digest.chart.headline.first"
+        title = t(
+            key,
+            lang,
+            month=month,
+            percent=percent(now.attainment),
+            change=t("digest.points", lang, change=signed(change or 0.0)),
+            previous=previous,
+        )
+    subtitle = t(
+        "digest.chart.subtitle",
+        lang,
+        resolved=f"{now.resolved:,}",
+        over=f"{now.resolved - now.within_target:,}",
+        filed=f"{now.filed:,}",
+    )
+    return f"{title}\n{subtitle}"
+
+
+def _priority_rows(
+    policy: Policy, resolutions: Sequence[Resolution]
+) -> list[tuple[str, list[Resolution]]]:
+    """(label, resolutions with a target) per priority, in the policy's order, unknown ones last."""
+    by_priority: dict[str, list[Resolution]] = {}
+    for resolution in resolutions:
+        if resolution.target_s > 0:
+            by_priority.setdefault(resolution.priority, []).append(resolution)
+    order = [p.id for p in policy.priorities]
+    order += sorted(p for p in by_priority if p not in order)
+    return [(policy.label("priorities", p), by_priority.get(p, [])) for p in order]
+
+
+def _share_axis_end(shares: Sequence[float]) -> int:
+    """The dots' axis end: past the slowest, in steps of 50%, between 200% and 400%."""
+    slowest = max(shares, default=0.0)
+    return min(SHARE_AXIS_MAX, max(SHARE_AXIS_MIN, math.ceil(slowest * 1.08 / 50) * 50))
+
+
+def _dot_style(count: int) -> dict[str, Any]:
+    """Bigger, solid dots for a few escalations; small, translucent ones for a thousand."""
+    if count <= 40:
+        return {"s": 64, "alpha": 0.9, "linewidths": 0.8, "edgecolors": "white"}
+    if count <= 300:
+        return {"s": 30, "alpha": 0.75, "linewidths": 0.4, "edgecolors": "white"}
+    if count <= 3000:
+        return {"s": 12, "alpha": 0.5, "linewidths": 0}
+    return {"s": 5, "alpha": 0.35, "linewidths": 0}
+
+
+def _jitter(escalation_id: int) -> float:
+    """A spread within the row that is the same at every drawing (the golden-ratio sequence)."""
+    return ((escalation_id * 0.6180339887) % 1.0 - 0.5) * 0.62
+
+
+def _draw_dots(axes: Axes, policy: Policy, data: ChartData, style: _Style) -> None:
+    from matplotlib.lines import Line2D
+
+    lang, font = style.lang, style.font
+    rows = _priority_rows(policy, data.resolutions)
+    shown = [r for _, rs in rows for r in rs]
+    shares = [100 * r.business_s / r.target_s for r in shown]
+    end = _share_axis_end(shares)
+    dot = _dot_style(len(shown))
+    axes.axvspan(100, end * 1.04, color=OVER_TARGET, alpha=0.06, linewidth=0, zorder=0)
+    axes.axvline(100, color=TARGET_LINE, linewidth=1.3, zorder=1)
+    labels, ys = [], []
+    over_total = sum(1 for s in shares if s > 100)
+    for row, (label, resolutions) in enumerate(rows):
+        y = len(rows) - 1 - row
+        ys.append(y)
+        within = sum(1 for r in resolutions if r.business_s <= r.target_s)
+        key = "digest.chart.row" if resolutions else "digest.chart.row.none"
+        labels.append(t(key, lang, priority=label, within=within, count=len(resolutions)))
+        if not resolutions:
+            continue
+        xs = [min(100 * r.business_s / r.target_s, end) for r in resolutions]
+        dots_y = [y + _jitter(r.escalation_id) for r in resolutions]
+        colours = [ON_TARGET if r.business_s <= r.target_s else OVER_TARGET for r in resolutions]
+        inside = [i for i, x in enumerate(xs) if x < end]
+        beyond = [i for i, x in enumerate(xs) if x >= end]
+        axes.scatter(
+            [xs[i] for i in inside],
+            [dots_y[i] for i in inside],
+            c=[colours[i] for i in inside],
+            zorder=3,
+            **dot,
+        )
+        if beyond:
+            axes.scatter(
+                [end] * len(beyond),
+                [dots_y[i] for i in beyond],
+                c=OVER_TARGET,
+                marker=">",
+                zorder=3,
+                **{k: v for k, v in dot.items() if k != "edgecolors"},
+            )
+            axes.text(
+                end,
+                y + 0.36,
+                t("digest.chart.beyond", lang, count=len(beyond), limit=end),
+                ha="right",
+                va="bottom",
+                fontsize=8,
+                color=OVER_TARGET,
+                **font,
+            )
+        if over_total <= LABELLED_DOTS:
+            for r, x, dy in zip(resolutions, xs, dots_y, strict=True):
+                if r.business_s > r.target_s:
+                    axes.annotate(
+                        f"ESC-{r.escalation_id}",
+                        (x, dy),
+                        xytext=(5, 5),
+                        textcoords="offset points",
+                        fontsize=7.5,
+                        color=OVER_TARGET,
+                    )
+    axes.set_yticks(ys, labels, fontsize=9, **font)
+    axes.set_ylim(-0.6, len(rows) - 0.4)
+    axes.set_xlim(0, end * 1.04)
+    ticks = list(range(0, end + 1, 50 if end <= 300 else 100))
+    target = t("digest.chart.target_line", lang)
+    axes.set_xticks(
+        ticks, [f"{x}%\n({target})" if x == 100 else f"{x}%" for x in ticks], fontsize=9, **font
+    )
+    xlabel = t("digest.chart.share_axis", lang)
+    untargeted = sum(1 for r in data.resolutions if r.target_s <= 0)
+    if untargeted:
+        xlabel += "\n" + t("digest.chart.no_target", lang, count=untargeted)
+    axes.set_xlabel(xlabel, fontsize=9, **font)
+    axes.set_title(t("digest.chart.dots", lang), loc="left", fontsize=10, **font)
+    axes.grid(axis="x", color="#DDDDDD", linewidth=0.6, zorder=0)
+    axes.tick_params(axis="y", length=0)
+    for side in ("top", "right", "left"):
+        axes.spines[side].set_visible(False)
+    if not shown:
+        month = month_label(data.month, lang)
         axes.text(
             0.5,
             0.5,
-            t("digest.chart.none", lang),
+            t("digest.chart.none", lang, month=month),
             transform=axes.transAxes,
             ha="center",
             va="center",
-            color="grey",
+            color=MUTED,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.9},
             **font,
         )
-    for index, (label, target_s) in enumerate(targets):
-        axes.axvline(
-            target_s / unit_s,
-            color=TARGET_COLOURS[index % len(TARGET_COLOURS)],
-            linestyle="--",
-            linewidth=1.5,
-            label=t("digest.chart.target", lang, priority=label),
-        )
-    if beyond:
-        day = policy.business_calendar.working_day_length()
-        limit = format_business_duration(timedelta(seconds=upper_s), day_length=day, lang=lang)
-        axes.text(
-            0.98,
-            0.97,
-            t("digest.chart.beyond", lang, count=beyond, limit=limit),
-            transform=axes.transAxes,
-            ha="right",
-            va="top",
-            fontsize=8,
-            color="grey",
-            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85},
-            **font,
-        )
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.legend(prop={"family": font["fontfamily"], "size": 8}, loc="upper center")
+    markers: dict[str, Any] = {"marker": "o", "linestyle": "none", "markersize": 7}
+    style.legend(
+        axes,
+        [
+            Line2D([], [], color=ON_TARGET, label=t("digest.chart.on_target", lang), **markers),
+            Line2D([], [], color=OVER_TARGET, label=t("digest.chart.over_target", lang), **markers),
+        ],
+        loc="lower right",
+        bbox_to_anchor=(1.0, 1.0),
+        ncols=2,
+        borderaxespad=0.2,
+    )
 
 
-def _draw_weekly(axes: Axes, lang: str, font: dict[str, Any], weeks: Sequence[WeekCount]) -> None:
+def week_label(week: WeekCount) -> str:
+    """ "11/2–8", or "11/30–12/6" across a month's end."""
+    first, last = week.first_day, week.last_day
+    end = f"{last.day}" if last.month == first.month else f"{last.month}/{last.day}"
+    return f"{first.month}/{first.day}–{end}"
+
+
+def _integer_axis(axes: Axes, top: int) -> None:
     from matplotlib.ticker import MaxNLocator
 
-    positions = list(range(len(weeks)))
+    axes.set_ylim(0, max(top, 1) * 1.18)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+
+
+def _draw_weeks(axes: Axes, data: ChartData, style: _Style) -> None:
+    from matplotlib.patches import Patch
+
+    lang, font = style.lang, style.font
+    positions = list(range(len(data.weeks)))
     width = 0.38
-    axes.bar(
-        [x - width / 2 for x in positions],
-        [w.filed for w in weeks],
-        width,
-        color=FILED_COLOUR,
-        label=t("digest.filed", lang),
+    for offset, colour, counts in (
+        (-width / 2, FILED, [w.filed for w in data.weeks]),
+        (width / 2, RESOLVED, [w.resolved for w in data.weeks]),
+    ):
+        bars = axes.bar([x + offset for x in positions], counts, width, color=colour)
+        axes.bar_label(bars, labels=[f"{n:,}" if n else "" for n in counts], fontsize=7.5)
+    axes.set_xticks(positions, [week_label(w) for w in data.weeks], fontsize=8.5)
+    axes.set_title(t("digest.chart.weekly", lang), loc="left", fontsize=10, **font)
+    axes.set_ylabel(t("digest.chart.count", lang), fontsize=9, **font)
+    top = max((max(w.filed, w.resolved) for w in data.weeks), default=0)
+    _integer_axis(axes, top)
+    if not top:
+        axes.text(
+            0.5,
+            0.5,
+            t("digest.chart.weekly.none", lang),
+            transform=axes.transAxes,
+            ha="center",
+            va="center",
+            color=MUTED,
+            **font,
+        )
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    style.legend(
+        axes,
+        [
+            Patch(color=FILED, label=t("digest.chart.filed", lang)),
+            Patch(color=RESOLVED, label=t("digest.resolved", lang)),
+        ],
+        loc="lower right",
+        bbox_to_anchor=(1.0, 1.0),
+        ncols=2,
+        borderaxespad=0.2,
     )
-    axes.bar(
-        [x + width / 2 for x in positions],
-        [w.resolved for w in weeks],
-        width,
-        color=RESOLVED_COLOUR,
-        label=t("digest.resolved", lang),
-    )
-    axes.set_xticks(positions, [f"{w.first_day.month}/{w.first_day.day}" for w in weeks])
-    axes.set_title(t("digest.chart.weekly", lang), **font)
-    axes.set_xlabel(t("digest.chart.week_of", lang), **font)
-    axes.set_ylabel(t("digest.chart.count", lang), **font)
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.legend(prop={"family": font["fontfamily"], "size": 8})
 
 
-def build_figure(
-    *,
-    policy: Policy,
-    month: Month,
-    business_times_s: Sequence[int],
-    weeks: Sequence[WeekCount],
-) -> Figure:
-    """The chart as a matplotlib Figure on the Agg canvas: the histogram left, the weeks right."""
+def _month_tick(month: Month, first: bool, lang: str) -> str:
+    """ "Nov", with the year under January and under the first month (unless a December)."""
+    short = t(f"month.short.{month.month}", lang)
+    if month.month == 1 or (first and month.month != 12):
+        return f"{short}\n{month.year}" + ("年" if lang == "ja" else "")
+    return short
+
+
+def _draw_trend(attainment: Axes, volume: Axes, data: ChartData, style: _Style) -> None:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import PercentFormatter
+
+    lang, font = style.lang, style.font
+    months = list(data.trend)
+    xs = list(range(len(months)))
+    shares = [float(m.attainment) * 100 if m.attainment is not None else math.nan for m in months]
+    attainment.plot(xs, shares, color=RESOLVED, marker="o", markersize=4, linewidth=1.6)
+    if not math.isnan(shares[-1]):
+        attainment.plot([xs[-1]], [shares[-1]], marker="o", markersize=8, color=RESOLVED)
+        attainment.annotate(
+            f"{percent(data.this_month.attainment or 0)}%",  # type: ignore[arg-type]
+            (xs[-1], shares[-1]),
+            xytext=(-6, -6 if shares[-1] > 80 else 6),
+            textcoords="offset points",
+            ha="right",
+            va="top" if shares[-1] > 80 else "bottom",
+            fontsize=9,
+        )
+    if all(math.isnan(share) for share in shares):
+        attainment.text(
+            0.5,
+            0.5,
+            t("digest.chart.trend.none", lang),
+            transform=attainment.transAxes,
+            ha="center",
+            va="center",
+            color=MUTED,
+            **font,
+        )
+    attainment.set_ylim(0, 109)
+    attainment.set_yticks([0, 50, 100])
+    attainment.yaxis.set_major_formatter(PercentFormatter(xmax=100, decimals=0))
+    attainment.set_ylabel(t("digest.attainment", lang), fontsize=9, **font)
+    attainment.grid(axis="y", color="#DDDDDD", linewidth=0.6)
+    attainment.set_title(
+        t("digest.chart.trend", lang, count=len(months)), loc="left", fontsize=10, **font
+    )
+    attainment.tick_params(axis="x", labelbottom=False)
+
+    on_target = [m.within_target for m in months]
+    over = [m.resolved - m.within_target for m in months]
+    volume.bar(xs, on_target, 0.7, color=ON_TARGET)
+    volume.bar(xs, over, 0.7, bottom=on_target, color=OVER_TARGET)
+    volume.plot(xs, [m.filed for m in months], color=FILED, marker="o", markersize=3, linewidth=1.2)
+    _integer_axis(volume, max((max(m.filed, m.resolved) for m in months), default=0))
+    volume.set_ylabel(t("digest.chart.count", lang), fontsize=9, **font)
+    labels = [_month_tick(m.month, i == 0, lang) for i, m in enumerate(months)]
+    volume.set_xticks(xs, labels, fontsize=8, **font)
+    for label in volume.get_xticklabels()[:-1]:
+        label.set_color(MUTED)  # the month of the digest stands out
+    volume.set_xlim(-0.6, len(months) - 0.4)
+    for axes in (attainment, volume):
+        for side in ("top", "right"):
+            axes.spines[side].set_visible(False)
+    style.legend(
+        volume,
+        [
+            Patch(color=ON_TARGET, label=t("digest.chart.resolved_on_target", lang)),
+            Patch(color=OVER_TARGET, label=t("digest.chart.resolved_over_target", lang)),
+            Line2D(
+                [], [], color=FILED, marker="o", markersize=3, label=t("digest.chart.filed", lang)
+            ),
+        ],
+        loc="center left",
+        bbox_to_anchor=(1.01, 0.5),
+    )
+
+
+def build_figure(*, policy: Policy, data: ChartData) -> Figure:
+    """The chart as a matplotlib Figure on the Agg canvas.
+
+    The dots span the top; the weeks are bottom left, the trend (attainment over volume) bottom
+    right.
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     lang = chart_language(policy.language)
     family = [cjk_font_family() or BASE_FONT, BASE_FONT] if lang == "ja" else [BASE_FONT]
-    font: dict[str, Any] = {"fontfamily": family}
+    style = _Style(lang, family)
     figure = Figure(figsize=FIGURE_INCHES, dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
-    histogram, weekly = figure.subplots(1, 2, width_ratios=(3, 2))
-    _draw_histogram(histogram, policy, lang, font, business_times_s)
-    _draw_weekly(weekly, lang, font, weeks)
-    figure.suptitle(t("digest.title", lang, month=month_label(month, lang)), fontsize=13, **font)
+    grid = figure.add_gridspec(2, 2, height_ratios=(1.25, 1), width_ratios=(1, 1.1))
+    dots = figure.add_subplot(grid[0, :])
+    weeks = figure.add_subplot(grid[1, 0])
+    trend = grid[1, 1].subgridspec(2, 1, height_ratios=(1, 1.2))
+    attainment = figure.add_subplot(trend[0])
+    volume = figure.add_subplot(trend[1], sharex=attainment)
+    _draw_dots(dots, policy, data, style)
+    _draw_weeks(weeks, data, style)
+    _draw_trend(attainment, volume, data, style)
+    figure.suptitle(_headline(data, lang), fontsize=13, **style.font)
     return figure
 
 
-def render_chart(
-    *,
-    policy: Policy,
-    month: Month,
-    business_times_s: Sequence[int],
-    weeks: Sequence[WeekCount],
-) -> bytes:
-    """The chart as PNG bytes: a histogram of business time to resolve, and weekly counts."""
-    figure = build_figure(
-        policy=policy, month=month, business_times_s=business_times_s, weeks=weeks
-    )
+def render_chart(*, policy: Policy, data: ChartData) -> bytes:
+    """The chart as PNG bytes."""
+    figure = build_figure(policy=policy, data=data)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
@@ -249,10 +522,5 @@ def render_chart_file(
 ) -> tuple[str, bytes]:
     """The outbox file renderer "digest-chart": payload["month"] is the month (YYYY-MM)."""
     month = Month.parse(payload["month"])
-    png = render_chart(
-        policy=policy,
-        month=month,
-        business_times_s=month_business_times(session=session, policy=policy, month=month),
-        weeks=month_weekly_counts(session=session, policy=policy, month=month),
-    )
-    return chart_filename(month), png
+    data = chart_data(session=session, policy=policy, month=month)
+    return chart_filename(month), render_chart(policy=policy, data=data)

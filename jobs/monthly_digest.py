@@ -74,24 +74,25 @@ def _key(month: Month, part: str, run_id: str | None) -> str:
 def digest_rows(
     *, policy: Policy, figures: MonthFigures, workspace_url: str | None, run_id: str | None = None
 ) -> list[dict[str, Any]]:
-    """The post, then in its thread: the prompt, the overflow replies, the chart and the CSV."""
+    """The post, then in its thread: the prompt, the overflow replies, the chart and the CSV.
+
+    The prompt to look back together is posted only when there are slow closes to look back on;
+    a month with nothing filed or resolved is the post alone (no chart of nothing, no empty CSV).
+    """
     lang = policy.language
     month = figures.month
     channel = policy.digest_channel
     label = month_label(month, lang)
     post = build_digest_post(policy=policy, figures=figures, workspace_url=workspace_url)
     post_key = _key(month, "post", run_id)
-    rows: list[dict[str, Any]] = [
-        _message(post_key, {"channel": channel, "text": post.text, "blocks": post.blocks}),
-        _message(
-            _key(month, "prompt", run_id),
-            {
-                "channel": channel,
-                "text": thread_prompt(policy=policy, month=month),
-                "thread_of": post_key,
-            },
-        ),
-    ]
+    rows = [_message(post_key, {"channel": channel, "text": post.text, "blocks": post.blocks})]
+    if figures.slow:
+        prompt = {
+            "channel": channel,
+            "text": thread_prompt(policy=policy, month=month),
+            "thread_of": post_key,
+        }
+        rows.append(_message(_key(month, "prompt", run_id), prompt))
     for number, (text, blocks) in enumerate(post.replies, start=1):
         rows.append(
             _message(
@@ -99,6 +100,8 @@ def digest_rows(
                 {"channel": channel, "text": text, "blocks": blocks, "thread_of": post_key},
             )
         )
+    if figures.empty:
+        return rows
     for part, file, title, comment in (
         (
             "chart",
@@ -108,7 +111,7 @@ def digest_rows(
         ),
         ("csv", CSV_FILE, csv_filename(month), t("digest.csv.comment", lang, month=label)),
     ):
-        payload = {
+        payload: dict[str, Any] = {
             "channel": channel,
             "thread_of": post_key,
             "file": file,
@@ -116,6 +119,8 @@ def digest_rows(
             "comment": comment,
             "month": str(month),
         }
+        if file == CSV_FILE:
+            payload["workspace_url"] = workspace_url  # each row links to its escalation
         rows.append(
             {
                 "key": _key(month, part, run_id),

@@ -19,7 +19,7 @@ from bot.blocks.common import (
     section,
 )
 from bot.blocks.lists import message_url
-from bot.digest import Month, MonthFigures, SlowClose
+from bot.digest import Breakdown, Month, MonthFigures, SlowClose
 from bot.durations import format_business_duration
 from bot.i18n import t
 from bot.mrkdwn import escape, escape_truncated, mention, single_line
@@ -55,74 +55,184 @@ def _duration(policy: Policy, seconds: int | None) -> str:
     )
 
 
-def _percent(share: Fraction) -> str:
-    text = f"{float(share) * 100:.1f}"
+def percent(value: Fraction) -> str:
+    """A share as a percentage with at most one decimal: "87.5", "100"."""
+    text = f"{float(value) * 100:.1f}"
     return text.removesuffix(".0")
 
 
+def signed(number: float | int) -> str:
+    """A change with its sign: "+5", "−2" (a true minus sign), "±0"."""
+    if not number:
+        return "±0"
+    text = (
+        f"{abs(number):.1f}".removesuffix(".0") if isinstance(number, float) else str(abs(number))
+    )
+    return ("+" if number > 0 else "\u2212") + text
+
+
+def points_change(now: Fraction | None, before: Fraction | None) -> float | None:
+    """The change in attainment, in percentage points (None when either month has none)."""
+    if now is None or before is None:
+        return None
+    return round(float(now - before) * 100, 1)
+
+
+def _count(number: int, before: int) -> str:
+    return f"{number} ({signed(number - before)})"
+
+
+def _duration_change(policy: Policy, now_s: int | None, before_s: int | None) -> str:
+    shown = _duration(policy, now_s)
+    if now_s is None or before_s is None:
+        return shown
+    change = now_s - before_s
+    if not change:
+        return f"{shown} (±0)"
+    sign = "+" if change > 0 else "\u2212"
+    return f"{shown} ({sign}{_duration(policy, abs(change))})"
+
+
 def _attainment(policy: Policy, figures: MonthFigures) -> str:
+    lang = policy.language
     share = figures.attainment
     if share is None:
-        return t("label.none", policy.language)
-    return t(
+        return t("label.none", lang)
+    value = f"{percent(share)}%"
+    change = points_change(share, figures.previous.attainment)
+    if change is not None:
+        value += " (" + t("digest.points", lang, change=signed(change)) + ")"
+    within = t(
         "digest.attainment_value",
-        policy.language,
-        percent=_percent(share),
+        lang,
         within=figures.within_target,
         measured=figures.measured,
     )
+    return f"{value}\n{within}"
 
 
 def _field(title: str, value: str) -> str:
     return f"*{title}*\n{value}"
 
 
-def _tally(
-    policy: Policy, kind: Literal["categories", "causes"], counts: Sequence[tuple[str | None, int]]
+def _lines(lines: Sequence[str], lang: str) -> str:
+    """Whole lines up to a field's length, then "…": never a cut escaped entity."""
+    if not lines:
+        return t("label.none", lang)
+    kept: list[str] = []
+    used = 0
+    for line in lines:
+        if used + len(line) + 1 > TALLY_MAX:
+            kept.append("…")
+            break
+        kept.append(line)
+        used += len(line) + 1
+    return "\n".join(kept)
+
+
+def _causes(policy: Policy, counts: Sequence[tuple[str | None, int]]) -> str:
+    lang = policy.language
+    lines = [
+        f"{escape_truncated(policy.label('causes', key) if key else t('label.none', lang), 80)}: "
+        f"{count}"
+        for key, count in counts
+    ]
+    return _lines(lines, lang)
+
+
+def _breakdown(
+    policy: Policy, kind: Literal["products", "categories"], rows: Sequence[Breakdown]
 ) -> str:
     lang = policy.language
-    if not counts:
-        return t("label.none", lang)
-    lines: list[str] = []
-    used = 0
-    for key, count in counts:
-        label = policy.label(kind, key) if key else t("label.none", lang)
-        line = f"{escape_truncated(label, 80)}: {count}"
-        if used + len(line) + 1 > TALLY_MAX:  # whole lines only: never cut an escaped entity
-            lines.append("…")
-            break
-        lines.append(line)
-        used += len(line) + 1
-    return "\n".join(lines)
+    lines = []
+    for row in rows:
+        label = escape_truncated(policy.label(kind, row.key), 60)
+        filed = t(
+            "digest.share.filed", lang, count=row.filed, change=signed(row.filed - row.filed_before)
+        )
+        if row.measured:
+            done = t(
+                "digest.share.on_target", lang, within=row.within_target, measured=row.measured
+            )
+        else:
+            done = t("digest.share.none_resolved", lang)
+        lines.append(f"{label}: {filed} · {done}")
+    return _lines(lines, lang)
+
+
+def digest_title(figures: MonthFigures, lang: str) -> str:
+    """The digest's heading: "Escalation digest: October 2026" (a month not over: "so far")."""
+    key = "digest.title.so_far" if figures.in_progress else "digest.title"
+    return t(key, lang, month=month_label(figures.month, lang))
+
+
+def _open_title(figures: MonthFigures, lang: str) -> str:
+    return t("digest.open_now" if figures.in_progress else "digest.open_at_end", lang)
 
 
 def summary_blocks(*, policy: Policy, figures: MonthFigures) -> list[Block]:
-    """The month in figures: counts, percentiles, attainment, breaches, categories and causes."""
+    """The month in figures, each with its change from the month before; then the breakdowns."""
     lang = policy.language
+    before = figures.previous
+    if figures.empty:
+        return _empty_month_blocks(policy, figures)
     return [
-        header(t("digest.title", lang, month=month_label(figures.month, lang))),
+        header(digest_title(figures, lang)),
         fields_section(
             [
-                _field(t("digest.filed", lang), str(figures.filed)),
-                _field(t("digest.resolved", lang), str(figures.resolved)),
-                _field(t("digest.open_at_end", lang), str(figures.open_at_end)),
-                _field(t("digest.breaches", lang), str(figures.breaches)),
-                _field(t("digest.median", lang), _duration(policy, figures.median_s)),
-                _field(t("digest.p90", lang), _duration(policy, figures.p90_s)),
+                _field(t("digest.filed", lang), _count(figures.filed, before.filed)),
+                _field(t("digest.resolved", lang), _count(figures.resolved, before.resolved)),
+                _field(_open_title(figures, lang), _count(figures.open_at_end, before.open_at_end)),
+                _field(t("digest.breaches", lang), _count(figures.breaches, before.breaches)),
                 _field(t("digest.attainment", lang), _attainment(policy, figures)),
+                _field(
+                    t("digest.median", lang),
+                    _duration_change(policy, figures.median_s, before.median_s),
+                ),
+                _field(
+                    t("digest.p90", lang), _duration_change(policy, figures.p90_s, before.p90_s)
+                ),
             ]
         ),
         fields_section(
             [
                 _field(
-                    t("digest.by_category", lang), _tally(policy, "categories", figures.by_category)
+                    t("digest.by_product", lang),
+                    _breakdown(policy, "products", figures.by_product),
                 ),
-                _field(t("digest.by_cause", lang), _tally(policy, "causes", figures.by_cause)),
+                _field(
+                    t("digest.by_category", lang),
+                    _breakdown(policy, "categories", figures.by_category),
+                ),
+                _field(t("digest.by_cause", lang), _causes(policy, figures.by_cause)),
             ]
         ),
-        context(t("digest.business_time", lang)),
+        context(_notes(policy, figures)),
         divider(),
     ]
+
+
+def _notes(policy: Policy, figures: MonthFigures) -> str:
+    lang = policy.language
+    notes = [t("digest.business_time", lang)]
+    notes.append(t("digest.changes", lang, month=month_label(figures.previous.month, lang)))
+    return " ".join(notes)
+
+
+def _empty_month_blocks(policy: Policy, figures: MonthFigures) -> list[Block]:
+    """A month with nothing filed or resolved: said plainly, with what is still open."""
+    lang = policy.language
+    month = month_label(figures.month, lang)
+    key = "digest.empty.so_far" if figures.in_progress else "digest.empty"
+    blocks = [header(digest_title(figures, lang)), section(t(key, lang, month=month))]
+    facts = []
+    if figures.open_at_end:
+        facts.append(f"{_open_title(figures, lang)}: {figures.open_at_end}")
+    if figures.breaches:
+        facts.append(f"{t('digest.breaches', lang)}: {figures.breaches}")
+    if facts:
+        blocks.append(context(" · ".join(facts)))
+    return blocks
 
 
 def slow_close_block(*, policy: Policy, slow: SlowClose, workspace_url: str | None) -> Block:
@@ -151,27 +261,46 @@ def slow_close_block(*, policy: Policy, slow: SlowClose, workspace_url: str | No
     return section(f"*{key}* · {summary}\n{' · '.join(meta)}\n{why}")
 
 
-def _slow_heading(policy: Policy, figures: MonthFigures) -> Block:
+def _verdict(policy: Policy, figures: MonthFigures) -> Block:
+    """What the month's slow closes come to, celebrating only a month that earned it."""
     lang = policy.language
     month = month_label(figures.month, lang)
     slow_after = _duration(policy, figures.slow_after_s)
-    if not figures.slow:
-        return section(t("digest.slow.none", lang, month=month, slow_after=slow_after))
-    title = t("digest.slow.title", lang, count=len(figures.slow))
-    intro = t("digest.slow.intro", lang, month=month, slow_after=slow_after)
-    return section(f"*{title}*\n{intro}")
+    if figures.slow:
+        title = t("digest.slow.title", lang, count=len(figures.slow))
+        intro = t("digest.slow.intro", lang, month=month, slow_after=slow_after)
+        return section(f"*{title}*\n{intro}")
+    all_on_target = figures.within_target == figures.measured
+    if not figures.resolved:
+        key = "digest.slow.nothing_resolved" + (".so_far" if figures.in_progress else "")
+        lines = [t(key, lang, month=month)]
+    elif not figures.breaches and all_on_target:
+        lines = [t("digest.slow.none", lang, month=month, slow_after=slow_after)]
+    else:
+        lines = [t("digest.slow.none_plain", lang, month=month, count=figures.resolved)]
+    if figures.breaches:
+        lines.append(t("digest.slow.breached", lang, month=month, count=figures.breaches))
+    return section("\n".join(lines))
 
 
 def _text(policy: Policy, figures: MonthFigures) -> str:
     lang = policy.language
+    month = month_label(figures.month, lang)
+    if figures.empty:
+        return t("digest.text.empty", lang, month=month)
     return t(
         "digest.text",
         lang,
-        month=month_label(figures.month, lang),
+        month=month,
         filed=figures.filed,
         resolved=figures.resolved,
         slow=len(figures.slow),
     )
+
+
+def _head(policy: Policy, figures: MonthFigures) -> list[Block]:
+    summary = summary_blocks(policy=policy, figures=figures)
+    return summary if figures.empty else [*summary, _verdict(policy, figures)]
 
 
 def build_digest_post(
@@ -183,7 +312,7 @@ def build_digest_post(
     thread, has every escalation.
     """
     lang = policy.language
-    head = [*summary_blocks(policy=policy, figures=figures), _slow_heading(policy, figures)]
+    head = _head(policy, figures)
     total = len(figures.slow)
     if len(head) + total <= MESSAGE_BLOCKS_MAX:
         rows = _rows(policy, figures.slow, workspace_url)
@@ -218,7 +347,7 @@ def build_report(
     *, policy: Policy, figures: MonthFigures, workspace_url: str | None
 ) -> tuple[str, list[Block]]:
     """`/cre report`: the same digest in one ephemeral message; slow closes beyond 50 blocks summarised."""
-    head = [*summary_blocks(policy=policy, figures=figures), _slow_heading(policy, figures)]
+    head = _head(policy, figures)
     total = len(figures.slow)
     if len(head) + total <= MESSAGE_BLOCKS_MAX:
         return _text(policy, figures), head + _rows(policy, figures.slow, workspace_url)

@@ -183,7 +183,9 @@ def report(call: Invocation) -> None:
         call.respond(text=text, response_type="ephemeral")
         return
     with runtime.db.session() as session:
-        figures = month_figures(session=session, policy=runtime.policy, month=month)
+        figures = month_figures(
+            session=session, policy=runtime.policy, month=month, now=runtime.now()
+        )
     text, blocks = build_report(
         policy=runtime.policy, figures=figures, workspace_url=runtime.workspace_url()
     )
