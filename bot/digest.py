@@ -240,7 +240,7 @@ class Breakdown:
 class MonthFigures(MonthTotals):
     """What the digest says about one month."""
 
-    previous: MonthTotals
+    previous: MonthTotals | None  # None: nothing filed, resolved or open then (nothing to compare)
     by_product: tuple[Breakdown, ...]
     by_category: tuple[Breakdown, ...]
     by_cause: tuple[tuple[str | None, int], ...]
@@ -503,6 +503,11 @@ def _totals(
     )
 
 
+def _comparable(totals: MonthTotals) -> MonthTotals | None:
+    """A month to compare with, unless nothing happened in it (say, before the bot was used)."""
+    return totals if totals.filed or totals.resolved or totals.open_at_end else None
+
+
 def month_figures(
     *, session: Session, policy: Policy, month: Month, now: datetime | None = None
 ) -> MonthFigures:
@@ -523,7 +528,7 @@ def month_figures(
     c = _columns()
     return MonthFigures(
         **{f.name: getattr(totals, f.name) for f in dataclasses.fields(totals)},
-        previous=month_totals(session=session, policy=policy, month=month.previous()),
+        previous=_comparable(month_totals(session=session, policy=policy, month=month.previous())),
         by_product=_breakdowns(0, filed_by, filed_before_by, resolved_by),
         by_category=_breakdowns(1, filed_by, filed_before_by, resolved_by),
         by_cause=tuple(_counts_by(session, c.resolution_cause, c.resolved_at, start, end)),

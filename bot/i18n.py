@@ -568,7 +568,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "digest.by_product": ("By product", "プロダクト別"),
     "digest.by_category": ("By category", "カテゴリ別"),
     "digest.by_cause": ("Resolved by cause", "原因別の解決件数"),
-    "digest.share.filed": ("{count} filed ({change})", "起票 {count}件({change})"),
+    "digest.share.filed": ("{count} filed", "起票 {count}件"),
     "digest.share.on_target": ("{within}/{measured} on target", "目標内 {within}/{measured}件"),
     "digest.share.none_resolved": ("none resolved", "解決なし"),
     "digest.business_time": (

@@ -93,8 +93,9 @@ def test_the_digest_chart_is_written_to_a_file_under_its_message(
     files = transcript[2]
     chart = files / "digest-2026-11.png"
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert (files / "escalations-2026-11.csv").read_text(encoding="utf-8-sig").startswith("key,")
+    table = (files / "escalations-2026-11.csv").read_text(encoding="utf-8-sig")
+    assert table.startswith("Escalation,Link,Filed,Resolved,")
     lines = transcript[1].splitlines()
     [at] = [i for i, line in enumerate(lines) if "📎 digest-2026-11.png" in line]
     assert "crebot-files/digest-2026-11.png" in "\n".join(lines[at : at + 2])
-    assert "Business time to resolve in November 2026" in "\n".join(lines[at - 3 : at])
+    assert "November 2026 at a glance" in "\n".join(lines[at - 3 : at])

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from fractions import Fraction
-from typing import Literal
+from typing import Any, Literal
 
 from bot.blocks.common import (
     FIELD_MAX,
@@ -78,8 +78,13 @@ def points_change(now: Fraction | None, before: Fraction | None) -> float | None
     return round(float(now - before) * 100, 1)
 
 
-def _count(number: int, before: int) -> str:
-    return f"{number} ({signed(number - before)})"
+def with_note(text: str, note: str, lang: str) -> str:
+    """ "42 (+5)"; in Japanese without the space, "42(+5)"."""
+    return f"{text}({note})" if lang == "ja" else f"{text} ({note})"
+
+
+def _count(number: int, before: int | None, lang: str) -> str:
+    return str(number) if before is None else with_note(str(number), signed(number - before), lang)
 
 
 def _duration_change(policy: Policy, now_s: int | None, before_s: int | None) -> str:
@@ -87,10 +92,9 @@ def _duration_change(policy: Policy, now_s: int | None, before_s: int | None) ->
     if now_s is None or before_s is None:
         return shown
     change = now_s - before_s
-    if not change:
-        return f"{shown} (±0)"
     sign = "+" if change > 0 else "\u2212"
-    return f"{shown} ({sign}{_duration(policy, abs(change))})"
+    note = f"{sign}{_duration(policy, abs(change))}" if change else "±0"
+    return with_note(shown, note, policy.language)
 
 
 def _attainment(policy: Policy, figures: MonthFigures) -> str:
@@ -99,9 +103,10 @@ def _attainment(policy: Policy, figures: MonthFigures) -> str:
     if share is None:
         return t("label.none", lang)
     value = f"{percent(share)}%"
-    change = points_change(share, figures.previous.attainment)
+    before = figures.previous
+    change = points_change(share, before.attainment if before else None)
     if change is not None:
-        value += " (" + t("digest.points", lang, change=signed(change)) + ")"
+        value = with_note(value, t("digest.points", lang, change=signed(change)), lang)
     within = t(
         "digest.attainment_value",
         lang,
@@ -141,15 +146,18 @@ def _causes(policy: Policy, counts: Sequence[tuple[str | None, int]]) -> str:
 
 
 def _breakdown(
-    policy: Policy, kind: Literal["products", "categories"], rows: Sequence[Breakdown]
+    policy: Policy,
+    kind: Literal["products", "categories"],
+    rows: Sequence[Breakdown],
+    compare: bool,
 ) -> str:
     lang = policy.language
     lines = []
     for row in rows:
         label = escape_truncated(policy.label(kind, row.key), 60)
-        filed = t(
-            "digest.share.filed", lang, count=row.filed, change=signed(row.filed - row.filed_before)
-        )
+        filed = t("digest.share.filed", lang, count=row.filed)
+        if compare:
+            filed = with_note(filed, signed(row.filed - row.filed_before), lang)
         if row.measured:
             done = t(
                 "digest.share.on_target", lang, within=row.within_target, measured=row.measured
@@ -173,24 +181,36 @@ def _open_title(figures: MonthFigures, lang: str) -> str:
 def summary_blocks(*, policy: Policy, figures: MonthFigures) -> list[Block]:
     """The month in figures, each with its change from the month before; then the breakdowns."""
     lang = policy.language
-    before = figures.previous
     if figures.empty:
         return _empty_month_blocks(policy, figures)
+    before = figures.previous
+
+    def then(name: str) -> Any:
+        return None if before is None else getattr(before, name)
+
+    compare = before is not None
     return [
         header(digest_title(figures, lang)),
         fields_section(
             [
-                _field(t("digest.filed", lang), _count(figures.filed, before.filed)),
-                _field(t("digest.resolved", lang), _count(figures.resolved, before.resolved)),
-                _field(_open_title(figures, lang), _count(figures.open_at_end, before.open_at_end)),
-                _field(t("digest.breaches", lang), _count(figures.breaches, before.breaches)),
+                _field(t("digest.filed", lang), _count(figures.filed, then("filed"), lang)),
+                _field(
+                    t("digest.resolved", lang), _count(figures.resolved, then("resolved"), lang)
+                ),
+                _field(
+                    _open_title(figures, lang),
+                    _count(figures.open_at_end, then("open_at_end"), lang),
+                ),
+                _field(
+                    t("digest.breaches", lang), _count(figures.breaches, then("breaches"), lang)
+                ),
                 _field(t("digest.attainment", lang), _attainment(policy, figures)),
                 _field(
                     t("digest.median", lang),
-                    _duration_change(policy, figures.median_s, before.median_s),
+                    _duration_change(policy, figures.median_s, then("median_s")),
                 ),
                 _field(
-                    t("digest.p90", lang), _duration_change(policy, figures.p90_s, before.p90_s)
+                    t("digest.p90", lang), _duration_change(policy, figures.p90_s, then("p90_s"))
                 ),
             ]
         ),
@@ -198,11 +218,11 @@ def summary_blocks(*, policy: Policy, figures: MonthFigures) -> list[Block]:
             [
                 _field(
                     t("digest.by_product", lang),
-                    _breakdown(policy, "products", figures.by_product),
+                    _breakdown(policy, "products", figures.by_product, compare),
                 ),
                 _field(
                     t("digest.by_category", lang),
-                    _breakdown(policy, "categories", figures.by_category),
+                    _breakdown(policy, "categories", figures.by_category, compare),
                 ),
                 _field(t("digest.by_cause", lang), _causes(policy, figures.by_cause)),
             ]
@@ -215,8 +235,10 @@ def summary_blocks(*, policy: Policy, figures: MonthFigures) -> list[Block]:
 def _notes(policy: Policy, figures: MonthFigures) -> str:
     lang = policy.language
     notes = [t("digest.business_time", lang)]
-    notes.append(t("digest.changes", lang, month=month_label(figures.previous.month, lang)))
-    return " ".join(notes)
+    if figures.previous is not None:
+        month = month_label(figures.previous.month, lang)
+        notes.append(t("digest.changes", lang, month=month))
+    return ("" if lang == "ja" else " ").join(notes)  # Japanese sentences run on after "。"
 
 
 def _empty_month_blocks(policy: Policy, figures: MonthFigures) -> list[Block]:

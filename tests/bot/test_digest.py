@@ -6,7 +6,7 @@ import csv
 import io
 import itertools
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from fractions import Fraction
 
 import pytest
@@ -15,20 +15,23 @@ from sqlmodel import Session
 from bot import digest
 from bot.db import Database
 from bot.digest import (
-    CSV_COLUMNS,
+    Breakdown,
     Month,
     MonthFigures,
+    MonthVolume,
+    Resolution,
     month_bounds,
-    month_business_times,
     month_csv,
     month_figures,
-    month_weekly_counts,
+    month_resolutions,
+    month_totals,
+    month_trend,
     month_weeks,
     nearest_rank,
     reported_month,
 )
 from bot.models import Escalation, EscalationEvent, Status
-from bot.policy import Policy
+from bot.policy import Policy, parse_policy
 from tests.conftest import TOKYO
 
 OCTOBER = Month(2026, 10)
@@ -54,6 +57,7 @@ def insert(
     note: str | None = None,
     summary: str = "Login fails after password reset",
     assignee: str | None = "U0HANAKO",
+    zendesk: tuple[int, str | None] | None = None,
 ) -> int:
     """One escalation row with exactly the times and business seconds a test chooses."""
     escalation = Escalation(
@@ -75,6 +79,8 @@ def insert(
         resolution_note=note,
         slo_target_s=target_s,
         resolution_business_s=took_s,
+        zendesk_ticket_id=zendesk[0] if zendesk else None,
+        zendesk_url=zendesk[1] if zendesk else None,
     )
     session.add(escalation)
     session.flush()
@@ -113,8 +119,16 @@ def october(db: Database) -> dict[str, int]:
                 category="data",
                 cause="bug",
                 note="Restore job <timed out> & was re-run",
+                zendesk=(4321, "https://acme.zendesk.com/agent/tickets/4321"),
             ),
-            "D": insert(s, filed=jst(10, 7), resolved=jst(10, 13), took_s=P2, cause="spec"),
+            "D": insert(
+                s,
+                filed=jst(10, 7),
+                resolved=jst(10, 13),
+                took_s=P2,
+                cause="spec",
+                zendesk=(77, None),
+            ),
             "E": insert(
                 s,
                 filed=jst(10, 14),
@@ -205,12 +219,37 @@ def test_months_parse_and_refuse_nonsense() -> None:
             Month.parse(text)
 
 
-def test_weeks_start_on_mondays_and_are_cut_to_the_month(policy: Policy) -> None:
-    weeks = month_weeks(policy, OCTOBER)  # 2026-10-01 is a Thursday
-    assert [w.first_day.day for w in weeks] == [1, 5, 12, 19, 26]
+@pytest.mark.parametrize(
+    ("month", "weeks"),
+    [
+        # October 2026 begins on a Thursday: four days, a week of their own
+        (Month(2026, 10), ["10/1-4", "10/5-11", "10/12-18", "10/19-25", "10/26-31"]),
+        # November 2026 begins on a Sunday and ends on a Monday: each stub joins its neighbour
+        (Month(2026, 11), ["11/1-8", "11/9-15", "11/16-22", "11/23-30"]),
+        # September 2026 begins on a Tuesday (six days) and ends on a Wednesday (three)
+        (Month(2026, 9), ["9/1-6", "9/7-13", "9/14-20", "9/21-30"]),
+        # August 2026 begins on a Saturday and ends on a Monday
+        (Month(2026, 8), ["8/1-9", "8/10-16", "8/17-23", "8/24-31"]),
+        # February 2027 begins on a Monday and ends on a Sunday: four whole weeks
+        (Month(2027, 2), ["2/1-7", "2/8-14", "2/15-21", "2/22-28"]),
+    ],
+)
+def test_weeks_start_on_mondays_with_no_stub_of_three_days_or_fewer(
+    policy: Policy, month: Month, weeks: list[str]
+) -> None:
+    found = month_weeks(policy, month)
+    assert [f"{w.first_day.month}/{w.first_day.day}-{w.last_day.day}" for w in found] == weeks
+    assert all(w.first_day.weekday() == 0 for w in found[1:])  # every week after the first
+    assert found[0].start == month_bounds(policy, month)[0]
+    assert found[-1].end == month_bounds(policy, month)[1]
+    assert all(a.end == b.start for a, b in itertools.pairwise(found))
+
+
+def test_week_bounds_are_local_midnights(policy: Policy) -> None:
+    weeks = month_weeks(policy, OCTOBER)
     assert weeks[0].start == datetime(2026, 9, 30, 15, tzinfo=UTC)
+    assert weeks[1].start == datetime(2026, 10, 4, 15, tzinfo=UTC)
     assert weeks[-1].end == datetime(2026, 10, 31, 15, tzinfo=UTC)
-    assert all(a.end == b.start for a, b in itertools.pairwise(weeks))
 
 
 def test_counts(figures: MonthFigures) -> None:
@@ -270,8 +309,19 @@ def test_a_resolution_over_target_is_a_breach_even_if_no_sweep_recorded_it(
     assert (figures.within_target, figures.measured) == (6, 12)
 
 
-def test_counts_by_category_and_cause(figures: MonthFigures) -> None:
-    assert figures.by_category == (("login", 4), ("billing", 2), ("data", 2), ("other", 1))
+def test_breakdowns_by_product_and_category(figures: MonthFigures) -> None:
+    # filed in October: login A D F O1, billing E X2, data C Y, other H; in September: login G X1,
+    # billing B. Resolved in October: login A D F G (A D G on target), billing B E (E), data C,
+    # other H (on target).
+    assert figures.by_category == (
+        Breakdown("login", filed=4, filed_before=2, resolved=4, measured=4, within_target=3),
+        Breakdown("billing", filed=2, filed_before=1, resolved=2, measured=2, within_target=1),
+        Breakdown("data", filed=2, filed_before=0, resolved=1, measured=1, within_target=0),
+        Breakdown("other", filed=1, filed_before=0, resolved=1, measured=1, within_target=1),
+    )
+    assert figures.by_product == (
+        Breakdown("album", filed=9, filed_before=3, resolved=8, measured=8, within_target=5),
+    )
     assert figures.by_cause == (
         ("bug", 3),
         ("spec", 2),
@@ -281,18 +331,68 @@ def test_counts_by_category_and_cause(figures: MonthFigures) -> None:
     )
 
 
-def test_weekly_counts(db: Database, policy: Policy, figures: MonthFigures) -> None:
-    assert [(w.first_day, w.filed, w.resolved) for w in figures.weeks] == [
-        (date(2026, 10, 1), 1, 2),
-        (date(2026, 10, 5), 2, 1),
-        (date(2026, 10, 12), 1, 2),
-        (date(2026, 10, 19), 1, 1),
-        (date(2026, 10, 26), 4, 2),
-    ]
+def test_the_month_before_is_summed_for_the_changes(
+    db: Database, policy: Policy, figures: MonthFigures
+) -> None:
+    before = figures.previous
+    # September: filed B (the 30th, 23:30), G, X1; resolved X1 (over target, 999,999 s);
+    # open at its end: B, G (resolved at October's first instant), O2; breached: X1
+    assert before.month == Month(2026, 9)
+    assert (before.filed, before.resolved, before.open_at_end, before.breaches) == (3, 1, 3, 1)
+    assert (before.within_target, before.measured, before.attainment) == (0, 1, Fraction(0))
+    assert before.median_s == before.p90_s == 999_999
     with db.session() as session:
-        assert month_weekly_counts(session=session, policy=policy, month=OCTOBER) == list(
-            figures.weeks
-        )
+        assert month_totals(session=session, policy=policy, month=Month(2026, 9)) == before
+
+
+def test_a_month_after_a_quiet_one_has_nothing_to_compare(db: Database, policy: Policy) -> None:
+    with db.session() as session:
+        insert(session, filed=jst(10, 5), resolved=jst(10, 6), took_s=30_000)
+        session.commit()
+        figures = month_figures(session=session, policy=policy, month=OCTOBER)
+    assert figures.previous is None  # nothing filed, resolved or open in September
+    assert figures.by_product == (
+        Breakdown("album", filed=1, filed_before=0, resolved=1, measured=1, within_target=1),
+    )
+
+
+def test_a_month_not_over_yet_is_in_progress(
+    db: Database, policy: Policy, october: dict[str, int]
+) -> None:
+    with db.session() as session:
+        during = month_figures(session=session, policy=policy, month=OCTOBER, now=jst(10, 20))
+        after = month_figures(session=session, policy=policy, month=OCTOBER, now=jst(11, 1, 0))
+    assert during.in_progress
+    assert not after.in_progress
+
+
+def test_the_trend_counts_each_month_between_local_midnights(
+    db: Database, policy: Policy, october: dict[str, int]
+) -> None:
+    with db.session() as session:
+        trend = month_trend(session=session, policy=policy, month=OCTOBER, months=4)
+    assert trend == [
+        MonthVolume(Month(2026, 7), filed=0, resolved=0, measured=0, within_target=0),
+        MonthVolume(Month(2026, 8), filed=1, resolved=0, measured=0, within_target=0),  # O2
+        MonthVolume(Month(2026, 9), filed=3, resolved=1, measured=1, within_target=0),
+        MonthVolume(OCTOBER, filed=9, resolved=8, measured=8, within_target=5),
+    ]
+    assert trend[-1].attainment == Fraction(5, 8)
+
+
+def test_a_month_spanning_a_year_end_trends_back_into_the_year_before(
+    db: Database, policy: Policy
+) -> None:
+    with db.session() as session:
+        insert(session, filed=datetime(2025, 12, 31, 23, 59, tzinfo=TOKYO))
+        insert(session, filed=datetime(2026, 1, 1, 0, 0, tzinfo=TOKYO))
+        session.commit()
+        trend = month_trend(session=session, policy=policy, month=Month(2026, 2), months=3)
+    assert [(str(m.month), m.filed) for m in trend] == [
+        ("2025-12", 1),
+        ("2026-01", 1),
+        ("2026-02", 0),
+    ]
 
 
 def test_slow_closes_are_over_target_or_slow_after_slowest_first(
@@ -304,12 +404,21 @@ def test_slow_closes_are_over_target_or_slow_after_slowest_first(
     assert figures.slow_after_s == P3
 
 
-def test_business_times_are_the_months_resolutions(
+def test_resolutions_are_the_months_with_their_targets(
     db: Database, policy: Policy, october: dict[str, int]
 ) -> None:
     with db.session() as session:
-        times = month_business_times(session=session, policy=policy, month=OCTOBER)
-    assert sorted(times) == [3600, 20_000, 30_000, 64_800, 100_000, 150_000, 170_000, 180_000]
+        found = month_resolutions(session=session, policy=policy, month=OCTOBER)
+    assert found == [
+        Resolution(october["A"], "P2", 30_000, P2),
+        Resolution(october["B"], "P1", 20_000, P1),
+        Resolution(october["C"], "P3", 170_000, P3),
+        Resolution(october["D"], "P2", P2, P2),
+        Resolution(october["E"], "P1", 3_600, P1),
+        Resolution(october["F"], "P2", 100_000, P2),
+        Resolution(october["G"], "P3", 150_000, P3),
+        Resolution(october["H"], "P3", 180_000, 200_000),
+    ]
 
 
 def test_a_month_without_escalations(db: Database, policy: Policy) -> None:
@@ -317,28 +426,82 @@ def test_a_month_without_escalations(db: Database, policy: Policy) -> None:
         empty = month_figures(session=session, policy=policy, month=OCTOBER)
     assert (empty.filed, empty.resolved, empty.open_at_end, empty.breaches) == (0, 0, 0, 0)
     assert (empty.median_s, empty.p90_s, empty.attainment) == (None, None, None)
-    assert (empty.slow, empty.by_category, empty.by_cause) == ((), (), ())
+    assert (empty.slow, empty.by_category, empty.by_product, empty.by_cause) == ((), (), (), ())
     assert [w.filed for w in empty.weeks] == [0] * 5
+    assert empty.empty
+
+
+def _csv(data: bytes) -> list[dict[str, str]]:
+    assert data.startswith(b"\xef\xbb\xbf")  # a BOM, so spreadsheets read UTF-8 Japanese
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
 
 
 def test_csv_lists_everything_filed_or_resolved_in_the_month(
     db: Database, policy: Policy, october: dict[str, int]
 ) -> None:
     with db.session() as session:
-        data = month_csv(session=session, policy=policy, month=OCTOBER)
-    assert data.startswith(b"\xef\xbb\xbf")  # a BOM, so spreadsheets read UTF-8 Japanese
-    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+        data = month_csv(
+            session=session, policy=policy, month=OCTOBER, workspace_url="https://acme.slack.com/"
+        )
+    rows = _csv(data)
     keys = {f"ESC-{october[k]}" for k in ("A", "B", "C", "D", "E", "F", "G", "H", "X2", "O1", "Y")}
-    assert {r["key"] for r in rows} == keys
-    assert list(rows[0]) == list(CSV_COLUMNS)
-    c = next(r for r in rows if r["key"] == f"ESC-{october['C']}")
-    assert c["filed_at"] == "2026-10-01 00:00"  # team time, not UTC
-    assert c["resolved_at"] == "2026-10-20 12:00"
-    assert (c["business_hours_to_resolve"], c["target_hours"]) == ("47.22", "45.00")
-    assert (c["within_target"], c["cause"], c["category"]) == ("no", "Bug", "Data restore")
-    h = next(r for r in rows if r["key"] == f"ESC-{october['H']}")
-    assert h["summary"].startswith("'=HYPERLINK")  # never a live formula in a spreadsheet
-    assert h["summary"].endswith("機種変更後に写真が表示されない")
-    assert h["assignee"] == "hanako"
-    y = next(r for r in rows if r["key"] == f"ESC-{october['Y']}")
-    assert (y["status"], y["resolved_at"], y["business_hours_to_resolve"]) == ("open", "", "")
+    assert {r["Escalation"] for r in rows} == keys
+    assert list(rows[0]) == [
+        "Escalation",
+        "Link",
+        "Filed",
+        "Resolved",
+        "Status",
+        "Priority",
+        "Product",
+        "Category",
+        "End user",
+        "Zendesk ticket",
+        "Assignee",
+        "Business hours to resolve",
+        "SLO target (business hours)",
+        "On target",
+        "Cause",
+        "Summary",
+    ]
+    c = next(r for r in rows if r["Escalation"] == f"ESC-{october['C']}")
+    assert c["Filed"] == "2026-10-01 00:00"  # team time, not UTC
+    assert c["Resolved"] == "2026-10-20 12:00"
+    assert (c["Business hours to resolve"], c["SLO target (business hours)"]) == ("47.22", "45.00")
+    assert (c["On target"], c["Cause"], c["Category"]) == ("no", "Bug", "Data restore")
+    assert (c["Status"], c["Priority"], c["Product"]) == ("Resolved", "P3", "Family Album")
+    assert c["End user"] == "u-1001"
+    assert c["Zendesk ticket"] == "https://acme.zendesk.com/agent/tickets/4321"
+    ts = f"{int(jst(10, 1, 0, 0).timestamp())}000100"
+    assert c["Link"] == f"https://acme.slack.com/archives/C0ESCALATE/p{ts}"
+    d = next(r for r in rows if r["Escalation"] == f"ESC-{october['D']}")
+    assert (d["Zendesk ticket"], d["On target"]) == ("#77", "yes")  # exactly on target is on it
+    h = next(r for r in rows if r["Escalation"] == f"ESC-{october['H']}")
+    assert h["Summary"].startswith("'=HYPERLINK")  # never a live formula in a spreadsheet
+    assert h["Summary"].endswith("機種変更後に写真が表示されない")
+    assert (h["Assignee"], h["Zendesk ticket"]) == ("hanako", "")
+    y = next(r for r in rows if r["Escalation"] == f"ESC-{october['Y']}")
+    assert (y["Status"], y["Resolved"], y["Business hours to resolve"]) == ("Open", "", "")
+
+
+def test_without_the_workspace_url_the_link_column_is_empty(
+    db: Database, policy: Policy, october: dict[str, int]
+) -> None:
+    with db.session() as session:
+        rows = _csv(month_csv(session=session, policy=policy, month=OCTOBER))
+    assert {r["Link"] for r in rows} == {""}
+    assert len(rows) == 11
+
+
+def test_a_japanese_teams_csv_speaks_japanese(
+    db: Database, policy_text: str, october: dict[str, int]
+) -> None:
+    japanese = parse_policy(policy_text.replace('language = "en"', 'language = "ja"'))
+    with db.session() as session:
+        rows = _csv(month_csv(session=session, policy=japanese, month=OCTOBER))
+    assert list(rows[0])[:4] == ["エスカレーション", "リンク", "起票日時", "解決日時"]
+    c = next(r for r in rows if r["エスカレーション"] == f"ESC-{october['C']}")
+    assert (c["ステータス"], c["目標内"], c["原因"]) == ("解決済み", "いいえ", "不具合")
+    assert (c["ユーザーID"], c["解決までの営業時間(時間)"]) == ("u-1001", "47.22")
+    y = next(r for r in rows if r["エスカレーション"] == f"ESC-{october['Y']}")
+    assert y["ステータス"] == "未割り当て"

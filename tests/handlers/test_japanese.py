@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
+from bot.clock import ManualClock
 from bot.policy import Policy
-from tests.support.factories import policy_variant
+from bot.runtime import Runtime
+from bot.scheduler import run_job
+from tests.conftest import TOKYO
+from tests.support.factories import file_one, policy_variant
 from tests.support.flows import (
     assert_acked,
     block_action,
@@ -66,3 +72,30 @@ def test_a_second_resolution_is_refused_naming_who_resolved_it(slack: SlackDrive
 
 def _dms_and_replies(slack: SlackDriver, user: str) -> list[str]:
     return [m.text for m in slack.standin.dms(user)] + ephemeral_replies(slack)
+
+
+def test_a_mid_month_report_with_nothing_resolved_and_breaches_does_not_celebrate(
+    slack: SlackDriver, runtime: Runtime, clock: ManualClock
+) -> None:
+    filed_at = datetime(2026, 11, 16, 10, tzinfo=TOKYO)
+    with runtime.db.session() as session:
+        for _ in range(3):
+            file_one(session, runtime.policy, filed_at, priority="P1")  # due 4 business hours on
+        session.commit()
+    run_job(runtime=runtime, name="slo-sweep", at=clock.now())  # the clock says 11/25
+    runtime.deliver()
+
+    slack.command("/cre", "report 2026-11", user="U0LEAD")
+    slack.executor.drain()
+
+    [(_, payload)] = [r for r in slack.standin.responses if "blocks" in r[1]]
+    text = str(payload["blocks"])
+    assert (
+        payload["blocks"][0]["text"]["text"] == "エスカレーション月次レポート: 2026年11月(途中経過)"
+    )
+    assert payload["blocks"][-1]["text"]["text"] == (
+        "2026年11月に解決したエスカレーションは、まだありません。\n"
+        ":warning: 2026年11月は 3件がSLO目標を超過しました。"
+    )
+    assert ":tada:" not in text
+    assert "*現在未解決*\\n3" in text

@@ -16,13 +16,13 @@ from sqlmodel import Session, select
 
 from bot import escalations
 from bot.clock import ManualClock
-from bot.digest import Month, month_figures
+from bot.digest import Breakdown, Month, month_figures
 from bot.models import Escalation, EscalationEvent, JobRun, Status
 from bot.runtime import Runtime
 from bot.scheduler import build_schedules, catch_up, run_job
 from bot.workspace.webapi import Message, SlackStandIn
 from tests.conftest import TOKYO
-from tests.support.factories import file_one
+from tests.support.factories import file_one, policy_variant
 from tests.support.slack import SlackDriver
 
 CHANNEL = "C0ESCALATE"  # the test policy has no [digest] channel: the escalation channel
@@ -117,7 +117,10 @@ def test_the_digest_is_one_post_with_its_thread_and_two_files(
     )
     rows = list(csv.DictReader(io.StringIO(table.content.decode("utf-8-sig"))))
     assert len(rows) == 5
-    assert {f"ESC-{i}" for i in ids} <= {r["key"] for r in rows}
+    assert {f"ESC-{i}" for i in ids} <= {r["Escalation"] for r in rows}
+    first = next(r for r in rows if r["Escalation"] == f"ESC-{ids[0]}")
+    assert first["Link"].startswith(f"https://crebot.slack.com/archives/{CHANNEL}/p")
+    assert (first["End user"], first["Status"], first["On target"]) == ("u-1001", "Resolved", "no")
 
 
 def test_running_again_posts_nothing_new(
@@ -151,7 +154,7 @@ def test_an_operator_rerun_posts_the_month_again(
     assert len(digests(standin)) == 3
 
 
-def test_a_month_without_slow_closes_says_so(
+def test_a_month_without_slow_closes_is_celebrated_and_asks_for_no_look_back(
     runtime: Runtime, clock: ManualClock, standin: SlackStandIn
 ) -> None:
     add_october(runtime, slow=0, fast=2)
@@ -159,8 +162,60 @@ def test_a_month_without_slow_closes_says_so(
     run_at(runtime, clock, FIRST_WORKING_DAY)
 
     [post] = digests(standin)
-    assert "No slow closes in October 2026" in str(post.blocks)
-    assert len(standin.files) == 2
+    assert post.blocks[-1]["text"]["text"] == (
+        ":tada: Every escalation resolved in October 2026 met its SLO target and took no more "
+        "than 5d."
+    )
+    replies = standin.thread(CHANNEL, post.ts)[1:]
+    assert [r.text.startswith(":speech_balloon:") for r in replies] == [False, False]
+    assert [f.name for f in standin.files] == ["digest-2026-10.png", "escalations-2026-10.csv"]
+
+
+def test_an_empty_month_is_one_plain_post(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn
+) -> None:
+    run_at(runtime, clock, FIRST_WORKING_DAY)
+
+    [post] = digests(standin)
+    assert post.text == "Escalation digest for October 2026: nothing was filed or resolved."
+    assert [b["type"] for b in post.blocks] == ["header", "section"]
+    assert (
+        post.blocks[1]["text"]["text"] == "No escalations were filed or resolved in October 2026."
+    )
+    assert ":tada:" not in str(post.blocks)
+    assert standin.thread(CHANNEL, post.ts)[1:] == []  # no look-back prompt, no chart, no CSV
+    assert standin.files == []
+
+
+def test_a_japanese_teams_digest_and_csv(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn, policy_text: str
+) -> None:
+    japanese = Runtime(
+        settings=runtime.settings,
+        policy=policy_variant(policy_text, ('language = "en"', 'language = "ja"')),
+        db=runtime.db,
+        client=runtime.client,
+        clock=clock,
+    )
+    ids = add_october(japanese, slow=1, fast=1)
+
+    run_at(japanese, clock, FIRST_WORKING_DAY)
+
+    [post] = [
+        m
+        for m in standin.channel_messages(CHANNEL)
+        if m.thread_ts is None and m.text.startswith("2026年10月のエスカレーション月次レポート")
+    ]
+    assert post.blocks[0]["text"]["text"] == "エスカレーション月次レポート: 2026年10月"
+    assert "*解決に時間がかかったもの(1件)*" in post.blocks[-2]["text"]["text"]
+    prompt = standin.thread(CHANNEL, post.ts)[1]
+    assert prompt.text.startswith(":speech_balloon: 2026年10月に時間がかかったエスカレーション")
+    chart, table = standin.files
+    assert chart.content.startswith(b"\x89PNG\r\n\x1a\n")
+    rows = list(csv.DictReader(io.StringIO(table.content.decode("utf-8-sig"))))
+    slow = next(r for r in rows if r["エスカレーション"] == f"ESC-{ids[0]}")
+    assert (slow["ステータス"], slow["目標内"], slow["原因"]) == ("解決済み", "いいえ", "不具合")
+    assert slow["リンク"].startswith(f"https://crebot.slack.com/archives/{CHANNEL}/p")
 
 
 def test_three_hundred_slow_closes_spill_into_thread_replies(
@@ -263,7 +318,30 @@ def test_report_of_a_chosen_month(slack: SlackDriver, october_slow: list[int]) -
     slack.executor.drain()
 
     [text] = slack.responses_text()
-    assert text == "Escalation digest for September 2026: 0 filed, 0 resolved, 0 slow closes."
+    assert text == "Escalation digest for September 2026: nothing was filed or resolved."
+
+
+def test_a_mid_month_report_with_breaches_and_nothing_resolved_does_not_celebrate(
+    slack: SlackDriver, runtime: Runtime, clock: ManualClock
+) -> None:
+    with runtime.db.session() as session:
+        for _ in range(3):
+            file_one(
+                session, runtime.policy, datetime(2026, 11, 16, 10, tzinfo=TOKYO), priority="P1"
+            )
+        session.commit()
+    run_job(runtime=runtime, name="slo-sweep", at=clock.now())  # the clock says 2026-11-25
+
+    slack.command("/cre", "report 2026-11", user="U0LEAD")
+    slack.executor.drain()
+
+    [(_, payload)] = [r for r in slack.standin.responses if "blocks" in r[1]]
+    assert payload["blocks"][0]["text"]["text"] == "Escalation digest: November 2026 (so far)"
+    assert payload["blocks"][-1]["text"]["text"] == (
+        "No escalations have been resolved in November 2026 yet.\n"
+        ":warning: 3 escalations breached their SLO target in November 2026."
+    )
+    assert ":tada:" not in str(payload["blocks"])
 
 
 @pytest.mark.parametrize(
@@ -376,7 +454,17 @@ def test_a_simulated_month_through_the_domain_with_real_sweeps(
     assert figures.p90_s == 43 * hour  # rank ceil(6.3) = 7
     assert (figures.within_target, figures.measured) == (4, 7)  # E8, E1, E3, E6
     assert figures.breaches == 4  # E2, E4, E7 (swept) and E5 (resolved over target, unswept)
-    assert figures.by_category == (("login", 3), ("billing", 2), ("data", 2), ("other", 1))
+    # filed before October: E8 (login, album). Billing is the game's; the rest the album's.
+    assert figures.by_category == (
+        Breakdown("login", filed=3, filed_before=1, resolved=3, measured=3, within_target=3),
+        Breakdown("billing", filed=2, filed_before=0, resolved=2, measured=2, within_target=0),
+        Breakdown("data", filed=2, filed_before=0, resolved=1, measured=1, within_target=0),
+        Breakdown("other", filed=1, filed_before=0, resolved=1, measured=1, within_target=1),
+    )
+    assert figures.by_product == (
+        Breakdown("album", filed=6, filed_before=1, resolved=5, measured=5, within_target=4),
+        Breakdown("game", filed=2, filed_before=0, resolved=2, measured=2, within_target=0),
+    )
     assert figures.by_cause == (
         ("bug", 3),
         ("infra", 1),
@@ -389,14 +477,15 @@ def test_a_simulated_month_through_the_domain_with_real_sweeps(
 
     [post] = digests(standin)
     text = str(post.blocks)
+    # September: E8 filed and open at its end; nothing resolved, so no change in times
     for field, value in [
-        ("Filed", "8"),
-        ("Resolved", "7"),
-        ("Still open at month end", "2"),
-        ("SLO breaches", "4"),
+        ("Filed", "8 (+7)"),
+        ("Resolved", "7 (+7)"),
+        ("Still open at month end", "2 (+1)"),
+        ("SLO breaches", "4 (+4)"),
         ("Median time to resolve", "1d 1h"),
-        ("90th percentile", "4d 7h"),
-        ("SLO attainment", "57.1% (4 of 7 within target)"),
+        ("90% were resolved within", "4d 7h"),
+        ("SLO attainment", "57.1%\\n4 of 7 on target"),
     ]:
         assert f"*{field}*\\n{value}" in text, field
     listed = re.findall(r"\|(ESC-\d+)>\* · ", text)
@@ -404,4 +493,10 @@ def test_a_simulated_month_through_the_domain_with_real_sweeps(
     chart, table = standin.files
     assert chart.content.startswith(b"\x89PNG\r\n\x1a\n")
     rows = list(csv.DictReader(io.StringIO(table.content.decode("utf-8-sig"))))
-    assert sorted(r["key"] for r in rows) == sorted(f"ESC-{i}" for i in ids.values())
+    assert sorted(r["Escalation"] for r in rows) == sorted(f"ESC-{i}" for i in ids.values())
+    e2 = next(r for r in rows if r["Escalation"] == f"ESC-{ids['E2']}")
+    assert (e2["Product"], e2["Category"], e2["On target"]) == (
+        "Puzzle Game",
+        "Purchases / billing",
+        "no",
+    )

@@ -16,7 +16,7 @@ from bot.blocks.digest import (
     slow_close_block,
     thread_prompt,
 )
-from bot.digest import Month, MonthFigures, SlowClose, WeekCount
+from bot.digest import Breakdown, Month, MonthFigures, MonthTotals, SlowClose, WeekCount
 from bot.i18n import CATALOG, placeholders
 from bot.policy import Policy, parse_policy
 from bot.workspace.checks import check_blocks
@@ -44,6 +44,19 @@ def slow_close(number: int, **overrides: Any) -> SlowClose:
     return SlowClose(**values)
 
 
+SEPTEMBER = MonthTotals(
+    month=Month(2026, 9),
+    filed=37,
+    resolved=42,
+    measured=42,
+    within_target=35,
+    open_at_end=3,
+    median_s=6 * 3600,
+    p90_s=2 * 32_400 + 3 * 3600,
+    breaches=4,
+)
+
+
 def figures(slow: list[SlowClose], **overrides: Any) -> MonthFigures:
     values: dict[str, Any] = {
         "month": OCTOBER,
@@ -55,9 +68,27 @@ def figures(slow: list[SlowClose], **overrides: Any) -> MonthFigures:
         "median_s": 5 * 3600,
         "p90_s": 2 * 32_400 + 3 * 3600,
         "breaches": 4,
-        "by_category": (("login", 20), ("billing", 12), ("data", 10)),
+        "previous": SEPTEMBER,
+        "by_product": (
+            Breakdown(
+                "album", filed=30, filed_before=25, resolved=28, measured=28, within_target=25
+            ),
+            Breakdown(
+                "game", filed=12, filed_before=12, resolved=12, measured=12, within_target=10
+            ),
+            Breakdown("market", filed=0, filed_before=1, resolved=0, measured=0, within_target=0),
+        ),
+        "by_category": (
+            Breakdown(
+                "login", filed=20, filed_before=15, resolved=18, measured=18, within_target=17
+            ),
+            Breakdown(
+                "billing", filed=12, filed_before=14, resolved=12, measured=12, within_target=9
+            ),
+            Breakdown("data", filed=10, filed_before=8, resolved=10, measured=10, within_target=9),
+        ),
         "by_cause": (("bug", 25), ("spec", 15)),
-        "weeks": (WeekCount(date(2026, 10, 1), 4, 3),),
+        "weeks": (WeekCount(date(2026, 10, 1), date(2026, 10, 4), 4, 3),),
         "slow": tuple(slow),
         "slow_after_s": 5 * 32_400,
     }
@@ -78,42 +109,160 @@ def all_text(blocks: list[dict[str, Any]]) -> str:
     return str(blocks)
 
 
-def test_the_figures_are_all_in_the_post(policy: Policy) -> None:
+def fields(blocks: list[dict[str, Any]]) -> dict[str, str]:
+    """Every field of the post's sections, title -> value."""
+    found = {}
+    for block in blocks:
+        for field in block.get("fields", []):
+            title, value = field["text"].split("\n", 1)
+            found[title.strip("*")] = value
+    return found
+
+
+def test_the_figures_are_in_the_post_with_their_change_from_last_month(policy: Policy) -> None:
     post = build_digest_post(policy=policy, figures=figures([]), workspace_url=WORKSPACE)
-    text = all_text(post.blocks)
     assert post.blocks[0] == {
         "type": "header",
         "text": {"type": "plain_text", "text": "Escalation digest: October 2026", "emoji": True},
     }
-    for expected in (
-        "*Filed*\\n42",
-        "*Resolved*\\n40",
-        "*Still open at month end*\\n5",
-        "*SLO breaches*\\n4",
-        "*Median time to resolve*\\n5h",
-        "*90th percentile*\\n2d 3h",
-        "*SLO attainment*\\n87.5% (35 of 40 within target)",
-        "Login / account: 20",
-        "Purchases / billing: 12",
-        "Bug: 25",
-        "Working as designed: 15",
-    ):
-        assert expected in text
+    assert fields(post.blocks) == {
+        "Filed": "42 (+5)",
+        "Resolved": "40 (\u22122)",
+        "Still open at month end": "5 (+2)",
+        "SLO breaches": "4 (±0)",
+        "SLO attainment": "87.5% (+4.2 pts)\n35 of 40 on target",
+        "Median time to resolve": "5h (\u22121h)",
+        "90% were resolved within": "2d 3h (±0)",
+        "By product": (
+            "Family Album: 30 filed (+5) · 25/28 on target\n"
+            "Puzzle Game: 12 filed (±0) · 10/12 on target\n"
+            "Handmade Market: 0 filed (\u22121) · none resolved"
+        ),
+        "By category": (
+            "Login / account: 20 filed (+5) · 17/18 on target\n"
+            "Purchases / billing: 12 filed (\u22122) · 9/12 on target\n"
+            "Data restore: 10 filed (+2) · 9/10 on target"
+        ),
+        "Resolved by cause": "Bug: 25\nWorking as designed: 15",
+    }
+    notes = post.blocks[3]["elements"][0]["text"]
+    assert notes == (
+        "Times are business time: working hours only, not counting time spent waiting on CS. "
+        "In brackets: the change from September 2026."
+    )
+    assert "nearest-rank" not in str(post.blocks)
     assert post.text == "Escalation digest for October 2026: 42 filed, 40 resolved, 0 slow closes."
 
 
-def test_a_month_without_slow_closes_says_so(policy: Policy) -> None:
-    post = build_digest_post(policy=policy, figures=figures([]), workspace_url=WORKSPACE)
+def test_a_first_month_shows_no_changes(policy: Policy) -> None:
+    first = figures([], previous=None)
+    post = build_digest_post(policy=policy, figures=first, workspace_url=None)
+    found = fields(post.blocks)
+    assert (found["Filed"], found["Resolved"]) == ("42", "40")
+    assert found["SLO attainment"] == "87.5%\n35 of 40 on target"
+    assert found["Median time to resolve"] == "5h"
+    assert found["By product"].startswith("Family Album: 30 filed · 25/28 on target\n")
+    assert "In brackets" not in str(post.blocks)
+
+
+def test_a_month_without_slow_closes_or_breaches_is_celebrated(policy: Policy) -> None:
+    calm = figures([], breaches=0, within_target=40)
+    post = build_digest_post(policy=policy, figures=calm, workspace_url=WORKSPACE)
     assert post.replies == []
-    assert "No slow closes in October 2026" in post.blocks[-1]["text"]["text"]
-    assert "within 5d" in post.blocks[-1]["text"]["text"]
+    assert post.blocks[-1]["text"]["text"] == (
+        ":tada: Every escalation resolved in October 2026 met its SLO target and took no more "
+        "than 5d."
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        # resolved, none slow, but some breached and were not resolved in the month
+        (
+            {"breaches": 3, "within_target": 40},
+            "None of the 40 escalations resolved in October 2026 was slow.\n"
+            ":warning: 3 escalations breached their SLO target in October 2026.",
+        ),
+        # nothing resolved at all, three breached (the mid-month /cre report of the issue)
+        (
+            {
+                "resolved": 0,
+                "measured": 0,
+                "within_target": 0,
+                "median_s": None,
+                "p90_s": None,
+                "breaches": 3,
+            },
+            "No escalations were resolved in October 2026.\n"
+            ":warning: 3 escalations breached their SLO target in October 2026.",
+        ),
+        (
+            {
+                "resolved": 0,
+                "measured": 0,
+                "within_target": 0,
+                "median_s": None,
+                "p90_s": None,
+                "breaches": 1,
+                "in_progress": True,
+            },
+            "No escalations have been resolved in October 2026 yet.\n"
+            ":warning: 1 escalation breached its SLO target in October 2026.",
+        ),
+        # one resolved without an SLO target: not celebrated as "met its target"
+        (
+            {"resolved": 1, "measured": 1, "within_target": 0, "breaches": 0},
+            "The one escalation resolved in October 2026 was not slow.",
+        ),
+    ],
+)
+def test_a_month_is_celebrated_only_when_it_earned_it(
+    policy: Policy, overrides: dict[str, Any], expected: str
+) -> None:
+    post = build_digest_post(policy=policy, figures=figures([], **overrides), workspace_url=None)
+    verdict = post.blocks[-1]["text"]["text"]
+    assert verdict == expected
+    assert ":tada:" not in str(post.blocks)
+
+
+def test_an_empty_month_says_so_plainly(policy: Policy) -> None:
+    empty = figures(
+        [],
+        filed=0,
+        resolved=0,
+        measured=0,
+        within_target=0,
+        median_s=None,
+        p90_s=None,
+        breaches=1,
+        open_at_end=2,
+        by_product=(),
+        by_category=(),
+        by_cause=(),
+    )
+    post = build_digest_post(policy=policy, figures=empty, workspace_url=None)
+    assert post.text == "Escalation digest for October 2026: nothing was filed or resolved."
+    assert [b["type"] for b in post.blocks] == ["header", "section", "context"]
+    assert (
+        post.blocks[1]["text"]["text"] == "No escalations were filed or resolved in October 2026."
+    )
+    assert post.blocks[2]["elements"][0]["text"] == "Still open at month end: 2 · SLO breaches: 1"
+    assert ":tada:" not in str(post.blocks)
+
+
+def test_a_month_in_progress_says_so_so_far(policy: Policy) -> None:
+    during = figures([], in_progress=True)
+    _, blocks = build_report(policy=policy, figures=during, workspace_url=None)
+    assert blocks[0]["text"]["text"] == "Escalation digest: October 2026 (so far)"
+    assert fields(blocks)["Open now"] == "5 (+2)"
 
 
 def test_a_month_with_nothing_resolved_shows_dashes(policy: Policy) -> None:
     empty = figures([], resolved=0, measured=0, within_target=0, median_s=None, p90_s=None)
-    text = all_text(build_digest_post(policy=policy, figures=empty, workspace_url=None).blocks)
-    assert "*Median time to resolve*\\n—" in text
-    assert "*SLO attainment*\\n—" in text
+    found = fields(build_digest_post(policy=policy, figures=empty, workspace_url=None).blocks)
+    assert found["Median time to resolve"] == "—"
+    assert found["SLO attainment"] == "—"
 
 
 def test_a_slow_close_shows_who_what_how_long_and_why(policy: Policy) -> None:
@@ -215,12 +364,64 @@ def test_in_japanese(policy_text: str) -> None:
     slow = [slow_close(1, cause="bug")]
     post = build_digest_post(policy=japanese, figures=figures(slow), workspace_url=None)
     assert post.blocks[0]["text"]["text"] == "エスカレーション月次レポート: 2026年10月"
+    found = fields(post.blocks)
+    assert found["SLO達成率"] == "87.5%(+4.2ポイント)\n目標内 35/40件"
+    assert found["起票"] == "42(+5)"
+    assert found["9割が解決するまでの時間"] == "2日3時間(±0)"
+    assert found["カテゴリ別"].startswith("Login / account: 起票 20件(+5) · 目標内 17/18件")
+    notes = post.blocks[3]["elements"][0]["text"]
+    assert notes == (
+        "時間は営業時間で数えています(CSの回答待ちの時間は含みません)。"
+        "括弧内は2026年9月からの増減です。"
+    )
+    assert "最近順位法" not in str(post.blocks)
     text = all_text(post.blocks)
-    assert "*SLO達成率*\\n87.5%(目標内 35/40 件)" in text
     assert "解決まで 6日" in text
     assert "不具合" in text  # the Japanese default label of the cause "bug"
     assert month_label(Month(2027, 1), "ja") == "2027年1月"
     assert "2026年10月" in thread_prompt(policy=japanese, month=OCTOBER)
+
+
+def test_in_japanese_only_a_month_that_earned_it_is_celebrated(policy_text: str) -> None:
+    japanese = parse_policy(policy_text.replace('language = "en"', 'language = "ja"'))
+    nothing = figures(
+        [],
+        resolved=0,
+        measured=0,
+        within_target=0,
+        median_s=None,
+        p90_s=None,
+        breaches=3,
+        in_progress=True,
+    )
+    _, blocks = build_report(policy=japanese, figures=nothing, workspace_url=None)
+    assert blocks[0]["text"]["text"] == "エスカレーション月次レポート: 2026年10月(途中経過)"
+    assert blocks[-1]["text"]["text"] == (
+        "2026年10月に解決したエスカレーションは、まだありません。\n"
+        ":warning: 2026年10月は 3件がSLO目標を超過しました。"
+    )
+    calm = figures([], breaches=0, within_target=40)
+    post = build_digest_post(policy=japanese, figures=calm, workspace_url=None)
+    assert post.blocks[-1]["text"]["text"] == (
+        ":tada: 2026年10月に解決したエスカレーションは、すべてSLO目標内・5日以内に解決しました。"
+    )
+    empty = figures(
+        [],
+        filed=0,
+        resolved=0,
+        measured=0,
+        within_target=0,
+        median_s=None,
+        p90_s=None,
+        breaches=0,
+        open_at_end=0,
+    )
+    post = build_digest_post(policy=japanese, figures=empty, workspace_url=None)
+    assert [b["type"] for b in post.blocks] == ["header", "section"]
+    assert (
+        post.blocks[1]["text"]["text"]
+        == "2026年10月に起票・解決されたエスカレーションはありません。"
+    )
 
 
 def test_the_prompt_invites_root_cause_discussion(policy: Policy) -> None:
