@@ -228,9 +228,52 @@ def _dot_style(count: int) -> dict[str, Any]:
     return {"s": 5, "alpha": 0.35, "linewidths": 0}
 
 
-def _jitter(escalation_id: int) -> float:
-    """A spread within the row that is the same at every drawing (the golden-ratio sequence)."""
-    return ((escalation_id * 0.6180339887) % 1.0 - 0.5) * 0.62
+def _draw_row(
+    axes: Axes,
+    y: int,
+    resolutions: Sequence[Resolution],
+    end: int,
+    dot: dict[str, Any],
+    named: bool,
+    style: _Style,
+) -> None:
+    """One priority's dots: on target, over it, and past the axis's end (at the edge, counted)."""
+    import numpy as np
+
+    ids = np.fromiter((r.escalation_id for r in resolutions), dtype=np.int64)
+    took = np.fromiter((r.business_s for r in resolutions), dtype=np.float64)
+    target = np.fromiter((r.target_s for r in resolutions), dtype=np.float64)
+    share = 100 * took / target
+    height = y + ((ids * 0.6180339887) % 1.0 - 0.5) * 0.62  # a spread that is the same each time
+    over, beyond = took > target, share >= end
+    for chosen, colour in ((~over, ON_TARGET), (over & ~beyond, OVER_TARGET)):
+        if chosen.any():
+            axes.scatter(share[chosen], height[chosen], color=colour, zorder=3, **dot)
+    if beyond.any():
+        edge = {k: v for k, v in dot.items() if k != "edgecolors"}
+        axes.scatter(
+            np.full(beyond.sum(), end), height[beyond], color=OVER_TARGET, marker=">", **edge
+        )
+        axes.text(
+            end,
+            y + 0.36,
+            t("digest.chart.beyond", style.lang, count=int(beyond.sum()), limit=end),
+            ha="right",
+            va="bottom",
+            fontsize=8,
+            color=OVER_TARGET,
+            **style.font,
+        )
+    if named:
+        for index in np.flatnonzero(over):
+            axes.annotate(
+                f"ESC-{ids[index]}",
+                (min(share[index], end), height[index]),
+                xytext=(5, 5),
+                textcoords="offset points",
+                fontsize=7.5,
+                color=OVER_TARGET,
+            )
 
 
 def _draw_dots(axes: Axes, policy: Policy, data: ChartData, style: _Style) -> None:
@@ -239,63 +282,20 @@ def _draw_dots(axes: Axes, policy: Policy, data: ChartData, style: _Style) -> No
     lang, font = style.lang, style.font
     rows = _priority_rows(policy, data.resolutions)
     shown = [r for _, rs in rows for r in rs]
-    shares = [100 * r.business_s / r.target_s for r in shown]
-    end = _share_axis_end(shares)
-    dot = _dot_style(len(shown))
+    end = _share_axis_end([100 * r.business_s / r.target_s for r in shown])
+    named = sum(1 for r in shown if r.business_s > r.target_s) <= LABELLED_DOTS
+    dot = _dot_style(len(shown))  # one size for every row, set by the month's size
     axes.axvspan(100, end * 1.04, color=OVER_TARGET, alpha=0.06, linewidth=0, zorder=0)
     axes.axvline(100, color=TARGET_LINE, linewidth=1.3, zorder=1)
     labels, ys = [], []
-    over_total = sum(1 for s in shares if s > 100)
     for row, (label, resolutions) in enumerate(rows):
         y = len(rows) - 1 - row
         ys.append(y)
         within = sum(1 for r in resolutions if r.business_s <= r.target_s)
         key = "digest.chart.row" if resolutions else "digest.chart.row.none"
         labels.append(t(key, lang, priority=label, within=within, count=len(resolutions)))
-        if not resolutions:
-            continue
-        xs = [min(100 * r.business_s / r.target_s, end) for r in resolutions]
-        dots_y = [y + _jitter(r.escalation_id) for r in resolutions]
-        colours = [ON_TARGET if r.business_s <= r.target_s else OVER_TARGET for r in resolutions]
-        inside = [i for i, x in enumerate(xs) if x < end]
-        beyond = [i for i, x in enumerate(xs) if x >= end]
-        axes.scatter(
-            [xs[i] for i in inside],
-            [dots_y[i] for i in inside],
-            c=[colours[i] for i in inside],
-            zorder=3,
-            **dot,
-        )
-        if beyond:
-            axes.scatter(
-                [end] * len(beyond),
-                [dots_y[i] for i in beyond],
-                c=OVER_TARGET,
-                marker=">",
-                zorder=3,
-                **{k: v for k, v in dot.items() if k != "edgecolors"},
-            )
-            axes.text(
-                end,
-                y + 0.36,
-                t("digest.chart.beyond", lang, count=len(beyond), limit=end),
-                ha="right",
-                va="bottom",
-                fontsize=8,
-                color=OVER_TARGET,
-                **font,
-            )
-        if over_total <= LABELLED_DOTS:
-            for r, x, dy in zip(resolutions, xs, dots_y, strict=True):
-                if r.business_s > r.target_s:
-                    axes.annotate(
-                        f"ESC-{r.escalation_id}",
-                        (x, dy),
-                        xytext=(5, 5),
-                        textcoords="offset points",
-                        fontsize=7.5,
-                        color=OVER_TARGET,
-                    )
+        if resolutions:
+            _draw_row(axes, y, resolutions, end, dot, named, style)
     axes.set_yticks(ys, labels, fontsize=9, **font)
     axes.set_ylim(-0.6, len(rows) - 0.4)
     axes.set_xlim(0, end * 1.04)
@@ -416,17 +416,8 @@ def _draw_trend(attainment: Axes, volume: Axes, data: ChartData, style: _Style) 
     xs = list(range(len(months)))
     shares = [float(m.attainment) * 100 if m.attainment is not None else math.nan for m in months]
     attainment.plot(xs, shares, color=RESOLVED, marker="o", markersize=4, linewidth=1.6)
-    if not math.isnan(shares[-1]):
+    if not math.isnan(shares[-1]):  # the digest's month stands out (its figure is the headline)
         attainment.plot([xs[-1]], [shares[-1]], marker="o", markersize=8, color=RESOLVED)
-        attainment.annotate(
-            f"{percent(data.this_month.attainment or 0)}%",  # type: ignore[arg-type]
-            (xs[-1], shares[-1]),
-            xytext=(-6, -6 if shares[-1] > 80 else 6),
-            textcoords="offset points",
-            ha="right",
-            va="top" if shares[-1] > 80 else "bottom",
-            fontsize=9,
-        )
     if all(math.isnan(share) for share in shares):
         attainment.text(
             0.5,
@@ -456,7 +447,7 @@ def _draw_trend(attainment: Axes, volume: Axes, data: ChartData, style: _Style) 
     _integer_axis(volume, max((max(m.filed, m.resolved) for m in months), default=0))
     volume.set_ylabel(t("digest.chart.count", lang), fontsize=9, **font)
     labels = [_month_tick(m.month, i == 0, lang) for i, m in enumerate(months)]
-    volume.set_xticks(xs, labels, fontsize=8, **font)
+    volume.set_xticks(xs, labels, fontsize=7.5, **font)
     for label in volume.get_xticklabels()[:-1]:
         label.set_color(MUTED)  # the month of the digest stands out
     volume.set_xlim(-0.6, len(months) - 0.4)
@@ -491,7 +482,7 @@ def build_figure(*, policy: Policy, data: ChartData) -> Figure:
     style = _Style(lang, family)
     figure = Figure(figsize=FIGURE_INCHES, dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
-    grid = figure.add_gridspec(2, 2, height_ratios=(1.25, 1), width_ratios=(1, 1.1))
+    grid = figure.add_gridspec(2, 2, height_ratios=(1.25, 1), width_ratios=(1, 1.3))
     dots = figure.add_subplot(grid[0, :])
     weeks = figure.add_subplot(grid[1, 0])
     trend = grid[1, 1].subgridspec(2, 1, height_ratios=(1, 1.2))
