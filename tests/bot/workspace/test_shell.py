@@ -504,7 +504,7 @@ def test_files_show_under_the_message_that_carries_them(tmp_path: Path, database
     [chart] = [i for i, line in enumerate(lines) if "📎 digest-2026-11.png" in line]
     header = max(i for i in range(chart) if lines[i].startswith("● "))
     assert "thread of “Escalation digest: November 2026”" in lines[header]
-    assert "Business time to resolve" in "\n".join(lines[header:chart])
+    assert "November 2026 at a glance" in "\n".join(lines[header:chart])
     assert (tmp_path / "files" / "digest-2026-11.png").read_bytes()[:4] == b"\x89PNG"
     assert status == 0
 
