@@ -17,6 +17,7 @@ from bot.runtime import Runtime, make_web_client
 from bot.settings import Settings
 from bot.web import SlackWsgiApp
 from bot.workspace.webapi import RunningServer, SlackStandIn
+from tests.support import containment
 from tests.support import db as test_db
 from tests.support.slack import SlackDriver, TrackingExecutor
 
@@ -33,6 +34,49 @@ TEAM = {
     "U0CS": "cs-agent",
     "U0OTHER": "someone",
 }
+POSTGRES_ONLY = "PostgreSQL only: set TEST_DATABASE_URL=postgresql://… to run it (see README)"
+
+containment.install()
+_stray_reads: list[str] = []  # reads beside the repository made outside any test (e.g. collecting)
+_unexpected_skips: list[str] = []
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`@pytest.mark.postgres` tests are the only ones ever skipped, and only on SQLite."""
+    if not test_db.on_postgres():
+        for item in items:
+            if item.get_closest_marker("postgres"):
+                item.add_marker(pytest.mark.skip(reason=POSTGRES_ONLY))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and (test_db.on_postgres() or "postgres" not in report.keywords):
+        _unexpected_skips.append(f"{report.nodeid}: {report.longrepr}")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A skip for want of something (a file, a service) fails the run: a user's run would cover less."""
+    _stray_reads.extend(containment.take_reads())
+    if (_unexpected_skips or _stray_reads) and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _unexpected_skips:
+        terminalreporter.section("skipped, but only PostgreSQL-only tests may be", red=True)
+        terminalreporter.line("\n".join(_unexpected_skips))
+    if _stray_reads:
+        terminalreporter.section("read outside the repository outside any test", red=True)
+        terminalreporter.line("\n".join(_stray_reads))
+
+
+@pytest.fixture(autouse=True)
+def _stays_inside_the_repository() -> Iterator[None]:
+    """Fail a test that reads beside the repository: a user's clone has nothing there."""
+    _stray_reads.extend(containment.take_reads())
+    yield
+    outside = containment.take_reads()
+    assert outside == [], "read outside the repository:\n" + "\n".join(outside)
 
 
 @pytest.fixture(scope="session")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from bot.workspace import checks
@@ -15,7 +13,6 @@ from bot.workspace.webapi import SlackStandIn
 from tests.support.slack import SlackDriver
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT.parent / "shared" / "slack-api-ref" / "methods"
 MANIFEST: dict[str, Any] = yaml.safe_load((ROOT / "manifest.yml").read_text())
 CALL = re.compile(r"\bclient\.([a-z]+(?:_[A-Za-z0-9]+)+)\(")
 FILE_UPLOAD_V2 = ("files.getUploadURLExternal", "files.completeUploadExternal")
@@ -51,19 +48,14 @@ def test_the_code_calls_only_real_methods() -> None:
 
 def test_bot_scopes_cover_every_method_the_code_calls() -> None:
     granted = set(MANIFEST["oauth_config"]["scopes"]["bot"])
+    reference = checks.method_reference()
     missing = {}
     for method in _methods_called_by_the_code():
-        needed = _bot_scopes(method)
+        needed = reference[method].bot_scopes
         if needed and not (set(needed) & granted):
             missing[method] = needed
     assert missing == {}
-
-
-def _bot_scopes(method: str) -> list[str]:
-    path = REFERENCE / f"{method}.json"
-    if not path.exists():
-        pytest.skip("../shared/slack-api-ref is not beside the project")
-    return list((json.loads(path.read_text()).get("scope") or {}).get("bot") or [])
+    assert reference["chat.postMessage"].bot_scopes == ("chat:write",)
 
 
 def test_requests_go_to_the_one_endpoint_the_app_serves() -> None:

@@ -1,8 +1,9 @@
 """Checks of Web API calls and Block Kit payloads against Slack's published reference.
 
-The reference is read from `CREBOT_SLACK_API_REF` / `CREBOT_BLOCK_KIT_LIMITS` when set, else from
-`../shared` beside the repository, else from the compact copies vendored in `bot/data/`
-(rebuild those with `python -m bot.workspace.checks --vendor`).
+The reference is read from the compact copies vendored in `bot/data/`, or from the files named by
+`CREBOT_SLACK_API_REF` / `CREBOT_BLOCK_KIT_LIMITS` when set. Nothing outside the repository is read
+unless a variable says so: a maintainer rebuilds the copies from a full checkout of the reference with
+`python -m bot.workspace.checks --vendor --shared PATH`.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ Surface = Literal["message", "modal", "home"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = REPO_ROOT / "bot" / "data"
-SHARED_DIR = REPO_ROOT.parent / "shared"
-SHARED_METHODS_DIR = SHARED_DIR / "slack-api-ref" / "methods"
-SHARED_LIMITS_FILE = SHARED_DIR / "block-kit-limits" / "limits.json"
+# Inside a `--shared PATH` folder: where the full reference keeps what is vendored.
+REFERENCE_METHODS_DIR = Path("slack-api-ref") / "methods"
+REFERENCE_LIMITS_FILE = Path("block-kit-limits") / "limits.json"
 VENDORED_METHODS_FILE = DATA_DIR / "slack_api_methods.json"
 VENDORED_LIMITS_FILE = DATA_DIR / "block_kit_limits.json"
 METHODS_ENV = "CREBOT_SLACK_API_REF"
@@ -67,6 +68,7 @@ class MethodRef:
     args: frozenset[str]
     rate_limits: str | None
     json_input_supported: bool
+    bot_scopes: tuple[str, ...]
 
 
 # --- loading the reference -------------------------------------------------------------------
@@ -75,11 +77,13 @@ class MethodRef:
 def compact_method(spec: Mapping[str, Any]) -> dict[str, Any]:
     """The vendored, compact form of one method file of slack-api-ref."""
     args = spec.get("args") or {}
+    scope = spec.get("scope")
     return {
         "required": list(args.get("required") or []),
         "args": sorted((args.get("properties") or {}).keys()),
         "rate_limits": spec.get("rate_limits"),
         "json_input_supported": bool(spec.get("json_input_supported")),
+        "bot_scopes": list(scope.get("bot") or []) if isinstance(scope, dict) else [],
     }
 
 
@@ -101,21 +105,17 @@ def _load_compact_methods(source: Path) -> dict[str, dict[str, Any]]:
 
 
 def methods_source() -> Path:
-    """Where the method reference is read from (env var, ../shared, or the vendored copy)."""
+    """Where the method reference is read from (the env var if set, else the vendored copy)."""
     if env := os.environ.get(METHODS_ENV):
         return Path(env)
-    if SHARED_METHODS_DIR.is_dir():
-        return SHARED_METHODS_DIR
     return VENDORED_METHODS_FILE
 
 
 def limits_source() -> Path:
-    """Where the Block Kit limits are read from (env var, ../shared, or the vendored copy)."""
+    """Where the Block Kit limits are read from (the env var if set, else the vendored copy)."""
     if env := os.environ.get(LIMITS_ENV):
         path = Path(env)
         return path / "limits.json" if path.is_dir() else path
-    if SHARED_LIMITS_FILE.is_file():
-        return SHARED_LIMITS_FILE
     return VENDORED_LIMITS_FILE
 
 
@@ -128,6 +128,7 @@ def method_reference() -> dict[str, MethodRef]:
             args=frozenset(entry["args"]),
             rate_limits=entry.get("rate_limits"),
             json_input_supported=bool(entry.get("json_input_supported")),
+            bot_scopes=tuple(entry.get("bot_scopes") or ()),
         )
         for name, entry in _load_compact_methods(methods_source()).items()
     }
@@ -677,24 +678,30 @@ def _option_key(option: Mapping[str, Any]) -> tuple[Any, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m bot.workspace.checks --vendor`: rebuild bot/data/ from ../shared."""
+    """`python -m bot.workspace.checks --vendor --shared PATH`: rebuild bot/data/ from PATH."""
     parser = argparse.ArgumentParser(
         prog="python -m bot.workspace.checks", description=main.__doc__
     )
     parser.add_argument(
         "--vendor", action="store_true", help="rebuild the vendored reference copies"
     )
-    parser.add_argument("--shared", type=Path, default=SHARED_DIR, help="the shared/ folder")
+    parser.add_argument(
+        "--shared",
+        type=Path,
+        help="a folder holding slack-api-ref/methods/ and block-kit-limits/limits.json",
+    )
     parser.add_argument("--out", type=Path, default=DATA_DIR, help="where to write the copies")
     options = parser.parse_args(argv)
     if not options.vendor:
         parser.print_help()
         return 2
-    written = write_vendored(
-        methods_dir=options.shared / "slack-api-ref" / "methods",
-        limits_file=options.shared / "block-kit-limits" / "limits.json",
-        data_dir=options.out,
-    )
+    if options.shared is None:
+        parser.error("--vendor needs --shared PATH (the folder holding the full reference)")
+    methods_dir = options.shared / REFERENCE_METHODS_DIR
+    limits_file = options.shared / REFERENCE_LIMITS_FILE
+    if not methods_dir.is_dir() or not limits_file.is_file():
+        parser.error(f"{options.shared} has no {REFERENCE_METHODS_DIR}/ or {REFERENCE_LIMITS_FILE}")
+    written = write_vendored(methods_dir=methods_dir, limits_file=limits_file, data_dir=options.out)
     for path in written:
         print(f"wrote {path}")
     return 0

@@ -22,7 +22,6 @@ from bot.models import EngineerState, Escalation, EscalationEvent, Outbox, Statu
 from bot.outbox import OutboxKind
 from bot.policy import Policy
 from tests.conftest import START
-from tests.support import db as test_db
 from tests.support.factories import (
     FILER,
     LEAD,
@@ -1110,7 +1109,7 @@ def test_a_row_changed_under_a_change_is_retried(
     assert len(after.outbox) == len(before.outbox) + 2  # the stale attempt left nothing behind
 
 
-@pytest.mark.skipif(not test_db.on_postgres(), reason="SQLite serialises writers (BEGIN IMMEDIATE)")
+@pytest.mark.postgres  # SQLite serialises writers (BEGIN IMMEDIATE)
 def test_a_change_committed_by_another_session_is_seen_on_retry(
     db: Database, policy: Policy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -1190,7 +1189,7 @@ def test_simultaneous_claims_give_one_assignee(db: Database, policy_text: str) -
         assert kinds(session, escalation_id).count("claimed") == 1
 
 
-@pytest.mark.skipif(not test_db.on_postgres(), reason="SQLite serialises writers (BEGIN IMMEDIATE)")
+@pytest.mark.postgres  # SQLite serialises writers (BEGIN IMMEDIATE)
 def test_a_modal_filed_twice_at_once_keeps_the_keys_gapless(db: Database, policy: Policy) -> None:
     """The second filing waits for the first instead of failing an INSERT that burns an id."""
     second: list[escalations.Filed] = []

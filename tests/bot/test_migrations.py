@@ -15,7 +15,6 @@ from sqlmodel import SQLModel
 import bot.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from bot import migrate
 from bot.db import create_db_engine
-from tests.support import db as test_db
 
 TABLES = {
     "escalation",
@@ -120,7 +119,7 @@ def test_each_revision_steps_down_and_up(empty_sqlite: str) -> None:
         assert migrate.current_revision(empty_sqlite) == revision
 
 
-@pytest.mark.skipif(not test_db.on_postgres(), reason="needs TEST_DATABASE_URL (PostgreSQL)")
+@pytest.mark.postgres
 def test_timestamps_are_timestamptz_on_postgres(database_url: str) -> None:
     engine = create_db_engine(database_url)
     try:

@@ -99,7 +99,7 @@ def _assert_told_who_claimed(replies: list[str], assignee: str | None) -> None:
         assert str(assignee) in reply
 
 
-@pytest.mark.skipif(not on_postgres(), reason="SQLite serialises writers; the race needs MVCC")
+@pytest.mark.postgres  # SQLite serialises writers; the race needs MVCC
 def test_claims_that_all_read_the_open_row_first_are_each_told_who_won(
     slack: SlackDriver, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -38,7 +38,6 @@ from bot.scheduler import run_job
 from bot.settings import Settings
 from bot.workspace.webapi import RunningServer, SlackStandIn
 from tests.conftest import TEAM, TOKYO
-from tests.support import db as test_db
 from tests.support.factories import file_one
 from tests.support.flows import wait_for
 from tests.support.scheduler_worker import worker_main
@@ -371,11 +370,10 @@ def _assert_every_post_made_exactly_once(outcome: Outcome, expected: Outcome) ->
     assert max(outcome.received.values()) == 1, outcome.received.most_common(3)
 
 
+@pytest.mark.postgres
 def test_two_schedulers_on_postgresql_post_every_alert_exactly_once(
     database_url: str, policy_text: str, tmp_path: Path
 ) -> None:
-    if not test_db.on_postgres():
-        pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL=postgresql://… (see README)")
     outcome, expected = _run_month(
         database_url=database_url, policy_text=policy_text, tmp_path=tmp_path, record=print
     )

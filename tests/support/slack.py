@@ -1,7 +1,8 @@
 """Drive the real Bolt app the way Slack does (the driver is shared with the local shell).
 
 `bot.workspace.driver` builds and signs Slack's requests; this module adds what only tests need:
-Slack's published payload samples, to build unusual or malformed payloads from Slack's own shapes.
+Slack's published payload samples (vendored in `tests/fixtures/slack/`), to build unusual or
+malformed payloads from Slack's own shapes.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from bot.workspace.driver import APP_ID, TEAM_ID, Response, SlackDriver, TrackingExecutor
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "slack-payload-samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "slack" / "payload-samples"
 
 __all__ = [
     "APP_ID",

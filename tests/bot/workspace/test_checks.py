@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -68,31 +69,48 @@ def modal(blocks: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
 
 # --- the reference and its vendored copies ------------------------------------------------------
 
-needs_shared = pytest.mark.skipif(
-    not checks.SHARED_METHODS_DIR.is_dir() or not checks.SHARED_LIMITS_FILE.is_file(),
-    reason="../shared (the full Slack reference) is not beside this checkout",
-)
+# Six method files of the full reference (trimmed to the keys the checks read), vendored for tests.
+REFERENCE_SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "slack" / "slack-api-ref"
 
 
-@needs_shared
-def test_vendored_methods_equal_what_the_shared_reference_gives() -> None:
-    vendored = json.loads(checks.VENDORED_METHODS_FILE.read_text(encoding="utf-8"))
-    assert vendored == checks.compact_methods_from_dir(checks.SHARED_METHODS_DIR)
+def _committed_methods() -> dict[str, Any]:
+    committed: dict[str, Any] = json.loads(checks.VENDORED_METHODS_FILE.read_text(encoding="utf-8"))
+    return committed
 
 
-@needs_shared
-def test_vendored_limits_equal_the_shared_limits() -> None:
-    vendored = json.loads(checks.VENDORED_LIMITS_FILE.read_text(encoding="utf-8"))
-    assert vendored == json.loads(checks.SHARED_LIMITS_FILE.read_text(encoding="utf-8"))
+def test_vendored_methods_equal_what_the_reference_gives() -> None:
+    compact = checks.compact_methods_from_dir(REFERENCE_SAMPLE / "methods")
+    assert len(compact) == 6
+    committed = _committed_methods()
+    assert compact == {name: committed[name] for name in compact}
+    assert compact["users.info"]["bot_scopes"] == ["users:read"]
+    assert compact["entity.presentDetails"]["bot_scopes"] == []  # its scope is the string "none"
 
 
-@needs_shared
-def test_vendor_command_rebuilds_the_committed_copies_byte_for_byte(tmp_path: Path) -> None:
-    assert (
-        checks.main(["--vendor", "--shared", str(checks.SHARED_DIR), "--out", str(tmp_path)]) == 0
-    )
-    for committed in (checks.VENDORED_METHODS_FILE, checks.VENDORED_LIMITS_FILE):
-        assert (tmp_path / committed.name).read_bytes() == committed.read_bytes()
+def test_vendor_command_rebuilds_the_committed_copies(tmp_path: Path) -> None:
+    reference = tmp_path / "reference"
+    shutil.copytree(REFERENCE_SAMPLE, reference / "slack-api-ref")
+    (reference / "block-kit-limits").mkdir()
+    limits = checks.VENDORED_LIMITS_FILE.read_text(encoding="utf-8")
+    (reference / "block-kit-limits" / "limits.json").write_text(limits, encoding="utf-8")
+    out = tmp_path / "out"
+    assert checks.main(["--vendor", "--shared", str(reference), "--out", str(out)]) == 0
+    rebuilt = json.loads((out / checks.VENDORED_METHODS_FILE.name).read_text(encoding="utf-8"))
+    committed = _committed_methods()
+    assert rebuilt == {name: committed[name] for name in rebuilt}
+    assert (out / checks.VENDORED_LIMITS_FILE.name).read_text(encoding="utf-8") == limits
+
+
+def test_vendor_command_needs_an_explicit_reference(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        checks.main(["--vendor", "--out", str(tmp_path)])
+    assert exited.value.code == 2
+    assert "--shared PATH" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        checks.main(["--vendor", "--shared", str(tmp_path / "nowhere"), "--out", str(tmp_path)])
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_vendored_copy_covers_every_method_with_its_required_args() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -17,8 +16,7 @@ from bot.workspace.driver import (
     state_values,
 )
 from bot.workspace.webapi import Message, RunningServer, SlackStandIn
-
-SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "slack-payload-samples"
+from tests.support.slack import sample
 
 
 def _keys(value: Any, prefix: str = "") -> set[str]:
@@ -33,12 +31,6 @@ def _keys(value: Any, prefix: str = "") -> set[str]:
         for inner in value:
             keys |= _keys(inner, prefix)
     return keys
-
-
-def _sample(relative: str) -> dict[str, Any]:
-    if not SAMPLES.exists():
-        pytest.skip("../shared/slack-payload-samples is not beside the project")
-    return json.loads((SAMPLES / relative).read_text())
 
 
 class _Capture:
@@ -91,11 +83,11 @@ def test_slash_command_fields_are_slacks(capture: tuple[SlackDriver, _Capture]) 
     driver, app = capture
     driver.command("/cre", "queue", user="U0CS", channel="C0SUPPORT")
     sent = set(dict(parse_qsl(app.bodies[-1])))
-    assert sent <= set(_sample("app-backend/slash-commands/SlashCommandPayload.json"))
+    assert sent <= set(sample("app-backend/slash-commands/SlashCommandPayload.json"))
 
 
 @pytest.mark.parametrize(
-    ("action", "sample"),
+    ("action", "sample_path"),
     [
         ("click", "app-backend/interactive-components/BlockActionPayload.json"),
         ("shortcut", "app-backend/interactive-components/MessageShortcutPayload.json"),
@@ -103,7 +95,7 @@ def test_slash_command_fields_are_slacks(capture: tuple[SlackDriver, _Capture]) 
     ],
 )
 def test_interaction_payload_keys_are_slacks(
-    capture: tuple[SlackDriver, _Capture], action: str, sample: str
+    capture: tuple[SlackDriver, _Capture], action: str, sample_path: str
 ) -> None:
     driver, app = capture
     if action == "click":
@@ -125,7 +117,7 @@ def test_interaction_payload_keys_are_slacks(
         }
         driver.submit(view, {"summary": "hello"}, user="U0CS")
     sent = _keys(_payload(app))
-    expected = _keys(_sample(sample))
+    expected = _keys(sample(sample_path))
     # Blocks and state values are free-form in the samples; everything else must be a key Slack sends.
     ours = {
         k
@@ -139,7 +131,7 @@ def test_event_envelope_keys_are_slacks(capture: tuple[SlackDriver, _Capture]) -
     driver, app = capture
     driver.event({"type": "app_home_opened", "user": "U0CS", "channel": "D0CS", "tab": "home"})
     sent = _keys(json.loads(app.bodies[-1]))
-    assert sent <= _keys(_sample("events/AppHomeOpenedPayload.json"))
+    assert sent <= _keys(sample("events/AppHomeOpenedPayload.json"))
 
 
 def test_elements_become_slack_actions() -> None:
