@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
+import typing
 from collections.abc import Sequence
 from datetime import date, time, timedelta
 from functools import cached_property
@@ -493,20 +495,76 @@ def parse_policy(text: str, *, source: str = "crebot.toml") -> Policy:
 
 
 def _describe_validation_error(exc: ValidationError, text: str, source: str) -> str:
-    error = exc.errors()[0]
+    errors = exc.errors()
+    error = errors[0]
     loc = tuple(error["loc"])
     message = str(error["msg"]).removeprefix("Value error, ")
     original = (error.get("ctx") or {}).get("error")
     if isinstance(original, LocatedError):
         loc, message = (*loc, *original.loc), str(original)
     if error["type"] == "extra_forbidden":
-        message = "unknown key"
+        message = "unknown key" + _did_you_mean(str(loc[-1]), _known_keys(loc[:-1]))
     elif error["type"] == "missing":
         message = "required key is missing"
+        # A misspelt required key is both missing and unknown: name the misspelling and its line too.
+        typo = _misspelling_of(loc, errors)
+        if typo is not None:
+            unknown = _locate(
+                typo, text, source, "unknown key" + _did_you_mean(str(typo[-1]), [str(loc[-1])])
+            )
+            return f"{_locate(loc, text, source, message)}; {unknown}"
+    return _locate(loc, text, source, message)
+
+
+def _locate(loc: tuple[Any, ...], text: str, source: str, message: str) -> str:
+    """`file:line: key: message`, the form of every policy error."""
     key = _format_loc(loc)
     line = locate_key_line(text, loc)
     where = f"{source}:{line}" if line else source
     return f"{where}: {key}: {message}" if key else f"{where}: {message}"
+
+
+def _did_you_mean(name: str, known: Sequence[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def _misspelling_of(missing: tuple[Any, ...], errors: Sequence[Any]) -> tuple[Any, ...] | None:
+    """An unknown key beside a missing one that looks like a misspelling of it."""
+    unknown = {
+        str(e["loc"][-1]): tuple(e["loc"])
+        for e in errors
+        if e["type"] == "extra_forbidden" and tuple(e["loc"][:-1]) == missing[:-1]
+    }
+    close = difflib.get_close_matches(str(missing[-1]), list(unknown), n=1, cutoff=0.6)
+    return unknown[close[0]] if close else None
+
+
+def _known_keys(loc: Sequence[Any]) -> list[str]:
+    """The keys the policy file accepts in the table at `loc` (empty if it is not a table)."""
+    model: Any = Policy
+    for item in loc:
+        if isinstance(item, int):
+            continue  # an entry of an array of tables: the same model as the array
+        field = model.model_fields.get(item) if _is_model(model) else None
+        if field is None:
+            return []
+        model = _model_in(field.annotation)
+    return list(model.model_fields) if _is_model(model) else []
+
+
+def _is_model(value: Any) -> bool:
+    return isinstance(value, type) and issubclass(value, BaseModel)
+
+
+def _model_in(annotation: Any) -> Any:
+    """The pydantic model inside an annotation like `tuple[Engineer, ...]` or `X | None`."""
+    if _is_model(annotation):
+        return annotation
+    for argument in typing.get_args(annotation):
+        if (found := _model_in(argument)) is not None:
+            return found
+    return None
 
 
 def _format_loc(loc: tuple[Any, ...]) -> str:

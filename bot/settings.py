@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
@@ -35,6 +35,20 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         # `SLACK_BOT_TOKEN=` in a copied .env means "not set", not "an empty secret".
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token")
+    @classmethod
+    def _a_real_credential(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is None:
+            return None
+        secret = value.get_secret_value()
+        if secret in ENV_EXAMPLE_PLACEHOLDERS:
+            raise ValueError("is still the placeholder from .env.example (use your Slack app's)")
+        if info.field_name in TOKEN_PREFIXES:
+            prefix, wanted = TOKEN_PREFIXES[info.field_name]
+            if not secret.startswith(prefix):
+                raise ValueError(f"must be {wanted}, starting with {prefix}{_what_it_is(secret)}")
+        return value
 
     @field_validator("slack_api_url")
     @classmethod
@@ -87,6 +101,30 @@ class Settings(BaseSettings):
         return self.slack_signing_secret.get_secret_value()
 
 
+# Slack's prefix for each token, and where the app's settings page shows the right one.
+TOKEN_PREFIXES = {
+    "slack_bot_token": ("xoxb-", "a bot token (OAuth & Permissions → Bot User OAuth Token)"),
+    "slack_app_token": ("xapp-", "an app-level token (Basic Information → App-Level Tokens)"),
+}
+# What a token pasted into the wrong variable is, by its prefix (only the prefix is ever shown).
+TOKEN_KINDS = {
+    "xoxb-": "a bot token",
+    "xoxp-": "a user token",
+    "xapp-": "an app-level token",
+    "xoxe.": "a rotating token",
+    "xoxe-": "a refresh token",
+}
+# The values .env.example ships with: copied without editing, they would reach Slack as tokens.
+ENV_EXAMPLE_PLACEHOLDERS = frozenset(
+    {"xoxb-your-bot-token", "your-signing-secret", "xapp-your-app-token"}
+)
+
+
+def _what_it_is(secret: str) -> str:
+    kind = next((f"{k} ({p}…)" for p, k in TOKEN_KINDS.items() if secret.startswith(p)), None)
+    return f"; this is {kind}" if kind else ""
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read settings from the environment, turning validation errors into one line naming the variable."""
     try:
@@ -94,4 +132,5 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         error = exc.errors()[0]
         name = str(error["loc"][0]).upper() if error["loc"] else "environment"
-        raise ConfigError(f"{name}: {error['msg']}") from None
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{name}: {message}") from None

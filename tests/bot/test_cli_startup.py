@@ -45,6 +45,28 @@ def test_a_deployment_without_its_bot_token_stops_naming_it(
     assert _one_line(capsys).startswith("crebot: SLACK_BOT_TOKEN is not set")
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "prefix"),
+    [("SLACK_BOT_TOKEN", "xoxp-1-user-token", "xoxb-"), ("SLACK_APP_TOKEN", "xoxb-1-bot", "xapp-")],
+)
+def test_a_token_of_the_wrong_kind_stops_start_up_with_one_line(
+    env: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    variable: str,
+    value: str,
+    prefix: str,
+) -> None:
+    env.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    env.setenv("SLACK_SIGNING_SECRET", "secret")
+    env.setenv(variable, value)
+
+    assert cli.main(["serve"]) == 2
+    line = _one_line(capsys)
+    assert line.startswith(f"crebot: {variable}: must be ")
+    assert f"starting with {prefix}" in line
+    assert value not in line
+
+
 def test_http_mode_without_a_signing_secret_stops_naming_it(
     env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -78,3 +100,21 @@ def test_a_malformed_policy_file_is_one_line_with_its_line_number(
     line = _one_line(capsys)
     assert line.startswith(f"crebot: {broken}:")
     assert "language" in line
+
+
+def test_a_misspelt_required_key_is_one_line_naming_both_keys_and_the_line(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    text = FIXTURE_POLICY.read_text().replace("escalation_channel =", "escalation_chanel =")
+    misspelt = tmp_path / "crebot.toml"
+    misspelt.write_text(text)
+    line = 1 + text.splitlines().index(
+        next(row for row in text.splitlines() if row.startswith("escalation_chanel"))
+    )
+    env.setenv("CREBOT_CONFIG", str(misspelt))
+
+    assert cli.main(["check-config"]) == 2
+    assert _one_line(capsys) == (
+        f"crebot: {misspelt}: escalation_channel: required key is missing; "
+        f"{misspelt}:{line}: escalation_chanel: unknown key (did you mean escalation_channel?)"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -83,12 +84,13 @@ def test_no_slack_variable_at_all_is_the_local_shell(env: pytest.MonkeyPatch) ->
 
 
 @pytest.mark.parametrize(
-    ("variable", "mode"), [("SLACK_APP_TOKEN", "socket"), ("SLACK_SIGNING_SECRET", "http")]
+    ("variable", "value", "mode"),
+    [("SLACK_APP_TOKEN", "xapp-1", "socket"), ("SLACK_SIGNING_SECRET", "set", "http")],
 )
 def test_some_slack_variables_without_a_bot_token_are_a_misconfigured_deployment(
-    env: pytest.MonkeyPatch, variable: str, mode: str
+    env: pytest.MonkeyPatch, variable: str, value: str, mode: str
 ) -> None:
-    env.setenv(variable, "set")
+    env.setenv(variable, value)
     settings = load()
     assert settings.mode == mode
     with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN is not set"):
@@ -180,3 +182,85 @@ def test_the_value_accessors_name_the_missing_variable(env: pytest.MonkeyPatch) 
         settings.bot_token()
     with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET"):
         settings.signing_secret()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        (
+            "SLACK_BOT_TOKEN",
+            "xoxp-1234-user",
+            "must be a bot token (OAuth & Permissions → Bot User",
+        ),
+        ("SLACK_BOT_TOKEN", "xapp-1-A0-1-abc", "starting with xoxb-; this is an app-level token"),
+        ("SLACK_BOT_TOKEN", "hunter2hunter2", "starting with xoxb-"),
+        ("SLACK_BOT_TOKEN", " xoxb-pasted-with-a-space", "starting with xoxb-"),
+        ("SLACK_APP_TOKEN", "xoxb-123-bot", "starting with xapp-; this is a bot token (xoxb-…)"),
+        ("SLACK_APP_TOKEN", "connections:write", "must be an app-level token"),
+    ],
+)
+def test_a_token_without_slacks_prefix_is_one_line_naming_the_variable(
+    env: pytest.MonkeyPatch, variable: str, value: str, expected: str
+) -> None:
+    env.setenv("SLACK_SIGNING_SECRET", "secret")
+    message = config_error(env, variable, value)
+    assert message.startswith(f"{variable}: must be ")
+    assert expected in message
+    assert "\n" not in message
+    assert value.strip() not in message  # the secret itself is never echoed
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"), [("SLACK_BOT_TOKEN", "xoxb-1-2-abc"), ("SLACK_APP_TOKEN", "xapp-1-A0-1")]
+)
+def test_tokens_with_slacks_prefixes_pass(
+    env: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    env.setenv(variable, value)
+    assert load().mode in {"http", "socket"}
+
+
+ENV_EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
+README = Path(__file__).resolve().parents[2] / "README.md"
+SLACK_VARIABLES = {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"}
+
+
+def _slack_variables_named_with(phrase: str, text: str) -> set[str]:
+    """The Slack variables named in the paragraph that says `phrase`."""
+    paragraph = next(p for p in text.split("\n\n") if phrase in p.replace("\n# ", " "))
+    return set(re.findall(r"SLACK_[A-Z_]+", paragraph))
+
+
+def test_env_example_says_when_the_local_shell_opens_as_the_readme_and_the_code_do(
+    env: pytest.MonkeyPatch,
+) -> None:
+    example = ENV_EXAMPLE.read_text(encoding="utf-8")
+    readme = README.read_text(encoding="utf-8")
+    assert _slack_variables_named_with("local shell", example) == SLACK_VARIABLES
+    assert "With no Slack variable set at all" in example
+    quickstart = readme.split("## Quickstart", 1)[1].split("## ", 1)[0]
+    assert _slack_variables_named_with("local shell", quickstart) == SLACK_VARIABLES
+    for name in SLACK_VARIABLES:  # and the code agrees: any one of them set means no shell
+        env.setenv(name, {"SLACK_APP_TOKEN": "xapp-1", "SLACK_BOT_TOKEN": "xoxb-1"}.get(name, "x"))
+        assert load().mode != "local"
+        env.delenv(name)
+    assert load().mode == "local"
+
+
+def test_env_example_copied_unedited_stops_start_up_at_its_placeholder(
+    env: pytest.MonkeyPatch,
+) -> None:
+    values = dict(
+        line.split("=", 1)
+        for line in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()
+        if "=" in line and not line.startswith("#")
+    )
+    assert values["SLACK_BOT_TOKEN"] == "xoxb-your-bot-token"
+    with pytest.raises(ConfigError) as caught:
+        load_settings(_env_file=ENV_EXAMPLE)
+    assert str(caught.value) == (
+        "SLACK_BOT_TOKEN: is still the placeholder from .env.example (use your Slack app's)"
+    )
+    env.setenv("SLACK_BOT_TOKEN", "xoxb-1-real")
+    with pytest.raises(ConfigError, match=r"^SLACK_SIGNING_SECRET: is still the placeholder"):
+        load_settings(_env_file=ENV_EXAMPLE)
