@@ -10,7 +10,6 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
-from bot import assignment, reminders, slo
+from bot import assignment, lifecycle, reminders, slo
 from bot.errors import (
     AlreadyClaimed,
     AlreadyResolved,
@@ -28,49 +27,15 @@ from bot.errors import (
     NotAllowed,
     NotFound,
 )
+from bot.lifecycle import Verb
+from bot.limits import ANSWER_MAX, DETAILS_MAX, END_USER_MAX, RESOLUTION_NOTE_MAX, SUMMARY_MAX
 from bot.lookup.query import LookupQueryError, parse_lookup_query
 from bot.models import ACTIVE_STATUSES, UNRESOLVED_STATUSES, Escalation, EscalationEvent, Status
 from bot.mrkdwn import escape, mention
 from bot.outbox import OutboxKind, enqueue
 from bot.policy import Policy
 
-END_USER_MAX = 128
-SUMMARY_MAX = 150
-DETAILS_MAX = 3000
-NOTE_MAX = 3000
 _KEY = re.compile(r"^\s*(?:ESC-?|#)?(\d{1,9})\s*$", re.IGNORECASE)
-
-
-class Action(StrEnum):
-    """Things people do to an escalation."""
-
-    CLAIM = "claim"
-    REASSIGN = "reassign"
-    ACKNOWLEDGE = "acknowledge"
-    WAIT = "wait"
-    RESUME = "resume"
-    RESOLVE = "resolve"
-    REOPEN = "reopen"
-    HAND_BACK = "hand_back"
-    STILL_ON_IT = "still_on_it"
-    SNOOZE = "snooze"
-
-
-# The statuses each action may start from.
-ALLOWED_FROM: dict[Action, frozenset[Status]] = {
-    Action.CLAIM: frozenset({Status.OPEN}),
-    Action.REASSIGN: frozenset(
-        {Status.OPEN, Status.ASSIGNED, Status.INVESTIGATING, Status.WAITING}
-    ),
-    Action.ACKNOWLEDGE: frozenset({Status.ASSIGNED}),
-    Action.WAIT: frozenset({Status.ASSIGNED, Status.INVESTIGATING}),
-    Action.RESUME: frozenset({Status.WAITING}),
-    Action.RESOLVE: frozenset({Status.OPEN, Status.ASSIGNED, Status.INVESTIGATING, Status.WAITING}),
-    Action.REOPEN: frozenset({Status.RESOLVED}),
-    Action.HAND_BACK: frozenset({Status.ASSIGNED, Status.INVESTIGATING, Status.WAITING}),
-    Action.STILL_ON_IT: frozenset({Status.ASSIGNED, Status.INVESTIGATING, Status.WAITING}),
-    Action.SNOOZE: frozenset({Status.ASSIGNED, Status.INVESTIGATING, Status.WAITING}),
-}
 
 
 # -- input ----------------------------------------------------------------------------------------
@@ -354,6 +319,7 @@ def file_escalation(
         session=session, policy=policy, product=draft.product, category=draft.category, now=now
     )
     if assignee is not None:
+        escalation.status = Status.ASSIGNED
         _assign(session, escalation, assignee, now=now)
         kind, data = "auto_assigned", {"assignee": assignee}
     else:
@@ -381,9 +347,7 @@ def claim(
         _assign(session, escalation, actor_id, now=now)
         return {}
 
-    return _change(
-        session, policy, escalation_id, actor_id, Action.CLAIM, now, apply, kind="claimed"
-    )
+    return _change(session, policy, escalation_id, actor_id, Verb.CLAIM, now, apply)
 
 
 def reassign(
@@ -403,40 +367,31 @@ def reassign(
         if escalation.assignee_id == assignee_id:
             return None
         previous = escalation.assignee_id
-        waiting = escalation.status == Status.WAITING
         _assign(session, escalation, assignee_id, now=now)
-        if waiting:
-            escalation.status = Status.WAITING
         return {"from": previous, "to": assignee_id}
 
-    return _change(
-        session, policy, escalation_id, actor_id, Action.REASSIGN, now, apply, kind="reassigned"
-    )
+    return _change(session, policy, escalation_id, actor_id, Verb.REASSIGN, now, apply)
 
 
 def acknowledge(
     *, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime
 ) -> Escalation:
     """The assignee starts investigating."""
-    return _set_status(
-        session, policy, escalation_id, actor_id, Action.ACKNOWLEDGE, Status.INVESTIGATING, now
-    )
+    return _change(session, policy, escalation_id, actor_id, Verb.ACKNOWLEDGE, now, _no_data)
 
 
 def wait_on_cs(
     *, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime
 ) -> Escalation:
     """Pause: waiting on CS or the end user."""
-    return _set_status(session, policy, escalation_id, actor_id, Action.WAIT, Status.WAITING, now)
+    return _change(session, policy, escalation_id, actor_id, Verb.WAIT, now, _no_data)
 
 
 def resume(
     *, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime
 ) -> Escalation:
     """Back to investigating after waiting."""
-    return _set_status(
-        session, policy, escalation_id, actor_id, Action.RESUME, Status.INVESTIGATING, now
-    )
+    return _change(session, policy, escalation_id, actor_id, Verb.RESUME, now, _no_data)
 
 
 def resolve(
@@ -454,9 +409,6 @@ def resolve(
     validate_resolution(policy=policy, cause=cause, note=note, answer=answer)
 
     def apply(escalation: Escalation) -> dict[str, Any] | None:
-        if escalation.status == Status.RESOLVED:
-            return None
-        escalation.status = Status.RESOLVED
         escalation.resolved_at = now
         escalation.resolved_by = actor_id
         escalation.resolution_cause = cause
@@ -464,26 +416,14 @@ def resolve(
         escalation.resolution_answer = answer.strip()
         return {"cause": cause}
 
-    return _change(
-        session, policy, escalation_id, actor_id, Action.RESOLVE, now, apply, kind="resolved"
-    )
+    return _change(session, policy, escalation_id, actor_id, Verb.RESOLVE, now, apply)
 
 
 def still_on_it(
     *, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime
 ) -> Escalation:
     """The assignee answers a reminder: still working on it (counts as activity)."""
-    return _change(
-        session,
-        policy,
-        escalation_id,
-        actor_id,
-        Action.STILL_ON_IT,
-        now,
-        lambda _e: {},
-        kind="still_on_it",
-        loud=False,
-    )
+    return _change(session, policy, escalation_id, actor_id, Verb.STILL_ON_IT, now, _no_data)
 
 
 def snooze(
@@ -501,17 +441,7 @@ def snooze(
         escalation.snoozed_until = until
         return {"until": until.isoformat()}
 
-    return _change(
-        session,
-        policy,
-        escalation_id,
-        actor_id,
-        Action.SNOOZE,
-        now,
-        apply,
-        kind="snoozed",
-        loud=False,
-    )
+    return _change(session, policy, escalation_id, actor_id, Verb.SNOOZE, now, apply)
 
 
 def record_thread_reply(
@@ -537,11 +467,10 @@ def record_thread_reply(
         policy,
         escalation.id,
         user_id,
-        Action.STILL_ON_IT,
+        Verb.STILL_ON_IT,
         now,
-        lambda _e: {},
+        _no_data,
         kind="thread_reply",
-        loud=False,
     )
 
 
@@ -560,15 +489,7 @@ def record_note(
     for escalation_id in ids:
         assert escalation_id is not None
         _change(
-            session,
-            policy,
-            escalation_id,
-            author_id,
-            Action.STILL_ON_IT,
-            now,
-            lambda _e: {},
-            kind="noted",
-            loud=False,
+            session, policy, escalation_id, author_id, Verb.STILL_ON_IT, now, _no_data, kind="noted"
         )
     return [i for i in ids if i is not None]
 
@@ -580,9 +501,9 @@ def validate_resolution(*, policy: Policy, cause: str, note: str, answer: str) -
         errors["cause"] = ("field.choose_one", {})
     if not answer.strip():
         errors["answer"] = ("field.required", {})
-    for name, value in (("note", note), ("answer", answer)):
-        if len(value) > NOTE_MAX:
-            errors[name] = ("field.too_long", {"max": NOTE_MAX, "length": len(value)})
+    for name, value, limit in (("note", note, RESOLUTION_NOTE_MAX), ("answer", answer, ANSWER_MAX)):
+        if len(value) > limit:
+            errors[name] = ("field.too_long", {"max": limit, "length": len(value)})
     if errors:
         raise InvalidInput(errors)
 
@@ -593,16 +514,13 @@ def reopen(
     """Take a resolved escalation back to investigating (or to the queue if nobody had it)."""
 
     def apply(escalation: Escalation) -> dict[str, Any] | None:
-        if escalation.status != Status.RESOLVED:
-            return None
-        escalation.status = Status.INVESTIGATING if escalation.assignee_id else Status.OPEN
+        if not escalation.assignee_id:
+            escalation.status = Status.OPEN  # nobody had it: back to the queue
         escalation.resolved_at = None
         escalation.resolved_by = None
         return {}
 
-    return _change(
-        session, policy, escalation_id, actor_id, Action.REOPEN, now, apply, kind="reopened"
-    )
+    return _change(session, policy, escalation_id, actor_id, Verb.REOPEN, now, apply)
 
 
 def hand_back(
@@ -614,57 +532,38 @@ def hand_back(
         previous = escalation.assignee_id
         escalation.assignee_id = None
         escalation.assigned_at = None
-        escalation.status = Status.OPEN
         return {"from": previous}
 
-    return _change(
-        session, policy, escalation_id, actor_id, Action.HAND_BACK, now, apply, kind="handed_back"
-    )
+    return _change(session, policy, escalation_id, actor_id, Verb.HAND_BACK, now, apply)
+
+
+# The verbs one click does (no modal, no choice to make): what their buttons call.
+ONE_CLICK: dict[Verb, Callable[..., Escalation]] = {
+    Verb.CLAIM: claim,
+    Verb.ACKNOWLEDGE: acknowledge,
+    Verb.WAIT: wait_on_cs,
+    Verb.RESUME: resume,
+    Verb.REOPEN: reopen,
+    Verb.HAND_BACK: hand_back,
+}
 
 
 def check_may(
-    *, session: Session, policy: Policy, escalation_id: int, actor_id: str, action: Action
+    *, session: Session, policy: Policy, escalation_id: int, actor_id: str, action: Verb
 ) -> Escalation:
     """The escalation, if the actor may do `action` to it now; otherwise the refusal."""
     escalation = get_escalation(session=session, escalation_id=escalation_id)
-    if not may(policy, escalation, actor_id, action):
+    if not lifecycle.may(policy, escalation, actor_id, action):
         raise NotAllowed(f"error.not_allowed.{action}", key=escalation.key)
-    if escalation.status not in ALLOWED_FROM[action]:
+    if lifecycle.move(escalation.status, action) is None:
         raise InvalidTransition(
             f"error.transition.{action}", key=escalation.key, status=str(escalation.status)
         )
     return escalation
 
 
-def may(policy: Policy, escalation: Escalation, actor_id: str, action: Action) -> bool:
-    """Who may do what: the rule the buttons and the domain share."""
-    is_lead = policy.is_lead(actor_id)
-    is_assignee = escalation.assignee_id == actor_id
-    if action is Action.CLAIM:
-        return policy.is_engineer(actor_id) or is_lead
-    if action is Action.REASSIGN:
-        return is_assignee or is_lead or escalation.filed_by == actor_id
-    if action is Action.REOPEN:
-        return is_assignee or is_lead or escalation.filed_by == actor_id
-    return is_assignee or is_lead
-
-
-def _set_status(
-    session: Session,
-    policy: Policy,
-    escalation_id: int,
-    actor_id: str,
-    action: Action,
-    target: Status,
-    now: datetime,
-) -> Escalation:
-    def apply(escalation: Escalation) -> dict[str, Any] | None:
-        if escalation.status == target:
-            return None
-        escalation.status = target
-        return {}
-
-    return _change(session, policy, escalation_id, actor_id, action, now, apply, kind=str(action))
+def _no_data(_escalation: Escalation) -> dict[str, Any] | None:
+    return {}
 
 
 _MAX_ATTEMPTS = 8
@@ -675,19 +574,25 @@ def _change(
     policy: Policy,
     escalation_id: int,
     actor_id: str,
-    action: Action,
+    action: Verb,
     now: datetime,
     apply: Callable[[Escalation], dict[str, Any] | None],
     *,
-    kind: str,
-    loud: bool = True,
+    kind: str | None = None,
 ) -> Escalation:
-    """Check, apply, record and commit one change, retrying when someone else changed the row first."""
+    """Check, apply, record and commit one change, retrying when someone else changed the row first.
+
+    The lifecycle table says whether the change is allowed, the status it leads to, its timeline
+    entry (unless `kind` names another) and whether it is posted; `apply` does the rest, returning
+    the entry's data, or None when there is nothing to change.
+    """
+    rule = lifecycle.rule(action)
     for _attempt in range(_MAX_ATTEMPTS):
         escalation = get_escalation(session=session, escalation_id=escalation_id)
-        if not may(policy, escalation, actor_id, action):
+        if not lifecycle.may(policy, escalation, actor_id, action):
             raise NotAllowed(f"error.not_allowed.{action}", key=escalation.key)
-        if escalation.status not in ALLOWED_FROM[action]:
+        move = lifecycle.move(escalation.status, action)
+        if move is None:
             _refuse_transition(escalation, action, actor_id)
             session.rollback()
             return escalation  # the target state already holds: a repeated click changes nothing
@@ -695,6 +600,7 @@ def _change(
         # Everything from here may flush (autoflush too): a row changed by someone else since we
         # read it surfaces as StaleDataError anywhere below, and the whole change is retried.
         try:
+            escalation.status = move.to
             data = apply(escalation)
             if data is None:
                 session.rollback()
@@ -703,7 +609,7 @@ def _change(
                 policy=policy, escalation=escalation, previous=previous_status, now=now
             )
             reminders.touch(
-                policy=policy, escalation=escalation, now=now, snoozed=action is Action.SNOOZE
+                policy=policy, escalation=escalation, now=now, snoozed=action is Verb.SNOOZE
             )
             session.add(escalation)
             session.flush()
@@ -712,11 +618,11 @@ def _change(
                 policy,
                 escalation,
                 actor_id=actor_id,
-                kind=kind,
+                kind=kind or rule.event,
                 now=now,
                 data=data,
-                card=loud,
-                thread=loud,
+                card=rule.loud,
+                thread=rule.loud,
             )
             session.commit()
             return escalation
@@ -725,23 +631,16 @@ def _change(
     raise DomainError("error.busy", key=f"ESC-{escalation_id}")
 
 
-def _refuse_transition(escalation: Escalation, action: Action, actor_id: str) -> None:
+def _refuse_transition(escalation: Escalation, action: Verb, actor_id: str) -> None:
     """Raise unless a repeat of the same action explains the current status."""
     status = Status(escalation.status)
-    repeats = {
-        Action.ACKNOWLEDGE: {Status.INVESTIGATING},
-        Action.WAIT: {Status.WAITING},
-        Action.RESUME: {Status.INVESTIGATING},
-        Action.RESOLVE: {Status.RESOLVED},
-        Action.REOPEN: {Status.INVESTIGATING, Status.OPEN, Status.ASSIGNED, Status.WAITING},
-    }
-    if action is Action.CLAIM and escalation.assignee_id and escalation.assignee_id != actor_id:
+    if action is Verb.CLAIM and escalation.assignee_id and escalation.assignee_id != actor_id:
         raise AlreadyClaimed(key=escalation.key, user=mention(escalation.assignee_id))
-    if action is Action.CLAIM and escalation.assignee_id == actor_id:
+    if action is Verb.CLAIM and escalation.assignee_id == actor_id:
         return
-    if action is Action.RESOLVE and escalation.resolved_by not in (None, actor_id):
+    if action is Verb.RESOLVE and escalation.resolved_by not in (None, actor_id):
         raise AlreadyResolved(key=escalation.key, user=mention(escalation.resolved_by))
-    if status in repeats.get(action, set()):
+    if status in lifecycle.rule(action).already:
         return
     raise InvalidTransition(f"error.transition.{action}", key=escalation.key, status=str(status))
 
@@ -749,7 +648,6 @@ def _refuse_transition(escalation: Escalation, action: Action, actor_id: str) ->
 def _assign(session: Session, escalation: Escalation, assignee_id: str, *, now: datetime) -> None:
     escalation.assignee_id = assignee_id
     escalation.assigned_at = now
-    escalation.status = Status.ASSIGNED
     assignment.note_assigned(session=session, user_id=assignee_id, now=now)
 
 

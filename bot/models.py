@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from bot.db import UTCDateTime
+from bot.limits import END_USER_MAX, SUMMARY_MAX
 
 
 def _ts(*, nullable: bool = True, index: bool = False) -> Any:
@@ -45,11 +46,11 @@ class Escalation(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     intake_key: str = Field(max_length=200, sa_column_kwargs={"unique": True})
-    end_user_id: str = Field(max_length=128, index=True)
+    end_user_id: str = Field(max_length=END_USER_MAX, index=True)
     product: str = Field(max_length=40)
     category: str = Field(max_length=40)
     priority: str = Field(max_length=40)
-    summary: str = Field(max_length=150)
+    summary: str = Field(max_length=SUMMARY_MAX)
     details: str = Field(default="", sa_type=sa.Text)
     zendesk_ticket_id: int | None = Field(default=None, sa_type=sa.BigInteger)
     zendesk_url: str | None = Field(default=None, max_length=500)
@@ -188,7 +189,7 @@ class UserNote(SQLModel, table=True):
     __tablename__ = "user_note"
 
     id: int | None = Field(default=None, primary_key=True)
-    end_user_id: str = Field(max_length=128, index=True)
+    end_user_id: str = Field(max_length=END_USER_MAX, index=True)
     author_id: str = Field(max_length=32)
     text: str = Field(sa_type=sa.Text)
     created_at: datetime = _ts(nullable=False)
@@ -205,7 +206,7 @@ class LookupAudit(SQLModel, table=True):
     channel_id: str | None = Field(default=None, max_length=32)
     query_kind: str | None = Field(default=None, max_length=16)
     query_hash: str | None = Field(default=None, max_length=64, index=True)
-    end_user_id: str | None = Field(default=None, max_length=128, index=True)
+    end_user_id: str | None = Field(default=None, max_length=END_USER_MAX, index=True)
     outcome: str = Field(max_length=20)
     fields_shown: list[str] = Field(
         default_factory=list, sa_type=sa.JSON, sa_column_kwargs={"server_default": "[]"}

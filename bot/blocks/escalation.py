@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot import lifecycle
 from bot.blocks.common import (
     Block,
     actions,
@@ -19,8 +20,17 @@ from bot.blocks.common import (
     plain,
     section,
 )
-from bot.blocks.ids import INPUT_ACTION, ActionId, ViewId
+from bot.blocks.ids import INPUT_ACTION, ViewId
 from bot.i18n import t
+from bot.lifecycle import Control
+from bot.limits import (
+    ANSWER_MAX,
+    DETAILS_MAX,
+    END_USER_MAX,
+    RESOLUTION_NOTE_MAX,
+    SUMMARY_MAX,
+    ZENDESK_INPUT_MAX,
+)
 from bot.models import Escalation, EscalationEvent, Status
 from bot.mrkdwn import (
     escape,
@@ -122,29 +132,24 @@ def build_escalation_card(
 
 
 def build_card_actions(*, policy: Policy, escalation: Escalation) -> Block:
-    """The buttons that make sense for the escalation's current status."""
+    """The controls the lifecycle offers in the escalation's current status (`bot.lifecycle`)."""
     lang = policy.language
     value = str(escalation.id)
-    status = Status(escalation.status)
-    claim = button(t("button.claim", lang), ActionId.CLAIM, value, style="primary")
-    ack = button(t("button.acknowledge", lang), ActionId.ACKNOWLEDGE, value, style="primary")
-    wait = button(t("button.wait", lang), ActionId.WAIT, value)
-    resume = button(t("button.resume", lang), ActionId.RESUME, value, style="primary")
-    resolve = button(t("button.resolve", lang), ActionId.RESOLVE, value)
-    reopen = button(t("button.reopen", lang), ActionId.REOPEN, value)
-    reassign = {
-        "type": "users_select",
-        "action_id": ActionId.REASSIGN,
-        "placeholder": plain(t("button.reassign", lang), 150),
-    }
-    by_status: dict[Status, list[dict[str, Any]]] = {
-        Status.OPEN: [claim, reassign, resolve],
-        Status.ASSIGNED: [ack, wait, resolve, reassign],
-        Status.INVESTIGATING: [wait, {**resolve, "style": "primary"}, reassign],
-        Status.WAITING: [resume, resolve, reassign],
-        Status.RESOLVED: [reopen],
-    }
-    return actions(f"esc:{escalation.id}", by_status[status])
+    elements: list[dict[str, Any]] = []
+    for move in lifecycle.card_moves(escalation.status):
+        label = t(f"button.{move.verb}", lang)
+        if move.card is Control.PICK_USER:
+            elements.append(
+                {
+                    "type": "users_select",
+                    "action_id": move.verb.action_id,
+                    "placeholder": plain(label, 150),
+                }
+            )
+        else:
+            style = "primary" if move.card is Control.PRIMARY else None
+            elements.append(button(label, move.verb.action_id, value, style=style))
+    return actions(f"esc:{escalation.id}", elements)
 
 
 def escalation_id_from_action(action: dict[str, Any]) -> int | None:
@@ -259,7 +264,7 @@ def build_escalation_modal(*, policy: Policy, prefill: EscalationPrefill) -> dic
             "end_user_id",
             t("modal.escalate.end_user", lang),
             initial=prefill.end_user_id,
-            max_length=128,
+            max_length=END_USER_MAX,
             hint=t("modal.escalate.end_user.hint", lang),
         ),
         _select_input("product", t("label.product", lang), policy.products, lang=lang),
@@ -275,14 +280,14 @@ def build_escalation_modal(*, policy: Policy, prefill: EscalationPrefill) -> dic
             "summary",
             t("modal.escalate.summary", lang),
             initial=single_line(prefill.summary),
-            max_length=150,
+            max_length=SUMMARY_MAX,
             placeholder=t("modal.escalate.summary.placeholder", lang),
         ),
         _text_input(
             "details",
             t("modal.escalate.details", lang),
             initial=prefill.details,
-            max_length=3000,
+            max_length=DETAILS_MAX,
             multiline=True,
             optional=True,
             placeholder=t("modal.escalate.details.placeholder", lang),
@@ -290,7 +295,7 @@ def build_escalation_modal(*, policy: Policy, prefill: EscalationPrefill) -> dic
         _text_input(
             "zendesk",
             t("modal.escalate.zendesk", lang),
-            max_length=300,
+            max_length=ZENDESK_INPUT_MAX,
             optional=True,
             placeholder=t("modal.escalate.zendesk.placeholder", lang),
         ),
@@ -322,14 +327,14 @@ def build_resolve_modal(*, policy: Policy, escalation: Escalation) -> dict[str, 
             _text_input(
                 "answer",
                 t("label.answer", lang),
-                max_length=3000,
+                max_length=ANSWER_MAX,
                 multiline=True,
                 placeholder=t("modal.resolve.answer.placeholder", lang),
             ),
             _text_input(
                 "note",
                 t("label.note", lang),
-                max_length=3000,
+                max_length=RESOLUTION_NOTE_MAX,
                 multiline=True,
                 optional=True,
                 placeholder=t("modal.resolve.note.placeholder", lang),

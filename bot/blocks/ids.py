@@ -6,19 +6,12 @@ from enum import StrEnum
 
 
 class ActionId(StrEnum):
-    """`action_id`s of interactive elements."""
+    """`action_id`s of interactive elements that are not a lifecycle verb's.
 
-    CLAIM = "esc.claim"
-    REASSIGN = "esc.reassign"
-    ACKNOWLEDGE = "esc.acknowledge"
-    WAIT = "esc.wait"
-    RESUME = "esc.resume"
-    RESOLVE = "esc.resolve"
-    REOPEN = "esc.reopen"
-    HAND_BACK = "esc.hand_back"
+    A verb's control has the id the lifecycle table gives it: `Verb.CLAIM.action_id` (`bot.lifecycle`).
+    """
+
     OPEN_ESCALATION_MODAL = "home.escalate"
-    STILL_ON_IT = "remind.still_on_it"
-    SNOOZE = "remind.snooze"
     SNOOZE_UNTIL = "remind.snooze_until"
     LOOKUP_ESCALATE = "lookup.escalate"
     LOOKUP_ADD_NOTE = "lookup.add_note"

@@ -26,7 +26,8 @@ from bot.blocks.escalation import status_text
 from bot.blocks.ids import INPUT_ACTION, ActionId, ViewId
 from bot.blocks.lists import message_url
 from bot.i18n import t
-from bot.lookup.service import NOTE_MAX, AuditRequest, Chart, HistorySummary, LookupResult
+from bot.limits import CHART_NOTE_MAX
+from bot.lookup.service import AuditRequest, Chart, HistorySummary, LookupResult
 from bot.lookup.sources import FieldValue
 from bot.models import Escalation, LookupAudit, UserNote
 from bot.mrkdwn import channel_link, escape, escape_truncated, mention, single_line
@@ -228,7 +229,7 @@ def build_note_modal(
                     "type": "plain_text_input",
                     "action_id": INPUT_ACTION,
                     "multiline": True,
-                    "max_length": NOTE_MAX,
+                    "max_length": CHART_NOTE_MAX,
                     "placeholder": plain(t("lookup.note.placeholder", lang), 150),
                 },
             }

@@ -21,6 +21,7 @@ from bot.blocks.ids import ActionId
 from bot.blocks.lists import message_url
 from bot.durations import format_business_duration
 from bot.i18n import t
+from bot.lifecycle import Verb
 from bot.models import Escalation
 from bot.mrkdwn import escape_truncated, mention, single_line
 from bot.policy import Policy
@@ -114,10 +115,12 @@ def _item_blocks(
     value = str(escalation.id)
     snooze_options = [option(t(f"remind.snooze.days.{n}", lang), f"{value}:{n}") for n in (1, 3)]
     elements: list[dict[str, Any]] = [
-        button(t("remind.button.still_on_it", lang), ActionId.STILL_ON_IT, value, style="primary"),
+        button(
+            t("remind.button.still_on_it", lang), Verb.STILL_ON_IT.action_id, value, style="primary"
+        ),
         {
             "type": "static_select",
-            "action_id": ActionId.SNOOZE,
+            "action_id": Verb.SNOOZE.action_id,
             "placeholder": plain(t("remind.snooze.placeholder", lang), 150),
             "options": snooze_options,
         },
@@ -127,10 +130,10 @@ def _item_blocks(
             "initial_date": (today + timedelta(days=7)).isoformat(),
             "placeholder": plain(t("remind.snooze.until", lang), 150),
         },
-        button(t("button.resolve", lang), ActionId.RESOLVE, value),
+        button(t("button.resolve", lang), Verb.RESOLVE.action_id, value),
         button(
             t("remind.button.hand_back", lang),
-            ActionId.HAND_BACK,
+            Verb.HAND_BACK.action_id,
             value,
             confirm={
                 "title": plain(t("remind.hand_back.title", lang), 100),

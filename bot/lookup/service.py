@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from bot.dates import parse_user_date
 from bot.errors import DomainError, InvalidInput, NotAllowed
 from bot.i18n import t
+from bot.limits import CHART_NOTE_MAX
 from bot.lookup.query import ErrorCode, LookupQuery, LookupQueryError, parse_lookup_query
 from bot.lookup.resilience import TTLCache
 from bot.lookup.sources import (
@@ -54,7 +55,6 @@ OUTCOMES: tuple[Outcome, ...] = (
 CHART_OPEN_LIMIT = 10
 CHART_RESOLVED_LIMIT = 10
 CHART_NOTES_LIMIT = 10
-NOTE_MAX = 3000
 AUDIT_LIST_LIMIT = 40
 GROUP_CACHE_TTL = timedelta(minutes=5)
 CSV_COLUMNS = (
@@ -509,8 +509,10 @@ def validate_note(text: str) -> str:
     stripped = text.strip()
     if not stripped:
         raise InvalidInput({"note": ("field.required", {})})
-    if len(stripped) > NOTE_MAX:
-        raise InvalidInput({"note": ("field.too_long", {"max": NOTE_MAX, "length": len(stripped)})})
+    if len(stripped) > CHART_NOTE_MAX:
+        raise InvalidInput(
+            {"note": ("field.too_long", {"max": CHART_NOTE_MAX, "length": len(stripped)})}
+        )
     return stripped
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from slack_bolt import App
 
 from bot.blocks.ids import ActionId
+from bot.lifecycle import Verb
 from handlers.actions.lookup_add_note import lookup_add_note_clicked
 from handlers.actions.lookup_escalate import lookup_escalate_clicked
 from handlers.actions.lookup_reveal import lookup_reveal_clicked
@@ -21,8 +22,8 @@ from handlers.actions.unknown import unknown_action
 
 # Buttons whose listener opens a modal: Slack's trigger id for it is valid for 3 seconds, so they
 # run in the urgent lane (bot.listener_pool). Declared here, where they are registered.
-MODAL_OPENERS: dict[ActionId, Callable[..., None]] = {
-    ActionId.RESOLVE: resolve_clicked,
+MODAL_OPENERS: dict[str, Callable[..., None]] = {
+    Verb.RESOLVE.action_id: resolve_clicked,
     ActionId.OPEN_ESCALATION_MODAL: open_escalation_modal,
     ActionId.LOOKUP_ESCALATE: lookup_escalate_clicked,
     ActionId.LOOKUP_ADD_NOTE: lookup_add_note_clicked,
@@ -36,9 +37,9 @@ def register(app: App) -> None:
         app.action(action_id)(status_button)
     for action_id, opens_modal in MODAL_OPENERS.items():
         app.action(action_id)(opens_modal)
-    app.action(ActionId.REASSIGN)(reassign_selected)
-    app.action(ActionId.STILL_ON_IT)(still_on_it_clicked)
-    app.action(ActionId.SNOOZE)(snooze_chosen)
+    app.action(Verb.REASSIGN.action_id)(reassign_selected)
+    app.action(Verb.STILL_ON_IT.action_id)(still_on_it_clicked)
+    app.action(Verb.SNOOZE.action_id)(snooze_chosen)
     app.action(ActionId.SNOOZE_UNTIL)(snooze_chosen)
     app.action(ActionId.LOOKUP_REVEAL)(lookup_reveal_clicked)
     register_late(app)

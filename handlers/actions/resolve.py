@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot import escalations
 from bot.blocks.escalation import build_resolve_modal, escalation_id_from_action
+from bot.lifecycle import Verb
 from handlers.payload import PayloadError, first_action, runtime_of, trigger_id, user_id
 
 
@@ -27,7 +28,7 @@ def resolve_clicked(
             policy=runtime.policy,
             escalation_id=escalation_id,
             actor_id=user_id(body),
-            action=escalations.Action.RESOLVE,
+            action=Verb.RESOLVE,
         )
     modal = build_resolve_modal(policy=runtime.policy, escalation=escalation)
     client.views_open(trigger_id=trigger_id(body), view=modal)

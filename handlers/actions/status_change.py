@@ -1,26 +1,18 @@
-"""Claim, Acknowledge, Waiting on CS, Resume, Reopen: one click, one status change."""
+"""Claim, Acknowledge, Waiting on CS, Resume, Reopen, Hand back: one click, one status change."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, Respond
 
-from bot import escalations
+from bot import escalations, lifecycle
 from bot.blocks.escalation import escalation_id_from_action
-from bot.blocks.ids import ActionId
 from handlers.actions.reminder_refresh import refresh_reminder
 from handlers.payload import PayloadError, first_action, runtime_of, user_id
 
-STATUS_ACTIONS: dict[str, Callable[..., Any]] = {
-    ActionId.CLAIM: escalations.claim,
-    ActionId.ACKNOWLEDGE: escalations.acknowledge,
-    ActionId.WAIT: escalations.wait_on_cs,
-    ActionId.RESUME: escalations.resume,
-    ActionId.REOPEN: escalations.reopen,
-    ActionId.HAND_BACK: escalations.hand_back,
-}
+# The action ids of the one-click verbs, as the lifecycle table names them.
+STATUS_ACTIONS = frozenset(verb.action_id for verb in escalations.ONE_CLICK)
 
 
 def status_button(
@@ -31,7 +23,8 @@ def status_button(
     runtime = runtime_of(context)
     action = first_action(body)
     escalation_id = escalation_id_from_action(action)
-    change = STATUS_ACTIONS.get(str(action.get("action_id")))
+    verb = lifecycle.verb_for_action_id(str(action.get("action_id")))
+    change = escalations.ONE_CLICK.get(verb) if verb else None
     if escalation_id is None or change is None:
         raise PayloadError
     with runtime.db.session() as session:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,10 +14,10 @@ import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlmodel import Session, col, select
 
-from bot import assignment, escalations
+from bot import assignment, escalations, lifecycle
 from bot.db import Database
 from bot.errors import AlreadyClaimed, InvalidInput, InvalidTransition, NotAllowed, NotFound
-from bot.escalations import ALLOWED_FROM, Action
+from bot.lifecycle import Role, Verb
 from bot.models import EngineerState, Escalation, EscalationEvent, Outbox, Status
 from bot.outbox import OutboxKind
 from bot.policy import Policy
@@ -97,7 +97,7 @@ def file_id(session: Session, policy: Policy, now: datetime = START, **overrides
 def perform(
     session: Session,
     policy: Policy,
-    action: Action,
+    action: Verb,
     escalation_id: int,
     actor_id: str,
     now: datetime,
@@ -110,22 +110,22 @@ def perform(
         "actor_id": actor_id,
         "now": now,
     }
-    simple: dict[Action, Callable[..., Escalation]] = {
-        Action.CLAIM: escalations.claim,
-        Action.ACKNOWLEDGE: escalations.acknowledge,
-        Action.WAIT: escalations.wait_on_cs,
-        Action.RESUME: escalations.resume,
-        Action.REOPEN: escalations.reopen,
-        Action.HAND_BACK: escalations.hand_back,
-        Action.STILL_ON_IT: escalations.still_on_it,
+    simple: dict[Verb, Callable[..., Escalation]] = {
+        Verb.CLAIM: escalations.claim,
+        Verb.ACKNOWLEDGE: escalations.acknowledge,
+        Verb.WAIT: escalations.wait_on_cs,
+        Verb.RESUME: escalations.resume,
+        Verb.REOPEN: escalations.reopen,
+        Verb.HAND_BACK: escalations.hand_back,
+        Verb.STILL_ON_IT: escalations.still_on_it,
     }
     if action in simple:
         return simple[action](**common)
-    if action is Action.REASSIGN:
+    if action is Verb.REASSIGN:
         return escalations.reassign(**common, assignee_id=TARO)
-    if action is Action.RESOLVE:
+    if action is Verb.RESOLVE:
         return escalations.resolve(**common, cause="bug", note="n", answer="Fixed.")
-    if action is Action.SNOOZE:
+    if action is Verb.SNOOZE:
         return escalations.snooze(**common, until=now + timedelta(days=3))
     raise AssertionError(f"no way to perform {action}")
 
@@ -544,74 +544,76 @@ def test_lists_and_counts(db: Database, policy: Policy, policy_text: str) -> Non
 
 # -- the lifecycle ----------------------------------------------------------------------------
 
-# What each action does from each status: the status it leads to, or how it is refused.
-# "noop" is a repeated click whose result already holds; "claimed" tells who has it.
+# The lifecycle as the product states it: what each verb does from each status, the status it
+# leads to or how it is refused. "noop" is a repeated click whose result already holds; "claimed"
+# tells who has it. The table in bot.lifecycle must say the same; the domain must do what the
+# table says (walked below, every verb from every status).
 S = Status
-EXPECTED: dict[Action, dict[Status, Status | str]] = {
-    Action.CLAIM: {
+EXPECTED: dict[Verb, dict[Status, Status | str]] = {
+    Verb.CLAIM: {
         S.OPEN: S.ASSIGNED,
         S.ASSIGNED: "claimed",
         S.INVESTIGATING: "claimed",
         S.WAITING: "claimed",
         S.RESOLVED: "claimed",
     },
-    Action.REASSIGN: {
+    Verb.REASSIGN: {
         S.OPEN: S.ASSIGNED,
         S.ASSIGNED: S.ASSIGNED,
         S.INVESTIGATING: S.ASSIGNED,
         S.WAITING: S.WAITING,
         S.RESOLVED: "invalid",
     },
-    Action.ACKNOWLEDGE: {
+    Verb.ACKNOWLEDGE: {
         S.OPEN: "invalid",
         S.ASSIGNED: S.INVESTIGATING,
         S.INVESTIGATING: "noop",
         S.WAITING: "invalid",
         S.RESOLVED: "invalid",
     },
-    Action.WAIT: {
+    Verb.WAIT: {
         S.OPEN: "invalid",
         S.ASSIGNED: S.WAITING,
         S.INVESTIGATING: S.WAITING,
         S.WAITING: "noop",
         S.RESOLVED: "invalid",
     },
-    Action.RESUME: {
+    Verb.RESUME: {
         S.OPEN: "invalid",
         S.ASSIGNED: "invalid",
         S.INVESTIGATING: "noop",
         S.WAITING: S.INVESTIGATING,
         S.RESOLVED: "invalid",
     },
-    Action.RESOLVE: {
+    Verb.RESOLVE: {
         S.OPEN: S.RESOLVED,
         S.ASSIGNED: S.RESOLVED,
         S.INVESTIGATING: S.RESOLVED,
         S.WAITING: S.RESOLVED,
         S.RESOLVED: "noop",
     },
-    Action.REOPEN: {
+    Verb.REOPEN: {
         S.OPEN: "noop",
         S.ASSIGNED: "noop",
         S.INVESTIGATING: "noop",
         S.WAITING: "noop",
         S.RESOLVED: S.INVESTIGATING,
     },
-    Action.HAND_BACK: {
+    Verb.HAND_BACK: {
         S.OPEN: "invalid",
         S.ASSIGNED: S.OPEN,
         S.INVESTIGATING: S.OPEN,
         S.WAITING: S.OPEN,
         S.RESOLVED: "invalid",
     },
-    Action.STILL_ON_IT: {
+    Verb.STILL_ON_IT: {
         S.OPEN: "invalid",
         S.ASSIGNED: S.ASSIGNED,
         S.INVESTIGATING: S.INVESTIGATING,
         S.WAITING: S.WAITING,
         S.RESOLVED: "invalid",
     },
-    Action.SNOOZE: {
+    Verb.SNOOZE: {
         S.OPEN: "invalid",
         S.ASSIGNED: S.ASSIGNED,
         S.INVESTIGATING: S.INVESTIGATING,
@@ -619,43 +621,42 @@ EXPECTED: dict[Action, dict[Status, Status | str]] = {
         S.RESOLVED: "invalid",
     },
 }
-EVENT_KIND = {
-    Action.CLAIM: "claimed",
-    Action.REASSIGN: "reassigned",
-    Action.ACKNOWLEDGE: "acknowledge",
-    Action.WAIT: "wait",
-    Action.RESUME: "resume",
-    Action.RESOLVE: "resolved",
-    Action.REOPEN: "reopened",
-    Action.HAND_BACK: "handed_back",
-    Action.STILL_ON_IT: "still_on_it",
-    Action.SNOOZE: "snoozed",
-}
-QUIET = {Action.STILL_ON_IT, Action.SNOOZE}  # reminder answers: timeline only, no Slack posts
-CASES = [(action, status) for action in Action for status in Status]
+CASES = [(verb, status) for verb in Verb for status in Status]
 
 
-def test_the_expectations_cover_every_action_and_status() -> None:
-    assert set(EXPECTED) == set(Action) == set(ALLOWED_FROM)
+def table_says(verb: Verb, status: Status) -> Status | str:
+    """What bot.lifecycle says `verb` does from `status` to an escalation someone else has."""
+    move = lifecycle.move(status, verb)
+    if move is not None:
+        return move.to
+    if verb is Verb.CLAIM:
+        return "claimed"
+    return "noop" if status in lifecycle.rule(verb).already else "invalid"
+
+
+def test_the_expectations_cover_every_verb_and_status() -> None:
+    assert set(EXPECTED) == set(Verb) == set(lifecycle.VERBS)
     assert all(set(row) == set(Status) for row in EXPECTED.values())
+    assert set(lifecycle.MOVES) == set(Status)
 
 
 @pytest.mark.parametrize(("action", "status"), CASES)
-def test_allowed_from_matches_the_lifecycle(action: Action, status: Status) -> None:
-    assert (status in ALLOWED_FROM[action]) == isinstance(EXPECTED[action][status], Status)
+def test_the_table_says_what_the_product_does(action: Verb, status: Status) -> None:
+    assert table_says(action, status) == EXPECTED[action][status]
 
 
 @pytest.mark.parametrize(("action", "status"), CASES)
 def test_every_action_from_every_status(
-    db: Database, policy: Policy, action: Action, status: Status
+    db: Database, policy: Policy, action: Verb, status: Status
 ) -> None:
     later = START + timedelta(minutes=5)
-    actor = KENJI if action is Action.CLAIM else LEAD  # kenji is an engineer, not the assignee
+    actor = KENJI if action is Verb.CLAIM else LEAD  # kenji is an engineer, not the assignee
+    rule = lifecycle.rule(action)
     with db.session() as session:
         escalation_id = file_id(session, policy)  # assigned to hanako
         bring_to(session, policy, escalation_id, status, now=START + timedelta(minutes=1))
         before = footprint(session, escalation_id)
-        expected = EXPECTED[action][status]
+        expected = table_says(action, status)
         if expected == "invalid":
             with pytest.raises(InvalidTransition) as caught:
                 perform(session, policy, action, escalation_id, actor, later)
@@ -680,9 +681,9 @@ def test_every_action_from_every_status(
             assert after.version > before.version
             assert after.events[: len(before.events)] == before.events
             new_events = after.events[len(before.events) :]
-            assert [kind for _id, kind in new_events] == [EVENT_KIND[action]]
+            assert [kind for _id, kind in new_events] == [rule.event]
             added = set(after.outbox) - set(before.outbox)
-            if action in QUIET:
+            if not rule.loud:  # reminder answers: timeline only, no Slack posts
                 assert added == set()
             else:
                 event_id = new_events[0][0]
@@ -764,16 +765,16 @@ def test_reassigning_to_someone_off_the_roster_is_refused(
 @pytest.mark.parametrize(
     "actions",
     [
-        [Action.ACKNOWLEDGE, Action.ACKNOWLEDGE],
-        [Action.WAIT, Action.WAIT],
-        [Action.WAIT, Action.RESUME, Action.RESUME],
-        [Action.RESOLVE, Action.RESOLVE],
-        [Action.RESOLVE, Action.REOPEN, Action.REOPEN],
-        [Action.REASSIGN, Action.REASSIGN],
+        [Verb.ACKNOWLEDGE, Verb.ACKNOWLEDGE],
+        [Verb.WAIT, Verb.WAIT],
+        [Verb.WAIT, Verb.RESUME, Verb.RESUME],
+        [Verb.RESOLVE, Verb.RESOLVE],
+        [Verb.RESOLVE, Verb.REOPEN, Verb.REOPEN],
+        [Verb.REASSIGN, Verb.REASSIGN],
     ],
 )
 def test_a_repeated_click_records_nothing_more(
-    db: Database, policy: Policy, actions: list[Action]
+    db: Database, policy: Policy, actions: list[Verb]
 ) -> None:
     with db.session() as session:
         escalation_id = file_id(session, policy)
@@ -800,45 +801,62 @@ def test_claiming_twice_by_the_same_engineer_records_once(db: Database, policy_t
 
 # -- who may do what --------------------------------------------------------------------------
 
-ACTORS = {"assignee": HANAKO, "lead": LEAD, "filer": FILER, "engineer": TARO, "outsider": OUTSIDER}
-ASSIGNEE_OR_LEAD = {"assignee", "lead"}
-MAY: dict[Action, set[str]] = {
-    Action.CLAIM: {"assignee", "lead", "engineer"},  # any roster engineer (and the lead)
-    Action.REASSIGN: {"assignee", "lead", "filer"},
-    Action.REOPEN: {"assignee", "lead", "filer"},
-    Action.ACKNOWLEDGE: ASSIGNEE_OR_LEAD,
-    Action.WAIT: ASSIGNEE_OR_LEAD,
-    Action.RESUME: ASSIGNEE_OR_LEAD,
-    Action.RESOLVE: ASSIGNEE_OR_LEAD,
-    Action.HAND_BACK: ASSIGNEE_OR_LEAD,
-    Action.STILL_ON_IT: ASSIGNEE_OR_LEAD,
-    Action.SNOOZE: ASSIGNEE_OR_LEAD,
+# Who each test person is to an escalation hanako has and the CS filer filed (see the policy).
+ACTORS: dict[str, set[Role]] = {
+    HANAKO: {Role.ASSIGNEE, Role.ROSTER},
+    LEAD: {Role.LEAD},
+    FILER: {Role.FILER},
+    TARO: {Role.ROSTER},
+    OUTSIDER: set(),
 }
 
 
-@pytest.mark.parametrize("action", list(Action))
-@pytest.mark.parametrize("role", list(ACTORS))
-def test_may(policy: Policy, action: Action, role: str) -> None:
+@pytest.mark.parametrize("action", list(Verb))
+@pytest.mark.parametrize("actor", list(ACTORS))
+def test_may_follows_the_table(policy: Policy, action: Verb, actor: str) -> None:
     escalation = make_escalation(assignee_id=HANAKO, filed_by=FILER)
-    assert escalations.may(policy, escalation, ACTORS[role], action) == (role in MAY[action])
+    expected = bool(ACTORS[actor] & lifecycle.rule(action).who)
+    assert lifecycle.may(policy, escalation, actor, action) == expected
+
+
+def test_who_may_resolve_is_one_line_of_the_table(
+    db: Database, policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Letting the filer resolve is the one line `who=` of Resolve's rule; the domain follows."""
+    with db.session() as session:
+        escalation_id = file_id(session, policy)
+        with pytest.raises(NotAllowed):
+            perform(session, policy, Verb.RESOLVE, escalation_id, FILER, START)
+        resolve = lifecycle.VERBS[Verb.RESOLVE]
+        filer_too = frozenset({Role.ASSIGNEE, Role.LEAD, Role.FILER})
+        monkeypatch.setitem(lifecycle.VERBS, Verb.RESOLVE, replace(resolve, who=filer_too))
+        escalations.check_may(
+            session=session,
+            policy=policy,
+            escalation_id=escalation_id,
+            actor_id=FILER,
+            action=Verb.RESOLVE,
+        )
+        row = perform(session, policy, Verb.RESOLVE, escalation_id, FILER, START)
+        assert (row.status, row.resolved_by) == (Status.RESOLVED, FILER)
 
 
 @pytest.mark.parametrize(
     ("action", "actor", "status"),
     [
-        (Action.ACKNOWLEDGE, TARO, Status.ASSIGNED),
-        (Action.WAIT, FILER, Status.INVESTIGATING),
-        (Action.RESUME, OUTSIDER, Status.WAITING),
-        (Action.RESOLVE, FILER, Status.INVESTIGATING),
-        (Action.REASSIGN, TARO, Status.ASSIGNED),
-        (Action.REOPEN, OUTSIDER, Status.RESOLVED),
-        (Action.HAND_BACK, KENJI, Status.ASSIGNED),
-        (Action.CLAIM, FILER, Status.OPEN),
-        (Action.CLAIM, OUTSIDER, Status.OPEN),
+        (Verb.ACKNOWLEDGE, TARO, Status.ASSIGNED),
+        (Verb.WAIT, FILER, Status.INVESTIGATING),
+        (Verb.RESUME, OUTSIDER, Status.WAITING),
+        (Verb.RESOLVE, FILER, Status.INVESTIGATING),
+        (Verb.REASSIGN, TARO, Status.ASSIGNED),
+        (Verb.REOPEN, OUTSIDER, Status.RESOLVED),
+        (Verb.HAND_BACK, KENJI, Status.ASSIGNED),
+        (Verb.CLAIM, FILER, Status.OPEN),
+        (Verb.CLAIM, OUTSIDER, Status.OPEN),
     ],
 )
 def test_a_refused_actor_changes_nothing(
-    db: Database, policy: Policy, action: Action, actor: str, status: Status
+    db: Database, policy: Policy, action: Verb, actor: str, status: Status
 ) -> None:
     with db.session() as session:
         escalation_id = file_id(session, policy)
@@ -858,7 +876,7 @@ def test_check_may_answers_like_the_change_would(db: Database, policy: Policy) -
             policy=policy,
             escalation_id=escalation_id,
             actor_id=HANAKO,
-            action=Action.ACKNOWLEDGE,
+            action=Verb.ACKNOWLEDGE,
         )
         assert found.id == escalation_id
         with pytest.raises(NotAllowed):
@@ -867,7 +885,7 @@ def test_check_may_answers_like_the_change_would(db: Database, policy: Policy) -
                 policy=policy,
                 escalation_id=escalation_id,
                 actor_id=TARO,
-                action=Action.ACKNOWLEDGE,
+                action=Verb.ACKNOWLEDGE,
             )
         with pytest.raises(InvalidTransition):
             escalations.check_may(
@@ -875,7 +893,7 @@ def test_check_may_answers_like_the_change_would(db: Database, policy: Policy) -
                 policy=policy,
                 escalation_id=escalation_id,
                 actor_id=HANAKO,
-                action=Action.RESUME,
+                action=Verb.RESUME,
             )
 
 
@@ -980,14 +998,14 @@ def test_reopen_goes_back_to_the_queue_when_nobody_had_it(db: Database, policy_t
 # -- the timeline and the posts it promises ---------------------------------------------------
 
 JOURNEY = [
-    (Action.ACKNOWLEDGE, HANAKO),
-    (Action.WAIT, HANAKO),
-    (Action.RESUME, LEAD),
-    (Action.REASSIGN, HANAKO),  # to taro
-    (Action.RESOLVE, TARO),
-    (Action.REOPEN, FILER),
-    (Action.HAND_BACK, LEAD),
-    (Action.CLAIM, KENJI),
+    (Verb.ACKNOWLEDGE, HANAKO),
+    (Verb.WAIT, HANAKO),
+    (Verb.RESUME, LEAD),
+    (Verb.REASSIGN, HANAKO),  # to taro
+    (Verb.RESOLVE, TARO),
+    (Verb.REOPEN, FILER),
+    (Verb.HAND_BACK, LEAD),
+    (Verb.CLAIM, KENJI),
 ]
 
 
@@ -1007,7 +1025,7 @@ def test_the_timeline_is_append_only_and_in_order(db: Database, policy: Policy) 
     assert [kind for _id, kind, *_ in final] == [
         "filed",
         "auto_assigned",
-        *(EVENT_KIND[action] for action, _actor in JOURNEY),
+        *(lifecycle.rule(action).event for action, _actor in JOURNEY),
     ]
     assert [actor for _id, _kind, actor, *_ in final[2:]] == [actor for _a, actor in JOURNEY]
     ids = [event_id for event_id, *_ in final]
@@ -1059,18 +1077,18 @@ def count_reads(monkeypatch: pytest.MonkeyPatch, session_of_interest: Session) -
 @pytest.mark.parametrize(
     ("action", "actor", "strategy", "expected"),
     [
-        (Action.ACKNOWLEDGE, HANAKO, "least-loaded", Status.INVESTIGATING),
-        (Action.WAIT, LEAD, "least-loaded", Status.WAITING),
-        (Action.HAND_BACK, LEAD, "least-loaded", Status.OPEN),
-        pytest.param(Action.CLAIM, KENJI, "manual", Status.ASSIGNED),
-        pytest.param(Action.REASSIGN, LEAD, "least-loaded", Status.ASSIGNED),
+        (Verb.ACKNOWLEDGE, HANAKO, "least-loaded", Status.INVESTIGATING),
+        (Verb.WAIT, LEAD, "least-loaded", Status.WAITING),
+        (Verb.HAND_BACK, LEAD, "least-loaded", Status.OPEN),
+        pytest.param(Verb.CLAIM, KENJI, "manual", Status.ASSIGNED),
+        pytest.param(Verb.REASSIGN, LEAD, "least-loaded", Status.ASSIGNED),
     ],
 )
 def test_a_row_changed_under_a_change_is_retried(
     db: Database,
     policy_text: str,
     monkeypatch: pytest.MonkeyPatch,
-    action: Action,
+    action: Verb,
     actor: str,
     strategy: str,
     expected: Status,
@@ -1104,7 +1122,7 @@ def test_a_row_changed_under_a_change_is_retried(
         after = footprint(session, escalation_id)
     assert [kind for _id, kind in after.events] == [
         *(kind for _id, kind in before.events),
-        EVENT_KIND[action],
+        lifecycle.rule(action).event,
     ]
     assert len(after.outbox) == len(before.outbox) + 2  # the stale attempt left nothing behind
 

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from bot.escalations import Action
 from bot.i18n import CATALOG, LANGUAGES, placeholders, t
+from bot.lifecycle import Verb
 from bot.models import Status
 
 
@@ -67,8 +67,8 @@ def test_every_status_has_a_name(status: Status) -> None:
     assert f"status.{status}" in CATALOG
 
 
-@pytest.mark.parametrize("action", list(Action))
-def test_every_action_has_its_refusals(action: Action) -> None:
+@pytest.mark.parametrize("action", list(Verb))
+def test_every_verb_has_its_refusals(action: Verb) -> None:
     """`check_may` and `_change` build these keys from the action's name."""
     assert f"error.not_allowed.{action}" in CATALOG
     assert f"error.transition.{action}" in CATALOG

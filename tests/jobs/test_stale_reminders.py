@@ -10,6 +10,7 @@ import pytest
 from bot import escalations
 from bot.blocks.ids import ActionId
 from bot.clock import ManualClock
+from bot.lifecycle import Verb
 from bot.models import Escalation
 from bot.policy import Policy, parse_policy
 from bot.runtime import Runtime
@@ -94,9 +95,9 @@ def test_reminders_over_two_weeks(
 
     # Hanako answers: still on A, snoozes B for 3 working days, ignores C. The DM is re-drawn.
     clock.set(datetime(2026, 12, 2, 10, 30, tzinfo=TOKYO))
-    slack.click(hanako_dm, ActionId.STILL_ON_IT, user="U0HANAKO")
+    slack.click(hanako_dm, Verb.STILL_ON_IT.action_id, user="U0HANAKO")
     hanako_dm = _dms(standin, "U0HANAKO")[0]
-    slack.click(hanako_dm, ActionId.SNOOZE, user="U0HANAKO", selected_value=f"{b}:3")
+    slack.click(hanako_dm, Verb.SNOOZE.action_id, user="U0HANAKO", selected_value=f"{b}:3")
     hanako_dm = _dms(standin, "U0HANAKO")[0]
     assert _dm_keys(hanako_dm) == [f"ESC-{c}"]
     assert "still on it" in str(hanako_dm.blocks)
@@ -197,7 +198,7 @@ def test_hand_back_from_a_reminder_returns_it_to_the_queue(
     a = _file(runtime, "case a", "U0HANAKO")
     _run(runtime, clock, date(2026, 12, 2))
     [dm] = _dms(standin, "U0HANAKO")
-    slack.click(dm, ActionId.HAND_BACK, user="U0HANAKO")
+    slack.click(dm, Verb.HAND_BACK.action_id, user="U0HANAKO")
     with runtime.db.session() as session:
         row = session.get(Escalation, a)
         assert row is not None
@@ -214,7 +215,7 @@ def test_snooze_until_a_date_and_refusals(
     [dm] = _dms(standin, "U0HANAKO")
     slack.click(dm, ActionId.SNOOZE_UNTIL, user="U0HANAKO", selected_date="2026-12-01")  # the past
     assert any("Pick a date after today" in text for text in slack.responses_text())
-    slack.click(dm, ActionId.STILL_ON_IT, user="U0TARO")  # not the assignee
+    slack.click(dm, Verb.STILL_ON_IT.action_id, user="U0TARO")  # not the assignee
     assert any("Only the assignee or the lead" in text for text in slack.responses_text())
     slack.click(
         _dms(standin, "U0HANAKO")[0],
@@ -285,7 +286,7 @@ def _remind_wednesday_then_snooze(
     clock.set(pressed)
     dm = _dms(standin, "U0HANAKO")[0]
     if days is not None:
-        slack.click(dm, ActionId.SNOOZE, user="U0HANAKO", selected_value=f"{a}:{days}")
+        slack.click(dm, Verb.SNOOZE.action_id, user="U0HANAKO", selected_value=f"{a}:{days}")
     else:
         slack.click(dm, ActionId.SNOOZE_UNTIL, user="U0HANAKO", selected_date=until)
     return a

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
+from bot import lifecycle
 from bot.db import Database
+from bot.lifecycle import Role, Verb
 from tests.support.flows import (
     assert_acked,
     assert_unchanged,
@@ -100,6 +103,21 @@ def test_the_lead_may_resolve(slack: SlackDriver, db: Database) -> None:
     assert_acked(resolve_via_modal(slack, card, user="U0LEAD"))
 
     assert (escalation(db).status, escalation(db).resolved_by) == ("resolved", "U0LEAD")
+
+
+def test_letting_the_filer_resolve_is_one_line_of_the_lifecycle_table(
+    slack: SlackDriver, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rule's `who=` is the only change: the button opens the modal and the submission resolves."""
+    resolve = lifecycle.VERBS[Verb.RESOLVE]
+    filer_too = frozenset({Role.ASSIGNEE, Role.LEAD, Role.FILER})
+    monkeypatch.setitem(lifecycle.VERBS, Verb.RESOLVE, replace(resolve, who=filer_too))
+    card = file_via_modal(slack, user="U0CS")
+
+    assert_acked(resolve_via_modal(slack, card, user="U0CS"))
+
+    assert ephemeral_replies(slack) == []
+    assert (escalation(db).status, escalation(db).resolved_by) == ("resolved", "U0CS")
 
 
 @pytest.mark.parametrize("user", ["U0TARO", "U0CS"])
