@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
-from bot import assignment, lifecycle, reminders, slo
+from bot import assignment, lifecycle, outbox_keys, reminders, slo
 from bot.errors import (
     AlreadyClaimed,
     AlreadyResolved,
@@ -32,7 +32,7 @@ from bot.limits import ANSWER_MAX, DETAILS_MAX, END_USER_MAX, RESOLUTION_NOTE_MA
 from bot.lookup.query import LookupQueryError, parse_lookup_query
 from bot.models import ACTIVE_STATUSES, UNRESOLVED_STATUSES, Escalation, EscalationEvent, Status
 from bot.mrkdwn import escape, mention
-from bot.outbox import OutboxKind, enqueue
+from bot.outbox import OutboxRow, enqueue
 from bot.policy import Policy
 
 _KEY = re.compile(r"^\s*(?:ESC-?|#)?(\d{1,9})\s*$", re.IGNORECASE)
@@ -298,13 +298,8 @@ def file_escalation(
             raise
         return Filed(existing, created=False)
     assert escalation.id is not None
-    enqueue(
-        session,
-        key=f"esc:{escalation.id}:post",
-        kind=OutboxKind.CARD_POST,
-        escalation_id=escalation.id,
-        now=now,
-    )
+    post = outbox_keys.card_post(escalation.id)
+    enqueue(session, OutboxRow.card_post(post, escalation_id=escalation.id), now=now)
     _record(
         session,
         policy,
@@ -672,24 +667,14 @@ def _record(
     )
     session.add(event)
     session.flush()
+    assert event.id is not None
     if card:
-        enqueue(
-            session,
-            key=f"esc:{escalation.id}:card:{event.id}",
-            kind=OutboxKind.CARD_UPDATE,
-            escalation_id=escalation.id,
-            now=now,
-        )
+        key = outbox_keys.card_update(escalation.id, event.id)
+        enqueue(session, OutboxRow.card_update(key, escalation_id=escalation.id), now=now)
     if thread:
         text = build_thread_line(policy=policy, escalation=escalation, event=event)
-        enqueue(
-            session,
-            key=f"esc:{escalation.id}:event:{event.id}",
-            kind=OutboxKind.THREAD,
-            escalation_id=escalation.id,
-            now=now,
-            payload={"text": text},
-        )
+        key = outbox_keys.thread_line(escalation.id, event.id)
+        enqueue(session, OutboxRow.thread(key, escalation_id=escalation.id, text=text), now=now)
     return event
 
 

@@ -32,6 +32,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
+from bot import outbox_keys
 from bot.clock import SystemClock
 from bot.db import Database
 from bot.models import Escalation, Outbox, OutboxStatus
@@ -70,6 +71,93 @@ CardRenderer = Callable[[Session, Escalation], tuple[str, list[dict[str, Any]]]]
 FileRenderer = Callable[[Session, dict[str, Any]], tuple[str, bytes]]
 
 
+@dataclass(frozen=True)
+class OutboxRow:
+    """One promised Slack post, as a producer builds it (its key from `bot.outbox_keys`).
+
+    Build rows with the constructors, which say what each kind's payload holds; the payload is
+    stored as JSON and read back by the deliverer.
+    """
+
+    key: str
+    kind: OutboxKind
+    escalation_id: int | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+    status: OutboxStatus = OutboxStatus.PENDING
+
+    @classmethod
+    def card_post(cls, key: str, *, escalation_id: int) -> OutboxRow:
+        """Post the escalation's message, drawn from its state when sent."""
+        return cls(key, OutboxKind.CARD_POST, escalation_id)
+
+    @classmethod
+    def card_update(cls, key: str, *, escalation_id: int) -> OutboxRow:
+        """Redraw the escalation's message to its state when sent."""
+        return cls(key, OutboxKind.CARD_UPDATE, escalation_id)
+
+    @classmethod
+    def thread(
+        cls, key: str, *, escalation_id: int, text: str, broadcast: bool = False
+    ) -> OutboxRow:
+        """A reply in the escalation's thread (also shown in the channel when `broadcast`)."""
+        payload: dict[str, Any] = {"text": text}
+        if broadcast:
+            payload["broadcast"] = True
+        return cls(key, OutboxKind.THREAD, escalation_id, payload)
+
+    @classmethod
+    def message(
+        cls,
+        key: str,
+        *,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        thread_of: str | None = None,
+        escalation_id: int | None = None,
+    ) -> OutboxRow:
+        """A post to a channel or a DM (`channel` a user id), maybe in row `thread_of`'s thread."""
+        payload: dict[str, Any] = {"channel": channel, "text": text}
+        if blocks is not None:
+            payload["blocks"] = blocks
+        if thread_of is not None:
+            payload["thread_of"] = thread_of
+        return cls(key, OutboxKind.MESSAGE, escalation_id, payload)
+
+    @classmethod
+    def upload(
+        cls, key: str, *, channel: str, thread_of: str | None, file: str, title: str, **extra: Any
+    ) -> OutboxRow:
+        """A file rendered when sent (`file` names its renderer; `extra` is the renderer's input)."""
+        payload = {"channel": channel, "thread_of": thread_of, "file": file, "title": title}
+        return cls(key, OutboxKind.UPLOAD, None, {**payload, **extra})
+
+    def merged_into(self, key: str, carrier: str) -> OutboxRow:
+        """This kind of row claiming `key` without posting: `carrier`'s post speaks for it."""
+        return OutboxRow(
+            key, self.kind, self.escalation_id, {"merged_into": carrier}, OutboxStatus.SUPERSEDED
+        )
+
+    def values(self, *, now: datetime) -> dict[str, Any]:
+        """The row's column values for an INSERT."""
+        thread_of = self.payload.get("thread_of")
+        return {
+            "key": self.key,
+            "kind": str(self.kind),
+            "group_key": outbox_keys.group(
+                key=self.key, escalation_id=self.escalation_id, thread_of=thread_of
+            )[:200],
+            "escalation_id": self.escalation_id,
+            "payload": self.payload,
+            "status": str(self.status),
+            "attempts": 0,
+            "created_at": now,
+            "next_attempt_at": now,
+            "uncertain": False,
+            "result": {},
+        }
+
+
 def insert_ignoring_conflict(
     session: Session, model: type[SQLModel], values: dict[str, Any]
 ) -> bool:
@@ -87,84 +175,24 @@ def insert_ignoring_conflict(
     return session.execute(statement).first() is not None
 
 
-def group_key(*, key: str, escalation_id: int | None, payload: dict[str, Any] | None) -> str:
-    """Which rows must go in order with this one: its escalation's, its parent post's, or none."""
-    if escalation_id is not None:
-        return f"esc:{escalation_id}"
-    parent = (payload or {}).get("thread_of")
-    return f"thread:{parent}" if parent else f"own:{key}"
-
-
-def _row_values(
-    *,
-    key: str,
-    kind: OutboxKind | str,
-    escalation_id: int | None,
-    payload: dict[str, Any] | None,
-    now: datetime,
-    status: str,
-) -> dict[str, Any]:
-    return {
-        "key": key,
-        "kind": str(kind),
-        "group_key": group_key(key=key, escalation_id=escalation_id, payload=payload)[:200],
-        "escalation_id": escalation_id,
-        "payload": payload or {},
-        "status": status,
-        "attempts": 0,
-        "created_at": now,
-        "next_attempt_at": now,
-        "uncertain": False,
-        "result": {},
-    }
-
-
-def enqueue(
-    session: Session,
-    *,
-    key: str,
-    kind: OutboxKind,
-    now: datetime,
-    escalation_id: int | None = None,
-    payload: dict[str, Any] | None = None,
-    status: OutboxStatus = OutboxStatus.PENDING,
-) -> bool:
+def enqueue(session: Session, row: OutboxRow, *, now: datetime) -> bool:
     """Promise a Slack post inside the caller's transaction; a key already promised is ignored."""
-    values = _row_values(
-        key=key,
-        kind=kind,
-        escalation_id=escalation_id,
-        payload=payload,
-        now=now,
-        status=str(status),
-    )
-    return insert_ignoring_conflict(session, Outbox, values)
+    return insert_ignoring_conflict(session, Outbox, row.values(now=now))
 
 
 def enqueue_many(
-    session: Session, rows: Sequence[dict[str, Any]], *, now: datetime, returning: bool = False
+    session: Session, rows: Sequence[OutboxRow], *, now: datetime, returning: bool = False
 ) -> set[str]:
     """Promise many posts in one statement (keys already promised are ignored).
 
-    A row may carry a "status" (SUPERSEDED: a key claimed for a post another row makes). With
-    `returning`, the keys this call inserted are returned (an empty set otherwise).
+    With `returning`, the keys this call inserted are returned (an empty set otherwise).
     """
     if not rows:
         return set()
     table = Outbox.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
     insert_factory = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    values = [
-        _row_values(
-            key=row["key"],
-            kind=row["kind"],
-            escalation_id=row.get("escalation_id"),
-            payload=row.get("payload"),
-            now=now,
-            status=str(row.get("status", OutboxStatus.PENDING)),
-        )
-        for row in rows
-    ]
+    values = [row.values(now=now) for row in rows]
     statement = insert_factory(table).on_conflict_do_nothing()
     if not returning:
         session.connection().execute(statement, values)

@@ -20,21 +20,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from bot import slo
+from bot import outbox_keys, slo
 from bot.blocks.alerts import build_breach, build_warning_direct, build_warning_thread
-from bot.models import EscalationEvent, Outbox, OutboxStatus
-from bot.outbox import OutboxKind, enqueue_many
+from bot.models import EscalationEvent, Outbox
+from bot.outbox import OutboxRow, enqueue_many
 from bot.policy import Policy
 
+# The posts of a stage (their names are part of their outbox keys, `bot.outbox_keys.SLO_POSTS`).
 CARD = "card"  # refresh the escalation's message (its SLO line)
 THREAD = "thread"  # the warning reply in the escalation's thread
 DIRECT = "direct"  # the warning DM to the assignee, or the channel post when unassigned
 CHANNEL = "channel"  # the breach: a reply broadcast to the channel, mentioning the lead
-
-
-def alert_key(escalation_id: int | None, stage: int, post: str) -> str:
-    """The outbox key of one stage's post: 'slo:<escalation>:<stage>:<post>'."""
-    return f"slo:{escalation_id}:{stage}:{post}"
 
 
 def planned_posts(crossing: slo.Crossing) -> list[tuple[str, tuple[int, ...]]]:
@@ -59,9 +55,7 @@ def enqueue_alerts(
     plans = [(c, post, stages) for c in crossings for post, stages in planned_posts(c)]
     states = {id(c): slo.state(policy=policy, escalation=c.escalation, now=now) for c in crossings}
 
-    def rows_for(
-        crossing: slo.Crossing, post: str, stages: tuple[int, ...]
-    ) -> list[dict[str, Any]]:
+    def rows_for(crossing: slo.Crossing, post: str, stages: tuple[int, ...]) -> list[OutboxRow]:
         current = states[id(crossing)]
         return _rows(policy, crossing, post, stages, current, workspace_url)
 
@@ -72,10 +66,10 @@ def enqueue_alerts(
     fixes: list[dict[str, Any]] = []
     for crossing, post, stages in plans:
         escalation_id = crossing.escalation.id
-        won = tuple(s for s in stages if alert_key(escalation_id, s, post) in inserted)
+        won = tuple(s for s in stages if outbox_keys.slo_alert(escalation_id, s, post) in inserted)
         if won and won != stages:
             fixes.extend(
-                {"row_key": row["key"], "new_status": row["status"], "new_payload": row["payload"]}
+                {"row_key": row.key, "new_status": str(row.status), "new_payload": row.payload}
                 for row in rows_for(crossing, post, won)
             )
     if fixes:
@@ -98,31 +92,17 @@ def _rows(
     stages: tuple[int, ...],
     current: slo.SloState,
     workspace_url: str | None,
-) -> list[dict[str, Any]]:
+) -> list[OutboxRow]:
     """The lowest stage's row makes the post; the others claim their keys, already superseded."""
     escalation = crossing.escalation
-    carrier = alert_key(escalation.id, stages[0], post)
-    kind, payload = _post(policy, crossing, post, stages, current, workspace_url)
-    rows = [
-        {
-            "key": carrier,
-            "kind": kind,
-            "escalation_id": escalation.id,
-            "payload": payload,
-            "status": str(OutboxStatus.PENDING),
-        }
+    carrier = _post(policy, crossing, post, stages, current, workspace_url)
+    return [
+        carrier,
+        *(
+            carrier.merged_into(outbox_keys.slo_alert(escalation.id, stage, post), carrier.key)
+            for stage in stages[1:]
+        ),
     ]
-    rows.extend(
-        {
-            "key": alert_key(escalation.id, stage, post),
-            "kind": kind,
-            "escalation_id": escalation.id,
-            "payload": {"merged_into": carrier},
-            "status": str(OutboxStatus.SUPERSEDED),
-        }
-        for stage in stages[1:]
-    )
-    return rows
 
 
 def _post(
@@ -132,20 +112,23 @@ def _post(
     stages: tuple[int, ...],
     current: slo.SloState,
     workspace_url: str | None,
-) -> tuple[OutboxKind, dict[str, Any] | None]:
+) -> OutboxRow:
+    """The row that makes one post for `stages` (keyed by the lowest)."""
     escalation = crossing.escalation
+    assert escalation.id is not None
+    key = outbox_keys.slo_alert(escalation.id, stages[0], post)
     if post == CARD:
-        return OutboxKind.CARD_UPDATE, None
+        return OutboxRow.card_update(key, escalation_id=escalation.id)
     if post == CHANNEL:
         text = build_breach(policy=policy, escalation=escalation, current=current)
-        return OutboxKind.THREAD, {"text": text, "broadcast": True}
+        return OutboxRow.thread(key, escalation_id=escalation.id, text=text, broadcast=True)
     levels = slo.thresholds(policy, escalation.priority)
     percents = [round(levels[stage - 1] * 100) for stage in stages]
     if post == THREAD:
         text = build_warning_thread(
             policy=policy, escalation=escalation, current=current, percents=percents
         )
-        return OutboxKind.THREAD, {"text": text}
+        return OutboxRow.thread(key, escalation_id=escalation.id, text=text)
     text = build_warning_direct(
         policy=policy,
         escalation=escalation,
@@ -154,7 +137,7 @@ def _post(
         workspace_url=workspace_url,
     )
     target = escalation.assignee_id or escalation.channel_id
-    return OutboxKind.MESSAGE, {"channel": target, "text": text}
+    return OutboxRow.message(key, channel=target, text=text, escalation_id=escalation.id)
 
 
 def record_timeline(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot import slo
-from bot.outbox import OutboxKind, enqueue_many
+from bot import outbox_keys, slo
+from bot.outbox import OutboxRow, enqueue_many
 from bot.runtime import Runtime
 
 BATCH = 500
@@ -19,14 +19,13 @@ def refresh_cards(*, runtime: Runtime, at: datetime) -> str:
     for _ in range(MAX_BATCHES):
         with runtime.db.session() as session:
             due = list(slo.due_card_refreshes(session=session, now=at, limit=BATCH))
+            # One key per change: a re-run or a second scheduler promises it only once.
             rows = [
-                {
-                    # One key per change: a re-run or a second scheduler promises it only once.
-                    "key": f"esc:{e.id}:card:left:{e.card_refresh_at:%Y%m%dT%H%M%S}",
-                    "kind": OutboxKind.CARD_UPDATE,
-                    "escalation_id": e.id,
-                }
+                OutboxRow.card_update(
+                    outbox_keys.card_refresh(e.id, e.card_refresh_at), escalation_id=e.id
+                )
                 for e in due
+                if e.id is not None and e.card_refresh_at is not None
             ]
             nexts = [
                 (e.id, slo.next_card_change(policy=policy, escalation=e, now=at))

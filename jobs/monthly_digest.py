@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
+from bot import outbox_keys
 from bot.blocks.digest import build_digest_post, month_label, thread_prompt
 from bot.digest import Month, MonthFigures, csv_filename, month_figures, reported_month
 from bot.digest_chart import chart_filename
 from bot.i18n import t
-from bot.outbox import OutboxKind, enqueue_many
+from bot.outbox import OutboxRow, enqueue_many
 from bot.policy import Policy, clock_time
 from bot.runtime import Runtime
 
@@ -67,37 +67,38 @@ def digest_due(policy: Policy, at: datetime) -> bool:
 # -- the outbox rows ------------------------------------------------------------------------------
 
 
-def _key(month: Month, part: str, run_id: str | None) -> str:
-    return f"digest:{month}:{part}" + (f":rerun-{run_id}" if run_id else "")
-
-
 def digest_rows(
     *, policy: Policy, figures: MonthFigures, workspace_url: str | None, run_id: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[OutboxRow]:
     """The post, then in its thread: the prompt, the overflow replies, the chart and the CSV.
 
     The prompt to look back together is posted only when there are slow closes to look back on;
     a month with nothing filed or resolved is the post alone (no chart of nothing, no empty CSV).
     """
     lang = policy.language
-    month = figures.month
+    month = str(figures.month)
     channel = policy.digest_channel
-    label = month_label(month, lang)
+    label = month_label(figures.month, lang)
     post = build_digest_post(policy=policy, figures=figures, workspace_url=workspace_url)
-    post_key = _key(month, "post", run_id)
-    rows = [_message(post_key, {"channel": channel, "text": post.text, "blocks": post.blocks})]
+    post_key = outbox_keys.digest_part(month, "post", run_id)
+    rows = [OutboxRow.message(post_key, channel=channel, text=post.text, blocks=post.blocks)]
     if figures.slow:
-        prompt = {
-            "channel": channel,
-            "text": thread_prompt(policy=policy, month=month),
-            "thread_of": post_key,
-        }
-        rows.append(_message(_key(month, "prompt", run_id), prompt))
+        rows.append(
+            OutboxRow.message(
+                outbox_keys.digest_part(month, "prompt", run_id),
+                channel=channel,
+                text=thread_prompt(policy=policy, month=figures.month),
+                thread_of=post_key,
+            )
+        )
     for number, (text, blocks) in enumerate(post.replies, start=1):
         rows.append(
-            _message(
-                _key(month, f"more:{number}", run_id),
-                {"channel": channel, "text": text, "blocks": blocks, "thread_of": post_key},
+            OutboxRow.message(
+                outbox_keys.digest_part(month, f"more:{number}", run_id),
+                channel=channel,
+                text=text,
+                blocks=blocks,
+                thread_of=post_key,
             )
         )
     if figures.empty:
@@ -106,34 +107,31 @@ def digest_rows(
         (
             "chart",
             CHART_FILE,
-            chart_filename(month),
+            chart_filename(figures.month),
             t("digest.chart.comment", lang, month=label),
         ),
-        ("csv", CSV_FILE, csv_filename(month), t("digest.csv.comment", lang, month=label)),
+        (
+            "csv",
+            CSV_FILE,
+            csv_filename(figures.month),
+            t("digest.csv.comment", lang, month=label),
+        ),
     ):
-        payload: dict[str, Any] = {
-            "channel": channel,
-            "thread_of": post_key,
-            "file": file,
-            "title": title,
-            "comment": comment,
-            "month": str(month),
-        }
-        if file == CSV_FILE:
-            payload["workspace_url"] = workspace_url  # each row links to its escalation
+        # Each CSV row links to its escalation.
+        extra = {"workspace_url": workspace_url} if file == CSV_FILE else {}
         rows.append(
-            {
-                "key": _key(month, part, run_id),
-                "kind": OutboxKind.UPLOAD,
-                "escalation_id": None,
-                "payload": payload,
-            }
+            OutboxRow.upload(
+                outbox_keys.digest_part(month, part, run_id),
+                channel=channel,
+                thread_of=post_key,
+                file=file,
+                title=title,
+                comment=comment,
+                month=month,
+                **extra,
+            )
         )
     return rows
-
-
-def _message(key: str, payload: dict[str, Any]) -> dict[str, Any]:
-    return {"key": key, "kind": OutboxKind.MESSAGE, "escalation_id": None, "payload": payload}
 
 
 # -- the job ----------------------------------------------------------------------------------------

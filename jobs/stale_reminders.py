@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
 
-from bot import reminders, slo
+from bot import outbox_keys, reminders, slo
 from bot.blocks.reminders import (
     ITEMS_PER_DM,
     build_lead_post,
@@ -15,7 +13,7 @@ from bot.blocks.reminders import (
     build_unassigned_post,
 )
 from bot.models import Escalation
-from bot.outbox import OutboxKind, enqueue_many
+from bot.outbox import OutboxRow, enqueue_many
 from bot.policy import Policy
 from bot.runtime import Runtime
 
@@ -46,13 +44,9 @@ def send_stale_reminders(*, runtime: Runtime, at: datetime) -> str:
                 ],
                 workspace_url=workspace_url,
             )
+            key = outbox_keys.lead_reminder(today, (e.id for e in ignored))
             rows.append(
-                _channel_row(
-                    f"remind-lead:{today}:{_digest(ignored)}",
-                    policy.escalation_channel,
-                    text,
-                    blocks,
-                )
+                OutboxRow.message(key, channel=policy.escalation_channel, text=text, blocks=blocks)
             )
             reminders.mark_lead_told(session=session, escalations=ignored, now=at)
         unassigned = list(reminders.unassigned_overdue(session=session, at=at))
@@ -63,8 +57,9 @@ def send_stale_reminders(*, runtime: Runtime, at: datetime) -> str:
                 slo_lines=_slo_lines(policy, unassigned, at),
                 workspace_url=workspace_url,
             )
+            key = outbox_keys.unassigned_reminder(today)
             rows.append(
-                _channel_row(f"unassigned:{today}", policy.escalation_channel, text, blocks)
+                OutboxRow.message(key, channel=policy.escalation_channel, text=text, blocks=blocks)
             )
         enqueue_many(session, rows, now=at)
         session.commit()
@@ -80,19 +75,14 @@ def _slo_lines(policy: Policy, escalations: Sequence[Escalation], at: datetime) 
     }
 
 
-def _digest(escalations: Sequence[Escalation]) -> str:
-    ids = ",".join(str(e.id) for e in escalations)
-    return hashlib.sha256(ids.encode()).hexdigest()[:12]
-
-
 def _dm_row(
     policy: Policy,
     engineer: str,
     stale: list[Escalation],
     at: datetime,
     workspace_url: str | None,
-    today: Any,
-) -> dict[str, Any]:
+    today: date,
+) -> OutboxRow:
     # Only the escalations one DM can show are worked out; the rest are counted in "…and N more".
     items = [
         reminders.reminder_item(policy=policy, escalation=e, now=at) for e in stale[:ITEMS_PER_DM]
@@ -100,17 +90,5 @@ def _dm_row(
     text, blocks = build_reminder_dm(
         policy=policy, items=items, workspace_url=workspace_url, today=today, total=len(stale)
     )
-    key = f"remind:{today}:{engineer}:{_digest(stale)}"
-    return {
-        "key": key,
-        "kind": OutboxKind.MESSAGE,
-        "payload": {"channel": engineer, "text": text, "blocks": blocks},
-    }
-
-
-def _channel_row(key: str, channel: str, text: str, blocks: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "key": key,
-        "kind": OutboxKind.MESSAGE,
-        "payload": {"channel": channel, "text": text, "blocks": blocks},
-    }
+    key = outbox_keys.reminder_dm(today, engineer, (e.id for e in stale))
+    return OutboxRow.message(key, channel=engineer, text=text, blocks=blocks)

@@ -19,6 +19,7 @@ from bot.outbox import (
     DeliveryReport,
     OutboxDeliverer,
     OutboxKind,
+    OutboxRow,
     enqueue,
     enqueue_many,
     pending_count,
@@ -107,20 +108,8 @@ def replies(standin: SlackStandIn, ts: str) -> list[str]:
 
 def test_enqueue_stores_a_key_once(db: Database) -> None:
     with db.session() as session:
-        first = enqueue(
-            session,
-            key="k1",
-            kind=OutboxKind.MESSAGE,
-            now=START,
-            payload={"channel": "C1", "text": "a"},
-        )
-        second = enqueue(
-            session,
-            key="k1",
-            kind=OutboxKind.MESSAGE,
-            now=START,
-            payload={"channel": "C1", "text": "b"},
-        )
+        first = enqueue(session, OutboxRow.message("k1", channel="C1", text="a"), now=START)
+        second = enqueue(session, OutboxRow.message("k1", channel="C1", text="b"), now=START)
         session.commit()
     assert (first, second) == (True, False)
     stored = rows(db)
@@ -136,19 +125,19 @@ def test_enqueue_stores_a_key_once(db: Database) -> None:
 def test_enqueue_in_another_transaction_is_ignored_too(db: Database) -> None:
     for text in ("first", "second"):
         with db.session() as session:
-            enqueue(session, key="same", kind=OutboxKind.MESSAGE, now=START, payload={"text": text})
+            enqueue(session, OutboxRow.message("same", channel="C1", text=text), now=START)
             session.commit()
     assert [r.payload["text"] for r in rows(db)] == ["first"]
 
 
 def test_enqueue_many_skips_keys_already_promised(db: Database) -> None:
     with db.session() as session:
-        enqueue(session, key="a", kind=OutboxKind.MESSAGE, now=START, payload={"text": "old"})
+        enqueue(session, OutboxRow.message("a", channel="C1", text="old"), now=START)
         enqueue_many(
             session,
             [
-                {"key": "a", "kind": OutboxKind.MESSAGE, "payload": {"text": "new"}},
-                {"key": "b", "kind": OutboxKind.MESSAGE, "payload": {"text": "b"}},
+                OutboxRow.message("a", channel="C1", text="new"),
+                OutboxRow.message("b", channel="C1", text="b"),
             ],
             now=START,
         )
@@ -159,7 +148,7 @@ def test_enqueue_many_skips_keys_already_promised(db: Database) -> None:
 
 def test_a_rolled_back_change_promises_nothing(db: Database) -> None:
     with db.session() as session:
-        enqueue(session, key="gone", kind=OutboxKind.MESSAGE, now=START, payload={"text": "x"})
+        enqueue(session, OutboxRow.message("gone", channel="C1", text="x"), now=START)
         session.rollback()
     assert rows(db) == []
 
@@ -195,13 +184,8 @@ def test_a_second_card_post_for_the_same_escalation_posts_nothing(
     deliverer.deliver_due(now=START)
     card_ts = escalation(db, escalation_id).message_ts
     with db.session() as session:
-        enqueue(
-            session,
-            key=f"esc:{escalation_id}:post:again",
-            kind=OutboxKind.CARD_POST,
-            escalation_id=escalation_id,
-            now=START,
-        )
+        again = OutboxRow.card_post(f"esc:{escalation_id}:post:again", escalation_id=escalation_id)
+        enqueue(session, again, now=START)
         session.commit()
     report = deliverer.deliver_due(now=START)
     assert report.sent == 1
@@ -466,19 +450,12 @@ def test_a_message_in_another_rows_thread_waits_for_its_parent(
     db: Database, deliverer: OutboxDeliverer, standin: SlackStandIn
 ) -> None:
     with db.session() as session:  # the reply is promised first, so it is due first
-        enqueue(
-            session,
-            key="reply",
-            kind=OutboxKind.MESSAGE,
-            now=START,
-            payload={"channel": "C0SUPPORT", "text": "the reply", "thread_of": "parent"},
+        reply = OutboxRow.message(
+            "reply", channel="C0SUPPORT", text="the reply", thread_of="parent"
         )
+        enqueue(session, reply, now=START)
         enqueue(
-            session,
-            key="parent",
-            kind=OutboxKind.MESSAGE,
-            now=START,
-            payload={"channel": "C0SUPPORT", "text": "the parent"},
+            session, OutboxRow.message("parent", channel="C0SUPPORT", text="the parent"), now=START
         )
         session.commit()
     standin.fail("chat.postMessage", status=500, times=3)  # the parent fails for now
@@ -497,13 +474,7 @@ def test_a_message_to_a_user_goes_to_their_dm(
     db: Database, deliverer: OutboxDeliverer, standin: SlackStandIn
 ) -> None:
     with db.session() as session:
-        enqueue(
-            session,
-            key="dm",
-            kind=OutboxKind.MESSAGE,
-            now=START,
-            payload={"channel": HANAKO, "text": "*bold* reminder"},
-        )
+        enqueue(session, OutboxRow.message("dm", channel=HANAKO, text="*bold* reminder"), now=START)
         session.commit()
     assert deliverer.deliver_due(now=START).sent == 1
     assert [m.text for m in standin.dms(HANAKO)] == ["*bold* reminder"]

@@ -9,7 +9,7 @@ import pytest
 from bot import escalations
 from bot.clock import ManualClock
 from bot.models import Escalation, OutboxStatus, Status
-from bot.outbox import OutboxKind, enqueue
+from bot.outbox import OutboxKind, OutboxRow, enqueue
 from bot.runtime import Runtime
 from bot.scheduler import run_job
 from bot.workspace.webapi import Message, SlackStandIn
@@ -240,9 +240,8 @@ def test_a_stage_already_claimed_elsewhere_is_not_named_again(
     with runtime.db.session() as session:
         for post in ("card", "thread", "direct"):
             key = f"slo:{p1.id}:1:{post}"
-            enqueue(
-                session, key=key, kind=OutboxKind.THREAD, now=clock.now(), status=OutboxStatus.SENT
-            )
+            row = OutboxRow(key, OutboxKind.THREAD, p1.id, status=OutboxStatus.SENT)
+            enqueue(session, row, now=clock.now())
         session.commit()
     _sweep_at(runtime, clock, DAY.replace(hour=13, minute=30))  # 50% and 80% both passed
     [warning] = _thread_texts(standin, p1)

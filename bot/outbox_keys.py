@@ -1,0 +1,93 @@
+"""Every outbox key, built here and nowhere else: the exactly-once guarantee rests on them.
+
+A key names one post that must happen once, whoever promises it and however often: the outbox
+stores a key once (a unique column), so a retried request, a re-run job or a second scheduler
+that promises the same post again adds nothing. A key must therefore be derived only from what
+identifies the post (the escalation, the timeline entry, the day, the month), never from the
+time of the attempt or a random value, unless posting again is the point (a digest re-run).
+
+The format is `<what>:<identifying parts…>`, parts joined by ":", at most 200 characters:
+
+    esc:42:post                        ESC-42's channel message
+    esc:42:card:7                      its redraw after timeline entry 7
+    esc:42:event:7                     the thread line of timeline entry 7
+    esc:42:card:left:20261125T050000   its redraw when the time left it shows changes
+    slo:42:2:thread                    stage 2 (a warning threshold, or the breach) of its SLO
+    remind:2026-11-25:U0HANAKO:1a2b3c  a reminder DM for that day and that set of escalations
+    remind-lead:2026-11-25:1a2b3c      the lead told of ignored reminders
+    unassigned:2026-11-25              the day's post about escalations nobody claimed
+    digest:2026-10:post                October's digest (…:prompt, …:more:1, …:chart, …:csv),
+    digest:2026-10:post:rerun-ab12     and an operator's re-run of it
+
+Rows that must go in order share a group (`group`): an escalation's message and its thread, or
+a post and the replies in its thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import date, datetime
+
+# The SLO alert posts of one stage (bot.slo_alerts).
+SLO_POSTS = ("card", "thread", "direct", "channel")
+
+
+def card_post(escalation_id: int) -> str:
+    """The escalation's channel message."""
+    return f"esc:{escalation_id}:post"
+
+
+def card_update(escalation_id: int, event_id: int) -> str:
+    """The escalation's message redrawn after a timeline entry."""
+    return f"esc:{escalation_id}:card:{event_id}"
+
+
+def thread_line(escalation_id: int, event_id: int) -> str:
+    """A timeline entry's line in the escalation's thread."""
+    return f"esc:{escalation_id}:event:{event_id}"
+
+
+def card_refresh(escalation_id: int, at: datetime) -> str:
+    """The escalation's message redrawn because the time left it shows changes at `at`."""
+    return f"esc:{escalation_id}:card:left:{at:%Y%m%dT%H%M%S}"
+
+
+def slo_alert(escalation_id: int | None, stage: int, post: str) -> str:
+    """One post of one SLO stage (`post` is one of SLO_POSTS)."""
+    if post not in SLO_POSTS:
+        raise ValueError(f"unknown SLO post {post!r}")
+    return f"slo:{escalation_id}:{stage}:{post}"
+
+
+def reminder_dm(day: date, engineer_id: str, escalation_ids: Iterable[int | None]) -> str:
+    """One engineer's reminder DM for a day and the escalations it is about."""
+    return f"remind:{day}:{engineer_id}:{_digest(escalation_ids)}"
+
+
+def lead_reminder(day: date, escalation_ids: Iterable[int | None]) -> str:
+    """The lead's post for a day about the reminders nobody answered."""
+    return f"remind-lead:{day}:{_digest(escalation_ids)}"
+
+
+def unassigned_reminder(day: date) -> str:
+    """The day's channel post about escalations nobody claimed."""
+    return f"unassigned:{day}"
+
+
+def digest_part(month: str, part: str, run_id: str | None = None) -> str:
+    """A part of a month's digest ("post", "prompt", "more:1", "chart", "csv"), or of a re-run."""
+    return f"digest:{month}:{part}" + (f":rerun-{run_id}" if run_id else "")
+
+
+def group(*, key: str, escalation_id: int | None, thread_of: str | None) -> str:
+    """The rows that go in order with this one: its escalation's, its parent post's, or none."""
+    if escalation_id is not None:
+        return f"esc:{escalation_id}"
+    return f"thread:{thread_of}" if thread_of else f"own:{key}"
+
+
+def _digest(escalation_ids: Iterable[int | None]) -> str:
+    """A short fingerprint of a set of escalations (a new set makes a new post)."""
+    joined = ",".join(str(i) for i in escalation_ids)
+    return hashlib.sha256(joined.encode()).hexdigest()[:12]
