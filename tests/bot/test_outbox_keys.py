@@ -39,9 +39,8 @@ def test_a_reminder_key_names_the_day_the_person_and_the_set_of_escalations() ->
     assert key != outbox_keys.reminder_dm(DAY, "U0HANAKO", [1, 3])  # another set: another post
     assert key != outbox_keys.reminder_dm(date(2026, 11, 26), "U0HANAKO", [1, 2])
     lead = outbox_keys.lead_reminder(DAY, [1, 2])
-    assert lead.startswith("remind-lead:2026-11-25:") and lead != outbox_keys.lead_reminder(
-        DAY, [2]
-    )
+    assert lead.startswith("remind-lead:2026-11-25:")
+    assert lead != outbox_keys.lead_reminder(DAY, [2])
 
 
 def test_an_slo_post_must_be_one_of_a_stages_posts() -> None:
