@@ -16,6 +16,7 @@ import handlers.commands
 import handlers.events
 import handlers.shortcuts
 import handlers.views
+from bot.blocks.errors import error_text
 from bot.errors import DomainError
 from bot.i18n import t
 from bot.listener_pool import ListenerPool, lane
@@ -114,7 +115,7 @@ def _error_handler(runtime: Runtime) -> Callable[..., BoltResponse]:
         """Turn any failure into a short ephemeral explanation; never a traceback, never a 500."""
         lang = runtime.lang
         if isinstance(error, DomainError):
-            text = error.render(lang)
+            text = error_text(error, lang)
             log.info("refused %s: %s", _request_kind(body), error.key)
         else:
             text = t("error.generic", lang)

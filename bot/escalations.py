@@ -469,10 +469,13 @@ def record_thread_reply(
     )
 
 
-def record_note(
+def record_note_activity(
     *, session: Session, policy: Policy, end_user_id: str, author_id: str, now: datetime
 ) -> list[int]:
-    """A chart note by an engineer is activity on their open escalations for that user; their ids."""
+    """A chart note by an engineer is activity on their open escalations for that user; their ids.
+
+    Recorded in the caller's transaction (with the note itself), which the caller commits.
+    """
     ids = session.exec(
         select(Escalation.id).where(
             Escalation.end_user_id == end_user_id,
@@ -480,13 +483,15 @@ def record_note(
             col(Escalation.status).in_(ACTIVE_STATUSES),
         )
     ).all()
-    session.commit()
+    noted = []
     for escalation_id in ids:
         assert escalation_id is not None
-        _change(
-            session, policy, escalation_id, author_id, Verb.STILL_ON_IT, now, _no_data, kind="noted"
-        )
-    return [i for i in ids if i is not None]
+        escalation = get_escalation(session=session, escalation_id=escalation_id)
+        allowed = lifecycle.may(policy, escalation, author_id, Verb.STILL_ON_IT)
+        if allowed and lifecycle.move(escalation.status, Verb.STILL_ON_IT) is not None:
+            _apply(session, policy, escalation, author_id, Verb.STILL_ON_IT, now, _no_data, "noted")
+            noted.append(escalation_id)
+    return noted
 
 
 def validate_resolution(*, policy: Policy, cause: str, note: str, answer: str) -> None:
@@ -581,7 +586,6 @@ def _change(
     entry (unless `kind` names another) and whether it is posted; `apply` does the rest, returning
     the entry's data, or None when there is nothing to change.
     """
-    rule = lifecycle.rule(action)
     for _attempt in range(_MAX_ATTEMPTS):
         escalation = get_escalation(session=session, escalation_id=escalation_id)
         if not lifecycle.may(policy, escalation, actor_id, action):
@@ -591,39 +595,54 @@ def _change(
             _refuse_transition(escalation, action, actor_id)
             session.rollback()
             return escalation  # the target state already holds: a repeated click changes nothing
-        previous_status = Status(escalation.status)
         # Everything from here may flush (autoflush too): a row changed by someone else since we
         # read it surfaces as StaleDataError anywhere below, and the whole change is retried.
         try:
-            escalation.status = move.to
-            data = apply(escalation)
-            if data is None:
+            if not _apply(session, policy, escalation, actor_id, action, now, apply, kind):
                 session.rollback()
                 return escalation
-            slo.on_status_change(
-                policy=policy, escalation=escalation, previous=previous_status, now=now
-            )
-            reminders.touch(
-                policy=policy, escalation=escalation, now=now, snoozed=action is Verb.SNOOZE
-            )
-            session.add(escalation)
-            session.flush()
-            _record(
-                session,
-                policy,
-                escalation,
-                actor_id=actor_id,
-                kind=kind or rule.event,
-                now=now,
-                data=data,
-                card=rule.loud,
-                thread=rule.loud,
-            )
             session.commit()
             return escalation
         except StaleDataError:
             session.rollback()
     raise DomainError("error.busy", key=f"ESC-{escalation_id}")
+
+
+def _apply(
+    session: Session,
+    policy: Policy,
+    escalation: Escalation,
+    actor_id: str,
+    action: Verb,
+    now: datetime,
+    apply: Callable[[Escalation], dict[str, Any] | None],
+    kind: str | None,
+) -> bool:
+    """Make an allowed change to a row read in this transaction and record it; False if none."""
+    rule = lifecycle.rule(action)
+    move = lifecycle.move(escalation.status, action)
+    assert move is not None, "checked by the caller"
+    previous_status = Status(escalation.status)
+    escalation.status = move.to
+    data = apply(escalation)
+    if data is None:
+        return False
+    slo.on_status_change(policy=policy, escalation=escalation, previous=previous_status, now=now)
+    reminders.touch(policy=policy, escalation=escalation, now=now, snoozed=action is Verb.SNOOZE)
+    session.add(escalation)
+    session.flush()
+    _record(
+        session,
+        policy,
+        escalation,
+        actor_id=actor_id,
+        kind=kind or rule.event,
+        now=now,
+        data=data,
+        card=rule.loud,
+        thread=rule.loud,
+    )
+    return True
 
 
 def _refuse_transition(escalation: Escalation, action: Verb, actor_id: str) -> None:
@@ -659,8 +678,6 @@ def _record(
     thread: bool = True,
 ) -> EscalationEvent:
     """Append the event to the timeline and promise its Slack posts (card refresh, thread line)."""
-    from bot.blocks.escalation import build_thread_line
-
     assert escalation.id is not None
     event = EscalationEvent(
         escalation_id=escalation.id, at=now, actor_id=actor_id, kind=kind, data=data or {}
@@ -672,9 +689,9 @@ def _record(
         key = outbox_keys.card_update(escalation.id, event.id)
         enqueue(session, OutboxRow.card_update(key, escalation_id=escalation.id), now=now)
     if thread:
-        text = build_thread_line(policy=policy, escalation=escalation, event=event)
         key = outbox_keys.thread_line(escalation.id, event.id)
-        enqueue(session, OutboxRow.thread(key, escalation_id=escalation.id, text=text), now=now)
+        line = OutboxRow.timeline_line(key, escalation_id=escalation.id, event_id=event.id)
+        enqueue(session, line, now=now)
     return event
 
 

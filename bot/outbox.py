@@ -60,7 +60,7 @@ class OutboxKind(StrEnum):
 
     CARD_POST = "card.post"  # post the escalation's message (rendered from current state)
     CARD_UPDATE = "card.update"  # chat.update that message to current state
-    THREAD = "thread"  # a reply in the escalation's thread
+    THREAD = "thread"  # a reply in the escalation's thread (its text, or a timeline entry's id)
     MESSAGE = (
         "message"  # a post to a channel or a DM (channel = user id), maybe in another row's thread
     )
@@ -69,6 +69,7 @@ class OutboxKind(StrEnum):
 
 CardRenderer = Callable[[Session, Escalation], tuple[str, list[dict[str, Any]]]]
 FileRenderer = Callable[[Session, dict[str, Any]], tuple[str, bytes]]
+LineRenderer = Callable[[Session, Escalation, int], str]  # a timeline entry's thread line
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,11 @@ class OutboxRow:
         if broadcast:
             payload["broadcast"] = True
         return cls(key, OutboxKind.THREAD, escalation_id, payload)
+
+    @classmethod
+    def timeline_line(cls, key: str, *, escalation_id: int, event_id: int) -> OutboxRow:
+        """A timeline entry's line in the escalation's thread, worded when sent (like the card)."""
+        return cls(key, OutboxKind.THREAD, escalation_id, {"event_id": event_id})
 
     @classmethod
     def message(
@@ -331,6 +337,7 @@ class OutboxDeliverer:
     client: WebClient
     render_card: CardRenderer
     render_file: FileRenderer | None = None
+    render_line: LineRenderer | None = None
     owner: str = "crebot"
     clock: Callable[[], datetime] = field(default_factory=lambda: SystemClock().now)
 
@@ -583,7 +590,14 @@ class OutboxDeliverer:
                 "blocks": blocks,
             }
             return _SlackCall("chat_update", arguments, created_at=row.created_at)
-        return _post_call(row, channel=escalation.channel_id, thread_ts=escalation.message_ts)
+        line = None
+        if "text" not in row.payload:  # a timeline entry's line, worded now
+            if self.render_line is None:
+                raise _Deferred
+            line = self.render_line(session, escalation, int(row.payload["event_id"]))
+        return _post_call(
+            row, channel=escalation.channel_id, thread_ts=escalation.message_ts, text=line
+        )
 
     def _newer_card_update(self, session: Session, row: Outbox) -> bool:
         newer = session.exec(

@@ -8,15 +8,19 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import assignment, digest, digest_chart, escalations, reminders, slo
+from bot import assignment, escalations, reminders, slo
+from bot.blocks import slo as slo_words
 from bot.blocks.common import Block
-from bot.blocks.escalation import build_escalation_card, timeline_line
+from bot.blocks.escalation import build_escalation_card, build_thread_line, timeline_line
 from bot.blocks.lists import Group, Row, build_home_view, build_list_message, build_show_message
 from bot.blocks.lookup import history_line
-from bot.blocks.reminders import build_reminder_dm
+from bot.blocks.reminders import ReminderItem, build_reminder_dm
+from bot.digest import chart as digest_chart
+from bot.digest import figures as digest_figures
+from bot.digest.post import CHART_FILE, CSV_FILE
 from bot.i18n import t
 from bot.lookup.service import end_user_names, history_summary
-from bot.models import Escalation
+from bot.models import Escalation, EscalationEvent
 from bot.policy import Policy
 
 LIST_LIMIT = 40
@@ -42,9 +46,9 @@ def collect_facts(
     facts = Facts()
     lang = policy.language
     current = slo.state(policy=policy, escalation=escalation, now=now)
-    line = slo.describe(policy=policy, current=current, now=now)
-    light = slo.slo_emoji(current, policy, escalation.priority)
-    card_line = line if live else slo.card_line(policy=policy, current=current, now=now)
+    line = slo_words.describe(policy=policy, current=current, now=now)
+    light = slo_words.slo_emoji(current, policy, escalation.priority)
+    card_line = line if live else slo_words.card_line(policy=policy, current=current, now=now)
     facts.fields.append(f"*{t('label.slo', lang)}*\n{light} {card_line}")
     facts.row.append(f"{light} {line}")
     return facts
@@ -69,6 +73,16 @@ def render_card(
     )
 
 
+def render_thread_line(
+    *, session: Session, policy: Policy, escalation: Escalation, event_id: int
+) -> str:
+    """A timeline entry's line in the escalation's thread, worded as it is sent."""
+    event = session.get(EscalationEvent, event_id)
+    if event is None or event.escalation_id != escalation.id:
+        raise LookupError(f"no timeline entry {event_id} of {escalation.key}")
+    return build_thread_line(policy=policy, escalation=escalation, event=event)
+
+
 FileRenderer = Callable[[Session, Policy, dict[str, Any]], tuple[str, bytes]]
 _file_renderers: dict[str, FileRenderer] = {}
 
@@ -83,8 +97,8 @@ def renders_file(kind: str) -> Callable[[FileRenderer], FileRenderer]:
     return register
 
 
-renders_file("digest-chart")(digest_chart.render_chart_file)
-renders_file("digest-csv")(digest.render_csv_file)
+renders_file(CHART_FILE)(digest_chart.render_chart_file)
+renders_file(CSV_FILE)(digest_figures.render_csv_file)
 
 
 def render_file(*, session: Session, policy: Policy, payload: dict[str, Any]) -> tuple[str, bytes]:
@@ -114,11 +128,24 @@ def reminder_blocks(
             escalation=escalation, engineer_id=engineer_id, reminded_at=reminded_at, now=now
         )
         items.append(
-            reminders.reminder_item(
-                policy=policy, escalation=escalation, now=now, outcome=state.outcome
-            )
+            reminder_item(policy=policy, escalation=escalation, now=now, outcome=state.outcome)
         )
     return build_reminder_dm(policy=policy, items=items, workspace_url=workspace_url, today=today)
+
+
+def reminder_item(
+    *, policy: Policy, escalation: Escalation, now: datetime, outcome: str | None = None
+) -> ReminderItem:
+    """One escalation as a reminder shows it: its age and quiet time (business time), its SLO state."""
+    calendar = policy.business_calendar
+    current = slo.state(policy=policy, escalation=escalation, now=now)
+    return ReminderItem(
+        escalation=escalation,
+        age=calendar.elapsed(escalation.filed_at, now),
+        idle=calendar.elapsed(escalation.last_activity_at, now),
+        slo_line=slo_words.describe(policy=policy, current=current, now=now),
+        outcome=outcome,
+    )
 
 
 def _rows(

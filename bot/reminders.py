@@ -16,8 +16,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from bot import slo
-from bot.blocks.reminders import ReminderItem
 from bot.errors import DomainError
 from bot.models import Escalation, Status
 from bot.mrkdwn import escape
@@ -208,21 +206,6 @@ def unassigned_overdue(*, session: Session, at: datetime) -> Sequence[Escalation
         .where(Escalation.status == Status.OPEN, col(Escalation.unassigned_alert_at) <= at)
         .order_by(col(Escalation.filed_at))
     ).all()
-
-
-def reminder_item(
-    *, policy: Policy, escalation: Escalation, now: datetime, outcome: str | None = None
-) -> ReminderItem:
-    """One escalation as a reminder shows it: its age and quiet time (business time), its SLO state."""
-    calendar = policy.business_calendar
-    current = slo.state(policy=policy, escalation=escalation, now=now)
-    return ReminderItem(
-        escalation=escalation,
-        age=calendar.elapsed(escalation.filed_at, now),
-        idle=calendar.elapsed(escalation.last_activity_at, now),
-        slo_line=slo.describe(policy=policy, current=current, now=now),
-        outcome=outcome,
-    )
 
 
 @dataclass(frozen=True)

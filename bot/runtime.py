@@ -7,7 +7,7 @@ import socket
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -22,14 +22,13 @@ from sqlmodel import Session
 
 from bot.clock import Clock, SystemClock
 from bot.db import Database
+from bot.lookup.service import UserGroupDirectory, slack_user_groups
+from bot.lookup.sources import UserSource, build_source
 from bot.models import Escalation
 from bot.outbox import DeliveryReport, OutboxDeliverer
 from bot.policy import Policy
+from bot.presenter import render_card, render_file, render_thread_line
 from bot.settings import Settings
-
-if TYPE_CHECKING:
-    from bot.lookup.service import UserGroupDirectory
-    from bot.lookup.sources import UserSource
 
 SLACK_TIMEOUT_SECONDS = 10
 
@@ -120,8 +119,6 @@ class Runtime:
     _user_groups: UserGroupDirectory | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
-        from bot.presenter import render_card, render_file
-
         def card(session: Session, escalation: Escalation) -> tuple[str, list[dict[str, object]]]:
             return render_card(
                 session=session,
@@ -137,6 +134,9 @@ class Runtime:
             render_card=card,
             render_file=lambda session, payload: render_file(
                 session=session, policy=self.policy, payload=payload
+            ),
+            render_line=lambda session, escalation, event_id: render_thread_line(
+                session=session, policy=self.policy, escalation=escalation, event_id=event_id
             ),
             owner=self.owner,
             clock=self.clock.now,
@@ -156,8 +156,6 @@ class Runtime:
         """Where `/lookup` reads end-user state (the policy's `[lookup]`), built on first use."""
         with self._lookup_lock:
             if self._lookup_source is None:
-                from bot.lookup.sources import build_source
-
                 self._lookup_source = build_source(self.policy.lookup)
             return self._lookup_source
 
@@ -166,8 +164,6 @@ class Runtime:
         """Members of the Slack user groups `[lookup] allowed_user_groups` names (cached)."""
         with self._lookup_lock:
             if self._user_groups is None:
-                from bot.lookup.service import slack_user_groups
-
                 self._user_groups = slack_user_groups(self.client)
             return self._user_groups
 

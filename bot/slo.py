@@ -17,7 +17,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from bot.durations import format_business_duration
 from bot.models import Escalation, Status
 from bot.policy import Policy
 
@@ -290,72 +289,3 @@ def save_stages(*, session: Session, escalations: Sequence[Escalation]) -> None:
         slo_next_alert_at="next_alert",
         slo_due_at="due",
     )
-
-
-# -- words --------------------------------------------------------------------------------------
-
-
-def describe(*, policy: Policy, current: SloState, now: datetime) -> str:
-    """One line for cards and lists: "due Tue 11/24 14:00 · 3h 10m left", "breached 1d 2h ago"."""
-    from bot.blocks.common import format_local
-    from bot.i18n import t
-
-    lang = policy.language
-    calendar = policy.business_calendar
-    day = calendar.working_day_length()
-
-    def fmt(value: timedelta) -> str:
-        return format_business_duration(value, day_length=day, lang=lang)
-
-    if current.resolved:
-        key = "slo.resolved_missed" if current.breached else "slo.resolved_within"
-        return t(
-            key,
-            lang,
-            took=fmt(current.elapsed),
-            target=fmt(current.target),
-            over=fmt(-current.remaining),
-        )
-    if not current.running:
-        if current.breached:
-            return t("slo.paused_breached", lang, over=fmt(-current.remaining))
-        return t("slo.paused", lang, left=fmt(current.remaining))
-    if current.breached:
-        if -current.remaining < timedelta(minutes=1):
-            return t("slo.breached_now", lang)
-        return t("slo.breached", lang, ago=fmt(-current.remaining))
-    when = format_local(current.due_at, calendar.tz, lang) if current.due_at else "?"
-    return t("slo.due", lang, when=when, left=fmt(current.remaining))
-
-
-def card_line(*, policy: Policy, current: SloState, now: datetime) -> str:
-    """The SLO line of the escalation's message: true until its next refresh.
-
-    Lists are drawn when asked and say "3h 10m left" or "breached 2h ago". A message stays as
-    posted, so it says "2h left" (rounded up, refreshed hourly) and "breached (due Tue 14:00)".
-    """
-    from bot.blocks.common import format_local
-    from bot.i18n import t
-
-    if current.resolved or not current.running:
-        return describe(policy=policy, current=current, now=now)
-    lang = policy.language
-    calendar = policy.business_calendar
-    when = format_local(current.due_at, calendar.tz, lang) if current.due_at else "?"
-    if current.breached:
-        return t("slo.card_breached", lang, when=when)
-    left = format_business_duration(
-        card_left(current.remaining), day_length=calendar.working_day_length(), lang=lang
-    )
-    return t("slo.due", lang, when=when, left=left)
-
-
-def slo_emoji(current: SloState, policy: Policy, priority: str) -> str:
-    """A traffic light for lists: green, yellow past the first warning, red when breached."""
-    if current.resolved:
-        return ":white_check_mark:"
-    if current.breached:
-        return ":red_circle:"
-    if current.fraction >= thresholds(policy, priority)[0]:
-        return ":large_yellow_circle:"
-    return ":large_green_circle:"

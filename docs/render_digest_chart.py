@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from bot import migrate  # noqa: E402
 from bot.db import Database  # noqa: E402
 from bot.digest import Month  # noqa: E402
-from bot.digest_chart import chart_data, render_chart  # noqa: E402
+from bot.digest.chart import chart_data, render_chart  # noqa: E402
 from bot.models import Escalation, Status  # noqa: E402
 from bot.policy import Policy, parse_policy  # noqa: E402
 

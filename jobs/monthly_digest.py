@@ -1,7 +1,7 @@
 """monthly-digest: last month's figures and slow closes, posted once to the digest channel.
 
 The post, the prompt that opens its thread, the overflow replies, the chart and the CSV are all
-promised to the outbox in one transaction, under keys derived from the month (`digest:2026-10:…`),
+promised to the outbox in one transaction (`bot.digest.post`), under keys derived from the month,
 so however often the job runs for a month, each is posted once. An operator's re-run
 (`crebot run-job monthly-digest --at …`) uses the same keys with a fresh re-run id appended, and
 so posts the month again.
@@ -15,19 +15,14 @@ from datetime import datetime
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
-from bot import outbox_keys
-from bot.blocks.digest import build_digest_post, month_label, thread_prompt
-from bot.digest import Month, MonthFigures, csv_filename, month_figures, reported_month
-from bot.digest_chart import chart_filename
-from bot.i18n import t
-from bot.outbox import OutboxRow, enqueue_many
+from bot.digest import Month, month_figures, reported_month
+from bot.digest.post import digest_rows
+from bot.outbox import enqueue_many
 from bot.policy import Policy, clock_time
 from bot.runtime import Runtime
 
 JOB = "monthly-digest"
 LAST_TRIGGER_DAY = 15  # the daily trigger runs on days 1..15: the first working day, or a catch-up
-CHART_FILE = "digest-chart"
-CSV_FILE = "digest-csv"
 
 
 # -- the schedule (callbacks with the positional signature `bot.scheduler.Schedule` calls) -------
@@ -62,76 +57,6 @@ def digest_due(policy: Policy, at: datetime) -> bool:
     day = at.astimezone(calendar.tz).date()
     first = calendar.first_working_day_of_month(day.year, day.month)
     return first <= day and day.day <= LAST_TRIGGER_DAY and calendar.is_working_day(day)
-
-
-# -- the outbox rows ------------------------------------------------------------------------------
-
-
-def digest_rows(
-    *, policy: Policy, figures: MonthFigures, workspace_url: str | None, run_id: str | None = None
-) -> list[OutboxRow]:
-    """The post, then in its thread: the prompt, the overflow replies, the chart and the CSV.
-
-    The prompt to look back together is posted only when there are slow closes to look back on;
-    a month with nothing filed or resolved is the post alone (no chart of nothing, no empty CSV).
-    """
-    lang = policy.language
-    month = str(figures.month)
-    channel = policy.digest_channel
-    label = month_label(figures.month, lang)
-    post = build_digest_post(policy=policy, figures=figures, workspace_url=workspace_url)
-    post_key = outbox_keys.digest_part(month, "post", run_id)
-    rows = [OutboxRow.message(post_key, channel=channel, text=post.text, blocks=post.blocks)]
-    if figures.slow:
-        rows.append(
-            OutboxRow.message(
-                outbox_keys.digest_part(month, "prompt", run_id),
-                channel=channel,
-                text=thread_prompt(policy=policy, month=figures.month),
-                thread_of=post_key,
-            )
-        )
-    for number, (text, blocks) in enumerate(post.replies, start=1):
-        rows.append(
-            OutboxRow.message(
-                outbox_keys.digest_part(month, f"more:{number}", run_id),
-                channel=channel,
-                text=text,
-                blocks=blocks,
-                thread_of=post_key,
-            )
-        )
-    if figures.empty:
-        return rows
-    for part, file, title, comment in (
-        (
-            "chart",
-            CHART_FILE,
-            chart_filename(figures.month),
-            t("digest.chart.comment", lang, month=label),
-        ),
-        (
-            "csv",
-            CSV_FILE,
-            csv_filename(figures.month),
-            t("digest.csv.comment", lang, month=label),
-        ),
-    ):
-        # Each CSV row links to its escalation.
-        extra = {"workspace_url": workspace_url} if file == CSV_FILE else {}
-        rows.append(
-            OutboxRow.upload(
-                outbox_keys.digest_part(month, part, run_id),
-                channel=channel,
-                thread_of=post_key,
-                file=file,
-                title=title,
-                comment=comment,
-                month=month,
-                **extra,
-            )
-        )
-    return rows
 
 
 # -- the job ----------------------------------------------------------------------------------------

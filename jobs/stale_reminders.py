@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from bot import outbox_keys, reminders, slo
+from bot import outbox_keys, presenter, reminders, slo
+from bot.blocks import slo as slo_words
 from bot.blocks.reminders import (
     ITEMS_PER_DM,
     build_lead_post,
@@ -40,7 +41,7 @@ def send_stale_reminders(*, runtime: Runtime, at: datetime) -> str:
             text, blocks = build_lead_post(
                 policy=policy,
                 items=[
-                    reminders.reminder_item(policy=policy, escalation=e, now=at) for e in ignored
+                    presenter.reminder_item(policy=policy, escalation=e, now=at) for e in ignored
                 ],
                 workspace_url=workspace_url,
             )
@@ -68,7 +69,7 @@ def send_stale_reminders(*, runtime: Runtime, at: datetime) -> str:
 
 def _slo_lines(policy: Policy, escalations: Sequence[Escalation], at: datetime) -> dict[int, str]:
     return {
-        e.id or 0: slo.describe(
+        e.id or 0: slo_words.describe(
             policy=policy, current=slo.state(policy=policy, escalation=e, now=at), now=at
         )
         for e in escalations
@@ -85,7 +86,7 @@ def _dm_row(
 ) -> OutboxRow:
     # Only the escalations one DM can show are worked out; the rest are counted in "…and N more".
     items = [
-        reminders.reminder_item(policy=policy, escalation=e, now=at) for e in stale[:ITEMS_PER_DM]
+        presenter.reminder_item(policy=policy, escalation=e, now=at) for e in stale[:ITEMS_PER_DM]
     ]
     text, blocks = build_reminder_dm(
         policy=policy, items=items, workspace_url=workspace_url, today=today, total=len(stale)

@@ -18,11 +18,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Literal, TextIO
 
 import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
+from bot import escalations
 from bot.dates import parse_user_date
 from bot.errors import DomainError, InvalidInput, NotAllowed
-from bot.i18n import t
 from bot.limits import CHART_NOTE_MAX
 from bot.lookup.query import ErrorCode, LookupQuery, LookupQueryError, parse_lookup_query
 from bot.lookup.resilience import TTLCache
@@ -56,6 +57,7 @@ CHART_OPEN_LIMIT = 10
 CHART_RESOLVED_LIMIT = 10
 CHART_NOTES_LIMIT = 10
 AUDIT_LIST_LIMIT = 40
+NOTE_ATTEMPTS = 8
 GROUP_CACHE_TTL = timedelta(minutes=5)
 CSV_COLUMNS = (
     "id",
@@ -96,13 +98,11 @@ class AuditRefused(NotAllowed):
 class InvalidLookup(DomainError):
     """The text after `/lookup` is not a user id or email; the reply adds the usage line."""
 
+    hint_key = "lookup.usage"
+
     def __init__(self, code: ErrorCode) -> None:
         super().__init__(f"lookup.invalid.{code}")
         self.code: ErrorCode = code
-
-    def render(self, lang: str) -> str:
-        """The reason followed by the usage line."""
-        return f"{t(self.key, lang)}\n{t('lookup.usage', lang)}"
 
 
 # -- who may look up ----------------------------------------------------------------------------------
@@ -529,22 +529,22 @@ def add_note(
     """Add a note to an end user's chart (only people who may look users up may add notes)."""
     if not may_look_up(policy=policy, actor_id=author_id, groups=groups, now=now):
         raise LookupRefused
-    note = UserNote(
-        end_user_id=chart_subject(end_user_id),
-        author_id=author_id,
-        text=validate_note(text),
-        created_at=now,
-    )
-    session.add(note)
-    session.commit()
-    from bot import (
-        escalations,
-    )  # the chart note also counts as activity on the author's escalations
-
-    escalations.record_note(
-        session=session, policy=policy, end_user_id=note.end_user_id, author_id=author_id, now=now
-    )
-    return note
+    subject, stripped = chart_subject(end_user_id), validate_note(text)
+    for attempt in range(NOTE_ATTEMPTS):
+        # The note, and the activity it is on the author's escalations for that user, together.
+        note = UserNote(end_user_id=subject, author_id=author_id, text=stripped, created_at=now)
+        session.add(note)
+        try:
+            escalations.record_note_activity(
+                session=session, policy=policy, end_user_id=subject, author_id=author_id, now=now
+            )
+            session.commit()
+            return note
+        except StaleDataError:  # one of the escalations changed meanwhile: all again
+            session.rollback()
+            if attempt == NOTE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 # -- the audit ------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import Ack
 
 from bot import escalations
+from bot.blocks.errors import field_errors
 from bot.blocks.escalation import read_input_values, read_source
 from bot.errors import InvalidInput
 from handlers.payload import PayloadError, runtime_of, user_id
@@ -21,7 +22,7 @@ def escalation_submitted(
     try:
         draft = escalations.validate_draft(policy=runtime.policy, values=read_input_values(view))
     except InvalidInput as invalid:
-        ack(response_action="errors", errors=invalid.render_fields(runtime.lang))
+        ack(response_action="errors", errors=field_errors(invalid, runtime.lang))
         return
     ack()
     view_id = view.get("id")

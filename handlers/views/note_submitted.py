@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import Ack
 from slack_sdk.webhook import WebhookClient
 
+from bot.blocks.errors import field_errors
 from bot.blocks.lookup import build_note_saved, read_note_submission
 from bot.errors import InvalidInput
 from bot.lookup import service
@@ -27,7 +28,7 @@ def note_submitted(
     try:
         service.validate_note(submission.text)
     except InvalidInput as invalid:
-        ack(response_action="errors", errors=invalid.render_fields(runtime.lang))
+        ack(response_action="errors", errors=field_errors(invalid, runtime.lang))
         return
     ack()
     with runtime.db.session() as session:

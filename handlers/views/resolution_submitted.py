@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt import Ack
 
 from bot import escalations
+from bot.blocks.errors import field_errors
 from bot.blocks.escalation import read_input_values, read_private_metadata
 from bot.errors import InvalidInput
 from handlers.payload import PayloadError, runtime_of, user_id
@@ -28,7 +29,7 @@ def resolution_submitted(
             policy=runtime.policy, cause=cause, note=note, answer=answer
         )
     except InvalidInput as invalid:
-        ack(response_action="errors", errors=invalid.render_fields(runtime.lang))
+        ack(response_action="errors", errors=field_errors(invalid, runtime.lang))
         return
     ack()
     escalation_id = read_private_metadata(view).get("escalation_id")

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from bot.blocks.errors import error_text
 from bot.dates import parse_user_date
 from bot.errors import DomainError
 
@@ -45,7 +46,7 @@ def test_anything_else_is_a_clear_refusal(text: str) -> None:
         parse_user_date(text, today=TODAY)
     assert caught.value.key == "error.bad_date"
     assert caught.value.params == {"text": text.strip()[:40]}
-    assert "is not a date" in caught.value.render("en")
+    assert "is not a date" in error_text(caught.value, "en")
 
 
 def test_the_refusal_quotes_at_most_40_characters() -> None:

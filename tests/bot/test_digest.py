@@ -12,9 +12,9 @@ from fractions import Fraction
 import pytest
 from sqlmodel import Session
 
-from bot import digest
 from bot.db import Database
-from bot.digest import (
+from bot.digest import figures as digest
+from bot.digest.figures import (
     Breakdown,
     Month,
     MonthFigures,

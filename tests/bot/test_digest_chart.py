@@ -25,8 +25,7 @@ from matplotlib.transforms import Bbox
 
 from bot import presenter
 from bot.db import Database
-from bot.digest import Month, MonthVolume, Resolution, WeekCount, month_weeks
-from bot.digest_chart import (
+from bot.digest.chart import (
     BASE_FONT,
     DPI,
     FIGURE_INCHES,
@@ -41,6 +40,7 @@ from bot.digest_chart import (
     cjk_font_family,
     render_chart,
 )
+from bot.digest.figures import Month, MonthVolume, Resolution, WeekCount, month_weeks
 from bot.models import Escalation, Status
 from bot.policy import Policy, parse_policy
 from tests.conftest import TOKYO

@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlmodel import Session, col, select
 
-from bot import assignment, escalations, lifecycle
+from bot import assignment, escalations, lifecycle, presenter
+from bot.blocks.errors import field_errors
 from bot.db import Database
 from bot.errors import AlreadyClaimed, InvalidInput, InvalidTransition, NotAllowed, NotFound
 from bot.lifecycle import Role, Verb
@@ -81,6 +82,15 @@ def outbox_rows(session: Session, escalation_id: int) -> list[Outbox]:
         session.exec(
             select(Outbox).where(Outbox.escalation_id == escalation_id).order_by(col(Outbox.id))
         ).all()
+    )
+
+
+def thread_text(session: Session, policy: Policy, row: Outbox) -> str:
+    """A thread row's line as delivery words it."""
+    assert row.escalation_id is not None
+    escalation = escalations.get_escalation(session=session, escalation_id=row.escalation_id)
+    return presenter.render_thread_line(
+        session=session, policy=policy, escalation=escalation, event_id=row.payload["event_id"]
     )
 
 
@@ -163,7 +173,7 @@ def test_every_field_error_is_reported_at_once(policy: Policy) -> None:
         "details": ("field.too_long", {"max": 3000, "length": 3001}),
         "zendesk": ("field.zendesk_invalid", {}),
     }
-    rendered = caught.value.render_fields("ja")
+    rendered = field_errors(caught.value, "ja")
     assert rendered["details"] == "3000文字以内で入力してください(現在 3001 文字)。"
 
 
@@ -171,7 +181,7 @@ def test_a_summary_over_150_characters_is_refused_with_its_length(policy: Policy
     with pytest.raises(InvalidInput) as caught:
         escalations.validate_draft(policy=policy, values={**GOOD_VALUES, "summary": "s" * 151})
     assert caught.value.fields == {"summary": ("field.too_long", {"max": 150, "length": 151})}
-    assert caught.value.render_fields("en")["summary"] == "At most 150 characters (this is 151)."
+    assert field_errors(caught.value, "en")["summary"] == "At most 150 characters (this is 151)."
 
 
 def test_a_summary_of_exactly_150_characters_is_accepted(policy: Policy) -> None:
@@ -370,7 +380,8 @@ def test_filing_creates_the_row_the_filed_event_and_a_card_post(
             (OutboxKind.CARD_POST, f"esc:{escalation_id}:post", "pending"),
             (OutboxKind.THREAD, f"esc:{escalation_id}:event:{events[1].id}", "pending"),
         ]
-        assert "<@U0HANAKO>" in rows[1].payload["text"]
+        assert rows[1].payload == {"event_id": events[1].id}  # worded when sent
+        assert "<@U0HANAKO>" in thread_text(session, policy, rows[1])
         state = session.get(EngineerState, HANAKO)
         assert state is not None
         assert state.last_assigned_at == START
@@ -448,9 +459,9 @@ def test_nobody_available_leaves_it_open_with_the_reason(db: Database, policy: P
             ("filed", {}),
             ("unassigned", {"reason": "nobody_available"}),
         ]
-        texts = [r.payload.get("text") for r in outbox_rows(session, escalation_id)]
-        assert texts[0] is None  # the card post renders at delivery
-        assert "Nobody who covers this is available" in str(texts[1])
+        card, line = outbox_rows(session, escalation_id)
+        assert card.payload == {}  # the card and the line are worded at delivery
+        assert "Nobody who covers this is available" in thread_text(session, policy, line)
 
 
 def test_manual_strategy_leaves_it_open_for_claim(db: Database, policy_text: str) -> None:
@@ -920,8 +931,8 @@ def test_resolve_records_cause_note_and_answer(db: Database, policy: Policy) -> 
         assert row.resolution_answer == "Your photos are back."
         thread = outbox_rows(session, escalation_id)[-1]
         assert thread.kind == OutboxKind.THREAD
-        assert "<@U0CS>" in thread.payload["text"]  # the filer is told
-        assert "Your photos are back." in thread.payload["text"]
+        assert "<@U0CS>" in thread_text(session, policy, thread)  # the filer is told
+        assert "Your photos are back." in thread_text(session, policy, thread)
 
 
 def test_resolve_reports_every_field_problem_and_writes_nothing(
@@ -1043,6 +1054,9 @@ def test_every_change_promises_one_card_update_and_one_thread_line(
             perform(session, policy, action, escalation_id, actor, START + timedelta(minutes=step))
         events = escalations.timeline(session=session, escalation_id=escalation_id)
         rows = outbox_rows(session, escalation_id)
+        texts = {
+            r.key: thread_text(session, policy, r) for r in rows if r.kind == OutboxKind.THREAD
+        }
     keys = [r.key for r in rows]
     assert len(keys) == len(set(keys))
     assert len(rows) == 2 + 2 * len(JOURNEY)  # card post + auto-assign line, then two per change
@@ -1053,7 +1067,7 @@ def test_every_change_promises_one_card_update_and_one_thread_line(
             (OutboxKind.THREAD, f"esc:{escalation_id}:event:{change.id}"),
         ]
         thread = next(r for r in mine if r.kind == OutboxKind.THREAD)
-        assert thread.payload["text"].strip()
+        assert texts[thread.key].strip()
     assert [r.kind for r in rows].count(OutboxKind.CARD_POST) == 1
 
 

@@ -52,7 +52,14 @@ def make_deliverer(
             session=session, policy=policy, escalation=escalation, now=clock.now(), live=False
         )
 
-    return OutboxDeliverer(db=db, client=client, render_card=render, clock=clock.now)
+    def line(session: Session, escalation: Escalation, event_id: int) -> str:
+        return presenter.render_thread_line(
+            session=session, policy=policy, escalation=escalation, event_id=event_id
+        )
+
+    return OutboxDeliverer(
+        db=db, client=client, render_card=render, render_line=line, clock=clock.now
+    )
 
 
 @pytest.fixture

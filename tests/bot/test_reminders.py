@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot import reminders
+from bot import presenter, reminders
 from bot.errors import DomainError
 from bot.models import Status
 from bot.policy import Policy
@@ -96,7 +96,7 @@ def test_a_reminder_item_has_the_age_and_the_quiet_time_in_business_time(policy:
         filed_at=datetime(2026, 11, 30, 10, tzinfo=TOKYO),  # Mon
         last_activity_at=datetime(2026, 12, 1, 17, tzinfo=TOKYO),  # Tue
     )
-    item = reminders.reminder_item(
+    item = presenter.reminder_item(
         policy=policy, escalation=escalation, now=datetime(2026, 12, 4, 10, tzinfo=TOKYO)
     )
     assert item.age == timedelta(hours=8 + 9 + 9 + 9 + 1)  # Mon 10-18, Tue, Wed, Thu, Fri 9-10

@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import Session
 
 from bot import escalations, slo
+from bot.blocks import slo as slo_words
 from bot.db import Database
 from bot.models import Escalation, Status
 from bot.policy import Policy, parse_policy
@@ -160,7 +161,7 @@ def test_resolution_records_the_business_time_and_reopen_resumes(
         row = _get(session, escalation_id)
         assert row.resolution_business_s == 11 * 3600  # Wed 10-18 (8h) + Thu 9-12 (3h)
         assert row.slo_next_alert_at is None
-        described = slo.describe(
+        described = slo_words.describe(
             policy=policy,
             current=slo.state(policy=policy, escalation=row, now=resolved_at),
             now=resolved_at,
@@ -233,9 +234,9 @@ def test_describe_in_both_languages(
     now = WED_10 + timedelta(hours=hours_later)
     with db.session() as session:
         current = slo.state(policy=policy, escalation=_get(session, escalation_id), now=now)
-    assert slo.describe(policy=policy, current=current, now=now) == english
+    assert slo_words.describe(policy=policy, current=current, now=now) == english
     japanese_policy = policy.model_copy(update={"language": "ja"})
-    assert slo.describe(policy=japanese_policy, current=current, now=now) == japanese
+    assert slo_words.describe(policy=japanese_policy, current=current, now=now) == japanese
 
 
 def test_due_crossings_finds_only_running_escalations_past_their_alert(

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot import escalations, slo
+from bot.blocks import slo as slo_words
 from bot.clock import ManualClock
 from bot.models import Escalation
 from bot.runtime import Runtime
@@ -148,8 +149,8 @@ def test_a_breached_card_names_its_due_time_and_lists_say_how_long_ago(
     )
     now = DAY.replace(hour=16)
     current = slo.state(policy=runtime.policy, escalation=escalation, now=now)
-    assert slo.card_line(policy=runtime.policy, current=current, now=now) == (
+    assert slo_words.card_line(policy=runtime.policy, current=current, now=now) == (
         "breached (it was due Wed 11/25 14:00)"
     )
-    assert slo.describe(policy=runtime.policy, current=current, now=now) == "breached 2h ago"
+    assert slo_words.describe(policy=runtime.policy, current=current, now=now) == "breached 2h ago"
     assert slo.next_card_change(policy=runtime.policy, escalation=escalation, now=now) is None

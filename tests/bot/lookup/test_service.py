@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from bot import escalations
+from bot.blocks.errors import error_text
 from bot.db import Database
 from bot.errors import DomainError, InvalidInput
 from bot.lookup import service
@@ -257,7 +258,7 @@ def test_invalid_input_is_audited_refused_with_usage_and_never_fetched(
         _look_up(session, policy, source, text)
 
     assert raised.value.code == code
-    assert "/lookup &lt;user id | email&gt;" in raised.value.render("en")
+    assert "/lookup &lt;user id | email&gt;" in error_text(raised.value, "en")
     assert source.fetches == 0
     [row] = _audit_rows(db)
     assert (row.outcome, row.query_kind, row.end_user_id) == ("invalid", None, None)
@@ -442,6 +443,53 @@ def test_notes_are_saved_by_people_who_may_look_up(session: Session, policy: Pol
     assert len(session.exec(select(UserNote)).all()) == 1
 
 
+def test_a_note_by_the_assignee_is_activity_on_their_escalations_for_that_user(
+    session: Session, policy: Policy
+) -> None:
+    mine = file_one(session, policy, START, end_user_id="u-1001")
+    assert mine.assignee_id is not None
+    assert mine.id is not None
+    later = START + timedelta(hours=1)
+
+    service.add_note(
+        session=session,
+        policy=policy,
+        end_user_id="u-1001",
+        author_id=mine.assignee_id,
+        text="Asked for a screenshot.",
+        now=later,
+    )
+
+    timeline = escalations.timeline(session=session, escalation_id=mine.id)
+    assert (timeline[-1].kind, timeline[-1].actor_id) == ("noted", mine.assignee_id)
+    assert (
+        escalations.get_escalation(session=session, escalation_id=mine.id).last_activity_at == later
+    )
+
+
+def test_a_note_and_the_activity_it_records_are_one_transaction(
+    session: Session, policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mine = file_one(session, policy, START, end_user_id="u-1001")
+    assert mine.assignee_id is not None
+
+    def fails(**_kwargs: Any) -> list[int]:
+        raise RuntimeError("the database went away mid-way")
+
+    monkeypatch.setattr(escalations, "record_note_activity", fails)
+    with pytest.raises(RuntimeError):
+        service.add_note(
+            session=session,
+            policy=policy,
+            end_user_id="u-1001",
+            author_id=mine.assignee_id,
+            text="Asked for a screenshot.",
+            now=START,
+        )
+    session.rollback()
+    assert session.exec(select(UserNote)).all() == []
+
+
 @pytest.mark.parametrize(
     ("text", "key"), [("   ", "field.required"), ("x" * 3001, "field.too_long")]
 )
@@ -597,7 +645,7 @@ def test_an_at_name_in_the_audit_request_is_resolved(policy: Policy) -> None:
     assert parse("@U0TARO").subject == "U0TARO"
     with pytest.raises(DomainError) as raised:
         parse("@<!channel>")
-    assert "<!channel>" not in raised.value.render("en")
+    assert "<!channel>" not in error_text(raised.value, "en")
 
 
 def test_slack_user_id_by_name_matches_handle_display_and_real_name(
@@ -768,7 +816,7 @@ def test_since_a_month_day_is_its_latest_occurrence_and_a_future_full_date_is_re
         with pytest.raises(DomainError) as raised:
             since(future)
         assert raised.value.key == "audit.since_future"
-        assert future in raised.value.render("en")
+        assert future in error_text(raised.value, "en")
     with pytest.raises(DomainError) as raised:
         since("2026-02-29")
     assert raised.value.key == "error.bad_date"

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session
 
 from bot.blocks.digest import month_label, percent, points_change, signed
-from bot.digest import (
+from bot.digest.figures import (
     Month,
     MonthVolume,
     Resolution,

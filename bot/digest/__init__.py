@@ -1,0 +1,74 @@
+"""The monthly digest, found from here: every part of it and where it lives.
+
+- `bot.digest.figures`: the month's figures, slow closes and CSV, aggregated in SQL (facts).
+- `bot.digest.chart`: the chart (PNG) of business time to resolve and weekly volume.
+- `bot.digest.post`: the posts the job promises (the outbox rows: post, thread, chart, CSV).
+- `bot.blocks.digest`: the Block Kit of the post, its overflow replies and `/cre digest`.
+- `jobs/monthly_digest.py`: when it runs (the month's first working day) and the run itself.
+- `handlers/commands/cre.py` (`/cre digest [YYYY-MM]`): a month's digest, shown to the asker.
+- `bot.presenter`: renders the chart and the CSV when the outbox uploads them.
+"""
+
+from bot.digest.figures import (
+    CSV_BATCH,
+    CSV_COLUMNS,
+    PROBE_COST,
+    SHORT_WEEK_DAYS,
+    SLO_BREACH,
+    TREND_MONTHS,
+    Breakdown,
+    Month,
+    MonthFigures,
+    MonthTotals,
+    MonthVolume,
+    Resolution,
+    SlowClose,
+    Week,
+    WeekCount,
+    csv_filename,
+    csv_header,
+    month_bounds,
+    month_csv,
+    month_figures,
+    month_resolutions,
+    month_totals,
+    month_trend,
+    month_weekly_counts,
+    month_weeks,
+    nearest_rank,
+    render_csv_file,
+    reported_month,
+    share,
+)
+
+__all__ = [
+    "CSV_BATCH",
+    "CSV_COLUMNS",
+    "PROBE_COST",
+    "SHORT_WEEK_DAYS",
+    "SLO_BREACH",
+    "TREND_MONTHS",
+    "Breakdown",
+    "Month",
+    "MonthFigures",
+    "MonthTotals",
+    "MonthVolume",
+    "Resolution",
+    "SlowClose",
+    "Week",
+    "WeekCount",
+    "csv_filename",
+    "csv_header",
+    "month_bounds",
+    "month_csv",
+    "month_figures",
+    "month_resolutions",
+    "month_totals",
+    "month_trend",
+    "month_weekly_counts",
+    "month_weeks",
+    "nearest_rank",
+    "render_csv_file",
+    "reported_month",
+    "share",
+]
