@@ -220,7 +220,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     settings = load_settings()
     configure_logging(settings.log_level)
     policy = load_policy(settings.crebot_config)
-    from bot.lookup.service import export_audit_csv
+    from bot.lookup.audit import export_audit_csv
 
     since = datetime.combine(args.since, time(0), tzinfo=policy.business_calendar.tz)
     db = Database(settings.database_url)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from bot.models import ProcessedEvent
-from bot.outbox import insert_ignoring_conflict
+from bot.outbox_rows import insert_ignoring_conflict
 
 KEEP_FOR = timedelta(days=3)
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from bot.models import JobRun
-from bot.outbox import insert_ignoring_conflict
+from bot.outbox_rows import insert_ignoring_conflict
 
 DEFAULT_LEASE = timedelta(minutes=15)
 

@@ -1,6 +1,6 @@
 """The outbox: Slack posts promised in the same transaction as the change, delivered and retried after.
 
-A change and the posts it causes are committed together, so a crash or a Slack outage can delay a
+A change and the posts it causes are committed together (the rows: `bot.outbox_rows`), so a crash or a Slack outage can delay a
 post but never lose it. Each row has a unique key, so enqueueing twice (a retried request, a second
 scheduler) stores it once. Rows of one group (an escalation's message and its thread) are sent in
 order: only the earliest pending row of a group may go, and the short lease on it lets exactly one
@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 from http.client import HTTPException, IncompleteRead, RemoteDisconnected
 from typing import Any
 from urllib.error import URLError
@@ -29,13 +28,12 @@ from urllib.error import URLError
 import sqlalchemy as sa
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
-from bot import outbox_keys
 from bot.clock import SystemClock
 from bot.db import Database
 from bot.models import Escalation, Outbox, OutboxStatus
+from bot.outbox_rows import OutboxKind
 
 log = logging.getLogger(__name__)
 
@@ -55,156 +53,9 @@ PERMANENT_ERRORS = frozenset(
 )
 
 
-class OutboxKind(StrEnum):
-    """What a row asks Slack to do."""
-
-    CARD_POST = "card.post"  # post the escalation's message (rendered from current state)
-    CARD_UPDATE = "card.update"  # chat.update that message to current state
-    THREAD = "thread"  # a reply in the escalation's thread (its text, or a timeline entry's id)
-    MESSAGE = (
-        "message"  # a post to a channel or a DM (channel = user id), maybe in another row's thread
-    )
-    UPLOAD = "upload"  # a file into a channel or another row's thread
-
-
 CardRenderer = Callable[[Session, Escalation], tuple[str, list[dict[str, Any]]]]
 FileRenderer = Callable[[Session, dict[str, Any]], tuple[str, bytes]]
 LineRenderer = Callable[[Session, Escalation, int], str]  # a timeline entry's thread line
-
-
-@dataclass(frozen=True)
-class OutboxRow:
-    """One promised Slack post, as a producer builds it (its key from `bot.outbox_keys`).
-
-    Build rows with the constructors, which say what each kind's payload holds; the payload is
-    stored as JSON and read back by the deliverer.
-    """
-
-    key: str
-    kind: OutboxKind
-    escalation_id: int | None = None
-    payload: dict[str, Any] = field(default_factory=dict)
-    status: OutboxStatus = OutboxStatus.PENDING
-
-    @classmethod
-    def card_post(cls, key: str, *, escalation_id: int) -> OutboxRow:
-        """Post the escalation's message, drawn from its state when sent."""
-        return cls(key, OutboxKind.CARD_POST, escalation_id)
-
-    @classmethod
-    def card_update(cls, key: str, *, escalation_id: int) -> OutboxRow:
-        """Redraw the escalation's message to its state when sent."""
-        return cls(key, OutboxKind.CARD_UPDATE, escalation_id)
-
-    @classmethod
-    def thread(
-        cls, key: str, *, escalation_id: int, text: str, broadcast: bool = False
-    ) -> OutboxRow:
-        """A reply in the escalation's thread (also shown in the channel when `broadcast`)."""
-        payload: dict[str, Any] = {"text": text}
-        if broadcast:
-            payload["broadcast"] = True
-        return cls(key, OutboxKind.THREAD, escalation_id, payload)
-
-    @classmethod
-    def timeline_line(cls, key: str, *, escalation_id: int, event_id: int) -> OutboxRow:
-        """A timeline entry's line in the escalation's thread, worded when sent (like the card)."""
-        return cls(key, OutboxKind.THREAD, escalation_id, {"event_id": event_id})
-
-    @classmethod
-    def message(
-        cls,
-        key: str,
-        *,
-        channel: str,
-        text: str,
-        blocks: list[dict[str, Any]] | None = None,
-        thread_of: str | None = None,
-        escalation_id: int | None = None,
-    ) -> OutboxRow:
-        """A post to a channel or a DM (`channel` a user id), maybe in row `thread_of`'s thread."""
-        payload: dict[str, Any] = {"channel": channel, "text": text}
-        if blocks is not None:
-            payload["blocks"] = blocks
-        if thread_of is not None:
-            payload["thread_of"] = thread_of
-        return cls(key, OutboxKind.MESSAGE, escalation_id, payload)
-
-    @classmethod
-    def upload(
-        cls, key: str, *, channel: str, thread_of: str | None, file: str, title: str, **extra: Any
-    ) -> OutboxRow:
-        """A file rendered when sent (`file` names its renderer; `extra` is the renderer's input)."""
-        payload = {"channel": channel, "thread_of": thread_of, "file": file, "title": title}
-        return cls(key, OutboxKind.UPLOAD, None, {**payload, **extra})
-
-    def merged_into(self, key: str, carrier: str) -> OutboxRow:
-        """This kind of row claiming `key` without posting: `carrier`'s post speaks for it."""
-        return OutboxRow(
-            key, self.kind, self.escalation_id, {"merged_into": carrier}, OutboxStatus.SUPERSEDED
-        )
-
-    def values(self, *, now: datetime) -> dict[str, Any]:
-        """The row's column values for an INSERT."""
-        thread_of = self.payload.get("thread_of")
-        return {
-            "key": self.key,
-            "kind": str(self.kind),
-            "group_key": outbox_keys.group(
-                key=self.key, escalation_id=self.escalation_id, thread_of=thread_of
-            )[:200],
-            "escalation_id": self.escalation_id,
-            "payload": self.payload,
-            "status": str(self.status),
-            "attempts": 0,
-            "created_at": now,
-            "next_attempt_at": now,
-            "uncertain": False,
-            "result": {},
-        }
-
-
-def insert_ignoring_conflict(
-    session: Session, model: type[SQLModel], values: dict[str, Any]
-) -> bool:
-    """INSERT … ON CONFLICT DO NOTHING on either database; True when a row was inserted."""
-    table = model.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    insert_factory = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    # RETURNING tells inserted from skipped on both databases (rowcount is -1 on PostgreSQL here).
-    statement = (
-        insert_factory(table)
-        .values(**values)
-        .on_conflict_do_nothing()
-        .returning(*table.primary_key.columns)
-    )
-    return session.execute(statement).first() is not None
-
-
-def enqueue(session: Session, row: OutboxRow, *, now: datetime) -> bool:
-    """Promise a Slack post inside the caller's transaction; a key already promised is ignored."""
-    return insert_ignoring_conflict(session, Outbox, row.values(now=now))
-
-
-def enqueue_many(
-    session: Session, rows: Sequence[OutboxRow], *, now: datetime, returning: bool = False
-) -> set[str]:
-    """Promise many posts in one statement (keys already promised are ignored).
-
-    With `returning`, the keys this call inserted are returned (an empty set otherwise).
-    """
-    if not rows:
-        return set()
-    table = Outbox.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    insert_factory = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    values = [row.values(now=now) for row in rows]
-    statement = insert_factory(table).on_conflict_do_nothing()
-    if not returning:
-        session.connection().execute(statement, values)
-        return set()
-    inserted = session.connection().execute(statement.returning(table.c.key), values)
-    return {str(key) for key in inserted.scalars()}
 
 
 @dataclass

@@ -35,9 +35,7 @@ class Facts:
         self.row: list[str] = []
 
 
-def collect_facts(
-    *, session: Session, policy: Policy, escalation: Escalation, now: datetime, live: bool
-) -> Facts:
+def collect_facts(*, policy: Policy, escalation: Escalation, now: datetime, live: bool) -> Facts:
     """What the card and list rows show beyond the record itself: the SLO clock.
 
     `live` is for what is drawn when asked (lists, /cre show); the channel message is a
@@ -58,7 +56,7 @@ def render_card(
     *, session: Session, policy: Policy, escalation: Escalation, now: datetime, live: bool
 ) -> tuple[str, list[Block]]:
     """The escalation's channel message as it should look now (with the user's earlier ones)."""
-    facts = collect_facts(session=session, policy=policy, escalation=escalation, now=now, live=live)
+    facts = collect_facts(policy=policy, escalation=escalation, now=now, live=live)
     # Only the card (and /cre show) carry this: list rows would pay a query each. The user may be
     # filed under their id or their email: the directory, when it is the source, knows both.
     history = history_summary(
@@ -148,12 +146,9 @@ def reminder_item(
     )
 
 
-def _rows(
-    session: Session, policy: Policy, items: Sequence[Escalation], now: datetime
-) -> list[Row]:
+def _rows(policy: Policy, items: Sequence[Escalation], now: datetime) -> list[Row]:
     return [
-        Row(e, collect_facts(session=session, policy=policy, escalation=e, now=now, live=True).row)
-        for e in items
+        Row(e, collect_facts(policy=policy, escalation=e, now=now, live=True).row) for e in items
     ]
 
 
@@ -165,7 +160,7 @@ def mine_blocks(
     mine = escalations.list_assigned_to(session=session, user_id=user_id, limit=200)
     group = Group(
         t("reply.mine.title", lang, count=len(mine)),
-        _rows(session, policy, mine[:LIST_LIMIT], now),
+        _rows(policy, mine[:LIST_LIMIT], now),
         total=len(mine),
         empty_text=t("reply.mine.empty", lang),
     )
@@ -183,12 +178,12 @@ def queue_groups(*, session: Session, policy: Policy, now: datetime) -> list[Gro
     return [
         Group(
             t("reply.queue.unassigned", lang, count=total_unassigned),
-            _rows(session, policy, unassigned, now),
+            _rows(policy, unassigned, now),
             total=total_unassigned,
         ),
         Group(
             t("reply.queue.in_progress", lang, count=total_progress),
-            _rows(session, policy, in_progress, now),
+            _rows(policy, in_progress, now),
             total=total_progress,
         ),
     ]
@@ -224,7 +219,7 @@ def home_view(
     groups = [
         Group(
             t("home.mine", lang),
-            _rows(session, policy, mine[:LIST_LIMIT], now),
+            _rows(policy, mine[:LIST_LIMIT], now),
             total=len(mine),
             empty_text=t("reply.mine.empty", lang),
         ),

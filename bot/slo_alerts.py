@@ -23,7 +23,7 @@ from sqlmodel import Session
 from bot import outbox_keys, slo
 from bot.blocks.alerts import build_breach, build_warning_direct, build_warning_thread
 from bot.models import EscalationEvent, Outbox
-from bot.outbox import OutboxRow, enqueue_many
+from bot.outbox_rows import OutboxRow, enqueue_many
 from bot.policy import Policy
 
 # The posts of a stage (their names are part of their outbox keys, `bot.outbox_keys.SLO_POSTS`).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot import outbox_keys, slo
-from bot.outbox import OutboxRow, enqueue_many
+from bot.outbox_rows import OutboxRow, enqueue_many
 from bot.runtime import Runtime
 
 BATCH = 500

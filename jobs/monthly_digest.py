@@ -17,7 +17,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.digest import Month, month_figures, reported_month
 from bot.digest.post import digest_rows
-from bot.outbox import enqueue_many
+from bot.outbox_rows import enqueue_many
 from bot.policy import Policy, clock_time
 from bot.runtime import Runtime
 

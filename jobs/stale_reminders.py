@@ -14,7 +14,7 @@ from bot.blocks.reminders import (
     build_unassigned_post,
 )
 from bot.models import Escalation
-from bot.outbox import OutboxRow, enqueue_many
+from bot.outbox_rows import OutboxRow, enqueue_many
 from bot.policy import Policy
 from bot.runtime import Runtime
 

@@ -27,7 +27,8 @@ from bot.blocks.ids import INPUT_ACTION, ActionId, ViewId
 from bot.blocks.lists import message_url
 from bot.i18n import t
 from bot.limits import CHART_NOTE_MAX
-from bot.lookup.service import AuditRequest, Chart, HistorySummary, LookupResult
+from bot.lookup.audit import AuditRequest
+from bot.lookup.service import Chart, HistorySummary, LookupResult
 from bot.lookup.sources import FieldValue
 from bot.models import Escalation, LookupAudit, UserNote
 from bot.mrkdwn import channel_link, escape, escape_truncated, mention, single_line

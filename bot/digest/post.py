@@ -12,7 +12,7 @@ from bot.blocks.digest import build_digest_post, month_label, thread_prompt
 from bot.digest.chart import chart_filename
 from bot.digest.figures import MonthFigures, csv_filename
 from bot.i18n import t
-from bot.outbox import OutboxRow
+from bot.outbox_rows import OutboxRow
 from bot.policy import Policy
 
 # The uploads' renderers, by name (bot.presenter renders the bytes when the outbox sends them).

@@ -8,21 +8,19 @@ a SHA-256 hash of the normalised query: an email address is never stored.
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from typing import Any, Literal, TextIO
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from bot import escalations
-from bot.dates import parse_user_date
 from bot.errors import DomainError, InvalidInput, NotAllowed
 from bot.limits import CHART_NOTE_MAX
 from bot.lookup.query import ErrorCode, LookupQuery, LookupQueryError, parse_lookup_query
@@ -35,7 +33,6 @@ from bot.lookup.sources import (
     shared_directory,
 )
 from bot.models import Escalation, LookupAudit, Status, UserNote
-from bot.mrkdwn import escape, is_user_id
 from bot.policy import Policy
 
 log = logging.getLogger(__name__)
@@ -56,22 +53,8 @@ OUTCOMES: tuple[Outcome, ...] = (
 CHART_OPEN_LIMIT = 10
 CHART_RESOLVED_LIMIT = 10
 CHART_NOTES_LIMIT = 10
-AUDIT_LIST_LIMIT = 40
 NOTE_ATTEMPTS = 8
 GROUP_CACHE_TTL = timedelta(minutes=5)
-CSV_COLUMNS = (
-    "id",
-    "at",
-    "actor_id",
-    "channel_id",
-    "query_kind",
-    "query_hash",
-    "end_user_id",
-    "outcome",
-    "fields_shown",
-    "revealed",
-)
-_CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 # -- refusals ---------------------------------------------------------------------------------------
@@ -545,152 +528,3 @@ def add_note(
             if attempt == NOTE_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
-
-
-# -- the audit ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AuditRequest:
-    """`/cre audit [@person | user id | email] [since DATE]`, parsed."""
-
-    subject: str | None
-    since: datetime | None
-    since_date: date | None
-
-
-def parse_audit_request(
-    *,
-    args: Sequence[str],
-    policy: Policy,
-    now: datetime,
-    find_person: Callable[[str], str | None] | None = None,
-) -> AuditRequest:
-    """Read the words after `/cre audit`; `@name` is resolved to a Slack id through `find_person`.
-
-    A month/day date means the last such day (`since 12/24` in November is last December's,
-    `since 2/29` the last leap day); a full date after today is refused.
-    """
-    words = list(args)
-    since_date: date | None = None
-    subject: str | None = None
-    tz = policy.business_calendar.tz
-    today = now.astimezone(tz).date()
-    index = 0
-    while index < len(words):
-        word = words[index]
-        if word.casefold() in ("since", "から", "以降") and index + 1 < len(words):
-            since_date = _since_date(words[index + 1], today=today)
-            index += 2
-            continue
-        if subject is not None:
-            raise DomainError("audit.usage")
-        subject = _audit_subject(word, find_person)
-        index += 1
-    since = datetime.combine(since_date, time(0), tzinfo=tz) if since_date else None
-    return AuditRequest(subject=subject, since=since, since_date=since_date)
-
-
-def _since_date(text: str, *, today: date) -> date:
-    """The day `since` names, on or before today: a month/day is its latest occurrence."""
-    day = parse_user_date(text, today=today, latest=True)
-    if day > today:  # only a full date can be in the future
-        raise DomainError("audit.since_future", text=escape(text.strip()[:40]))
-    return day
-
-
-def _audit_subject(word: str, find_person: Callable[[str], str | None] | None) -> str:
-    """`<@U123|name>` (escaped commands) and `@U123` give the id; `@name` is looked up."""
-    if word.startswith("<@") and word.endswith(">"):
-        return word[2:-1].split("|", 1)[0]
-    if not word.startswith("@"):
-        return word
-    name = word[1:]
-    if is_user_id(name):
-        return name
-    found = find_person(name) if find_person is not None and name else None
-    if found is None:
-        raise DomainError("audit.no_such_person", name=escape(name[:80]))
-    return found
-
-
-def slack_user_id_by_name(client: Any, name: str) -> str | None:
-    """The id of the workspace member whose handle, display name or real name is `name`."""
-    wanted = name.casefold()
-    for page in client.users_list(limit=200):
-        for member in page.get("members") or []:
-            if not isinstance(member, Mapping) or member.get("deleted"):
-                continue
-            profile = member.get("profile") or {}
-            names = (
-                member.get("name"),
-                member.get("real_name"),
-                profile.get("display_name"),
-                profile.get("display_name_normalized"),
-                profile.get("real_name"),
-            )
-            if any(isinstance(n, str) and n.casefold() == wanted for n in names):
-                return str(member.get("id"))
-    return None
-
-
-def audit_entries(
-    *,
-    session: Session,
-    actor_or_subject: str | None,
-    since: datetime | None,
-    limit: int = AUDIT_LIST_LIMIT,
-) -> Sequence[LookupAudit]:
-    """Audit rows, newest first: by who looked (Slack id), whom (user id), or the email's hash."""
-    statement = select(LookupAudit)
-    if actor_or_subject:
-        matches: list[sa.ColumnElement[bool]] = [
-            col(LookupAudit.actor_id) == actor_or_subject,
-            col(LookupAudit.end_user_id) == actor_or_subject,
-        ]
-        with contextlib.suppress(LookupQueryError):
-            hashed = query_hash(parse_lookup_query(actor_or_subject))
-            matches.append(col(LookupAudit.query_hash) == hashed)
-        statement = statement.where(sa.or_(*matches))
-    if since is not None:
-        statement = statement.where(col(LookupAudit.at) >= since)
-    statement = statement.order_by(col(LookupAudit.at).desc(), col(LookupAudit.id).desc())
-    return session.exec(statement.limit(limit)).all()
-
-
-def export_audit_csv(*, session: Session, since: datetime, out: TextIO) -> int:
-    """Write every audit row since `since` as CSV (oldest first, UTC timestamps); returns the count."""
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    rows = session.exec(
-        select(LookupAudit)
-        .where(col(LookupAudit.at) >= since)
-        .order_by(col(LookupAudit.at), col(LookupAudit.id))
-        .execution_options(yield_per=500)
-    )
-    count = 0
-    for row in rows:
-        writer.writerow(_csv_row(row))
-        count += 1
-    return count
-
-
-def _csv_row(row: LookupAudit) -> list[str]:
-    values: Iterable[Any] = (
-        row.id,
-        row.at.isoformat(),
-        row.actor_id,
-        row.channel_id or "",
-        row.query_kind or "",
-        row.query_hash or "",
-        row.end_user_id or "",
-        row.outcome,
-        ";".join(row.fields_shown or []),
-        "true" if row.revealed else "false",
-    )
-    return [_csv_safe(str(value)) for value in values]
-
-
-def _csv_safe(text: str) -> str:
-    """Keep spreadsheet programs from reading a cell (a user id like "-1+1") as a formula."""
-    return f"'{text}" if text.startswith(_CSV_FORMULA_STARTS) else text

@@ -7,7 +7,8 @@ from typing import Any
 from slack_bolt import Ack, Respond
 
 from handlers.commands.lookup import look_up_and_render
-from handlers.payload import channel_id, first_action, runtime_of, user_id
+from handlers.payload import channel_id, first_action
+from handlers.request import request_context
 
 
 def lookup_reveal_clicked(
@@ -15,12 +16,11 @@ def lookup_reveal_clicked(
 ) -> None:
     """Re-run the look-up revealed (audited as such) and replace the ephemeral answer with it."""
     ack()
-    runtime = runtime_of(context)
-    text, blocks = look_up_and_render(
-        runtime,
-        query=str(first_action(body).get("value") or ""),
-        actor_id=user_id(body),
-        channel=channel_id(body),
-        reveal=True,
-    )
+    with request_context(context, body) as request:
+        text, blocks = look_up_and_render(
+            request,
+            query=str(first_action(body).get("value") or ""),
+            channel=channel_id(body),
+            reveal=True,
+        )
     respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)

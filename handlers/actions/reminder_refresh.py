@@ -8,12 +8,10 @@ from slack_bolt import Respond
 
 from bot import presenter
 from bot.blocks.reminders import reminded_at_of, reminded_ids
-from bot.runtime import Runtime
+from handlers.request import Request
 
 
-def refresh_reminder(
-    *, runtime: Runtime, body: dict[str, Any], user_id: str, respond: Respond | None
-) -> None:
+def refresh_reminder(*, request: Request, body: dict[str, Any], respond: Respond | None) -> None:
     """If the click came from a reminder, replace it with its current state (answered items lose buttons)."""
     message = body.get("message") if isinstance(body.get("message"), dict) else None
     if message is None or respond is None or not respond.response_url:
@@ -22,11 +20,12 @@ def refresh_reminder(
     reminded_at = reminded_at_of(message.get("ts"))
     if not ids or reminded_at is None:
         return
-    with runtime.db.session() as session:
+    runtime = request.runtime
+    with runtime.db.session() as session:  # after the change was committed: a session of its own
         text, blocks = presenter.reminder_blocks(
             session=session,
-            policy=runtime.policy,
-            engineer_id=user_id,
+            policy=request.policy,
+            engineer_id=request.actor_id,
             escalation_ids=ids,
             reminded_at=reminded_at,
             now=runtime.now(),

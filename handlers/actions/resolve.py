@@ -10,7 +10,8 @@ from slack_sdk import WebClient
 from bot import escalations
 from bot.blocks.escalation import build_resolve_modal, escalation_id_from_action
 from bot.lifecycle import Verb
-from handlers.payload import PayloadError, first_action, runtime_of, trigger_id, user_id
+from handlers.payload import PayloadError, first_action, trigger_id
+from handlers.request import request_context
 
 
 def resolve_clicked(
@@ -18,17 +19,16 @@ def resolve_clicked(
 ) -> None:
     """Open the modal asking for the cause, a note and the answer for CS."""
     ack()
-    runtime = runtime_of(context)
     escalation_id = escalation_id_from_action(first_action(body))
     if escalation_id is None:
         raise PayloadError
-    with runtime.db.session() as session:
+    with request_context(context, body) as request:
         escalation = escalations.check_may(
-            session=session,
-            policy=runtime.policy,
+            session=request.session,
+            policy=request.policy,
             escalation_id=escalation_id,
-            actor_id=user_id(body),
+            actor_id=request.actor_id,
             action=Verb.RESOLVE,
         )
-    modal = build_resolve_modal(policy=runtime.policy, escalation=escalation)
+    modal = build_resolve_modal(policy=request.policy, escalation=escalation)
     client.views_open(trigger_id=trigger_id(body), view=modal)

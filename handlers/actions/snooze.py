@@ -8,7 +8,8 @@ from slack_bolt import Ack, Respond
 
 from bot import escalations, reminders
 from handlers.actions.reminder_refresh import refresh_reminder
-from handlers.payload import PayloadError, first_action, runtime_of, user_id
+from handlers.payload import PayloadError, first_action
+from handlers.request import request_context
 
 
 def snooze_chosen(
@@ -16,22 +17,19 @@ def snooze_chosen(
 ) -> None:
     """Snooze the escalation's reminders until the chosen time."""
     ack()
-    runtime = runtime_of(context)
     escalation_id, choice = _read_choice(first_action(body))
-    actor = user_id(body)
-    now = runtime.now()
-    today = now.astimezone(runtime.policy.business_calendar.tz).date()
-    until = reminders.snooze_until(policy=runtime.policy, choice=choice, today=today)
-    with runtime.db.session() as session:
+    with request_context(context, body) as request:
+        today = request.now.astimezone(request.policy.business_calendar.tz).date()
+        until = reminders.snooze_until(policy=request.policy, choice=choice, today=today)
         escalations.snooze(
-            session=session,
-            policy=runtime.policy,
+            session=request.session,
+            policy=request.policy,
             escalation_id=escalation_id,
-            actor_id=actor,
+            actor_id=request.actor_id,
             until=until,
-            now=now,
+            now=request.now,
         )
-    refresh_reminder(runtime=runtime, body=body, user_id=actor, respond=respond)
+    refresh_reminder(request=request, body=body, respond=respond)
 
 
 def _read_choice(action: dict[str, Any]) -> tuple[int, str]:

@@ -9,7 +9,8 @@ from slack_bolt import Ack, Respond
 from bot import escalations, lifecycle
 from bot.blocks.escalation import escalation_id_from_action
 from handlers.actions.reminder_refresh import refresh_reminder
-from handlers.payload import PayloadError, first_action, runtime_of, user_id
+from handlers.payload import PayloadError, first_action
+from handlers.request import request_context
 
 # The action ids of the one-click verbs, as the lifecycle table names them.
 STATUS_ACTIONS = frozenset(verb.action_id for verb in escalations.ONE_CLICK)
@@ -20,20 +21,19 @@ def status_button(
 ) -> None:
     """Apply the button's status change, then refresh the message and its thread."""
     ack()
-    runtime = runtime_of(context)
     action = first_action(body)
     escalation_id = escalation_id_from_action(action)
     verb = lifecycle.verb_for_action_id(str(action.get("action_id")))
     change = escalations.ONE_CLICK.get(verb) if verb else None
     if escalation_id is None or change is None:
         raise PayloadError
-    with runtime.db.session() as session:
+    with request_context(context, body) as request:
         change(
-            session=session,
-            policy=runtime.policy,
+            session=request.session,
+            policy=request.policy,
             escalation_id=escalation_id,
-            actor_id=user_id(body),
-            now=runtime.now(),
+            actor_id=request.actor_id,
+            now=request.now,
         )
-    runtime.deliver(escalation_id=escalation_id)
-    refresh_reminder(runtime=runtime, body=body, user_id=user_id(body), respond=respond)
+    request.runtime.deliver(escalation_id=escalation_id)
+    refresh_reminder(request=request, body=body, respond=respond)

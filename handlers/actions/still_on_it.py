@@ -9,7 +9,8 @@ from slack_bolt import Ack, Respond
 from bot import escalations
 from bot.blocks.escalation import escalation_id_from_action
 from handlers.actions.reminder_refresh import refresh_reminder
-from handlers.payload import PayloadError, first_action, runtime_of, user_id
+from handlers.payload import PayloadError, first_action
+from handlers.request import request_context
 
 
 def still_on_it_clicked(
@@ -17,17 +18,15 @@ def still_on_it_clicked(
 ) -> None:
     """Record the assignee's answer as activity and mark it answered in the reminder."""
     ack()
-    runtime = runtime_of(context)
     escalation_id = escalation_id_from_action(first_action(body))
     if escalation_id is None:
         raise PayloadError
-    actor = user_id(body)
-    with runtime.db.session() as session:
+    with request_context(context, body) as request:
         escalations.still_on_it(
-            session=session,
-            policy=runtime.policy,
+            session=request.session,
+            policy=request.policy,
             escalation_id=escalation_id,
-            actor_id=actor,
-            now=runtime.now(),
+            actor_id=request.actor_id,
+            now=request.now,
         )
-    refresh_reminder(runtime=runtime, body=body, user_id=actor, respond=respond)
+    refresh_reminder(request=request, body=body, respond=respond)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,10 +15,12 @@ from bot.blocks.lookup import build_audit_list
 from bot.dates import parse_user_date
 from bot.digest import Month, month_figures
 from bot.i18n import t
+from bot.lookup import audit as lookup_audit
 from bot.lookup import service as lookup
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
 from handlers.payload import runtime_of, user_id
+from handlers.request import Request, request_context
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,11 @@ class Invocation:
     args: list[str]
     respond: Respond
     body: dict[str, Any]
+    context: dict[str, Any]
+
+    def request(self) -> AbstractContextManager[Request]:
+        """The request context (session, actor, now, policy) for the subcommand's domain call."""
+        return request_context(self.context, self.body)
 
 
 Subcommand = Callable[[Invocation], None]
@@ -62,7 +70,7 @@ def cre_command(ack: Ack, body: dict[str, Any], respond: Respond, context: dict[
         )
         respond(text=text, response_type="ephemeral")
         return
-    handler(Invocation(runtime, user_id(body), words[1:], respond, body))
+    handler(Invocation(runtime, user_id(body), words[1:], respond, body, context))
 
 
 @subcommand("help", "ヘルプ")
@@ -75,12 +83,12 @@ def help_(call: Invocation) -> None:
 def mine(call: Invocation) -> None:
     """The caller's open escalations."""
     runtime = call.runtime
-    with runtime.db.session() as session:
+    with call.request() as request:
         blocks = presenter.mine_blocks(
-            session=session,
+            session=request.session,
             policy=runtime.policy,
-            user_id=call.user_id,
-            now=runtime.now(),
+            user_id=request.actor_id,
+            now=request.now,
             workspace_url=runtime.workspace_url(),
         )
     call.respond(text=t("home.mine", runtime.lang), blocks=blocks, response_type="ephemeral")
@@ -90,11 +98,11 @@ def mine(call: Invocation) -> None:
 def queue(call: Invocation) -> None:
     """The unassigned queue and everything in progress."""
     runtime = call.runtime
-    with runtime.db.session() as session:
+    with call.request() as request:
         blocks = presenter.queue_blocks(
-            session=session,
+            session=request.session,
             policy=runtime.policy,
-            now=runtime.now(),
+            now=request.now,
             workspace_url=runtime.workspace_url(),
         )
     call.respond(
@@ -107,9 +115,12 @@ def show(call: Invocation) -> None:
     """One escalation with its timeline."""
     runtime = call.runtime
     escalation_id = escalations.parse_key(call.args[0] if call.args else "")
-    with runtime.db.session() as session:
+    with call.request() as request:
         text, blocks = presenter.show_blocks(
-            session=session, policy=runtime.policy, escalation_id=escalation_id, now=runtime.now()
+            session=request.session,
+            policy=runtime.policy,
+            escalation_id=escalation_id,
+            now=request.now,
         )
     call.respond(text=text, blocks=blocks, response_type="ephemeral")
 
@@ -119,18 +130,18 @@ def audit(call: Invocation) -> None:
     """The lead reads who looked up whom: `/cre audit [@person | user id | email] [since DATE]`."""
     runtime = call.runtime
     lookup.check_may_read_audit(policy=runtime.policy, actor_id=call.user_id)
-    request = lookup.parse_audit_request(
-        args=call.args,
-        policy=runtime.policy,
-        now=runtime.now(),
-        find_person=lambda name: lookup.slack_user_id_by_name(runtime.client, name),
-    )
-    with runtime.db.session() as session:
-        entries = lookup.audit_entries(
-            session=session, actor_or_subject=request.subject, since=request.since
+    with call.request() as request:
+        asked = lookup_audit.parse_audit_request(
+            args=call.args,
+            policy=request.policy,
+            now=request.now,
+            find_person=lambda name: lookup_audit.slack_user_id_by_name(runtime.client, name),
+        )
+        entries = lookup_audit.audit_entries(
+            session=request.session, actor_or_subject=asked.subject, since=asked.since
         )
     text, blocks = build_audit_list(
-        policy=runtime.policy, entries=entries, request=request, limit=lookup.AUDIT_LIST_LIMIT
+        policy=runtime.policy, entries=entries, request=asked, limit=lookup_audit.AUDIT_LIST_LIMIT
     )
     call.respond(text=text, blocks=blocks, response_type="ephemeral")
 
@@ -140,12 +151,15 @@ def away(call: Invocation) -> None:
     """Mark the caller away (optionally through a date)."""
     runtime = call.runtime
     words = [w for w in call.args if w.lower() not in {"until", "まで"}]
-    now = runtime.now()
-    today = now.astimezone(runtime.policy.business_calendar.tz).date()
-    until = parse_user_date(words[0], today=today) if words else None
-    with runtime.db.session() as session:
+    with call.request() as request:
+        today = request.now.astimezone(request.policy.business_calendar.tz).date()
+        until = parse_user_date(words[0], today=today) if words else None
         result = assignment.set_away(
-            session=session, policy=runtime.policy, user_id=call.user_id, until=until, now=now
+            session=request.session,
+            policy=request.policy,
+            user_id=request.actor_id,
+            until=until,
+            now=request.now,
         )
     call.respond(
         text=presenter.away_reply(policy=runtime.policy, availability=result),
@@ -157,9 +171,12 @@ def away(call: Invocation) -> None:
 def back(call: Invocation) -> None:
     """Mark the caller available again."""
     runtime = call.runtime
-    with runtime.db.session() as session:
+    with call.request() as request:
         result = assignment.set_back(
-            session=session, policy=runtime.policy, user_id=call.user_id, now=runtime.now()
+            session=request.session,
+            policy=runtime.policy,
+            user_id=request.actor_id,
+            now=request.now,
         )
     call.respond(
         text=presenter.away_reply(policy=runtime.policy, availability=result),
@@ -182,9 +199,9 @@ def report(call: Invocation) -> None:
         text = t("digest.report.future", lang, month=month_label(month, lang))
         call.respond(text=text, response_type="ephemeral")
         return
-    with runtime.db.session() as session:
+    with call.request() as request:
         figures = month_figures(
-            session=session, policy=runtime.policy, month=month, now=runtime.now()
+            session=request.session, policy=request.policy, month=month, now=request.now
         )
     text, blocks = build_report(
         policy=runtime.policy, figures=figures, workspace_url=runtime.workspace_url()

@@ -7,7 +7,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot import presenter
-from handlers.payload import runtime_of
+from handlers.request import request_context
 
 
 def app_home_opened(event: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
@@ -17,13 +17,12 @@ def app_home_opened(event: dict[str, Any], client: WebClient, context: dict[str,
     viewer = event.get("user")
     if not isinstance(viewer, str) or not viewer:
         return
-    runtime = runtime_of(context)
-    with runtime.db.session() as session:
+    with request_context(context, {}, actor_id=viewer) as request:
         view = presenter.home_view(
-            session=session,
-            policy=runtime.policy,
-            user_id=viewer,
-            now=runtime.now(),
-            workspace_url=runtime.workspace_url(),
+            session=request.session,
+            policy=request.policy,
+            user_id=request.actor_id,
+            now=request.now,
+            workspace_url=request.runtime.workspace_url(),
         )
     client.views_publish(user_id=viewer, view=view)

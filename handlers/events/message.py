@@ -6,6 +6,7 @@ from typing import Any
 
 from bot import escalations, reminders
 from handlers.payload import runtime_of
+from handlers.request import request_context
 
 
 def message_posted(event: dict[str, Any], context: dict[str, Any]) -> None:
@@ -13,12 +14,12 @@ def message_posted(event: dict[str, Any], context: dict[str, Any]) -> None:
     runtime = runtime_of(context)
     if not reminders.is_thread_reply(event=event, policy=runtime.policy):
         return
-    with runtime.db.session() as session:
+    with request_context(context, {}, actor_id=str(event["user"])) as request:
         escalations.record_thread_reply(
-            session=session,
-            policy=runtime.policy,
+            session=request.session,
+            policy=request.policy,
             channel_id=str(event["channel"]),
             thread_ts=str(event["thread_ts"]),
-            user_id=str(event["user"]),
-            now=runtime.now(),
+            user_id=request.actor_id,
+            now=request.now,
         )

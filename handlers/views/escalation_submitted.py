@@ -11,7 +11,8 @@ from bot import escalations
 from bot.blocks.errors import field_errors
 from bot.blocks.escalation import read_input_values, read_source
 from bot.errors import InvalidInput
-from handlers.payload import PayloadError, runtime_of, user_id
+from handlers.payload import PayloadError, runtime_of
+from handlers.request import request_context
 
 
 def escalation_submitted(
@@ -36,13 +37,13 @@ def escalation_submitted(
             source_message_ts=source[1],
             source_permalink=source[2],
         )
-    with runtime.db.session() as session:
+    with request_context(context, body) as request:
         filed = escalations.file_escalation(
-            session=session,
-            policy=runtime.policy,
+            session=request.session,
+            policy=request.policy,
             draft=draft,
-            filed_by=user_id(body),
+            filed_by=request.actor_id,
             intake_key=f"view:{view_id}",
-            now=runtime.now(),
+            now=request.now,
         )
     runtime.deliver(escalation_id=filed.escalation.id)

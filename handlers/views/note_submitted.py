@@ -12,7 +12,8 @@ from bot.blocks.errors import field_errors
 from bot.blocks.lookup import build_note_saved, read_note_submission
 from bot.errors import InvalidInput
 from bot.lookup import service
-from handlers.payload import PayloadError, runtime_of, user_id
+from handlers.payload import PayloadError, runtime_of
+from handlers.request import request_context
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +32,14 @@ def note_submitted(
         ack(response_action="errors", errors=field_errors(invalid, runtime.lang))
         return
     ack()
-    with runtime.db.session() as session:
+    with request_context(context, body) as request:
         note = service.add_note(
-            session=session,
-            policy=runtime.policy,
+            session=request.session,
+            policy=request.policy,
             end_user_id=submission.end_user_id,
-            author_id=user_id(body),
+            author_id=request.actor_id,
             text=submission.text,
-            now=runtime.now(),
+            now=request.now,
             groups=runtime.user_groups,
         )
     if submission.response_url:

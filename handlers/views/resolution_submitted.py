@@ -10,7 +10,8 @@ from bot import escalations
 from bot.blocks.errors import field_errors
 from bot.blocks.escalation import read_input_values, read_private_metadata
 from bot.errors import InvalidInput
-from handlers.payload import PayloadError, runtime_of, user_id
+from handlers.payload import PayloadError, runtime_of
+from handlers.request import request_context
 
 
 def resolution_submitted(
@@ -35,15 +36,15 @@ def resolution_submitted(
     escalation_id = read_private_metadata(view).get("escalation_id")
     if not isinstance(escalation_id, int):
         raise PayloadError
-    with runtime.db.session() as session:
+    with request_context(context, body) as request:
         escalations.resolve(
-            session=session,
-            policy=runtime.policy,
+            session=request.session,
+            policy=request.policy,
             escalation_id=escalation_id,
-            actor_id=user_id(body),
+            actor_id=request.actor_id,
             cause=cause,
             note=note,
             answer=answer,
-            now=runtime.now(),
+            now=request.now,
         )
     runtime.deliver(escalation_id=escalation_id)

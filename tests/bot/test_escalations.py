@@ -18,9 +18,10 @@ from bot import assignment, escalations, lifecycle, presenter
 from bot.blocks.errors import field_errors
 from bot.db import Database
 from bot.errors import AlreadyClaimed, InvalidInput, InvalidTransition, NotAllowed, NotFound
+from bot.escalations import changes
 from bot.lifecycle import Role, Verb
 from bot.models import EngineerState, Escalation, EscalationEvent, Outbox, Status
-from bot.outbox import OutboxKind
+from bot.outbox_rows import OutboxKind
 from bot.policy import Policy
 from tests.conftest import START
 from tests.support.factories import (
@@ -1077,14 +1078,14 @@ def test_every_change_promises_one_card_update_and_one_thread_line(
 def count_reads(monkeypatch: pytest.MonkeyPatch, session_of_interest: Session) -> list[int]:
     """Count how often the change loop reads the escalation in one session (once per attempt)."""
     calls: list[int] = []
-    real = escalations.get_escalation
+    real = changes.get_escalation
 
     def counting(*, session: Session, escalation_id: int) -> Escalation:
         if session is session_of_interest:
             calls.append(escalation_id)
         return real(session=session, escalation_id=escalation_id)
 
-    monkeypatch.setattr(escalations, "get_escalation", counting)
+    monkeypatch.setattr(changes, "get_escalation", counting)
     return calls
 
 

@@ -15,15 +15,8 @@ from bot import escalations, presenter
 from bot.clock import ManualClock
 from bot.db import Database
 from bot.models import Escalation, Outbox, OutboxStatus
-from bot.outbox import (
-    DeliveryReport,
-    OutboxDeliverer,
-    OutboxKind,
-    OutboxRow,
-    enqueue,
-    enqueue_many,
-    pending_count,
-)
+from bot.outbox import DeliveryReport, OutboxDeliverer, pending_count
+from bot.outbox_rows import OutboxKind, OutboxRow, enqueue, enqueue_many
 from bot.policy import Policy
 from bot.runtime import make_web_client
 from bot.workspace.webapi import RunningServer, SlackStandIn, dm_channel_id

@@ -9,7 +9,7 @@ import pytest
 from bot import escalations
 from bot.clock import ManualClock
 from bot.models import Escalation, OutboxStatus, Status
-from bot.outbox import OutboxKind, OutboxRow, enqueue
+from bot.outbox_rows import OutboxKind, OutboxRow, enqueue
 from bot.runtime import Runtime
 from bot.scheduler import run_job
 from bot.workspace.webapi import Message, SlackStandIn

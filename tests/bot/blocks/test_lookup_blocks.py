@@ -15,8 +15,9 @@ from bot.blocks.lookup import (
     history_line,
     read_note_submission,
 )
+from bot.lookup.audit import AuditRequest
 from bot.lookup.query import LookupQuery
-from bot.lookup.service import AuditRequest, Chart, HistorySummary, LookupResult
+from bot.lookup.service import Chart, HistorySummary, LookupResult
 from bot.lookup.sources import FieldValue, UserState
 from bot.models import Escalation, LookupAudit, Status, UserNote
 from bot.policy import Policy, parse_policy

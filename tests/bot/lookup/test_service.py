@@ -17,7 +17,7 @@ from bot import escalations
 from bot.blocks.errors import error_text
 from bot.db import Database
 from bot.errors import DomainError, InvalidInput
-from bot.lookup import service
+from bot.lookup import audit, service
 from bot.lookup.config import LookupField
 from bot.lookup.query import LookupQuery
 from bot.lookup.sources import DirectorySource, SourceUnavailable, UserState
@@ -576,7 +576,7 @@ def test_audit_entries_by_actor_subject_email_and_date(
     _audit_some(session, policy, source)
 
     def outcomes(subject: str | None, since: datetime | None = None) -> list[tuple[str, str]]:
-        rows = service.audit_entries(session=session, actor_or_subject=subject, since=since)
+        rows = audit.audit_entries(session=session, actor_or_subject=subject, since=since)
         return [(row.actor_id, row.outcome) for row in rows]
 
     assert outcomes(None) == [("U0TARO", "shown"), ("U0CS", "refused"), ("U0HANAKO", "shown")]
@@ -592,11 +592,11 @@ def test_the_audit_export_is_csv_with_every_column_and_no_email(
     _audit_some(session, policy, source)
     out = io.StringIO()
 
-    count = service.export_audit_csv(session=session, since=START - timedelta(days=1), out=out)
+    count = audit.export_audit_csv(session=session, since=START - timedelta(days=1), out=out)
 
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert count == len(rows) == 3
-    assert list(rows[0]) == list(service.CSV_COLUMNS)
+    assert list(rows[0]) == list(audit.CSV_COLUMNS)
     assert [r["outcome"] for r in rows] == ["shown", "refused", "shown"]
     assert rows[0]["fields_shown"] == "Status;Plan;Email;Phone"
     assert rows[0]["at"] == START.astimezone(UTC).isoformat()
@@ -610,7 +610,7 @@ def test_the_audit_export_keeps_spreadsheet_formulas_inert(
     _look_up(session, policy, source, "-cmd")  # a valid (unknown) user id, a formula in Excel
     out = io.StringIO()
 
-    service.export_audit_csv(session=session, since=START, out=out)
+    audit.export_audit_csv(session=session, since=START, out=out)
 
     [row] = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert row["end_user_id"] == "'-cmd"
@@ -619,10 +619,10 @@ def test_the_audit_export_keeps_spreadsheet_formulas_inert(
 def test_parse_audit_request(policy: Policy) -> None:
     now = datetime(2026, 11, 25, 10, 0, tzinfo=TOKYO)
 
-    def parse(text: str) -> service.AuditRequest:
-        return service.parse_audit_request(args=text.split(), policy=policy, now=now)
+    def parse(text: str) -> audit.AuditRequest:
+        return audit.parse_audit_request(args=text.split(), policy=policy, now=now)
 
-    assert parse("") == service.AuditRequest(None, None, None)
+    assert parse("") == audit.AuditRequest(None, None, None)
     assert parse("<@U0CS|cs-agent>").subject == "U0CS"
     assert parse("u-1001 since 2026-11-01").since == datetime(2026, 11, 1, tzinfo=TOKYO)
     assert parse("since 12/24").since_date == datetime(2025, 12, 24).date()
@@ -636,8 +636,8 @@ def test_parse_audit_request(policy: Policy) -> None:
 def test_an_at_name_in_the_audit_request_is_resolved(policy: Policy) -> None:
     people = {"hanako": "U0HANAKO"}
 
-    def parse(text: str) -> service.AuditRequest:
-        return service.parse_audit_request(
+    def parse(text: str) -> audit.AuditRequest:
+        return audit.parse_audit_request(
             args=text.split(), policy=policy, now=START, find_person=people.get
         )
 
@@ -654,10 +654,10 @@ def test_slack_user_id_by_name_matches_handle_display_and_real_name(
     standin.add_user("U0YAMADA", "yamada", real_name="山田 太郎")
     standin.add_user("U0GONE", "gone", deleted=True)
 
-    assert service.slack_user_id_by_name(runtime.client, "YAMADA") == "U0YAMADA"
-    assert service.slack_user_id_by_name(runtime.client, "山田 太郎") == "U0YAMADA"
-    assert service.slack_user_id_by_name(runtime.client, "gone") is None
-    assert service.slack_user_id_by_name(runtime.client, "nobody") is None
+    assert audit.slack_user_id_by_name(runtime.client, "YAMADA") == "U0YAMADA"
+    assert audit.slack_user_id_by_name(runtime.client, "山田 太郎") == "U0YAMADA"
+    assert audit.slack_user_id_by_name(runtime.client, "gone") is None
+    assert audit.slack_user_id_by_name(runtime.client, "nobody") is None
 
 
 def test_only_the_lead_reads_the_audit(policy: Policy) -> None:
@@ -789,7 +789,7 @@ def test_a_refused_reveal_is_its_own_outcome_in_the_audit_and_the_export(
         _look_up(session, policy, source, "u-1001", actor="U0HANAKO", reveal=True)
     out = io.StringIO()
 
-    service.export_audit_csv(session=session, since=START, out=out)
+    audit.export_audit_csv(session=session, since=START, out=out)
 
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert [(r["actor_id"], r["outcome"]) for r in rows] == [
@@ -804,7 +804,7 @@ def test_since_a_month_day_is_its_latest_occurrence_and_a_future_full_date_is_re
     now = datetime(2026, 11, 25, 10, 0, tzinfo=TOKYO)
 
     def since(text: str) -> date | None:
-        return service.parse_audit_request(args=["since", text], policy=policy, now=now).since_date
+        return audit.parse_audit_request(args=["since", text], policy=policy, now=now).since_date
 
     assert since("02-29") == date(2024, 2, 29)
     assert since("2/29") == date(2024, 2, 29)

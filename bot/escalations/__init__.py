@@ -1,0 +1,82 @@
+"""Escalations: filing, the status lifecycle, who may do what, and the timeline that records it all.
+
+Every change is committed together with the Slack posts it causes (see `bot.outbox`), and every
+change is checked against the row's version so two people acting at once never both win.
+
+- `intake`: the modal's values checked and filed once per intake key; keys and Zendesk tickets.
+- `changes`: every verb of the lifecycle (`bot.lifecycle` says what each may do), recorded.
+- `queries`: one escalation, the lists and counts people ask for.
+- `timeline`: the append-only record, and the Slack posts each entry promises.
+"""
+
+from bot.escalations.changes import (
+    ONE_CLICK,
+    acknowledge,
+    assign_to,
+    check_may,
+    claim,
+    hand_back,
+    reassign,
+    record_note_activity,
+    record_thread_reply,
+    reopen,
+    resolve,
+    resume,
+    snooze,
+    still_on_it,
+    validate_resolution,
+    wait_on_cs,
+)
+from bot.escalations.intake import (
+    EscalationDraft,
+    Filed,
+    ZendeskTicket,
+    file_escalation,
+    parse_key,
+    parse_zendesk_ticket,
+    validate_draft,
+)
+from bot.escalations.queries import (
+    count_unresolved,
+    find_by_message,
+    get_escalation,
+    list_assigned_to,
+    list_in_progress,
+    list_unassigned,
+)
+from bot.escalations.timeline import record_activity, record_event, timeline
+
+__all__ = [
+    "ONE_CLICK",
+    "EscalationDraft",
+    "Filed",
+    "ZendeskTicket",
+    "acknowledge",
+    "assign_to",
+    "check_may",
+    "claim",
+    "count_unresolved",
+    "file_escalation",
+    "find_by_message",
+    "get_escalation",
+    "hand_back",
+    "list_assigned_to",
+    "list_in_progress",
+    "list_unassigned",
+    "parse_key",
+    "parse_zendesk_ticket",
+    "reassign",
+    "record_activity",
+    "record_event",
+    "record_note_activity",
+    "record_thread_reply",
+    "reopen",
+    "resolve",
+    "resume",
+    "snooze",
+    "still_on_it",
+    "timeline",
+    "validate_draft",
+    "validate_resolution",
+    "wait_on_cs",
+]

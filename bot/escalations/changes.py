@@ -1,0 +1,365 @@
+"""Changing an escalation: every verb of the lifecycle table (`bot.lifecycle`), checked and recorded.
+
+Each change is checked against the table (may this person, from this status), applied, recorded
+on the timeline and committed, and checked against the row's version, so two people acting at
+once never both win: the loser is retried against the new state, and is refused or finds its
+result already there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session, col, select
+
+from bot import assignment, lifecycle, reminders, slo
+from bot.errors import (
+    AlreadyClaimed,
+    AlreadyResolved,
+    DomainError,
+    InvalidInput,
+    InvalidTransition,
+    NotAllowed,
+)
+from bot.escalations.queries import find_by_message, get_escalation
+from bot.escalations.timeline import record_event
+from bot.lifecycle import Verb
+from bot.limits import ANSWER_MAX, RESOLUTION_NOTE_MAX
+from bot.models import ACTIVE_STATUSES, Escalation, Status
+from bot.mrkdwn import mention
+from bot.policy import Policy
+
+
+def claim(
+    *, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime
+) -> Escalation:
+    """Take an unassigned escalation. Of two simultaneous claims exactly one wins."""
+
+    def apply(escalation: Escalation) -> dict[str, Any] | None:
+        assign_to(session, escalation, actor_id, now=now)
+        return {}
+
+    return _change(session, policy, escalation_id, actor_id, Verb.CLAIM, now, apply)
+
+
+def reassign(
+    *,
+    session: Session,
+    policy: Policy,
+    escalation_id: int,
+    actor_id: str,
+    assignee_id: str,
+    now: datetime,
+) -> Escalation:
+    """Give the escalation to another roster engineer."""
+    if not policy.is_engineer(assignee_id):
+        raise NotAllowed("error.assignee_not_on_roster", user=mention(assignee_id))
+
+    def apply(escalation: Escalation) -> dict[str, Any] | None:
+        if escalation.assignee_id == assignee_id:
+            return None
+        previous = escalation.assignee_id
+        assign_to(session, escalation, assignee_id, now=now)
+        return {"from": previous, "to": assignee_id}
+
+    return _change(session, policy, escalation_id, actor_id, Verb.REASSIGN, now, apply)
+
+
+def acknowledge(
+    *, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime
+) -> Escalation:
+    """The assignee starts investigating."""
+    return _change(session, policy, escalation_id, actor_id, Verb.ACKNOWLEDGE, now, _no_data)
+
+
+def wait_on_cs(
+    *, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime
+) -> Escalation:
+    """Pause: waiting on CS or the end user."""
+    return _change(session, policy, escalation_id, actor_id, Verb.WAIT, now, _no_data)
+
+
+def resume(
+    *, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime
+) -> Escalation:
+    """Back to investigating after waiting."""
+    return _change(session, policy, escalation_id, actor_id, Verb.RESUME, now, _no_data)
+
+
+def resolve(
+    *,
+    session: Session,
+    policy: Policy,
+    escalation_id: int,
+    actor_id: str,
+    cause: str,
+    note: str,
+    answer: str,
+    now: datetime,
+) -> Escalation:
+    """Close the escalation with its cause, an internal note and the answer for CS."""
+    validate_resolution(policy=policy, cause=cause, note=note, answer=answer)
+
+    def apply(escalation: Escalation) -> dict[str, Any] | None:
+        escalation.resolved_at = now
+        escalation.resolved_by = actor_id
+        escalation.resolution_cause = cause
+        escalation.resolution_note = note.strip()
+        escalation.resolution_answer = answer.strip()
+        return {"cause": cause}
+
+    return _change(session, policy, escalation_id, actor_id, Verb.RESOLVE, now, apply)
+
+
+def still_on_it(
+    *, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime
+) -> Escalation:
+    """The assignee answers a reminder: still working on it (counts as activity)."""
+    return _change(session, policy, escalation_id, actor_id, Verb.STILL_ON_IT, now, _no_data)
+
+
+def snooze(
+    *,
+    session: Session,
+    policy: Policy,
+    escalation_id: int,
+    actor_id: str,
+    until: datetime,
+    now: datetime,
+) -> Escalation:
+    """No reminders until `until`, then due at once (a press, so it answers the reminders)."""
+
+    def apply(escalation: Escalation) -> dict[str, Any] | None:
+        escalation.snoozed_until = until
+        return {"until": until.isoformat()}
+
+    return _change(session, policy, escalation_id, actor_id, Verb.SNOOZE, now, apply)
+
+
+def record_thread_reply(
+    *,
+    session: Session,
+    policy: Policy,
+    channel_id: str,
+    thread_ts: str,
+    user_id: str,
+    now: datetime,
+) -> Escalation | None:
+    """A reply in an escalation's thread by its assignee is activity; other replies change nothing."""
+    escalation = find_by_message(session=session, channel_id=channel_id, message_ts=thread_ts)
+    if (
+        escalation is None
+        or escalation.assignee_id != user_id
+        or escalation.status == Status.RESOLVED
+    ):
+        return None
+    assert escalation.id is not None
+    return _change(
+        session,
+        policy,
+        escalation.id,
+        user_id,
+        Verb.STILL_ON_IT,
+        now,
+        _no_data,
+        kind="thread_reply",
+    )
+
+
+def record_note_activity(
+    *, session: Session, policy: Policy, end_user_id: str, author_id: str, now: datetime
+) -> list[int]:
+    """A chart note by an engineer is activity on their open escalations for that user; their ids.
+
+    Recorded in the caller's transaction (with the note itself), which the caller commits.
+    """
+    ids = session.exec(
+        select(Escalation.id).where(
+            Escalation.end_user_id == end_user_id,
+            Escalation.assignee_id == author_id,
+            col(Escalation.status).in_(ACTIVE_STATUSES),
+        )
+    ).all()
+    noted = []
+    for escalation_id in ids:
+        assert escalation_id is not None
+        escalation = get_escalation(session=session, escalation_id=escalation_id)
+        allowed = lifecycle.may(policy, escalation, author_id, Verb.STILL_ON_IT)
+        if allowed and lifecycle.move(escalation.status, Verb.STILL_ON_IT) is not None:
+            _apply(session, policy, escalation, author_id, Verb.STILL_ON_IT, now, _no_data, "noted")
+            noted.append(escalation_id)
+    return noted
+
+
+def validate_resolution(*, policy: Policy, cause: str, note: str, answer: str) -> None:
+    """Check a resolution's fields; problems are reported against each field."""
+    errors: dict[str, tuple[str, dict[str, Any]]] = {}
+    if cause not in {c.id for c in policy.causes}:
+        errors["cause"] = ("field.choose_one", {})
+    if not answer.strip():
+        errors["answer"] = ("field.required", {})
+    for name, value, limit in (("note", note, RESOLUTION_NOTE_MAX), ("answer", answer, ANSWER_MAX)):
+        if len(value) > limit:
+            errors[name] = ("field.too_long", {"max": limit, "length": len(value)})
+    if errors:
+        raise InvalidInput(errors)
+
+
+def reopen(
+    *, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime
+) -> Escalation:
+    """Take a resolved escalation back to investigating (or to the queue if nobody had it)."""
+
+    def apply(escalation: Escalation) -> dict[str, Any] | None:
+        if not escalation.assignee_id:
+            escalation.status = Status.OPEN  # nobody had it: back to the queue
+        escalation.resolved_at = None
+        escalation.resolved_by = None
+        return {}
+
+    return _change(session, policy, escalation_id, actor_id, Verb.REOPEN, now, apply)
+
+
+def hand_back(
+    *, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime
+) -> Escalation:
+    """Unassign: the escalation goes back to the open queue."""
+
+    def apply(escalation: Escalation) -> dict[str, Any] | None:
+        previous = escalation.assignee_id
+        escalation.assignee_id = None
+        escalation.assigned_at = None
+        return {"from": previous}
+
+    return _change(session, policy, escalation_id, actor_id, Verb.HAND_BACK, now, apply)
+
+
+# The verbs one click does (no modal, no choice to make): what their buttons call.
+ONE_CLICK: dict[Verb, Callable[..., Escalation]] = {
+    Verb.CLAIM: claim,
+    Verb.ACKNOWLEDGE: acknowledge,
+    Verb.WAIT: wait_on_cs,
+    Verb.RESUME: resume,
+    Verb.REOPEN: reopen,
+    Verb.HAND_BACK: hand_back,
+}
+
+
+def check_may(
+    *, session: Session, policy: Policy, escalation_id: int, actor_id: str, action: Verb
+) -> Escalation:
+    """The escalation, if the actor may do `action` to it now; otherwise the refusal."""
+    escalation = get_escalation(session=session, escalation_id=escalation_id)
+    if not lifecycle.may(policy, escalation, actor_id, action):
+        raise NotAllowed(f"error.not_allowed.{action}", key=escalation.key)
+    if lifecycle.move(escalation.status, action) is None:
+        raise InvalidTransition(
+            f"error.transition.{action}", key=escalation.key, status=str(escalation.status)
+        )
+    return escalation
+
+
+def _no_data(_escalation: Escalation) -> dict[str, Any] | None:
+    return {}
+
+
+_MAX_ATTEMPTS = 8
+
+
+def _change(
+    session: Session,
+    policy: Policy,
+    escalation_id: int,
+    actor_id: str,
+    action: Verb,
+    now: datetime,
+    apply: Callable[[Escalation], dict[str, Any] | None],
+    *,
+    kind: str | None = None,
+) -> Escalation:
+    """Check, apply, record and commit one change, retrying when someone else changed the row first.
+
+    The lifecycle table says whether the change is allowed, the status it leads to, its timeline
+    entry (unless `kind` names another) and whether it is posted; `apply` does the rest, returning
+    the entry's data, or None when there is nothing to change.
+    """
+    for _attempt in range(_MAX_ATTEMPTS):
+        escalation = get_escalation(session=session, escalation_id=escalation_id)
+        if not lifecycle.may(policy, escalation, actor_id, action):
+            raise NotAllowed(f"error.not_allowed.{action}", key=escalation.key)
+        move = lifecycle.move(escalation.status, action)
+        if move is None:
+            _refuse_transition(escalation, action, actor_id)
+            session.rollback()
+            return escalation  # the target state already holds: a repeated click changes nothing
+        # Everything from here may flush (autoflush too): a row changed by someone else since we
+        # read it surfaces as StaleDataError anywhere below, and the whole change is retried.
+        try:
+            if not _apply(session, policy, escalation, actor_id, action, now, apply, kind):
+                session.rollback()
+                return escalation
+            session.commit()
+            return escalation
+        except StaleDataError:
+            session.rollback()
+    raise DomainError("error.busy", key=f"ESC-{escalation_id}")
+
+
+def _apply(
+    session: Session,
+    policy: Policy,
+    escalation: Escalation,
+    actor_id: str,
+    action: Verb,
+    now: datetime,
+    apply: Callable[[Escalation], dict[str, Any] | None],
+    kind: str | None,
+) -> bool:
+    """Make an allowed change to a row read in this transaction and record it; False if none."""
+    rule = lifecycle.rule(action)
+    move = lifecycle.move(escalation.status, action)
+    assert move is not None, "checked by the caller"
+    previous_status = Status(escalation.status)
+    escalation.status = move.to
+    data = apply(escalation)
+    if data is None:
+        return False
+    slo.on_status_change(policy=policy, escalation=escalation, previous=previous_status, now=now)
+    reminders.touch(policy=policy, escalation=escalation, now=now, snoozed=action is Verb.SNOOZE)
+    session.add(escalation)
+    session.flush()
+    record_event(
+        session,
+        policy,
+        escalation,
+        actor_id=actor_id,
+        kind=kind or rule.event,
+        now=now,
+        data=data,
+        card=rule.loud,
+        thread=rule.loud,
+    )
+    return True
+
+
+def _refuse_transition(escalation: Escalation, action: Verb, actor_id: str) -> None:
+    """Raise unless a repeat of the same action explains the current status."""
+    status = Status(escalation.status)
+    if action is Verb.CLAIM and escalation.assignee_id and escalation.assignee_id != actor_id:
+        raise AlreadyClaimed(key=escalation.key, user=mention(escalation.assignee_id))
+    if action is Verb.CLAIM and escalation.assignee_id == actor_id:
+        return
+    if action is Verb.RESOLVE and escalation.resolved_by not in (None, actor_id):
+        raise AlreadyResolved(key=escalation.key, user=mention(escalation.resolved_by))
+    if status in lifecycle.rule(action).already:
+        return
+    raise InvalidTransition(f"error.transition.{action}", key=escalation.key, status=str(status))
+
+
+def assign_to(session: Session, escalation: Escalation, assignee_id: str, *, now: datetime) -> None:
+    escalation.assignee_id = assignee_id
+    escalation.assigned_at = now
+    assignment.note_assigned(session=session, user_id=assignee_id, now=now)

@@ -1,0 +1,79 @@
+"""Reading escalations: one by id or by its message, the lists people ask for, the counts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from bot.errors import (
+    NotFound,
+)
+from bot.models import ACTIVE_STATUSES, UNRESOLVED_STATUSES, Escalation, Status
+
+
+def get_escalation(*, session: Session, escalation_id: int) -> Escalation:
+    """One escalation by id, or NotFound."""
+    escalation = session.get(Escalation, escalation_id, populate_existing=True)
+    if escalation is None:
+        raise NotFound("error.not_found", key=f"ESC-{escalation_id}")
+    return escalation
+
+
+def find_by_message(*, session: Session, channel_id: str, message_ts: str) -> Escalation | None:
+    """The escalation whose Slack message is (channel, ts), if any."""
+    return session.exec(
+        select(Escalation).where(
+            Escalation.channel_id == channel_id, Escalation.message_ts == message_ts
+        )
+    ).first()
+
+
+def _most_urgent(session: Session, *conditions: Any, limit: int) -> Sequence[Escalation]:
+    """Escalations matching `conditions`: running clocks by due time, then paused ones, then by age."""
+    return session.exec(
+        select(Escalation)
+        .where(*conditions)
+        .order_by(
+            col(Escalation.slo_due_at).is_(None),
+            col(Escalation.slo_due_at),
+            col(Escalation.filed_at),
+        )
+        .limit(limit)
+    ).all()
+
+
+def list_assigned_to(*, session: Session, user_id: str, limit: int = 100) -> Sequence[Escalation]:
+    """A person's unresolved escalations, most urgent first."""
+    return _most_urgent(
+        session,
+        Escalation.assignee_id == user_id,
+        col(Escalation.status).in_(UNRESOLVED_STATUSES),
+        limit=limit,
+    )
+
+
+def list_unassigned(*, session: Session, limit: int = 100) -> Sequence[Escalation]:
+    """The open queue (nobody assigned), most urgent first."""
+    return _most_urgent(session, Escalation.status == Status.OPEN, limit=limit)
+
+
+def list_in_progress(*, session: Session, limit: int = 100) -> Sequence[Escalation]:
+    """Assigned, unresolved escalations, most urgent first."""
+    return _most_urgent(session, col(Escalation.status).in_(ACTIVE_STATUSES), limit=limit)
+
+
+def count_unresolved(*, session: Session) -> dict[str, int]:
+    """Unresolved escalations by status."""
+    rows = session.exec(
+        select(Escalation.status, sa.func.count())
+        .where(col(Escalation.status).in_(UNRESOLVED_STATUSES))
+        .group_by(col(Escalation.status))
+    ).all()
+    return {status: int(n) for status, n in rows}
+
+
+def by_intake_key(session: Session, intake_key: str) -> Escalation | None:
+    return session.exec(select(Escalation).where(Escalation.intake_key == intake_key)).first()

@@ -1,0 +1,82 @@
+"""The timeline: an append-only record of who did what, and the Slack posts each entry promises.
+
+An entry is written in the caller's transaction together with its card redraw and thread line
+(outbox rows, worded when they are sent), so the record and what Slack shows never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bot import outbox_keys
+from bot.models import Escalation, EscalationEvent
+from bot.outbox_rows import OutboxRow, enqueue
+from bot.policy import Policy
+
+
+def timeline(*, session: Session, escalation_id: int) -> Sequence[EscalationEvent]:
+    """An escalation's events, in order."""
+    return session.exec(
+        select(EscalationEvent)
+        .where(EscalationEvent.escalation_id == escalation_id)
+        .order_by(col(EscalationEvent.id))
+    ).all()
+
+
+def record_event(
+    session: Session,
+    policy: Policy,
+    escalation: Escalation,
+    *,
+    actor_id: str | None,
+    kind: str,
+    now: datetime,
+    data: dict[str, Any] | None = None,
+    card: bool = True,
+    thread: bool = True,
+) -> EscalationEvent:
+    """Append the event to the timeline and promise its Slack posts (card refresh, thread line)."""
+    assert escalation.id is not None
+    event = EscalationEvent(
+        escalation_id=escalation.id, at=now, actor_id=actor_id, kind=kind, data=data or {}
+    )
+    session.add(event)
+    session.flush()
+    assert event.id is not None
+    if card:
+        key = outbox_keys.card_update(escalation.id, event.id)
+        enqueue(session, OutboxRow.card_update(key, escalation_id=escalation.id), now=now)
+    if thread:
+        key = outbox_keys.thread_line(escalation.id, event.id)
+        line = OutboxRow.timeline_line(key, escalation_id=escalation.id, event_id=event.id)
+        enqueue(session, line, now=now)
+    return event
+
+
+def record_activity(
+    *,
+    session: Session,
+    policy: Policy,
+    escalation: Escalation,
+    actor_id: str,
+    kind: str,
+    now: datetime,
+    data: dict[str, Any] | None = None,
+    thread: bool = False,
+) -> EscalationEvent:
+    """Record a non-status event (a thread reply, a note) in the timeline, within the caller's transaction."""
+    return record_event(
+        session,
+        policy,
+        escalation,
+        actor_id=actor_id,
+        kind=kind,
+        now=now,
+        data=data,
+        card=False,
+        thread=thread,
+    )
