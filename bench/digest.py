@@ -50,7 +50,8 @@ import sqlalchemy as sa  # noqa: E402
 from bot import migrate  # noqa: E402
 from bot.db import Database, UTCDateTime  # noqa: E402
 from bot.digest.chart import ChartData, chart_data, render_chart  # noqa: E402
-from bot.digest.figures import Month, month_csv, month_figures  # noqa: E402
+from bot.digest.export import month_csv  # noqa: E402
+from bot.digest.figures import Month, month_figures  # noqa: E402
 from bot.policy import Policy, parse_policy  # noqa: E402
 
 TARGET_SECONDS = 2.0

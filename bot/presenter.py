@@ -16,7 +16,7 @@ from bot.blocks.lists import Group, Row, build_home_view, build_list_message, bu
 from bot.blocks.lookup import history_line
 from bot.blocks.reminders import ReminderItem, build_reminder_dm
 from bot.digest import chart as digest_chart
-from bot.digest import figures as digest_figures
+from bot.digest import export as digest_export
 from bot.digest.post import CHART_FILE, CSV_FILE
 from bot.i18n import t
 from bot.lookup.service import end_user_names, history_summary
@@ -96,7 +96,7 @@ def renders_file(kind: str) -> Callable[[FileRenderer], FileRenderer]:
 
 
 renders_file(CHART_FILE)(digest_chart.render_chart_file)
-renders_file(CSV_FILE)(digest_figures.render_csv_file)
+renders_file(CSV_FILE)(digest_export.render_csv_file)
 
 
 def render_file(*, session: Session, policy: Policy, payload: dict[str, Any]) -> tuple[str, bytes]:

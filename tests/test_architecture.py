@@ -21,6 +21,7 @@ PRESENTATION = (
     "bot.slo_alerts",  # the SLO sweep's posts, worded
     "bot.digest.chart",  # the digest's chart, labelled
     "bot.digest.post",  # the digest's posts, worded
+    "bot.digest.export",  # the digest's CSV, headed in the team's language
 )
 # What puts the process together and talks to the outside.
 WIRING = (

@@ -1,6 +1,8 @@
 """The monthly digest, found from here: every part of it and where it lives.
 
-- `bot.digest.figures`: the month's figures, slow closes and CSV, aggregated in SQL (facts).
+- `bot.digest.figures`: the month's figures and slow closes, aggregated in SQL (facts).
+- `bot.digest.trend`: the twelve months before, for the chart's trend (facts).
+- `bot.digest.export`: the month's CSV, headed in the team's language.
 - `bot.digest.chart`: the chart (PNG) of business time to resolve and weekly volume.
 - `bot.digest.post`: the posts the job promises (the outbox rows: post, thread, chart, CSV).
 - `bot.blocks.digest`: the Block Kit of the post, its overflow replies and `/cre digest`.
@@ -11,11 +13,9 @@
 
 from bot.digest.figures import (
     CSV_BATCH,
-    CSV_COLUMNS,
     PROBE_COST,
     SHORT_WEEK_DAYS,
     SLO_BREACH,
-    TREND_MONTHS,
     Breakdown,
     Month,
     MonthFigures,
@@ -25,25 +25,23 @@ from bot.digest.figures import (
     SlowClose,
     Week,
     WeekCount,
-    csv_filename,
-    csv_header,
     month_bounds,
-    month_csv,
     month_figures,
     month_resolutions,
     month_totals,
-    month_trend,
     month_weekly_counts,
     month_weeks,
     nearest_rank,
-    render_csv_file,
     reported_month,
     share,
+)
+from bot.digest.trend import (
+    TREND_MONTHS,
+    month_trend,
 )
 
 __all__ = [
     "CSV_BATCH",
-    "CSV_COLUMNS",
     "PROBE_COST",
     "SHORT_WEEK_DAYS",
     "SLO_BREACH",
@@ -57,10 +55,7 @@ __all__ = [
     "SlowClose",
     "Week",
     "WeekCount",
-    "csv_filename",
-    "csv_header",
     "month_bounds",
-    "month_csv",
     "month_figures",
     "month_resolutions",
     "month_totals",
@@ -68,7 +63,6 @@ __all__ = [
     "month_weekly_counts",
     "month_weeks",
     "nearest_rank",
-    "render_csv_file",
     "reported_month",
     "share",
 ]

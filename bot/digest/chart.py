@@ -31,9 +31,9 @@ from bot.digest.figures import (
     Resolution,
     WeekCount,
     month_resolutions,
-    month_trend,
     month_weekly_counts,
 )
+from bot.digest.trend import month_trend
 from bot.i18n import t
 from bot.policy import Policy
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from bot import outbox_keys
 from bot.blocks.digest import build_digest_post, month_label, thread_prompt
 from bot.digest.chart import chart_filename
-from bot.digest.figures import MonthFigures, csv_filename
+from bot.digest.export import csv_filename
+from bot.digest.figures import MonthFigures
 from bot.i18n import t
 from bot.outbox_rows import OutboxRow
 from bot.policy import Policy

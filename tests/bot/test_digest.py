@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from bot.db import Database
 from bot.digest import figures as digest
+from bot.digest.export import month_csv
 from bot.digest.figures import (
     Breakdown,
     Month,
@@ -21,15 +22,14 @@ from bot.digest.figures import (
     MonthVolume,
     Resolution,
     month_bounds,
-    month_csv,
     month_figures,
     month_resolutions,
     month_totals,
-    month_trend,
     month_weeks,
     nearest_rank,
     reported_month,
 )
+from bot.digest.trend import month_trend
 from bot.models import Escalation, EscalationEvent, Status
 from bot.policy import Policy, parse_policy
 from tests.conftest import TOKYO
