@@ -11,7 +11,7 @@ from __future__ import annotations
 import grimp
 import pytest
 
-GRAPH = grimp.build_graph("bot", "handlers", "jobs")
+GRAPH = grimp.build_graph("bot", "handlers", "jobs", cache_dir=None)  # nothing written
 
 # Words and Block Kit: what turns the domain's facts into what Slack shows.
 PRESENTATION = (
