@@ -165,9 +165,8 @@ def cmd_run_job(args: argparse.Namespace) -> int:
         )
     migrate.upgrade(settings.database_url)
     at = _parse_instant(args.at, runtime) if args.at else runtime.now()
-    print(
-        f"{args.name} as of {at.isoformat()}: {run_job(runtime=runtime, name=args.name, at=at, manual=True)}"
-    )
+    detail = run_job(runtime=runtime, name=args.name, at=at, manual=True, force=args.force)
+    print(f"{args.name} as of {at.isoformat()}: {detail}")
     return 0
 
 
@@ -286,6 +285,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--at", help="ISO-8601 instant to run as of (default: now; no offset = team time zone)"
+    )
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="run stale-reminders or monthly-digest even for a day the calendar closes",
     )
     run.set_defaults(func=cmd_run_job)
     audit = sub.add_parser("audit", help="the /lookup audit")

@@ -11,7 +11,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -20,8 +20,10 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from bot import jobruns
+from bot.calendar import BusinessCalendar
 from bot.policy import Policy, clock_time
 from bot.runtime import Runtime
+from bot.triggers import WorkingDaysTrigger
 from jobs.card_refresh import refresh_cards
 from jobs.housekeeping import clean_up
 from jobs.monthly_digest import (
@@ -54,6 +56,8 @@ class Schedule:
     )
     catch_up: timedelta = timedelta(hours=1)  # how far back a missed run is still made up at start
     manual: JobFunction | None = None  # what `crebot run-job` calls instead (e.g. re-post a digest)
+    # Runs only on the calendar's working days, by hand too (see run_job).
+    working_days: bool = False
 
 
 def _local(policy: Policy, at: datetime) -> datetime:
@@ -73,17 +77,18 @@ def _slot(minutes: int) -> Callable[[Policy, datetime], str]:
     return period
 
 
-def _daily_at(text: str, *, working_weekdays_only: bool) -> Callable[[Policy], BaseTrigger]:
+def _daily_at(text: str) -> Callable[[Policy], BaseTrigger]:
     def trigger(policy: Policy) -> BaseTrigger:
         at = clock_time(text)
-        days = (
-            ",".join(d.lower()[:3] for d in policy.calendar.weekdays)
-            if working_weekdays_only
-            else "*"
-        )
-        return CronTrigger(
-            day_of_week=days, hour=at.hour, minute=at.minute, timezone=policy.business_calendar.tz
-        )
+        return CronTrigger(hour=at.hour, minute=at.minute, timezone=policy.business_calendar.tz)
+
+    return trigger
+
+
+def _working_days_at(text: str) -> Callable[[Policy], BaseTrigger]:
+    def trigger(policy: Policy) -> BaseTrigger:
+        at = clock_time(text)
+        return WorkingDaysTrigger(policy.business_calendar, hour=at.hour, minute=at.minute)
 
     return trigger
 
@@ -122,10 +127,11 @@ def build_schedules(policy: Policy) -> dict[str, Schedule]:
         Schedule(
             name="stale-reminders",
             run=send_stale_reminders,
-            trigger=_daily_at(policy.reminders.at, working_weekdays_only=True),
+            trigger=_working_days_at(policy.reminders.at),
             period=_local_date,
             due=_is_working_day,
             catch_up=timedelta(hours=20),
+            working_days=True,
         ),
         Schedule(
             name="monthly-digest",
@@ -135,11 +141,12 @@ def build_schedules(policy: Policy) -> dict[str, Schedule]:
             due=digest_due,
             catch_up=timedelta(days=15),  # a missed first working day is caught up later
             manual=repost_monthly_digest,
+            working_days=True,
         ),
         Schedule(
             name="housekeeping",
             run=clean_up,
-            trigger=_daily_at("03:30", working_weekdays_only=False),
+            trigger=_daily_at("03:30"),
             period=_local_date,
             catch_up=timedelta(days=1),
         ),
@@ -150,8 +157,15 @@ def build_schedules(policy: Policy) -> dict[str, Schedule]:
 # -- running ------------------------------------------------------------------------------------
 
 
-def run_job(*, runtime: Runtime, name: str, at: datetime, manual: bool = False) -> str:
-    """Run one job as of `at`, claiming its period first; `manual` is an operator's explicit re-run."""
+def run_job(
+    *, runtime: Runtime, name: str, at: datetime, manual: bool = False, force: bool = False
+) -> str:
+    """Run one job as of `at`, claiming its period first; `manual` is an operator's explicit re-run.
+
+    A working-days job (stale reminders, the digest) run by hand for a day the calendar closes
+    does nothing and says why, unless `force`: reminders sent on a holiday would ask people about
+    work on a day off, and their "working days" of snoozes and quiet time would not agree.
+    """
     schedules = build_schedules(runtime.policy)
     if name not in schedules:
         raise KeyError(name)
@@ -159,6 +173,10 @@ def run_job(*, runtime: Runtime, name: str, at: datetime, manual: bool = False) 
     policy = runtime.policy
     if not manual and not schedule.due(policy, at):
         return "not due at this instant"
+    if manual and schedule.working_days and not force:
+        closed = closed_day_reason(policy.business_calendar, _local(policy, at).date())
+        if closed is not None:
+            return f"not run: {closed}, not a working day (--force runs it anyway)"
     period = schedule.period(policy, at)
     claimed = schedule.exclusive and not manual
     if claimed:
@@ -179,6 +197,20 @@ def run_job(*, runtime: Runtime, name: str, at: datetime, manual: bool = False) 
     if name != "outbox-flush":
         runtime.deliverer.deliver_due(now=max(at, runtime.now()))
     return detail
+
+
+def closed_day_reason(calendar: BusinessCalendar, day: date) -> str | None:
+    """Why the calendar has no working hours on `day` ("Mon 2026-11-23 is Labor Thanksgiving
+    Day"), or None on a working day."""
+    if calendar.is_working_day(day):
+        return None
+    named = f"{day:%a} {day.isoformat()}"
+    if day.weekday() not in calendar.spec.working_weekdays:
+        return f"{named} is a weekend day"
+    holiday = calendar.holiday_name(day, lang="en")
+    if holiday is not None:
+        return f"{named} is {holiday}"
+    return f"{named} is a company closure"
 
 
 def _finish(runtime: Runtime, name: str, period: str, *, ok: bool, detail: str) -> None:

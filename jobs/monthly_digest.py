@@ -13,13 +13,13 @@ import uuid
 from datetime import datetime
 
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
 
 from bot.digest import Month, month_figures, reported_month
 from bot.digest.post import digest_rows
 from bot.outbox_rows import enqueue_many
 from bot.policy import Policy, clock_time
 from bot.runtime import Runtime
+from bot.triggers import WorkingDaysTrigger
 
 JOB = "monthly-digest"
 LAST_TRIGGER_DAY = 15  # the daily trigger runs on days 1..15: the first working day, or a catch-up
@@ -29,13 +29,10 @@ LAST_TRIGGER_DAY = 15  # the daily trigger runs on days 1..15: the first working
 
 
 def digest_trigger(policy: Policy) -> BaseTrigger:
-    """Daily at `digest.at` (team time) on days 1-15 of each month."""
+    """At `digest.at` (team time) on the working days among days 1-15 of each month."""
     at = clock_time(policy.digest.at)
-    return CronTrigger(
-        day=f"1-{LAST_TRIGGER_DAY}",
-        hour=at.hour,
-        minute=at.minute,
-        timezone=policy.business_calendar.tz,
+    return WorkingDaysTrigger(
+        policy.business_calendar, day=f"1-{LAST_TRIGGER_DAY}", hour=at.hour, minute=at.minute
     )
 
 

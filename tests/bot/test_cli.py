@@ -104,6 +104,28 @@ def test_run_job_a_minute_early_finds_nothing(
     assert standin.dms("U0HANAKO") == []
 
 
+def test_run_job_for_a_holiday_says_it_did_nothing_unless_forced(
+    env: pytest.MonkeyPatch,
+    runtime: Runtime,
+    standin: SlackStandIn,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with runtime.db.session() as session:
+        file_one(session, runtime.policy, START - timedelta(days=10))
+    runtime.deliver()
+    before = len(standin.calls)
+
+    assert cli.main(["run-job", "stale-reminders", "--at", "2026-11-23T10:00"]) == 0
+    assert capsys.readouterr().out == (
+        "stale-reminders as of 2026-11-23T01:00:00+00:00: not run: Mon 2026-11-23 is"
+        " Labor Thanksgiving Day, not a working day (--force runs it anyway)\n"
+    )
+    assert len(standin.calls) == before
+    assert cli.main(["run-job", "stale-reminders", "--at", "2026-11-23T10:00", "--force"]) == 0
+    assert "not run" not in capsys.readouterr().out
+    assert len(standin.calls) > before
+
+
 def test_run_job_reads_an_instant_without_offset_in_the_team_zone(
     env: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
