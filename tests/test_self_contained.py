@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -107,13 +106,29 @@ def test_the_audit_hook_sees_a_read_beside_the_repository() -> None:
             beside.read_text()
         with pytest.raises(FileNotFoundError):
             os.listdir(REPO / ".." / "crebot-no-such-folder")
-    assert seen == [f"open: {beside}", f"os.listdir: {REPO / '..' / 'crebot-no-such-folder'}"]
+    expected = [f"open: {beside}", f"os.listdir: {REPO / '..' / 'crebot-no-such-folder'}"]
+    assert seen == (expected if containment.WATCHING else [])
 
 
 def test_the_repository_the_temp_folder_and_python_are_not_beside_it(tmp_path: Path) -> None:
     assert not containment.beside_the_repository(REPO / "tests" / "fixtures" / "policy.toml")
     assert not containment.beside_the_repository(tmp_path / "crebot.db")
-    assert not containment.beside_the_repository(tempfile.gettempdir())
     assert not containment.beside_the_repository(os.__file__)
-    assert containment.beside_the_repository(REPO.parent / "shared" / "brief.md")
-    assert containment.beside_the_repository("../shared", cwd=str(REPO))
+    sibling = REPO.parent / "shared" / "brief.md"
+    assert containment.beside_the_repository(sibling) is containment.WATCHING
+    assert containment.beside_the_repository("../shared", cwd=str(REPO)) is containment.WATCHING
+
+
+def test_a_clone_in_a_fresh_temp_folder_is_watched() -> None:
+    # `d=$(mktemp -d) && git clone … "$d/cre-bot"`: the temp folder holds the clone's folder, so it
+    # must not count as Python's place there, or nothing beside the clone would be seen.
+    # (a made-up temp folder, /scratch, so that nothing on this machine is resolved)
+    places = ["/scratch", "/usr", "/scratch/tmp.abc/.cache", "/home/u/.cache"]
+    assert containment.allowed_roots("/scratch/tmp.abc", places) == (
+        "/home/u/.cache",
+        "/scratch/tmp.abc/.cache",
+        "/usr",
+    )
+    # a clone right in the temp folder: its neighbours are everyone's temp files, still allowed
+    assert "/scratch" in containment.allowed_roots("/scratch", places)
+    assert containment.WATCHING is (str(REPO.parent) not in containment.ALLOWED)

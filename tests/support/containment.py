@@ -26,40 +26,50 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 BESIDE = REPO.parent
+_REPO = str(REPO)
+_BESIDE = str(BESIDE)
 
 _reads: list[str] = []
 _lock = threading.Lock()
 _installed = False
 
 
-def _allowed_roots() -> tuple[str, ...]:
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _python_places() -> list[str]:
+    """Where Python, pytest and matplotlib legitimately read, wherever the repository is."""
     home = Path.home()
-    roots = [
+    return [
         tempfile.gettempdir(),
         sys.prefix,
         sys.base_prefix,
         sys.exec_prefix,
         *site.getsitepackages(),
         site.getusersitepackages(),
-        *(entry for entry in sys.path if entry and os.path.isabs(entry) and entry != str(BESIDE)),
+        *(entry for entry in sys.path if entry and os.path.isabs(entry)),
         os.environ.get("XDG_CACHE_HOME") or str(home / ".cache"),
         os.environ.get("XDG_CONFIG_HOME") or str(home / ".config"),
         os.environ.get("MPLCONFIGDIR") or str(home / ".matplotlib"),
         str(home / ".local"),
     ]
-    return tuple(os.path.realpath(root) for root in roots if root)
 
 
-ALLOWED = _allowed_roots()
+def allowed_roots(beside: str, places: list[str]) -> tuple[str, ...]:
+    """The places allowed beside the repository: all but those holding its folder.
+
+    A place holding the repository's folder (the temp folder, for a clone in /tmp/tmp.x/cre-bot)
+    would hide everything beside the repository; what is there is not Python's, so it goes.
+    """
+    real = {os.path.realpath(place) for place in places if place}
+    return tuple(sorted(root for root in real if root == beside or not _under(beside, root)))
 
 
-_REPO = str(REPO)
-_BESIDE = str(BESIDE)
-_WATCHING = BESIDE.parent != BESIDE  # a repository at the root of a drive has nothing "beside" it
-
-
-def _under(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+ALLOWED = allowed_roots(_BESIDE, _python_places())
+# Nothing is watched for a repository at the root of a drive (nothing is "beside" it) or right in
+# one of Python's places (a clone in /tmp itself, whose neighbours are everyone's temp files).
+WATCHING = BESIDE.parent != BESIDE and _BESIDE not in ALLOWED
 
 
 def _beside(path: str) -> bool:
@@ -72,7 +82,7 @@ def _beside(path: str) -> bool:
 
 def beside_the_repository(path: str | os.PathLike[str], cwd: str | None = None) -> bool:
     """Whether `path` lies next to the repository: in its parent folder, not in the repository."""
-    if not _WATCHING:
+    if not WATCHING:
         return False
     written = os.fspath(path)
     absolute = os.path.normpath(
