@@ -785,6 +785,7 @@ class Snapshot:
     responses: int
     status_events: int
     card_updates: Counter[str]  # card.update outbox rows by status
+    unchanged: int  # card.update rows marked sent without a call: the card already showed it
 
 
 METHODS = ("views.open", "chat.update", "chat.postMessage")
@@ -797,6 +798,7 @@ def snapshot(standin: SlackStandIn, engine: sa.Engine) -> Snapshot:
         responses=len(standin.responses),
         status_events=count_status_events(engine),
         card_updates=outbox_counts(engine, kind="card.update"),
+        unchanged=count_unchanged_updates(engine),
     )
 
 
@@ -816,6 +818,16 @@ def outbox_counts(engine: sa.Engine, *, kind: str | None = None) -> Counter[str]
     with engine.connect() as connection:
         rows = connection.execute(query, {"kind": kind} if kind is not None else {})
         return Counter({str(status): int(number) for status, number in rows})
+
+
+def count_unchanged_updates(engine: sa.Engine) -> int:
+    """Card updates crebot skipped because the message already showed what they would draw."""
+    query = sa.text(
+        "SELECT count(*) FROM outbox WHERE kind = 'card.update' AND status = 'sent' "
+        "AND CAST(result AS TEXT) LIKE '%unchanged%'"
+    )
+    with engine.connect() as connection:
+        return int(connection.execute(query).scalar_one())
 
 
 def wait_until_settled(
@@ -879,7 +891,8 @@ def check_crebot_run(
     refused = sum(1 for t in click_tokens if answered[t])
     changed = after.status_events - before.status_events
     # Each change promises a card update; one still waiting when a newer one comes is superseded.
-    updates_sent = after.card_updates["sent"] - before.card_updates["sent"]
+    unchanged = after.unchanged - before.unchanged
+    updates_sent = after.card_updates["sent"] - before.card_updates["sent"] - unchanged
     superseded = after.card_updates["superseded"] - before.card_updates["superseded"]
     updates = [c for c in new_calls["chat.update"] if c.status == 200 and _ok(c)]
     thread_lines = [c for c in new_calls["chat.postMessage"] if c.args.get("thread_ts") and _ok(c)]
@@ -915,10 +928,11 @@ def check_crebot_run(
         Check(
             "clicks → chat.update + thread line",
             len(updates) == updates_sent
-            and updates_sent + superseded == changed == len(thread_lines)
+            and updates_sent + superseded + unchanged == changed == len(thread_lines)
             and 0 <= refused + repeats <= by_kind["click"] // 100,
             f"{by_kind['click']} clicks: {changed} status changes, {len(updates)} card updates "
-            f"(+{superseded} superseded by a newer one), {len(thread_lines)} thread lines; "
+            f"(+{superseded} superseded by a newer one, {unchanged} already shown), "
+            f"{len(thread_lines)} thread lines; "
             f"{refused} refused, {repeats} repeats",
         ),
         Check(

@@ -80,6 +80,8 @@ class Escalation(SQLModel, table=True):
     slo_next_alert_at: datetime | None = _ts(index=True)
     # When the time left shown on the escalation's message next changes (bot.slo.card_line).
     card_refresh_at: datetime | None = _ts(index=True)
+    # SHA-256 of the message as last posted (text and blocks): an update drawing the same is skipped.
+    card_digest: str | None = Field(default=None, max_length=64)
     resolution_business_s: int | None = None
     # Stale reminders (bot.reminders): when silence makes it stale, snoozes, unanswered reminders.
     stale_at: datetime | None = _ts(index=True)

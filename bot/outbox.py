@@ -16,6 +16,8 @@ does not make a post appear twice.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import socket
 from collections.abc import Callable, Iterator
@@ -67,6 +69,7 @@ class DeliveryReport:
     retrying: int = 0
     deferred: int = 0
     superseded: int = 0
+    unchanged: int = 0  # card updates not sent: the message already shows what they would draw
     errors: list[str] = field(default_factory=list)
 
 
@@ -76,6 +79,10 @@ class _Deferred(Exception):
 
 class _Superseded(Exception):
     """A newer card update is queued: this one would only draw an older state."""
+
+
+class _Unchanged(Exception):
+    """The card update would draw exactly what the message already shows."""
 
 
 # Failures after which the request may have reached Slack (as opposed to a refusal or no connection).
@@ -318,6 +325,13 @@ class OutboxDeliverer:
                 session.commit()
                 report.superseded += 1
                 return OutboxStatus.SUPERSEDED
+            except _Unchanged:
+                row.status, row.lease_until, row.sent_at = OutboxStatus.SENT, None, now
+                row.result = {"unchanged": True}
+                session.add(row)
+                session.commit()
+                report.unchanged += 1
+                return OutboxStatus.SENT
             session.commit()
         try:
             result = self._perform(call, key=key)
@@ -378,12 +392,17 @@ class OutboxDeliverer:
         self, row_id: int, call: _SlackCall | None, result: dict[str, Any], *, now: datetime
     ) -> None:
         with self.db.session() as session:
+            table = Escalation.__table__  # type: ignore[attr-defined]
             if call is not None and call.card_of is not None:
-                table = Escalation.__table__  # type: ignore[attr-defined]
                 session.execute(
                     sa.update(table)
                     .where(table.c.id == call.card_of, table.c.message_ts.is_(None))
                     .values(message_ts=result["ts"], channel_id=result["channel"])
+                )
+            if call is not None and call.drawn is not None:
+                escalation_id, digest = call.drawn
+                session.execute(
+                    sa.update(table).where(table.c.id == escalation_id).values(card_digest=digest)
                 )
             session.execute(_SENT, {"row_id": row_id, "sent_at": now, "result": result})
             session.commit()
@@ -397,6 +416,12 @@ class OutboxDeliverer:
             row.last_error = code[:200]
             row.lease_until = None
             row.uncertain = row.uncertain or _is_uncertain(exc)
+            if row.kind == OutboxKind.CARD_UPDATE and row.escalation_id is not None:
+                # It may have reached Slack: what the message shows is no longer known.
+                escalation = session.get(Escalation, row.escalation_id)
+                if escalation is not None:
+                    escalation.card_digest = None
+                    session.add(escalation)
             if code in PERMANENT_ERRORS:
                 row.status = OutboxStatus.FAILED
                 log.error("outbox %s %s failed permanently: %s", row.kind, row.key, code)
@@ -419,6 +444,7 @@ class OutboxDeliverer:
             return self._upload_call(session, row)
         escalation = session.get(Escalation, row.escalation_id)
         assert escalation is not None
+        assert escalation.id is not None
         if kind is OutboxKind.CARD_POST:
             if escalation.message_ts is not None:
                 return None
@@ -427,6 +453,7 @@ class OutboxDeliverer:
                 row, channel=escalation.channel_id, thread_ts=None, text=text, blocks=blocks
             )
             call.card_of = escalation.id
+            call.drawn = (escalation.id, card_digest(text, blocks))
             return call
         if escalation.message_ts is None:
             raise _Deferred
@@ -434,13 +461,18 @@ class OutboxDeliverer:
             if self._newer_card_update(session, row):
                 raise _Superseded
             text, blocks = self.render_card(session, escalation)
+            digest = card_digest(text, blocks)
+            if digest == escalation.card_digest:
+                raise _Unchanged
             arguments = {
                 "channel": escalation.channel_id,
                 "ts": escalation.message_ts,
                 "text": text,
                 "blocks": blocks,
             }
-            return _SlackCall("chat_update", arguments, created_at=row.created_at)
+            call = _SlackCall("chat_update", arguments, created_at=row.created_at)
+            call.drawn = (escalation.id, digest)
+            return call
         line = None
         if "text" not in row.payload:  # a timeline entry's line, worded now
             if self.render_line is None:
@@ -497,6 +529,7 @@ class _SlackCall:
     arguments: dict[str, Any]
     created_at: datetime
     card_of: int | None = None  # the escalation whose message this call posts
+    drawn: tuple[int, str] | None = None  # (escalation id, card digest) the call puts on Slack
     uncertain: bool = False  # an earlier attempt may have posted it already
 
     def perform(self, client: WebClient) -> dict[str, Any]:
@@ -531,6 +564,14 @@ def _post_call(
     return _SlackCall(
         "chat_postMessage", arguments, created_at=row.created_at, uncertain=row.uncertain
     )
+
+
+def card_digest(text: str, blocks: Sequence[Any]) -> str:
+    """A fingerprint of a rendered escalation message (equal renderings, equal digests)."""
+    canonical = json.dumps(
+        [text, blocks], sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _error_code(exc: Exception) -> str:

@@ -224,18 +224,74 @@ def test_updates_and_replies_wait_for_a_failed_card_post(
 
     clock.set(START + timedelta(seconds=30))
     report = deliverer.deliver_due(now=clock.now())
-    assert (report.sent, report.retrying, report.deferred) == (4, 0, 0)
+    # The card is posted as it is now, so the update queued behind it has nothing to change.
+    assert (report.sent, report.unchanged, report.retrying, report.deferred) == (3, 1, 0, 0)
     card_ts = escalation(db, escalation_id).message_ts
     assert card_ts is not None
     assert replies(standin, card_ts) == [
         ":bust_in_silhouette: Assigned to <@U0HANAKO> (fewest open escalations among those who cover this).",
         ":mag: <@U0LEAD> is investigating.",
     ]
-    updates = standin.calls_to("chat.update")
-    assert len(updates) == 1
-    assert updates[0].args["ts"] == card_ts
+    assert standin.calls_to("chat.update") == []
     card = standin.channel_messages(CHANNEL)[0]
     assert "Investigating" in str(card.blocks)
+
+
+def _refresh_card(db: Database, escalation_id: int, name: str) -> None:
+    """Promise a card redraw that changes nothing in the escalation (as card-refresh or a sweep)."""
+    with db.session() as session:
+        enqueue(
+            session,
+            key=f"esc:{escalation_id}:card:{name}",
+            kind=OutboxKind.CARD_UPDATE,
+            escalation_id=escalation_id,
+            now=START,
+        )
+        session.commit()
+
+
+def test_a_card_update_that_would_draw_what_the_message_shows_is_not_sent(
+    db: Database, policy: Policy, deliverer: OutboxDeliverer, standin: SlackStandIn
+) -> None:
+    escalation_id = file_and_id(db, policy)
+    deliverer.deliver_due(now=START)
+    _refresh_card(db, escalation_id, "same")
+
+    report = deliverer.deliver_due(now=START)
+
+    assert (report.sent, report.unchanged) == (0, 1)
+    assert standin.calls_to("chat.update") == []
+    assert rows(db, escalation_id)[-1].result == {"unchanged": True}
+    change(db, policy, escalation_id, "ack")  # the status changes: drawn
+    assert deliverer.deliver_due(now=START).sent == 2
+    assert len(standin.calls_to("chat.update")) == 1
+    _refresh_card(db, escalation_id, "again")
+    assert deliverer.deliver_due(now=START).unchanged == 1
+    assert len(standin.calls_to("chat.update")) == 1
+
+
+def test_after_a_failed_card_update_the_next_one_is_sent_even_if_it_looks_the_same(
+    db: Database, policy: Policy, deliverer: OutboxDeliverer, standin: SlackStandIn
+) -> None:
+    escalation_id = file_and_id(db, policy)
+    change(db, policy, escalation_id, "ack")
+    deliverer.deliver_due(now=START)  # the card, posted as "investigating"
+    change(db, policy, escalation_id, "wait")
+    standin.fail("chat.update", error="internal_error")  # what the message shows is now unknown
+    assert deliverer.deliver_due(now=START).retrying == 1
+    assert escalation(db, escalation_id).card_digest is None
+    change(db, policy, escalation_id, "resume")  # back to what the last good update drew
+
+    report = deliverer.deliver_due(now=START + timedelta(minutes=1))
+
+    assert (report.superseded, report.unchanged) == (1, 0)  # the waiting update is stale
+    [drawn] = [c for c in standin.calls_to("chat.update") if _ok(c)]
+    assert drawn.args["blocks"] == standin.calls_to("chat.postMessage")[0].args["blocks"]
+    assert escalation(db, escalation_id).card_digest is not None
+
+
+def _ok(call: Any) -> bool:
+    return isinstance(call.response, dict) and bool(call.response.get("ok"))
 
 
 def test_the_backoff_doubles_with_each_failure(

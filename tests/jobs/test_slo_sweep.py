@@ -91,6 +91,32 @@ def test_each_threshold_posts_once_at_its_business_instant(
     assert len([t for t in _thread_texts(standin, p1) if ":rotating_light:" in t]) == 1
 
 
+def test_a_threshold_that_leaves_the_cards_words_unchanged_does_not_redraw_it(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn, p1: Escalation
+) -> None:
+    _sweep_at(runtime, clock, DAY.replace(hour=12))  # 50%: the light turns yellow, 2h left
+    clock.set(DAY.replace(hour=13))
+    run_job(runtime=runtime, name="card-refresh", at=clock.now())  # 1h left
+    updates = len(standin.calls_to("chat.update"))
+    card = next(m for m in standin.channel_messages("C0ESCALATE") if m.ts == p1.message_ts)
+    shown = (card.text, card.blocks)
+
+    _sweep_at(runtime, clock, DAY.replace(hour=13, minute=20))  # 80%: still yellow, 1h left
+
+    assert any("80%" in t for t in _thread_texts(standin, p1))  # the warning itself goes out
+    assert len(standin.calls_to("chat.update")) == updates  # the card would look the same
+    assert (card.text, card.blocks) == shown
+    [crossing_update] = [
+        r for r in outbox_rows(runtime.db, p1.id or 0) if r.key == f"slo:{p1.id}:2:card"
+    ]
+    assert (crossing_update.status, crossing_update.result) == (
+        OutboxStatus.SENT,
+        {"unchanged": True},
+    )
+    _sweep_at(runtime, clock, DAY.replace(hour=14))  # the breach turns it red: redrawn
+    assert len(standin.calls_to("chat.update")) == updates + 1
+
+
 def test_waiting_pauses_the_clock_and_resume_continues_it(
     runtime: Runtime, clock: ManualClock, standin: SlackStandIn, p1: Escalation
 ) -> None:
