@@ -38,7 +38,18 @@ class CreBotApp(App):
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         """Dispatch as Bolt does, with the listener lane chosen from the request."""
         with lane(urgent=is_urgent(req.body)):
-            return super().dispatch(req)
+            response = super().dispatch(req)
+        if response.status != 200 and is_acked_at_once(req.body):
+            # Bolt's runner can hand back a listener's failure (a 500) raced in after the ack it
+            # had already taken; the ack, given before the listener was queued, is the answer.
+            log.info("%s answered %s after its ack", _request_kind(req.body), response.status)
+            return BoltResponse(status=200, body="")
+        return response
+
+
+def is_acked_at_once(body: dict[str, Any]) -> bool:
+    """Whether the request is acked by middleware before its listener is queued."""
+    return bool(body.get("command")) or body.get("type") in ACKED_AT_ONCE
 
 
 def is_urgent(body: dict[str, Any]) -> bool:
@@ -88,7 +99,7 @@ def _acknowledge_at_once(
     body: dict[str, Any], context: dict[str, Any], next: Callable[[], Any]
 ) -> Any:
     """Ack commands, clicks and shortcuts now, so the ack never waits for a listener thread."""
-    if body.get("command") or body.get("type") in ACKED_AT_ONCE:
+    if is_acked_at_once(body):
         context["ack"]()
     return next()
 

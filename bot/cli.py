@@ -59,11 +59,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot import migrate
 
     migrate.upgrade(settings.database_url)
+    port = args.port or settings.port
     if settings.mode == "socket":
-        return _serve_socket_mode(settings, with_scheduler=not args.no_scheduler)
-    return _serve_http(
-        settings, port=args.port or settings.port, with_scheduler=not args.no_scheduler
-    )
+        return _serve_socket_mode(settings, port=port, with_scheduler=not args.no_scheduler)
+    return _serve_http(settings, port=port, with_scheduler=not args.no_scheduler)
 
 
 def _serve_http(settings: Settings, *, port: int, with_scheduler: bool) -> int:
@@ -86,18 +85,37 @@ def _serve_http(settings: Settings, *, port: int, with_scheduler: bool) -> int:
     return 0
 
 
-def _serve_socket_mode(settings: Settings, *, with_scheduler: bool) -> int:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
+def _serve_socket_mode(settings: Settings, *, port: int, with_scheduler: bool) -> int:
+    """Slack over the WebSocket, and gunicorn on $PORT for the health check (each worker connects)."""
     from bot.app import create_app
+    from bot.server import GunicornServer, gunicorn_options
+    from bot.socket_mode import SocketModeService, check_app_token
+    from bot.web import SlackWsgiApp
 
-    runtime = build_runtime(settings)
-    if with_scheduler:
-        _start_background_scheduler(runtime)
-    app = create_app(runtime)
     assert settings.slack_app_token is not None
-    log.warning("cre-bot connected in Socket Mode")
-    SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+    app_token = settings.slack_app_token.get_secret_value()
+    check_app_token(app_token, api_url=settings.slack_api_url)  # one line now, not in a worker
+
+    def build_wsgi_app() -> SlackWsgiApp:
+        runtime = build_runtime(settings)
+        if with_scheduler:
+            _start_background_scheduler(runtime)
+        service = SocketModeService(
+            app=create_app(runtime), app_token=app_token, api_url=settings.slack_api_url
+        )
+        service.start()
+        return SlackWsgiApp(
+            app=None,
+            db=runtime.db,
+            signing_secret=None,
+            health_checks={"socket_mode": service.healthy},
+        )
+
+    log.warning("cre-bot connecting in Socket Mode; GET /healthz on :%d", port)
+    options = gunicorn_options(
+        port=port, workers=settings.web_concurrency, threads=settings.web_threads
+    )
+    GunicornServer(build_wsgi_app, options).run()
     return 0
 
 

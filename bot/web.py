@@ -1,10 +1,14 @@
-"""HTTP front: POST /slack/events (signature first, then Bolt) and GET /healthz, served by gunicorn."""
+"""HTTP front: POST /slack/events (signature first, then Bolt) and GET /healthz, served by gunicorn.
+
+In Socket Mode Slack's requests come over the WebSocket, and this front serves the rest on $PORT
+(the health check, with the connection's state) and answers 404 on /slack/events.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -33,32 +37,46 @@ _REASONS = {
 class SlackWsgiApp:
     """A WSGI application: Slack's requests are verified before anything parses them."""
 
-    def __init__(self, *, app: App, db: Database, signing_secret: str | None) -> None:
-        self.app = app
+    def __init__(
+        self,
+        *,
+        app: App | None,
+        db: Database,
+        signing_secret: str | None,
+        health_checks: Mapping[str, Callable[[], bool]] | None = None,
+    ) -> None:
+        self.app = app  # None in Socket Mode: Slack's requests do not come here
         self.db = db
         self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
+        self.health_checks = dict(health_checks or {})
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
         method = environ.get("REQUEST_METHOD", "GET")
         if path == HEALTH_PATH:
             return self._health(method, start_response)
-        if path != EVENTS_PATH:
+        if path != EVENTS_PATH or self.app is None:
             return _reply(start_response, 404, "Not Found")
         if method != "POST":
             return _reply(start_response, 405, "Method Not Allowed")
-        return self._slack(environ, start_response)
+        return self._slack(self.app, environ, start_response)
 
     def _health(self, method: str, start_response: StartResponse) -> Iterable[bytes]:
         if method not in ("GET", "HEAD"):
             return _reply(start_response, 405, "Method Not Allowed")
-        healthy = self.db.ping()
-        body = json.dumps({"ok": healthy, "database": "up" if healthy else "down"})
+        states = {"database": self.db.ping()}
+        states.update((name, check()) for name, check in self.health_checks.items())
+        healthy = all(states.values())
+        body = json.dumps(
+            {"ok": healthy, **{name: "up" if up else "down" for name, up in states.items()}}
+        )
         return _reply(
             start_response, 200 if healthy else 503, body, content_type="application/json"
         )
 
-    def _slack(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def _slack(
+        self, app: App, environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -83,7 +101,7 @@ class SlackWsgiApp:
         if not _looks_like_slack(request):
             return _reply(start_response, 400, "Bad Request")
         try:
-            response = self.app.dispatch(request)
+            response = app.dispatch(request)
         except Exception as exc:  # never a 500 to Slack: the error handler already told the user
             log.error("dispatch failed: %s", exc.__class__.__name__, exc_info=exc)
             return _reply(start_response, 400, "Bad Request")

@@ -36,6 +36,7 @@ RESPONSE_URL = "response_url"  # pseudo-method: a POST to a response_url
 PSEUDO_METHODS = frozenset({UPLOAD, RESPONSE_URL})
 MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral"})
 VIEW_METHODS = frozenset({"views.open", "views.update", "views.push", "views.publish"})
+APP_TOKEN_METHODS = frozenset({"apps.connections.open"})  # the only ones taking an xapp- token
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 TEXT_HEADERS = {"Content-Type": "text/plain; charset=utf-8"}
 
@@ -165,8 +166,11 @@ class SlackStandIn:
         self._last_ts = (0, 0)
         self._counter = 0
         self._public_url = "http://127.0.0.1:0"
+        # Where apps.connections.open sends the app (a running Socket Mode stand-in's URLs).
+        self.socket_mode_urls: Callable[[], str] | None = None
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
+            "apps.connections.open": self._apps_connections_open,
             "chat.postMessage": self._chat_post_message,
             "chat.update": self._chat_update,
             "chat.postEphemeral": self._chat_post_ephemeral,
@@ -573,8 +577,11 @@ class SlackStandIn:
             return {"ok": False, "error": "unknown_method"}
         if "token" in ref.required and not token:
             return {"ok": False, "error": "not_authed"}
-        if token and not str(token).startswith("xox"):
+        app_level = method in APP_TOKEN_METHODS
+        if token and not str(token).startswith(("xox", "xapp-")):
             return {"ok": False, "error": "invalid_auth"}
+        if token and str(token).startswith("xapp-") != app_level:
+            return {"ok": False, "error": "not_allowed_token_type"}
         if call_problems:
             return _error("invalid_arguments", call_problems)
         if payload_problems:
@@ -830,6 +837,12 @@ class SlackStandIn:
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
         }
+
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        if self.socket_mode_urls is None:
+            self.problems.append("apps.connections.open: no Socket Mode stand-in is attached")
+            raise SlackError("internal_error")
+        return {"url": self.socket_mode_urls()}
 
     def _chat_post_message(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve_channel(str(args["channel"]))

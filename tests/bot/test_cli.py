@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from sqlmodel import select
 
 import bot.scheduler
+import bot.socket_mode
 from bot import cli
 from bot.clock import ManualClock
 from bot.db import Database
@@ -22,6 +22,7 @@ from bot.policy import Policy
 from bot.runtime import Runtime
 from bot.scheduler import build_schedules
 from bot.server import GunicornServer
+from bot.socket_mode import SocketModeService
 from bot.web import SlackWsgiApp
 from bot.workspace.webapi import RunningServer, SlackStandIn
 from tests.conftest import FIXTURES, START, TOKYO
@@ -220,12 +221,12 @@ def servers(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
     def run_gunicorn(self: GunicornServer) -> None:
         seen["gunicorn"].append(self.load())  # what each worker does after the fork
 
-    def start_socket_mode(self: SocketModeHandler) -> None:
+    def start_socket_mode(self: SocketModeService, **_: Any) -> None:
         seen["socket"].append(self.app)
-        self.close()
 
     monkeypatch.setattr(GunicornServer, "run", run_gunicorn)
-    monkeypatch.setattr(SocketModeHandler, "start", start_socket_mode)
+    monkeypatch.setattr(SocketModeService, "start", start_socket_mode)
+    monkeypatch.setattr(bot.socket_mode, "check_app_token", lambda *_, **__: None)
     monkeypatch.setattr(bot.scheduler, "start_background_scheduler", seen["scheduler"].append)
     return seen
 
@@ -251,5 +252,8 @@ def test_serve_with_an_app_token_uses_socket_mode(
     env.setenv("SLACK_APP_TOKEN", "xapp-1-test")
     assert cli.main(["serve", *flags]) == 0
     assert len(servers["socket"]) == 1
-    assert servers["gunicorn"] == []
+    [front] = servers["gunicorn"]  # gunicorn still serves $PORT: the health check
+    assert isinstance(front, SlackWsgiApp)
+    assert front.app is None  # Slack's requests come over the socket, never over HTTP
+    assert set(front.health_checks) == {"socket_mode"}
     assert len(servers["scheduler"]) == schedulers
