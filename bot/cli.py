@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import logging
 import os
 import sys
@@ -104,6 +105,7 @@ def _serve_socket_mode(settings: Settings, *, port: int, with_scheduler: bool) -
             app=create_app(runtime), app_token=app_token, api_url=settings.slack_api_url
         )
         service.start()
+        atexit.register(service.close)  # a worker's graceful exit says goodbye to Slack
         return SlackWsgiApp(
             app=None,
             db=runtime.db,
