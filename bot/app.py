@@ -39,10 +39,10 @@ class CreBotApp(App):
         """Dispatch as Bolt does, with the listener lane chosen from the request."""
         with lane(urgent=is_urgent(req.body)):
             response = super().dispatch(req)
-        if response.status != 200 and is_acked_at_once(req.body):
-            # Bolt's runner can hand back a listener's failure (a 500) raced in after the ack it
-            # had already taken; the ack, given before the listener was queued, is the answer.
-            log.info("%s answered %s after its ack", _request_kind(req.body), response.status)
+        if is_acked_at_once(req.body):
+            # The answer is the ack, given before the listener was queued. Not the object Bolt
+            # returns: its runner keeps that one and sets it to 500 if the listener fails later,
+            # maybe while the front is still reading it (a refusal then reached Slack as a 500).
             return BoltResponse(status=200, body="")
         return response
 
