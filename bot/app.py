@@ -39,10 +39,12 @@ class CreBotApp(App):
         """Dispatch as Bolt does, with the listener lane chosen from the request."""
         with lane(urgent=is_urgent(req.body)):
             response = super().dispatch(req)
-        if is_acked_at_once(req.body):
-            # The answer is the ack, given before the listener was queued. Not the object Bolt
-            # returns: its runner keeps that one and sets it to 500 if the listener fails later,
-            # maybe while the front is still reading it (a refusal then reached Slack as a 500).
+        if is_acked_at_once(req.body) and response.status in (200, 500):
+            # The answer is the ack, given before the listener was queued. Bolt's runner can
+            # hand back a 500 instead when the listener fails at once (it sets the response it
+            # shares with the dispatching thread to 500 before clearing it again): a refusal
+            # then went unacked over the socket, or reached Slack as a 500 over HTTP. A request
+            # no listener matched keeps Bolt's 404.
             return BoltResponse(status=200, body="")
         return response
 

@@ -83,7 +83,10 @@ class SocketModeService:
 
     def close(self) -> None:
         """Close the connection, then the loop and the dispatch threads."""
-        if self._client is not None and self._thread.is_alive():
+        if not self._thread.is_alive():
+            self._dispatch.shutdown(wait=False, cancel_futures=True)
+            return
+        if self._client is not None:
             closing = asyncio.run_coroutine_threadsafe(self._client.close(), self._loop)
             try:
                 closing.result(timeout=5)

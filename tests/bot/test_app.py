@@ -1,16 +1,19 @@
-"""The Bolt app factory: what a request acked at once answers, whatever its listener does later."""
+"""The Bolt app factory: a request acked at once answers that ack, whatever its listener does."""
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from urllib.parse import urlencode
 
 import pytest
 from slack_bolt import BoltRequest
+from slack_sdk.signature import SignatureVerifier
 
 from bot.app import create_app
 from bot.runtime import Runtime
+from tests.conftest import SIGNING_SECRET
 from tests.support.slack import TrackingExecutor
 
 
@@ -36,7 +39,11 @@ def test_a_click_whose_listener_fails_after_the_ack_still_answers_the_ack(
         "actions": [{"type": "button", "action_id": "test.fails_late", "block_id": "b"}],
     }
     if mode == "http":
-        request = BoltRequest(body=urlencode({"payload": json.dumps(payload)}))
+        body = urlencode({"payload": json.dumps(payload)})
+        stamp = str(int(time.time()))
+        signature = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=stamp, body=body)
+        headers = {"x-slack-request-timestamp": stamp, "x-slack-signature": str(signature)}
+        request = BoltRequest(body=body, headers=headers)  # type: ignore[arg-type]
     else:
         request = BoltRequest(body=payload, mode="socket_mode")
 
