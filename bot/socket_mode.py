@@ -4,7 +4,7 @@ The client is slack_sdk's aiohttp one, on an event loop in a thread of its own. 
 `disconnect` (every few hours, reason `refresh_requested`) it opens the new connection and reads it
 at once. slack_sdk's built-in client first waits for its blocking read on the old socket to time
 out, about 3 s, so the first envelope after every refresh was acked too late for Slack; the
-websocket-client one took 0.5 s to switch (once 10 s). `bench/socket_mode_clients.py` measures them.
+websocket-client one took 0.5 s to switch (once 10 s). `bench/socket_mode.py` measures them.
 
 Each envelope is dispatched to the synchronous Bolt app on a small thread pool, as an HTTP request
 is by the WSGI front, and acked with what Bolt answered: the same listeners, the same Web API calls.
@@ -64,10 +64,10 @@ class SocketModeService:
 
     def connected(self) -> bool:
         """Whether the WebSocket is open and answering pings."""
-        client = self._client
-        if client is None or not self._thread.is_alive():
+        socket_client = self._client
+        if socket_client is None or not self._thread.is_alive():
             return False
-        future = asyncio.run_coroutine_threadsafe(client.is_connected(), self._loop)
+        future = asyncio.run_coroutine_threadsafe(socket_client.is_connected(), self._loop)
         try:
             return bool(future.result(timeout=2))
         except TimeoutError:
@@ -98,25 +98,25 @@ class SocketModeService:
 
     async def _connect(self) -> None:
         web_client = AsyncWebClient(base_url=self._api_url) if self._api_url else AsyncWebClient()
-        client = SocketModeClient(
+        socket_client = SocketModeClient(
             app_token=self._app_token,
             web_client=web_client,
             ping_interval=PING_SECONDS,
             logger=logging.getLogger("slack_sdk.socket_mode"),
         )
-        client.socket_mode_request_listeners.append(self._on_request)
+        socket_client.socket_mode_request_listeners.append(self._on_request)
         try:
             # The client would retry a refused token for ever: ask for the first URL here.
-            client.wss_uri = await client.issue_new_wss_url()
+            socket_client.wss_uri = await socket_client.issue_new_wss_url()
         except SlackApiError as exc:
-            await client.close()
+            await socket_client.close()
             error = exc.response.get("error") if exc.response is not None else "refused"
             raise ConfigError(f"SLACK_APP_TOKEN: Slack refused it ({error})") from None
-        await client.connect()
-        self._client = client
+        await socket_client.connect()
+        self._client = socket_client
 
     async def _on_request(
-        self, client: AsyncBaseSocketModeClient, request: SocketModeRequest
+        self, socket_client: AsyncBaseSocketModeClient, request: SocketModeRequest
     ) -> None:
         loop = asyncio.get_running_loop()
         try:
@@ -126,7 +126,7 @@ class SocketModeService:
             return
         ack = socket_mode_ack(request.envelope_id, response)
         if ack is not None:
-            await client.send_socket_mode_response(ack)
+            await socket_client.send_socket_mode_response(ack)
 
 
 def check_app_token(app_token: str, *, api_url: str | None = None) -> None:
