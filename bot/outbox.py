@@ -20,7 +20,7 @@ import hashlib
 import json
 import logging
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.client import HTTPException, IncompleteRead, RemoteDisconnected

@@ -240,13 +240,8 @@ def test_updates_and_replies_wait_for_a_failed_card_post(
 def _refresh_card(db: Database, escalation_id: int, name: str) -> None:
     """Promise a card redraw that changes nothing in the escalation (as card-refresh or a sweep)."""
     with db.session() as session:
-        enqueue(
-            session,
-            key=f"esc:{escalation_id}:card:{name}",
-            kind=OutboxKind.CARD_UPDATE,
-            escalation_id=escalation_id,
-            now=START,
-        )
+        row = OutboxRow.card_update(f"esc:{escalation_id}:card:{name}", escalation_id=escalation_id)
+        enqueue(session, row, now=START)
         session.commit()
 
 
