@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Literal
 
 from bot.blocks.common import (
     FIELD_MAX,
@@ -185,7 +185,8 @@ def summary_blocks(*, policy: Policy, figures: MonthFigures) -> list[Block]:
         return _empty_month_blocks(policy, figures)
     before = figures.previous
 
-    def then(name: str) -> Any:
+    def then(name: str) -> int | None:
+        """The figure `name` of the month before (None: nothing to compare with)."""
         return None if before is None else getattr(before, name)
 
     compare = before is not None
