@@ -623,7 +623,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "digest.slow.page": (
         "Slow closes {first}–{last} of {total} ({month})",
-        "時間がかかった解決 {first}–{last}件目 / 全{total}件({month})",
+        "解決に時間がかかったもの {first}–{last}件目 / 全{total}件({month})",
     ),
     "digest.prompt": (
         ":speech_balloon: Let's look back at {month}'s slow closes together: what caused them, and what could we fix at the root so they don't happen again? Reply in this thread.",
