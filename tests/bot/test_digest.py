@@ -271,13 +271,6 @@ def test_attainment_counts_exactly_on_target_as_met(figures: MonthFigures) -> No
     assert figures.attainment == Fraction(5, 8)
 
 
-@pytest.fixture(params=[0, 10**9], ids=["probe-candidates", "scan-events"])
-def either_breach_query(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Both ways of finding the month's breach events (probing candidates, or the month's events)."""
-    monkeypatch.setattr(digest, "PROBE_COST", request.param)
-
-
-@pytest.mark.usefixtures("either_breach_query")
 def test_breaches_count_escalations_with_a_breach_in_the_month(
     db: Database, policy: Policy, october: dict[str, int]
 ) -> None:
@@ -286,7 +279,6 @@ def test_breaches_count_escalations_with_a_breach_in_the_month(
     assert figures.breaches == 4  # B, C, F (twice), O2; not X1 (Sep), X2 (Nov), A (a warning)
 
 
-@pytest.mark.usefixtures("either_breach_query")
 def test_a_resolution_over_target_is_a_breach_even_if_no_sweep_recorded_it(
     db: Database, policy: Policy, october: dict[str, int]
 ) -> None:
