@@ -13,7 +13,6 @@
 
 from bot.digest.figures import (
     CSV_BATCH,
-    PROBE_COST,
     SHORT_WEEK_DAYS,
     SLO_BREACH,
     Breakdown,
@@ -42,7 +41,6 @@ from bot.digest.trend import (
 
 __all__ = [
     "CSV_BATCH",
-    "PROBE_COST",
     "SHORT_WEEK_DAYS",
     "SLO_BREACH",
     "TREND_MONTHS",

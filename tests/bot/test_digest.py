@@ -13,7 +13,6 @@ import pytest
 from sqlmodel import Session
 
 from bot.db import Database
-from bot.digest import figures as digest
 from bot.digest.export import month_csv
 from bot.digest.figures import (
     Breakdown,
