@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -22,9 +23,21 @@ from bot.policy import Policy
 TREND_MONTHS = 12
 
 
-def _month_index(column: Any, bounds: Sequence[datetime]) -> Any:
-    """Which of the months between consecutive `bounds` an instant falls in (0, 1, …)."""
-    return sa.case(*((column < end, index) for index, end in enumerate(bounds[1:]))).label("m")
+def _per_month(
+    session: Session, column: Any, bounds: Sequence[datetime], *aggregates: Any
+) -> dict[int, tuple[int, ...]]:
+    """`aggregates` over each month between consecutive `bounds`, by month (0, 1, …).
+
+    One SELECT per month over its own index range, joined by UNION ALL into one statement: three
+    to five times cheaper than grouping the whole period by a CASE over the boundaries, which
+    evaluates the CASE for every row (bench/README.md).
+    """
+    parts = [
+        sa.select(sa.literal(index).label("m"), *aggregates).where(_in(column, start, end))
+        for index, (start, end) in enumerate(itertools.pairwise(bounds))
+    ]
+    rows = session.execute(sa.union_all(*parts))
+    return {int(row[0]): tuple(int(value or 0) for value in row[1:]) for row in rows}
 
 
 def month_trend(
@@ -32,36 +45,22 @@ def month_trend(
 ) -> list[MonthVolume]:
     """The volumes and attainment of the `months` months up to and including `month`, oldest first.
 
-    Two grouped statements over the period's index ranges, each row put in its month by a CASE
-    on the local month boundaries (portable, and time-zone exact).
+    Month boundaries are the team's local midnights. With the index on (resolved_at,
+    slo_target_s, resolution_business_s) every figure is read from indexes alone.
     """
     periods = [month.shifted(-back) for back in range(months - 1, -1, -1)]
     bounds = [month_bounds(policy, m)[0] for m in periods] + [month_bounds(policy, month)[1]]
     c = _columns()
-    filed_index = _month_index(c.filed_at, bounds)
-    filed = dict.fromkeys(range(months), 0)
-    statement = (
-        sa.select(filed_index, sa.func.count())
-        .where(_in(c.filed_at, bounds[0], bounds[-1]))
-        .group_by(filed_index)
+    filed = _per_month(session, c.filed_at, bounds, sa.func.count())
+    resolved = _per_month(
+        session,
+        c.resolved_at,
+        bounds,
+        sa.func.count(),
+        sa.func.count(c.resolution_business_s),
+        sa.func.sum(_within(c)),
     )
-    for index, n in session.execute(statement):
-        filed[int(index)] = int(n)
-    resolved_index = _month_index(c.resolved_at, bounds)
-    resolved = dict.fromkeys(range(months), (0, 0, 0))
-    statement = (
-        sa.select(
-            resolved_index,
-            sa.func.count(),
-            sa.func.count(c.resolution_business_s),
-            sa.func.coalesce(sa.func.sum(_within(c)), 0),
-        )
-        .where(_in(c.resolved_at, bounds[0], bounds[-1]))
-        .group_by(resolved_index)
-    )
-    for index, n, measured, within in session.execute(statement):
-        resolved[int(index)] = (int(n), int(measured), int(within))
     return [
-        MonthVolume(m, filed[i], resolved[i][0], resolved[i][1], resolved[i][2])
+        MonthVolume(m, filed[i][0], resolved[i][0], resolved[i][1], resolved[i][2])
         for i, m in enumerate(periods)
     ]
