@@ -3,12 +3,13 @@
 - `bot.digest.figures`: the month's figures and slow closes, aggregated in SQL (facts).
 - `bot.digest.trend`: the twelve months before, for the chart's trend (facts).
 - `bot.digest.export`: the month's CSV, headed in the team's language.
-- `bot.digest.chart`: the chart (PNG) of business time to resolve and weekly volume.
+- `bot.digest.chart`: the chart (PNG): each resolution against its target, the weeks, the trend.
 - `bot.digest.post`: the posts the job promises (the outbox rows: post, thread, chart, CSV).
-- `bot.blocks.digest`: the Block Kit of the post, its overflow replies and `/cre digest`.
+- `bot.blocks.digest`: the Block Kit of the post, its overflow replies and `/cre report`.
 - `jobs/monthly_digest.py`: when it runs (the month's first working day) and the run itself.
-- `handlers/commands/cre.py` (`/cre digest [YYYY-MM]`): a month's digest, shown to the asker.
+- `handlers/commands/cre.py` (`/cre report [YYYY-MM]`): a month's digest, shown to the asker.
 - `bot.presenter`: renders the chart and the CSV when the outbox uploads them.
+- `docs/render_digest_chart.py`: the README's chart, drawn from a generated sample year.
 """
 
 from bot.digest.figures import (

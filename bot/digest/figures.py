@@ -1,11 +1,12 @@
 """The monthly digest's figures: one calendar month of escalations, aggregated in SQL.
 
-Every figure is a count, a sum or a single ordered row computed by the database over one month's
-index range (`filed_at` or `resolved_at`), so the time and memory of a digest follow the size of
-the month, not of the history. Only the month's slow closes (for the list), the month's
-resolutions (for the chart) and the CSV rows (streamed) are ever read into Python. The month
-before is summed the same way, for the changes month over month; the chart's trend is two
-grouped statements over the last twelve months.
+Every figure is a count, a sum or a few ranked rows computed by the database over one month's
+index range (`filed_at` or `resolved_at`; what the figures read of a resolution is in the index
+on (resolved_at, slo_target_s, resolution_business_s)), so the time and memory of a digest follow
+the size of the month, not of the history. Only the month's slow closes (for the list), the
+month's resolutions (for the chart) and the CSV rows (streamed) are ever read into Python. The
+month before is summed the same way, for the changes month over month (`bot.digest.trend` has the
+chart's twelve months).
 
 Month boundaries are local midnights in the team's time zone, converted to UTC instants.
 """
