@@ -41,7 +41,7 @@ class Escalation(SQLModel, table=True):
         sa.Index("ix_escalation_message", "channel_id", "message_ts"),
         sa.Index("ix_escalation_status_assignee", "status", "assignee_id"),
         sa.Index("ix_escalation_status_next_alert", "status", "slo_next_alert_at"),
-        # The digest reads a month's resolutions from this index alone (migration 0008).
+        # The digest reads a month's resolutions from this index alone (migration 0009).
         sa.Index(
             "ix_escalation_resolved_took", "resolved_at", "slo_target_s", "resolution_business_s"
         ),
