@@ -108,7 +108,7 @@ def build_app() -> SlackRequestHandler:
     return SlackRequestHandler(app)
 
 
-options = gunicorn_options(port=config["port"], workers=config["workers"], threads=config["threads"])
+options = gunicorn_options(host="127.0.0.1", port=config["port"], workers=config["workers"], threads=config["threads"])
 GunicornServer(build_app, options).run()
 '''
 
@@ -1063,7 +1063,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="run crebot without its in-process scheduler (default: with it, as users run it)",
     )
-    parser.add_argument("--workers", type=int, default=defaults["web_concurrency"].default)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=defaults["web_concurrency"].get_default(call_default_factory=True),
+    )
     parser.add_argument("--threads", type=int, default=defaults["web_threads"].default)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, database)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
@@ -16,11 +17,14 @@ import handlers.commands
 import handlers.events
 import handlers.shortcuts
 import handlers.views
+from bot import metrics, scope
 from bot.blocks.errors import error_text
+from bot.db import is_unavailable
 from bot.errors import DomainError
 from bot.i18n import t
 from bot.listener_pool import ListenerPool, lane
-from bot.runtime import Runtime
+from bot.runtime import MeasuredWebClient, Runtime
+from handlers.payload import is_slack_shaped
 from handlers.replies import tell_user
 
 log = logging.getLogger(__name__)
@@ -29,6 +33,8 @@ log = logging.getLogger(__name__)
 # A modal submission is not among them: its ack may carry field errors.
 ACKED_AT_ONCE = frozenset({"block_actions", "shortcut", "message_action"})
 # Requests Slack is waiting on: a submission's ack, and shortcuts (they always open a modal).
+# A submission is filed before its ack, within Slack's 3 s less the time the answer takes.
+SUBMISSION_BUDGET = 2.5
 URGENT_TYPES = frozenset({"view_submission", "shortcut", "message_action", "block_suggestion"})
 
 
@@ -36,10 +42,24 @@ class CreBotApp(App):
     """Bolt's App, running each request's listener in the lane its urgency calls for."""
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
-        """Dispatch as Bolt does, with the listener lane chosen from the request."""
-        with lane(urgent=is_urgent(req.body)):
+        """Dispatch as Bolt does, with the listener lane chosen from the request.
+
+        A body without what Slack always sends is refused first (400), over HTTP and in Socket
+        Mode alike: Bolt's own matchers and our listeners may assume Slack's shape.
+        """
+        started = time.perf_counter()
+        body = req.body
+        if not is_slack_shaped(body):
+            metrics.REQUESTS.labels("invalid", "rejected").inc()
+            return BoltResponse(status=400, body="")
+        label = metric_kind(body)
+        request_scope = scope.request(request_kind(body), label=label)
+        if body.get("type") == "view_submission":  # its ack waits for the work: Slack's 3 s
+            request_scope.until = started + SUBMISSION_BUDGET
+        with lane(urgent=is_urgent(body)), scope.scoped(request_scope):
             response = super().dispatch(req)
-        if is_acked_at_once(req.body) and response.status in (200, 500):
+        metrics.ACK_SECONDS.labels(label).observe(time.perf_counter() - started)
+        if is_acked_at_once(body) and response.status in (200, 500):
             # The answer is the ack, given before the listener was queued. Bolt's runner can
             # hand back a 500 instead when the listener fails at once (it sets the response it
             # shares with the dispatching thread to 500 before clearing it again): a refusal
@@ -83,6 +103,7 @@ def create_app(runtime: Runtime, *, listener_executor: Executor | None = None) -
         listener_executor=listener_executor or ListenerPool(),
     )
     app.use(_acknowledge_at_once)
+    app.use(_measured_client)
     app.use(_inject_runtime(runtime))
     app.use(_note_event_id)
     for package in (
@@ -103,6 +124,24 @@ def _acknowledge_at_once(
     """Ack commands, clicks and shortcuts now, so the ack never waits for a listener thread."""
     if is_acked_at_once(body):
         context["ack"]()
+    return next()
+
+
+def _measured_client(context: dict[str, Any], next: Callable[[], Any]) -> Any:
+    """Bolt gives each request a plain WebClient: give the listener the measured one instead."""
+    client = context.get("client")
+    if isinstance(client, WebClient) and not isinstance(client, MeasuredWebClient):
+        context["client"] = MeasuredWebClient(
+            token=client.token,
+            base_url=client.base_url,
+            timeout=client.timeout,
+            ssl=client.ssl,
+            proxy=client.proxy,
+            headers=client.headers,
+            team_id=context.get("team_id"),
+            logger=client.logger,
+            retry_handlers=client.retry_handlers,
+        )
     return next()
 
 
@@ -127,14 +166,17 @@ def _error_handler(runtime: Runtime) -> Callable[..., BoltResponse]:
     ) -> BoltResponse:
         """Turn any failure into a short ephemeral explanation; never a traceback, never a 500."""
         lang = runtime.lang
+        current = scope.current() or scope.Scope()
         if isinstance(error, DomainError):
+            current.outcome = "refused"
             text = error_text(error, lang)
-            log.info("refused %s: %s", _request_kind(body), error.key)
+            log.info("refused %s: %s", request_kind(body), error.key)
         else:
-            text = t("error.generic", lang)
+            current.outcome = "error"
+            text = t(_error_key(error, current), lang)
             log.error(
                 "error handling %s: %s",
-                _request_kind(body),
+                request_kind(body),
                 error.__class__.__name__,
                 exc_info=error,
             )
@@ -144,9 +186,50 @@ def _error_handler(runtime: Runtime) -> Callable[..., BoltResponse]:
     return handle_error
 
 
-def _request_kind(body: dict[str, Any]) -> str:
+def _error_key(error: Exception, current: scope.Scope) -> str:
+    """What to tell the user about an unexpected failure: only what is known to be true."""
+    if current.committed:
+        return "error.after_commit"  # the change is saved: never "nothing was changed"
+    if current.commit_failed:
+        return "error.commit_unknown"
+    if is_unavailable(error):
+        return "error.database_unavailable"
+    return "error.generic"
+
+
+INTERACTIONS = frozenset(
+    {
+        "block_actions",
+        "block_suggestion",
+        "view_submission",
+        "view_closed",
+        "shortcut",
+        "message_action",
+    }
+)
+EVENTS = frozenset({"app_home_opened", "message"})
+
+
+def metric_kind(body: dict[str, Any]) -> str:
+    """The request's kind from a fixed set (a metric label never carries what a sender chose)."""
+    command = body.get("command")
+    if command:
+        return f"command {command}" if command in handlers.commands.COMMANDS else "command other"
+    kind = body.get("type")
+    if kind in INTERACTIONS:
+        return str(kind)
+    if kind == "event_callback":
+        event = (body.get("event") or {}).get("type")
+        return f"event {event}" if event in EVENTS else "event other"
+    return "other"
+
+
+def request_kind(body: dict[str, Any]) -> str:
+    """What a request was, for the log ("block_actions esc.claim"): never raises, whatever the body."""
     kind = body.get("type") or ("command" if "command" in body else "request")
-    detail = body.get("command") or (body.get("view") or {}).get("callback_id") or ""
-    if body.get("actions"):
-        detail = body["actions"][0].get("action_id", "")
-    return f"{kind} {detail}".strip()
+    view = body.get("view")
+    detail = body.get("command") or (view.get("callback_id") if isinstance(view, dict) else "")
+    actions = body.get("actions")
+    if isinstance(actions, list) and actions and isinstance(actions[0], dict):
+        detail = actions[0].get("action_id")
+    return f"{str(kind)[:40]} {str(detail or '')[:60]}".strip()

@@ -98,6 +98,9 @@ def _upsert_state(session: Session, user_id: str, **values: Any) -> None:
         session.execute(statement)
 
 
+AWAY_AT_MOST = timedelta(days=730)  # `/cre away until` a date at most two years ahead
+
+
 def set_away(
     *, session: Session, policy: Policy, user_id: str, until: date | None, now: datetime
 ) -> Availability:
@@ -107,8 +110,14 @@ def set_away(
     away_until = None
     if until is not None:
         tz = policy.business_calendar.tz
-        if until < now.astimezone(tz).date():
+        today = now.astimezone(tz).date()
+        if until < today:
             raise NotAllowed("error.away_in_past", date=until.isoformat())
+        if until > today + AWAY_AT_MOST:
+            latest = today + AWAY_AT_MOST
+            raise NotAllowed(
+                "error.away_too_far", date=until.isoformat(), latest=latest.isoformat()
+            )
         away_until = datetime.combine(until + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
     _upsert_state(session, user_id, away=True, away_until=away_until)
     session.commit()

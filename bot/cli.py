@@ -54,7 +54,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if settings.mode == "local":
         configure_logging("WARNING")  # the terminal is the workspace: no INFO lines in it
         return _serve_local(args, settings)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, fmt=settings.log_format)
     settings.require_slack_credentials()
     load_policy(settings.crebot_config)  # fail fast, with one line, before anything starts
     from bot import migrate
@@ -68,7 +68,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _serve_http(settings: Settings, *, port: int, with_scheduler: bool) -> int:
     from bot.app import create_app
-    from bot.server import GunicornServer, gunicorn_options
+    from bot.ops_web import OpsEndpoints
+    from bot.server import GunicornServer, bind_address, gunicorn_options
     from bot.web import SlackWsgiApp
 
     def build_wsgi_app() -> SlackWsgiApp:
@@ -76,11 +77,22 @@ def _serve_http(settings: Settings, *, port: int, with_scheduler: bool) -> int:
         if with_scheduler:
             _start_background_scheduler(runtime)
         app = create_app(runtime)
-        return SlackWsgiApp(app=app, db=runtime.db, signing_secret=settings.signing_secret())
+        return SlackWsgiApp(
+            app=app,
+            db=runtime.db,
+            signing_secret=settings.signing_secret(),
+            ops=OpsEndpoints(db=runtime.db, now=runtime.now),
+        )
 
-    log.warning("cre-bot listening on :%d (POST /slack/events, GET /healthz)", port)
+    log.warning(
+        "cre-bot listening on %s (POST /slack/events, GET /healthz /readyz /metrics)",
+        bind_address(settings.host, port),
+    )
     options = gunicorn_options(
-        port=port, workers=settings.web_concurrency, threads=settings.web_threads
+        host=settings.host,
+        port=port,
+        workers=settings.web_concurrency,
+        threads=settings.web_threads,
     )
     GunicornServer(build_wsgi_app, options).run()
     return 0
@@ -89,7 +101,8 @@ def _serve_http(settings: Settings, *, port: int, with_scheduler: bool) -> int:
 def _serve_socket_mode(settings: Settings, *, port: int, with_scheduler: bool) -> int:
     """Slack over the WebSocket, and gunicorn on $PORT for the health check (each worker connects)."""
     from bot.app import create_app
-    from bot.server import GunicornServer, gunicorn_options
+    from bot.ops_web import OpsEndpoints
+    from bot.server import GunicornServer, bind_address, gunicorn_options
     from bot.socket_mode import SocketModeService, check_app_token
     from bot.web import SlackWsgiApp
 
@@ -106,16 +119,24 @@ def _serve_socket_mode(settings: Settings, *, port: int, with_scheduler: bool) -
         )
         service.start()
         atexit.register(service.close)  # a worker's graceful exit says goodbye to Slack
+        checks = {"socket_mode": service.healthy}
         return SlackWsgiApp(
             app=None,
             db=runtime.db,
             signing_secret=None,
-            health_checks={"socket_mode": service.healthy},
+            health_checks=checks,
+            ops=OpsEndpoints(db=runtime.db, now=runtime.now, checks=checks),
         )
 
-    log.warning("cre-bot connecting in Socket Mode; GET /healthz on :%d", port)
+    log.warning(
+        "cre-bot connecting in Socket Mode; GET /healthz /readyz /metrics on %s",
+        bind_address(settings.host, port),
+    )
     options = gunicorn_options(
-        port=port, workers=settings.web_concurrency, threads=settings.web_threads
+        host=settings.host,
+        port=port,
+        workers=settings.web_concurrency,
+        threads=settings.web_threads,
     )
     GunicornServer(build_wsgi_app, options).run()
     return 0
@@ -160,7 +181,7 @@ def cmd_shell(args: argparse.Namespace) -> int:
 def cmd_scheduler(args: argparse.Namespace) -> int:
     """Run only the scheduler (the Procfile's worker)."""
     settings = load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, fmt=settings.log_format)
     settings.require_slack_credentials()
     from bot import migrate
     from bot.scheduler import run_blocking_scheduler
@@ -173,7 +194,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 def cmd_run_job(args: argparse.Namespace) -> int:
     """Run one job once, as of an instant (default now): for re-runs and backfills."""
     settings = load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, fmt=settings.log_format)
     settings.require_slack_credentials()
     from bot import migrate
     from bot.scheduler import build_schedules, run_job
@@ -205,7 +226,7 @@ def _parse_instant(text: str, runtime: Runtime) -> datetime:
 def cmd_db(args: argparse.Namespace) -> int:
     """Database schema: `upgrade` applies migrations, `current` prints the revision."""
     settings = load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, fmt=settings.log_format)
     from bot import migrate
 
     if args.action == "upgrade":
@@ -237,10 +258,15 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 def cmd_audit(args: argparse.Namespace) -> int:
     """The /lookup audit: `export --since DATE` writes every look-up since then as CSV."""
     settings = load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, fmt=settings.log_format)
     policy = load_policy(settings.crebot_config)
-    from bot.lookup.audit import export_audit_csv
+    from bot.lookup.audit import AUDIT_EARLIEST, export_audit_csv
 
+    if args.since < AUDIT_EARLIEST:
+        raise ConfigError(
+            f"--since: {args.since.isoformat()} is too long ago "
+            f"(give a date from {AUDIT_EARLIEST.isoformat()} on)"
+        )
     since = datetime.combine(args.since, time(0), tzinfo=policy.business_calendar.tz)
     db = Database(settings.database_url)
     try:

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+import logging
+import os
+import socket
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -14,7 +23,13 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session
 
+from bot import metrics, scope
 from bot.errors import ConfigError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+# Pings run here, so a caller waiting on one is never stuck behind a silent database itself.
+_PING_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="db-ping")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -56,19 +71,54 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
-def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
-    """An engine tuned for the bot's concurrency on either database."""
+# PostgreSQL: how long to wait for a connection, and when to call a silent peer dead. Keepalives find
+# a vanished host while idle; tcp_user_timeout a host that stops acknowledging what we sent. Neither
+# notices a server that acknowledges but never answers: the watchdog below does.
+CONNECT_TIMEOUT_SECONDS = 2  # libpq's minimum
+STATEMENT_TIMEOUT_MS = 60_000  # server-side, for everything but migrations
+IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000  # a client that hangs holding locks is cut by the server
+POSTGRES_CONNECT_ARGS: dict[str, Any] = {
+    "application_name": "cre-bot",
+    "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 3,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 10_000,
+}
+POOL_TIMEOUT_SECONDS = 3  # waiting for a pooled connection
+SQLITE_JOB_BUSY_MS = 30_000  # a job (or a command) waits this long for SQLite's write lock
+PING_SECONDS = 1.0
+PROBE = "crebot_probe"  # execution option of a ping's connection
+BREAKER_SECONDS = 3.0  # after the database failed to answer, requests fail fast this long
+
+
+def create_db_engine(url: str, *, pool_size: int = 10, migrations: bool = False) -> Engine:
+    """An engine tuned for the bot's concurrency on either database, failing fast when it stalls.
+
+    Every call into the database is bounded by the current scope's deadline (`bot.scope`): a Slack
+    request's statement that gets no answer is cut after a few seconds, a job's after a minute.
+    `migrations` lifts the server-side statement timeout (a migration may rewrite a large table).
+    """
     url = normalize_database_url(url)
     if url.startswith("sqlite"):
-        return _sqlite_engine(url)
-    return sa.create_engine(
-        url,
-        hide_parameters=True,  # error text would otherwise carry end-user ids and note text
-        pool_pre_ping=True,
-        pool_size=pool_size,
-        max_overflow=pool_size * 2,
-        connect_args={"application_name": "cre-bot"},
-    )
+        engine = _sqlite_engine(url)
+    else:
+        options = f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT_MS}"
+        if not migrations:
+            options += f" -c statement_timeout={STATEMENT_TIMEOUT_MS}"
+        engine = sa.create_engine(
+            url,
+            hide_parameters=True,  # error text would otherwise carry end-user ids and note text
+            pool_pre_ping=True,
+            pool_size=pool_size,
+            max_overflow=pool_size * 2,
+            pool_timeout=POOL_TIMEOUT_SECONDS,
+            connect_args={**POSTGRES_CONNECT_ARGS, "options": options},
+        )
+        _guard_calls(engine, _Watchdog())
+    _watch_statements(engine)
+    return engine
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -78,27 +128,251 @@ def _sqlite_engine(url: str) -> Engine:
     engine = sa.create_engine(
         url,
         hide_parameters=True,  # error text would otherwise carry end-user ids and note text
-        connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None},
+        connect_args={
+            "check_same_thread": False,
+            "timeout": SQLITE_JOB_BUSY_MS / 1000,
+            "isolation_level": None,
+        },
         pool_size=20,
         max_overflow=40,
+        pool_timeout=POOL_TIMEOUT_SECONDS,
     )
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_JOB_BUSY_MS}")
         cursor.close()
+        record.info["busy_ms"] = SQLITE_JOB_BUSY_MS
+
+    # A request waits for the write lock only as long as its deadline; a job, much longer.
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        seconds = scope.deadline()
+        busy_ms = SQLITE_JOB_BUSY_MS if seconds is None else int(seconds * 1000)
+        if record.info.get("busy_ms") != busy_ms:
+            dbapi_connection.execute(f"PRAGMA busy_timeout={busy_ms}")
+            record.info["busy_ms"] = busy_ms
 
     # Every transaction takes the write lock up front: a deferred transaction that reads and then
     # writes can fail at once with SQLITE_BUSY instead of waiting for the busy timeout.
+    # A probe (`Database.ping`) only asks whether the database answers, so it never waits for the lock.
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if not connection.get_execution_options().get(PROBE):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
+    _note_failed_commits(engine)
     return engine
+
+
+def _watch_statements(engine: Engine) -> None:
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(
+        _conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
+    ) -> None:
+        scope.note_statement(statement)
+
+
+def _note_failed_commits(engine: Engine) -> None:
+    """A COMMIT that fails may have been applied all the same: the current scope is told so."""
+    dialect = engine.dialect
+    original = dialect.do_commit
+
+    def do_commit(dbapi_connection: Any) -> None:
+        try:
+            original(dbapi_connection)
+        except Exception:
+            scope.note_commit_failed()
+            raise
+
+    dialect.do_commit = do_commit  # type: ignore[method-assign]
+
+
+class _Watchdog:
+    """Cuts a PostgreSQL connection whose call outlives the current scope's deadline.
+
+    libpq waits for an answer for as long as the socket stays open, and a server that stopped
+    answering (frozen, paused, behind a stalled proxy) keeps it open: only the client can give up.
+    The watchdog shuts the socket down, so the waiting call fails at once with a connection error
+    and SQLAlchemy discards the connection.
+    """
+
+    def __init__(self) -> None:
+        self._armed: dict[int, tuple[float, int]] = {}
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    @contextmanager
+    def guard(self, dbapi_connection: Any, seconds: float | None) -> Iterator[None]:
+        """Run the block with `dbapi_connection` cut if it takes longer than `seconds`."""
+        if seconds is None:
+            yield
+            return
+        key = id(dbapi_connection)
+        with self._wake:
+            self._armed[key] = (time.monotonic() + seconds, dbapi_connection.fileno())
+            self._start()
+            self._wake.notify()
+        try:
+            yield
+        finally:
+            with self._wake:
+                self._armed.pop(key, None)
+
+    def _start(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._run, name="db-watchdog", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._armed:
+                    self._wake.wait()
+                now = time.monotonic()
+                late = [key for key, (due, _fd) in self._armed.items() if due <= now]
+                for key in late:
+                    _due, fd = self._armed.pop(key)
+                    _shut_down(fd)
+                if not late:
+                    earliest = min(due for due, _fd in self._armed.values())
+                    self._wake.wait(timeout=max(earliest - now, 0.001))
+
+
+def _shut_down(fd: int) -> None:
+    """Shut a connection's socket down (through a duplicate, so libpq's descriptor stays its own)."""
+    try:
+        sock = socket.socket(fileno=os.dup(fd))
+    except OSError:
+        return
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    sock.close()
+    log.warning("database: a call got no answer within its deadline; the connection was cut")
+
+
+def _guard_calls(engine: Engine, watchdog: _Watchdog) -> None:
+    """Bound every round trip (statements, pings, commits, rollbacks) by the scope's deadline."""
+    dialect = engine.dialect
+    execute, execute_no_params, executemany = (
+        dialect.do_execute,
+        dialect.do_execute_no_params,
+        dialect.do_executemany,
+    )
+    commit, rollback, ping = dialect.do_commit, dialect.do_rollback, dialect.do_ping
+
+    def do_execute(cursor: Any, statement: Any, parameters: Any, context: Any = None) -> None:
+        with watchdog.guard(cursor.connection, scope.deadline()):
+            execute(cursor, statement, parameters, context)
+
+    def do_execute_no_params(cursor: Any, statement: Any, context: Any = None) -> None:
+        with watchdog.guard(cursor.connection, scope.deadline()):
+            execute_no_params(cursor, statement, context)
+
+    def do_executemany(cursor: Any, statement: Any, parameters: Any, context: Any = None) -> None:
+        with watchdog.guard(cursor.connection, scope.deadline()):
+            executemany(cursor, statement, parameters, context)
+
+    def do_commit(dbapi_connection: Any) -> None:
+        try:
+            with watchdog.guard(dbapi_connection, scope.deadline()):
+                commit(dbapi_connection)
+        except Exception:
+            scope.note_commit_failed()
+            raise
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        with watchdog.guard(dbapi_connection, scope.deadline()):
+            rollback(dbapi_connection)
+
+    def do_ping(dbapi_connection: Any) -> bool:
+        seconds = scope.deadline()
+        with watchdog.guard(dbapi_connection, min(seconds or PING_SECONDS, PING_SECONDS)):
+            return bool(ping(dbapi_connection))
+
+    dialect.do_execute = do_execute  # type: ignore[method-assign]
+    dialect.do_execute_no_params = do_execute_no_params  # type: ignore[method-assign]
+    dialect.do_executemany = do_executemany  # type: ignore[method-assign]
+    dialect.do_commit = do_commit  # type: ignore[method-assign]
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+    dialect.do_ping = do_ping  # type: ignore[method-assign]
+
+
+class DatabaseUnavailable(Exception):
+    """The database did not answer a moment ago: a request fails at once instead of waiting again."""
+
+
+# SQLite's operational errors that mean "did not answer" (others, like a missing table, are bugs).
+_SQLITE_UNAVAILABLE = ("locked", "busy", "disk i/o", "unable to open", "closed database")
+
+
+def database_did_not_answer(error: BaseException) -> bool:
+    """The database did not answer, or a COMMIT's outcome is unknown: the request may be retried."""
+    current = scope.current()
+    return is_unavailable(error) or (current is not None and current.commit_failed)
+
+
+def _select_one(connection: sa.Connection) -> bool:
+    connection.execute(sa.text("SELECT 1"))
+    return True
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether an error means the database did not answer (down, cut, silent, locked, saturated)."""
+    if isinstance(error, DatabaseUnavailable | sa.exc.TimeoutError):
+        return True
+    if not isinstance(error, sa.exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, sa.exc.OperationalError):
+        return False
+    if isinstance(error.orig, sqlite3.Error):
+        return any(word in str(error.orig).lower() for word in _SQLITE_UNAVAILABLE)
+    return True  # PostgreSQL: a connection failure, a timeout, a cancelled statement
+
+
+class _Breaker:
+    """After the database failed to answer, requests fail fast for a few seconds.
+
+    Without it, every request in a burst waits out its own deadline on a silent database, holding a
+    listener thread each, and the acks queued behind them miss Slack's 3 s. Jobs are not held back:
+    they wait with their own, longer deadlines.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._until = 0.0
+
+    def trip(self) -> None:
+        self._until = time.monotonic() + self.seconds
+
+    def is_open(self) -> bool:
+        return time.monotonic() < self._until
+
+
+def _error_kind(context: sa.engine.ExceptionContext) -> str:
+    """disconnect, timeout, locked or other: the metric's label."""
+    text = str(context.original_exception).lower()
+    if "locked" in text or "busy" in text:
+        return "locked"
+    if "timeout" in text or "timed out" in text or "canceling statement" in text:
+        return "timeout"
+    if context.is_disconnect or context.connection is None:
+        return "disconnect"
+    return "other"
+
+
+def _failed_to_answer(context: sa.engine.ExceptionContext) -> bool:
+    """A lost or silent connection, a failed connect, or SQLite's lock not granted in time."""
+    if context.is_disconnect or context.connection is None:
+        return True
+    original = context.original_exception
+    return "database is locked" in str(original) or isinstance(original, sa.exc.TimeoutError)
 
 
 class Database:
@@ -107,6 +381,15 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = normalize_database_url(url)
         self.engine = create_db_engine(self.url)
+        self.breaker = _Breaker(BREAKER_SECONDS)
+        self._probe_lock = threading.Lock()
+        self._probe: Future[Any] | None = None
+
+        @event.listens_for(self.engine, "handle_error")
+        def _on_error(context: sa.engine.ExceptionContext) -> None:
+            metrics.DB_ERRORS.labels(_error_kind(context)).inc()
+            if _failed_to_answer(context):
+                self.breaker.trip()
 
     @property
     def dialect(self) -> str:
@@ -115,7 +398,13 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session that rolls back on error and is always closed; callers commit explicitly."""
+        """A session that rolls back on error and is always closed; callers commit explicitly.
+
+        In a Slack request, while the database is known not to answer, this fails at once.
+        """
+        current = scope.current()
+        if current is not None and current.kind is not None and self.breaker.is_open():
+            raise DatabaseUnavailable
         session = Session(self.engine, expire_on_commit=False)
         try:
             yield session
@@ -125,14 +414,34 @@ class Database:
         finally:
             session.close()
 
-    def ping(self) -> bool:
-        """Whether the database answers a trivial query."""
+    def ping(self, timeout: float = PING_SECONDS) -> bool:
+        """Whether the database answers a trivial query within `timeout` seconds."""
+        return bool(self.answer_within(_select_one, timeout=timeout))
+
+    def answer_within(self, ask: Callable[[sa.Connection], T], *, timeout: float) -> T | None:
+        """What `ask` reads on a connection of its own, or None if the database does not answer in time.
+
+        It runs in a thread of its own, so the caller has its answer in time even when connecting
+        hangs; while one such question is still waiting, the next gets None at once (a health check
+        polled every second never piles up threads on a silent database). The connection never
+        waits for SQLite's write lock.
+        """
+        with self._probe_lock:
+            if self._probe is not None and not self._probe.done():
+                return None
+            self._probe = pending = _PING_POOL.submit(self._ask_once, ask, timeout)
         try:
-            with self.engine.connect() as connection:
-                connection.execute(sa.text("SELECT 1"))
-            return True
-        except sa.exc.SQLAlchemyError:
-            return False
+            return pending.result(timeout=timeout)
+        except FutureTimeout:
+            return None
+
+    def _ask_once(self, ask: Callable[[sa.Connection], T], timeout: float) -> T | None:
+        with scope.scoped(scope.Scope(kind="probe", deadline=timeout)):
+            try:
+                with self.engine.connect().execution_options(**{PROBE: True}) as connection:
+                    return ask(connection)
+            except sa.exc.SQLAlchemyError:
+                return None
 
     def dispose(self) -> None:
         """Close pooled connections."""

@@ -90,6 +90,12 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     # -- field errors -----------------------------------------------------------------------------
     "field.required": ("This is required.", "入力してください。"),
+    "field.control_character": (
+        "This text contains an invisible control character ({code_point}) that cannot be saved; "
+        "please remove it (retyping the text is the surest way).",
+        "保存できない制御文字 ({code_point}) が含まれています。削除してください"
+        "（入力し直すのが確実です）。",
+    ),
     "field.choose_one": ("Choose one of the options.", "選択肢から選んでください。"),
     "field.too_long": (
         "At most {max} characters (this is {length}).",
@@ -149,6 +155,30 @@ CATALOG: dict[str, tuple[str, str]] = {
     "error.generic": (
         "Sorry, something went wrong. Nothing was changed; please try again.",
         "エラーが発生しました。変更は行われていません。もう一度お試しください。",
+    ),
+    "error.after_commit": (
+        "Your change was saved, but updating Slack about it failed; the messages catch up "
+        "automatically, so there is no need to do it again.",
+        "変更は保存されましたが、Slack への反映に失敗しました。メッセージは自動で更新されるため、"
+        "もう一度行う必要はありません。",
+    ),
+    "error.commit_unknown": (
+        "The database stopped answering while saving this, so it may or may not have been saved. "
+        "Please check before trying again.",
+        "保存中にデータベースが応答しなくなったため、保存されたかどうか分かりません。"
+        "もう一度行う前に確認してください。",
+    ),
+    "error.database_unavailable": (
+        "cre-bot's database is not answering right now, so nothing was changed. "
+        "Please try again in a few minutes.",
+        "cre-bot のデータベースが応答していないため、変更は行われていません。"
+        "数分後にもう一度お試しください。",
+    ),
+    "error.database_submit_again": (
+        "cre-bot's database did not answer in time, so this is not filed yet. Submit again in a "
+        "minute: it will be filed once, whatever happened.",
+        "cre-bot のデータベースが時間内に応答しなかったため、まだ登録されていません。"
+        "1分ほどしてからもう一度送信してください（何度送信しても登録は1件です）。",
     ),
     "error.busy": (
         "{key} is being changed by someone else right now; please try again.",
@@ -261,6 +291,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "{user} は名簿に載っていません。名簿のエンジニアを選んでください。",
     ),
     "error.away_in_past": ("{date} is in the past.", "{date} は過去の日付です。"),
+    "error.away_too_far": (
+        "{date} is too far ahead: give a date up to {latest} (two years from today).",
+        "{date} は先すぎます。{latest} までの日付を指定してください（今日から2年以内）。",
+    ),
     "error.bad_date": (
         "“{text}” is not a date; use 2026-12-24 or 12/24.",
         "「{text}」は日付ではありません。2026-12-24 や 12/24 の形式で指定してください。",
@@ -497,10 +531,18 @@ CATALOG: dict[str, tuple[str, str]] = {
         ":no_entry: reveal refused",
         ":no_entry: 個人情報の表示を拒否",
     ),
+    "audit.outcome.note_refused": (
+        ":no_entry: note refused",
+        ":no_entry: メモの追加を拒否",
+    ),
     "audit.outcome.invalid": ("invalid input", "入力不正"),
     "audit.outcome.source_error": (":warning: source failed", ":warning: 取得失敗"),
     "audit.outcome.revealed": (":unlock: revealed", ":unlock: 個人情報を表示"),
     "audit.outcome.error": (":x: failed (nothing shown)", ":x: 失敗(表示なし)"),
+    "audit.since_too_early": (
+        "“{text}” is too long ago: give a date from {earliest} up to today.",
+        "「{text}」は古すぎます。{earliest} から今日までの日付を指定してください。",
+    ),
     "audit.since_future": (
         "“{text}” is after today: the audit has nothing from the future. Give a day up to today, e.g. 2026-11-01 or 11/01.",
         "「{text}」は今日より後の日付です。今日までの日付を指定してください(例: 2026-11-01、11/01)。",

@@ -19,13 +19,20 @@ The lane is chosen by the thread that dispatches the request (`lane(urgent=...)`
 
 from __future__ import annotations
 
+import contextvars
+import functools
+import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
+from bot import metrics, scope
+
+log = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -68,12 +75,20 @@ class ListenerPool(Executor):
         self._room = threading.BoundedSemaphore(max_pending)
 
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
-        """Run `fn` in the lane the submitting thread chose (normal unless told otherwise)."""
+        """Run `fn` in the lane the submitting thread chose (normal unless told otherwise).
+
+        `fn` runs in a copy of the submitting thread's context: the request's scope (`bot.scope`)
+        goes with it, and nothing it sets stays behind in the pool's thread for the next request.
+        """
+        lane_name = "urgent" if _URGENT.get() else "normal"
+        measured = functools.partial(_measured, lane_name, time.perf_counter(), fn, *args, **kwargs)
+        run: Callable[[], T] = functools.partial(contextvars.copy_context().run, measured)
+        metrics.QUEUE_DEPTH.labels(lane_name).inc()
         if _URGENT.get():
-            return self._urgent.submit(fn, *args, **kwargs)
+            return self._urgent.submit(run)
         self._room.acquire()
         try:
-            future = self._normal.submit(fn, *args, **kwargs)
+            future = self._normal.submit(run)
         except BaseException:
             self._room.release()
             raise
@@ -84,3 +99,24 @@ class ListenerPool(Executor):
         """Stop both lanes (after their work, when `wait`)."""
         self._urgent.shutdown(wait=wait, cancel_futures=cancel_futures)
         self._normal.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def _measured(lane_name: str, queued: float, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run one listener, measuring its wait and its work, and log how the request ended."""
+    started = time.perf_counter()
+    metrics.QUEUE_WAIT.labels(lane_name).observe(started - queued)
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        took = time.perf_counter() - started
+        metrics.QUEUE_DEPTH.labels(lane_name).dec()
+        current = scope.current()
+        if current is not None and current.kind is not None:
+            metrics.WORK_SECONDS.labels(current.label).observe(took)
+            metrics.REQUESTS.labels(current.label, current.outcome).inc()
+            log.info(
+                "handled %s: %s",
+                current.kind,
+                current.outcome,
+                extra={"latency_ms": round((time.perf_counter() - queued) * 1000, 1)},
+            )

@@ -180,6 +180,18 @@ class JobRun(SQLModel, table=True):
     detail: str = Field(default="", max_length=500)
 
 
+class Lease(SQLModel, table=True):
+    """A named role one process holds until `expires_at` (the scheduler's leader), renewed by it."""
+
+    __tablename__ = "lease"
+
+    name: str = Field(primary_key=True, max_length=40)
+    owner: str = Field(max_length=120)
+    acquired_at: datetime = _ts(nullable=False)
+    renewed_at: datetime = _ts(nullable=False)
+    expires_at: datetime = _ts(nullable=False)
+
+
 class ProcessedEvent(SQLModel, table=True):
     """Events API deliveries already handled (Slack retries the same event_id)."""
 
@@ -227,6 +239,7 @@ __all__ = [
     "Escalation",
     "EscalationEvent",
     "JobRun",
+    "Lease",
     "LookupAudit",
     "Outbox",
     "OutboxStatus",

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.error import URLError
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -18,8 +21,10 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.web import SlackResponse
 from sqlmodel import Session
 
+from bot import metrics, scope
 from bot.clock import Clock, SystemClock
 from bot.db import Database
 from bot.lookup.service import UserGroupDirectory, slack_user_groups
@@ -30,6 +35,7 @@ from bot.policy import Policy
 from bot.presenter import render_card, render_file, render_thread_line
 from bot.settings import Settings
 
+log = logging.getLogger(__name__)
 SLACK_TIMEOUT_SECONDS = 10
 
 
@@ -74,22 +80,98 @@ class SafeConnectionErrorRetryHandler(ConnectionErrorRetryHandler):
         return never_sent or method in IDEMPOTENT_METHODS
 
 
+class _Counted:
+    """A retry handler that counts the retries it grants (crebot_slack_api_retries_total)."""
+
+    reason = "other"
+
+    def _can_retry(
+        self,
+        *,
+        state: Any,
+        request: HttpRequest,
+        response: Any = None,
+        error: Exception | None = None,
+    ) -> bool:
+        allowed = bool(
+            super()._can_retry(  # type: ignore[misc]
+                state=state, request=request, response=response, error=error
+            )
+        )
+        if allowed:
+            method = request.url.rstrip("/").rsplit("/", 1)[-1]
+            metrics.SLACK_RETRIES.labels(method, self.reason).inc()
+        return allowed
+
+
+class _RateLimitRetries(_Counted, RateLimitErrorRetryHandler):
+    reason = "rate_limited"
+
+
+class _ServerErrorRetries(_Counted, ServerErrorRetryHandler):
+    reason = "server_error"
+
+
+class _ConnectionRetries(_Counted, SafeConnectionErrorRetryHandler):
+    reason = "connection"
+
+
 def slack_retry_handlers() -> list[RetryHandler]:
     """Retries for 429 (honouring Retry-After), 500/503, and safe connection errors or timeouts."""
     return [
-        RateLimitErrorRetryHandler(max_retry_count=3),
-        ServerErrorRetryHandler(max_retry_count=2),
-        SafeConnectionErrorRetryHandler(
+        _RateLimitRetries(max_retry_count=3),
+        _ServerErrorRetries(max_retry_count=2),
+        _ConnectionRetries(
             max_retry_count=2,
             error_types=[URLError, ConnectionResetError, TimeoutError, socket.timeout],
         ),
     ]
 
 
+class MeasuredWebClient(WebClient):
+    """slack_sdk's client, counting every call by method and outcome, and timing it."""
+
+    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
+        """Call the Web API as WebClient does, measured."""
+        started = time.perf_counter()
+        status = "error"
+        try:
+            response = super().api_call(api_method, **kwargs)
+            status = "ok"
+            return response
+        except SlackApiError as exc:
+            status = _status_of(exc)
+            raise
+        except (OSError, URLError) as exc:
+            status = "timeout" if isinstance(exc, TimeoutError | socket.timeout) else "connection"
+            raise
+        finally:
+            took = time.perf_counter() - started
+            metrics.SLACK_CALLS.labels(api_method, status).inc()
+            metrics.SLACK_SECONDS.labels(api_method).observe(took)
+            if status != "ok":
+                log.info(
+                    "Slack %s: %s",
+                    api_method,
+                    status,
+                    extra={"slack_method": api_method, "latency_ms": round(took * 1000, 1)},
+                )
+
+
+def _status_of(error: SlackApiError) -> str:
+    """An HTTP status other than 200 ("429", "503"), else Slack's error code ("channel_not_found")."""
+    response = error.response
+    code = getattr(response, "status_code", 200)
+    if code != 200:
+        return str(code)
+    found = response.get("error") if response is not None else None
+    return str(found or "unknown")[:60]
+
+
 def make_web_client(token: str, *, base_url: str | None) -> WebClient:
     """A Web API client with the bot's retry policy (and a proxy/test base URL when given)."""
     kwargs = {"base_url": base_url} if base_url else {}
-    return WebClient(
+    return MeasuredWebClient(
         token=token,
         timeout=SLACK_TIMEOUT_SECONDS,
         retry_handlers=slack_retry_handlers(),
@@ -182,6 +264,7 @@ class Runtime:
 
     def deliver(self, *, escalation_id: int | None = None) -> DeliveryReport:
         """Send the posts that are due (for one escalation, or all), and what queues behind them."""
+        scope.note_escalation(escalation_id)
         # After a click, nobody reads what is still waiting: skip counting it (a query per request).
         return self.deliverer.deliver_due(
             escalation_id=escalation_id, count_waiting=escalation_id is None

@@ -3,12 +3,18 @@
 Exactly once: before acting, a run claims (job, period) in the database under a unique constraint,
 and every notification a job makes carries its own unique key in the outbox. A second scheduler
 process, a crash and restart, or a missed run caught up at start therefore never posts twice.
+
+One scheduler per deployment: every process that could run jobs is a candidate (`Elector`), and
+only the one holding the database lease (`bot.leadership`) runs them; a new leader first catches up
+what was missed while nobody led.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -19,7 +25,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
-from bot import jobruns
+from bot import jobruns, leadership, metrics, operations, scope
 from bot.calendar import BusinessCalendar
 from bot.policy import Policy, clock_time
 from bot.runtime import Runtime
@@ -40,6 +46,7 @@ from jobs.stale_reminders import send_stale_reminders
 log = logging.getLogger(__name__)
 
 JobFunction = Callable[..., str]
+SKIPPED = "period"  # how a run that found its period claimed elsewhere begins its answer
 
 
 @dataclass(frozen=True)
@@ -172,11 +179,27 @@ def run_job(
     schedule = schedules[name]
     policy = runtime.policy
     if not manual and not schedule.due(policy, at):
+        metrics.JOB_RUNS.labels(name, "not_due").inc()
         return "not due at this instant"
     if manual and schedule.working_days and not force:
         closed = closed_day_reason(policy.business_calendar, _local(policy, at).date())
         if closed is not None:
             return f"not run: {closed}, not a working day (--force runs it anyway)"
+    started = time.perf_counter()
+    result = "failed"
+    try:
+        with scope.scoped(scope.job(name)):
+            detail = _run_claimed(runtime, schedule, at=at, manual=manual)
+        result = "skipped" if detail.startswith(SKIPPED) else "done"
+        return detail
+    finally:
+        metrics.JOB_RUNS.labels(name, result).inc()
+        if result != "skipped":
+            metrics.JOB_SECONDS.labels(name).observe(time.perf_counter() - started)
+
+
+def _run_claimed(runtime: Runtime, schedule: Schedule, *, at: datetime, manual: bool) -> str:
+    name, policy = schedule.name, runtime.policy
     period = schedule.period(policy, at)
     claimed = schedule.exclusive and not manual
     if claimed:
@@ -184,7 +207,7 @@ def run_job(
             if not jobruns.claim(
                 session=session, job=name, period_key=period, owner=runtime.owner, now=runtime.now()
             ):
-                return f"period {period} already done or running elsewhere"
+                return f"{SKIPPED} {period} already done or running elsewhere"
     function = schedule.manual if manual and schedule.manual else schedule.run
     try:
         detail = function(runtime=runtime, at=at)
@@ -262,18 +285,116 @@ def _run_logged(runtime: Runtime, name: str, at: datetime) -> str:
     return detail
 
 
-def _scheduled(runtime: Runtime, name: str) -> None:
-    """What APScheduler calls: the job as of now."""
+def _scheduled(runtime: Runtime, name: str, elector: Elector | None = None) -> None:
+    """What APScheduler calls: the job as of now, if this process leads the scheduler."""
+    if elector is not None and not elector.is_leader():
+        return
     _run_logged(runtime, name, runtime.now())
 
 
-def build_scheduler(runtime: Runtime, scheduler: BaseScheduler) -> BaseScheduler:
+class Elector:
+    """This process's candidacy for the scheduler: renews or takes the lease every few seconds."""
+
+    def __init__(self, runtime: Runtime, *, on_elected: Callable[[], object] | None = None) -> None:
+        self.runtime = runtime
+        self.on_elected = on_elected
+        self._until: datetime | None = None
+        self._gauges_at = float("-inf")
+        self._leading = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def is_leader(self) -> bool:
+        """Whether this process may run jobs now (its lease holds for a while yet)."""
+        until = self._until
+        return until is not None and self.runtime.now() < until - leadership.MARGIN
+
+    def campaign(self) -> bool:
+        """One round: take or renew the lease. True while this process leads."""
+        was_leader = self._leading
+        try:
+            with (
+                scope.scoped(scope.Scope(job="leader-election", deadline=3.0)),
+                self.runtime.db.session() as session,
+            ):
+                self._until = leadership.try_lead(
+                    session=session, owner=self.runtime.owner, now=self.runtime.now()
+                )
+        except Exception as exc:  # the lease runs out on its own; the next round tries again
+            log.warning("scheduler election failed: %s", exc.__class__.__name__)
+        leading = self._leading = self.is_leader()
+        metrics.LEADER.labels("scheduler").set(1 if leading else 0)
+        if leading and not was_leader:
+            log.warning("this process now leads the scheduler (%s)", self.runtime.owner)
+            if self.on_elected is not None:
+                self.on_elected()
+        elif was_leader and not leading:
+            log.warning("this process no longer leads the scheduler")
+            metrics.withdraw_db_gauges()
+        if leading:
+            self._refresh_db_gauges()
+        else:
+            self._gauges_at = float("-inf")
+        return leading
+
+    def _refresh_db_gauges(self) -> None:
+        """The leader, and only it, publishes the figures read from the database."""
+        if time.monotonic() - self._gauges_at < metrics.DB_GAUGES_EVERY:
+            return
+        self._gauges_at = time.monotonic()
+        try:
+            with (
+                scope.scoped(scope.Scope(job="metrics", deadline=5.0)),
+                self.runtime.db.session() as session,
+            ):
+                gauges = operations.database_gauges(session=session, now=self.runtime.now())
+        except Exception as exc:  # the next round tries again
+            log.warning("database gauges failed: %s", exc.__class__.__name__)
+            return
+        metrics.publish_db_gauges(gauges)
+
+    def start(self) -> Elector:
+        """Campaign in the background until `stop()` (and resign at interpreter exit)."""
+        self._thread = threading.Thread(target=self._run, name="scheduler-elector", daemon=True)
+        self._thread.start()
+        atexit.register(self.stop)
+        return self
+
+    def stop(self) -> None:
+        """Stop campaigning and hand the lease back, so another process need not wait it out."""
+        self._stop.set()
+        if self._until is None:
+            return
+        self._until = None
+        metrics.LEADER.labels("scheduler").set(0)
+        metrics.withdraw_db_gauges()
+        try:
+            with self.runtime.db.session() as session:
+                leadership.resign(session=session, owner=self.runtime.owner)
+        except Exception as exc:  # it expires by itself
+            log.warning("could not hand the scheduler lease back: %s", exc.__class__.__name__)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.campaign()
+            self._stop.wait(leadership.RENEW_EVERY.total_seconds())
+
+
+def _catch_up_in_background(runtime: Runtime) -> None:
+    threading.Thread(
+        target=catch_up, kwargs={"runtime": runtime}, name="catch-up", daemon=True
+    ).start()
+
+
+def build_scheduler(
+    runtime: Runtime, scheduler: BaseScheduler, *, elector: Elector | None = None
+) -> BaseScheduler:
     """Add every job to an APScheduler scheduler (which only decides when to call them)."""
     for schedule in build_schedules(runtime.policy).values():
         scheduler.add_job(
             _scheduled,
             trigger=schedule.trigger(runtime.policy),
-            args=[runtime, schedule.name],
+            args=[runtime, schedule.name, elector],
             id=schedule.name,
             name=schedule.name,
             coalesce=True,
@@ -285,21 +406,30 @@ def build_scheduler(runtime: Runtime, scheduler: BaseScheduler) -> BaseScheduler
 
 
 def start_background_scheduler(runtime: Runtime) -> BackgroundScheduler:
-    """Run the jobs in this process's background (catching up missed runs first, off the main thread)."""
+    """Stand for the scheduler in this process's background; run the jobs while elected.
+
+    When elected, the missed runs are caught up first, off the election's thread.
+    """
+    elector = Elector(runtime, on_elected=lambda: _catch_up_in_background(runtime))
     scheduler = BackgroundScheduler(timezone=runtime.policy.business_calendar.tz)
-    build_scheduler(runtime, scheduler)
-    threading.Thread(
-        target=catch_up, kwargs={"runtime": runtime}, name="catch-up", daemon=True
-    ).start()
+    build_scheduler(runtime, scheduler, elector=elector)
     scheduler.start()
+    elector.start()
     return scheduler
 
 
 def run_blocking_scheduler(runtime: Runtime) -> None:
-    """Run only the jobs, in the foreground (the Procfile's worker)."""
+    """Run only the jobs, in the foreground (the Procfile's worker), while elected."""
+    elector = Elector(runtime)
+    if elector.campaign():  # elected at start: catch up before scheduling anything
+        for line in catch_up(runtime=runtime):
+            log.info("caught up %s", line)
+    elector.on_elected = lambda: _catch_up_in_background(runtime)
     scheduler = BlockingScheduler(timezone=runtime.policy.business_calendar.tz)
-    build_scheduler(runtime, scheduler)
-    for line in catch_up(runtime=runtime):
-        log.info("caught up %s", line)
+    build_scheduler(runtime, scheduler, elector=elector)
+    elector.start()
     log.warning("cre-bot scheduler running: %s", ", ".join(build_schedules(runtime.policy)))
-    scheduler.start()
+    try:
+        scheduler.start()
+    finally:
+        elector.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -25,9 +26,11 @@ class Settings(BaseSettings):
     slack_api_url: str | None = None
     database_url: str = DEFAULT_DATABASE_URL
     crebot_config: Path = Path("crebot.toml")
+    host: str = "0.0.0.0"  # noqa: S104  (every interface: what a container's port mapping needs)
     port: int = Field(default=3000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    web_concurrency: int = Field(default=1, ge=1, le=64)
+    log_format: Literal["text", "json"] = "text"
+    web_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
     web_threads: int = Field(default=16, ge=1, le=256)
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
@@ -59,10 +62,23 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL")
         return value if value.endswith("/") else value + "/"
 
+    @field_validator("host")
+    @classmethod
+    def _one_address(cls, value: str) -> str:
+        value = value.strip().removeprefix("[").removesuffix("]")
+        if not value or any(c.isspace() or c in "/[]" for c in value):
+            raise ValueError("must be one host name or IP address, e.g. 127.0.0.1 or ::")
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @property
     def mode(self) -> Mode:

@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from bot import outbox_keys, slo
+from bot import metrics, outbox_keys, slo
 from bot.blocks.alerts import build_breach, build_warning_direct, build_warning_thread
 from bot.models import EscalationEvent, Outbox
 from bot.outbox_rows import OutboxRow, enqueue_many
@@ -61,6 +61,7 @@ def enqueue_alerts(
 
     rows = [row for plan in plans for row in rows_for(*plan)]
     inserted = enqueue_many(session, rows, now=now, returning=True)
+    _count_when_committed(session, crossings, inserted)
     if len(inserted) == len(rows):
         return
     fixes: list[dict[str, Any]] = []
@@ -83,6 +84,29 @@ def enqueue_alerts(
             )
         )
         session.connection().execute(statement, fixes)
+
+
+def _count_when_committed(
+    session: Session, crossings: Sequence[slo.Crossing], inserted: set[str]
+) -> None:
+    """Count the warnings and breaches this sweep announces, once its transaction commits."""
+    warnings: list[str] = []
+    breaches: list[str] = []
+    for crossing in crossings:
+        for stage in crossing.stages:
+            if outbox_keys.slo_alert(crossing.escalation.id, stage, CARD) not in inserted:
+                continue  # another sweep announced it
+            is_breach = crossing.is_breach and stage == crossing.to_stage
+            (breaches if is_breach else warnings).append(crossing.escalation.priority)
+
+    def count(_session: Session) -> None:
+        for priority in warnings:
+            metrics.SLO_WARNINGS.labels(priority).inc()
+        for priority in breaches:
+            metrics.SLO_BREACHES.labels(priority).inc()
+
+    if warnings or breaches:
+        sa.event.listen(session, "after_commit", count, once=True)
 
 
 def _rows(

@@ -1,12 +1,12 @@
-"""HTTP front: POST /slack/events (signature first, then Bolt) and GET /healthz, served by gunicorn.
+"""HTTP front: POST /slack/events (signature first, then Bolt), and the operations endpoints.
 
-In Socket Mode Slack's requests come over the WebSocket, and this front serves the rest on $PORT
-(the health check, with the connection's state) and answers 404 on /slack/events.
+`/healthz`, `/readyz` and `/metrics` are `bot.ops_web.OpsEndpoints`, mounted here. In Socket Mode
+Slack's requests come over the WebSocket, and this front serves the rest on $PORT (the health
+checks carry the connection's state) and answers 404 on /slack/events.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -14,12 +14,14 @@ from typing import Any
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
+from bot import metrics
 from bot.db import Database
+from bot.ops_web import PATHS as OPS_PATHS
+from bot.ops_web import OpsEndpoints
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 1_000_000
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
@@ -44,35 +46,24 @@ class SlackWsgiApp:
         db: Database,
         signing_secret: str | None,
         health_checks: Mapping[str, Callable[[], bool]] | None = None,
+        ops: OpsEndpoints | None = None,
     ) -> None:
         self.app = app  # None in Socket Mode: Slack's requests do not come here
         self.db = db
-        self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
         self.health_checks = dict(health_checks or {})
+        self.ops = ops or OpsEndpoints(db=db, checks=self.health_checks)
+        self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
         method = environ.get("REQUEST_METHOD", "GET")
-        if path == HEALTH_PATH:
-            return self._health(method, start_response)
+        if path in OPS_PATHS:
+            return self.ops(environ, start_response)
         if path != EVENTS_PATH or self.app is None:
             return _reply(start_response, 404, "Not Found")
         if method != "POST":
             return _reply(start_response, 405, "Method Not Allowed")
         return self._slack(self.app, environ, start_response)
-
-    def _health(self, method: str, start_response: StartResponse) -> Iterable[bytes]:
-        if method not in ("GET", "HEAD"):
-            return _reply(start_response, 405, "Method Not Allowed")
-        states = {"database": self.db.ping()}
-        states.update((name, check()) for name, check in self.health_checks.items())
-        healthy = all(states.values())
-        body = json.dumps(
-            {"ok": healthy, **{name: "up" if up else "down" for name, up in states.items()}}
-        )
-        return _reply(
-            start_response, 200 if healthy else 503, body, content_type="application/json"
-        )
 
     def _slack(
         self, app: App, environ: dict[str, Any], start_response: StartResponse
@@ -82,6 +73,7 @@ class SlackWsgiApp:
         except ValueError:
             return _reply(start_response, 400, "Bad Request")
         if length > MAX_BODY_BYTES:
+            metrics.REQUESTS.labels("invalid", "rejected").inc()
             return _reply(start_response, 413, "Payload Too Large")
         raw = environ["wsgi.input"].read(length) if length > 0 else b""
         try:
@@ -90,6 +82,7 @@ class SlackWsgiApp:
             return _reply(start_response, 400, "Bad Request")
         headers = _headers(environ)
         if self.verifier is not None and not self.verifier.is_valid_request(body, headers):
+            metrics.REQUESTS.labels("unsigned", "rejected").inc()
             return _reply(start_response, 401, "Unauthorized")
         try:
             bolt_headers: dict[str, str | Sequence[str]] = dict(headers)
@@ -97,8 +90,6 @@ class SlackWsgiApp:
                 body=body, query=environ.get("QUERY_STRING") or "", headers=bolt_headers
             )
         except (ValueError, TypeError, KeyError, AttributeError):
-            return _reply(start_response, 400, "Bad Request")
-        if not _looks_like_slack(request):
             return _reply(start_response, 400, "Bad Request")
         try:
             response = app.dispatch(request)
@@ -117,14 +108,6 @@ def _headers(environ: dict[str, Any]) -> dict[str, str]:
     if environ.get("CONTENT_TYPE"):
         headers["content-type"] = str(environ["CONTENT_TYPE"])
     return headers
-
-
-def _looks_like_slack(request: BoltRequest) -> bool:
-    """Slack sends a command, an event envelope, or an interaction payload; anything else is garbage."""
-    body = request.body
-    return isinstance(body, dict) and bool(
-        body.get("command") or body.get("type") or body.get("event") or body.get("ssl_check")
-    )
 
 
 def _reply(

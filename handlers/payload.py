@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.errors import DomainError
 from bot.runtime import Runtime
@@ -38,6 +39,35 @@ def trigger_id(body: dict[str, Any]) -> str:
     return value
 
 
+# Where Slack's response URLs live (commercial and GovSlack workspaces).
+SLACK_HOOK_HOSTS = frozenset({"hooks.slack.com", "hooks.slack-gov.com"})
+
+
+def slack_response_url(value: object, *, api_url: str | None) -> str | None:
+    """`value` if it is a response URL on Slack's hooks host, else None.
+
+    With SLACK_API_URL set (a proxy, or Slack's stand-in in tests), URLs on that host count too.
+    A URL carried through `private_metadata` is checked before anything is posted to it, so no
+    request can make the bot send a user's text anywhere but back to Slack.
+    """
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        url = urlsplit(value)
+        port = url.port
+    except ValueError:
+        return None
+    if url.username is not None or url.password is not None:
+        return None
+    if url.scheme == "https" and url.hostname in SLACK_HOOK_HOSTS and port in (None, 443):
+        return value
+    if api_url:
+        api = urlsplit(api_url)
+        if (url.scheme, url.hostname, port) == (api.scheme, api.hostname, api.port):
+            return value
+    return None
+
+
 def first_action(body: dict[str, Any]) -> dict[str, Any]:
     """The action of a block_actions payload."""
     found = body.get("actions")
@@ -54,3 +84,46 @@ def channel_id(body: dict[str, Any]) -> str | None:
         or (body.get("container") or {}).get("channel_id")
     )
     return channel if isinstance(channel, str) and channel else None
+
+
+# What Slack always sends with each kind of request: a body missing any of it is not Slack's.
+_COMMAND_FIELDS = ("command", "user_id", "team_id", "channel_id", "response_url", "trigger_id")
+_INTERACTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "block_actions": ("actions",),
+    "block_suggestion": ("action_id",),
+    "view_submission": ("view",),
+    "view_closed": ("view",),
+    "shortcut": ("callback_id", "trigger_id"),
+    "message_action": ("callback_id", "trigger_id", "channel", "message"),
+}
+
+
+def is_slack_shaped(body: object) -> bool:
+    """A command, an event envelope or an interaction with the fields Slack always sends."""
+    if not isinstance(body, dict):
+        return False
+    if body.get("ssl_check"):
+        return True
+    if "command" in body:
+        return all(_present(body.get(name)) for name in _COMMAND_FIELDS)
+    kind = body.get("type")
+    if kind == "event_callback":
+        event = body.get("event")
+        return isinstance(event, dict) and _present(event.get("type"))
+    if kind == "url_verification":
+        return _present(body.get("challenge"))
+    if kind in _INTERACTION_FIELDS:
+        user = body.get("user")
+        if not isinstance(user, dict) or not _present(user.get("id")):
+            return False
+        if not all(body.get(name) for name in _INTERACTION_FIELDS[kind]):
+            return False
+        actions = body.get("actions")
+        return kind != "block_actions" or (
+            isinstance(actions, list) and all(isinstance(a, dict) for a in actions)
+        )
+    return _present(kind)
+
+
+def _present(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())

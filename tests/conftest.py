@@ -12,6 +12,7 @@ import pytest
 from bot.app import create_app
 from bot.clock import ManualClock
 from bot.db import Database
+from bot.ops_web import OpsEndpoints
 from bot.policy import Policy, parse_policy
 from bot.runtime import Runtime, make_web_client
 from bot.settings import Settings
@@ -181,7 +182,12 @@ def drive_app(
     """The real app on `runtime`, its listeners on `executor`, with a driver playing Slack."""
     app = create_app(runtime, listener_executor=executor)
     return SlackDriver(
-        wsgi=SlackWsgiApp(app=app, db=runtime.db, signing_secret=SIGNING_SECRET),
+        wsgi=SlackWsgiApp(
+            app=app,
+            db=runtime.db,
+            signing_secret=SIGNING_SECRET,
+            ops=OpsEndpoints(db=runtime.db, now=runtime.now),
+        ),
         executor=executor,
         standin=standin,
         server=server,

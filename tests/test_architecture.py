@@ -29,6 +29,7 @@ WIRING = (
     "bot.runtime",
     "bot.scheduler",
     "bot.web",
+    "bot.ops_web",  # /healthz /readyz /metrics
     "bot.server",
     "bot.cli",
     "bot.listener_pool",

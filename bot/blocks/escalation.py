@@ -44,6 +44,7 @@ from bot.mrkdwn import (
     truncate,
 )
 from bot.policy import Policy
+from bot.user_text import without_unstorable
 
 STATUS_EMOJI = {
     Status.OPEN: ":large_blue_circle:",
@@ -411,7 +412,7 @@ def _text_input(
         "multiline": multiline,
     }
     if initial:
-        element["initial_value"] = truncate(initial, max_length)
+        element["initial_value"] = truncate(without_unstorable(initial), max_length)
     if placeholder:
         element["placeholder"] = plain(placeholder, 150)
     block: Block = {

@@ -83,11 +83,20 @@ def parse_audit_request(
     return AuditRequest(subject=subject, since=since, since_date=since_date)
 
 
+AUDIT_EARLIEST = date(2000, 1, 1)  # no look-up is older: `since` before it is a typo
+
+
 def _since_date(text: str, *, today: date) -> date:
     """The day `since` names, on or before today: a month/day is its latest occurrence."""
     day = parse_user_date(text, today=today, latest=True)
     if day > today:  # only a full date can be in the future
         raise DomainError("audit.since_future", text=escape(text.strip()[:40]))
+    if day < AUDIT_EARLIEST:
+        raise DomainError(
+            "audit.since_too_early",
+            text=escape(text.strip()[:40]),
+            earliest=AUDIT_EARLIEST.isoformat(),
+        )
     return day
 
 

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
-from bot import escalations
+from bot import escalations, metrics
 from bot.errors import DomainError, InvalidInput, NotAllowed
 from bot.limits import CHART_NOTE_MAX
 from bot.lookup.query import ErrorCode, LookupQuery, LookupQueryError, parse_lookup_query
@@ -34,17 +34,27 @@ from bot.lookup.sources import (
 )
 from bot.models import Escalation, LookupAudit, Status, UserNote
 from bot.policy import Policy
+from bot.user_text import unstorable_error
 
 log = logging.getLogger(__name__)
 
 Outcome = Literal[
-    "shown", "unknown", "refused", "reveal_refused", "invalid", "source_error", "revealed", "error"
+    "shown",
+    "unknown",
+    "refused",
+    "reveal_refused",
+    "note_refused",
+    "invalid",
+    "source_error",
+    "revealed",
+    "error",
 ]
 OUTCOMES: tuple[Outcome, ...] = (
     "shown",
     "unknown",
     "refused",
     "reveal_refused",
+    "note_refused",
     "invalid",
     "source_error",
     "revealed",
@@ -397,6 +407,7 @@ def look_up(
         row = LookupAudit(**(fields | values))
         session.add(row)
         session.commit()
+        metrics.LOOKUPS.labels(outcome).inc()
         log.info("lookup by %s: %s", actor_id, outcome)
         return row
 
@@ -496,6 +507,8 @@ def validate_note(text: str) -> str:
         raise InvalidInput(
             {"note": ("field.too_long", {"max": CHART_NOTE_MAX, "length": len(stripped)})}
         )
+    if unstorable := unstorable_error(stripped):
+        raise InvalidInput({"note": unstorable})
     return stripped
 
 
@@ -509,8 +522,26 @@ def add_note(
     now: datetime,
     groups: UserGroupDirectory | None = None,
 ) -> UserNote:
-    """Add a note to an end user's chart (only people who may look users up may add notes)."""
+    """Add a note to an end user's chart (only people who may look users up may add notes).
+
+    A refusal is audited (committed) before it is raised: the refusal says it was recorded.
+    """
+    subject = chart_subject(end_user_id)
     if not may_look_up(policy=policy, actor_id=author_id, groups=groups, now=now):
+        parsed = parse_lookup_query(subject)
+        session.add(
+            LookupAudit(
+                at=now,
+                actor_id=author_id,
+                query_kind=parsed.kind,
+                query_hash=query_hash(parsed),
+                end_user_id=parsed.value if parsed.kind == "user_id" else None,
+                outcome="note_refused",
+            )
+        )
+        session.commit()
+        metrics.LOOKUPS.labels("note_refused").inc()
+        log.info("note by %s: note_refused", author_id)
         raise LookupRefused
     subject, stripped = chart_subject(end_user_id), validate_note(text)
     for attempt in range(NOTE_ATTEMPTS):

@@ -28,7 +28,7 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fal
 def run_migrations_online() -> None:
     url = context.config.get_main_option("sqlalchemy.url")
     assert url
-    engine = create_db_engine(url)
+    engine = create_db_engine(url, migrations=True)
     try:
         with engine.connect() as connection:
             if connection.dialect.name == "postgresql":

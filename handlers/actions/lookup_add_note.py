@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from bot.blocks.lookup import build_note_modal
 from bot.lookup.service import chart_subject
-from handlers.payload import first_action, runtime_of, trigger_id
+from handlers.payload import first_action, runtime_of, slack_response_url, trigger_id
 
 
 def lookup_add_note_clicked(
@@ -19,10 +19,11 @@ def lookup_add_note_clicked(
     ack()
     runtime = runtime_of(context)
     end_user_id = chart_subject(str(first_action(body).get("value") or ""))
-    response_url = body.get("response_url")
     modal = build_note_modal(
         policy=runtime.policy,
         end_user_id=end_user_id,
-        response_url=response_url if isinstance(response_url, str) else None,
+        response_url=slack_response_url(
+            body.get("response_url"), api_url=runtime.settings.slack_api_url
+        ),
     )
     client.views_open(trigger_id=trigger_id(body), view=modal)

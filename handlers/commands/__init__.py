@@ -14,6 +14,7 @@ from handlers.commands.lookup import lookup_command
 # run in the urgent lane (bot.listener_pool). Declared here, where they are registered.
 MODAL_OPENERS: dict[str, Callable[..., None]] = {"/escalate": escalate_command}
 OPENS_MODAL = frozenset(MODAL_OPENERS)
+COMMANDS = frozenset({*MODAL_OPENERS, "/cre", "/lookup"})
 
 
 def register(app: App) -> None:

@@ -12,7 +12,7 @@ from bot.blocks.errors import field_errors
 from bot.blocks.lookup import build_note_saved, read_note_submission
 from bot.errors import InvalidInput
 from bot.lookup import service
-from handlers.payload import PayloadError, runtime_of
+from handlers.payload import PayloadError, runtime_of, slack_response_url
 from handlers.request import request_context
 
 log = logging.getLogger(__name__)
@@ -42,12 +42,17 @@ def note_submitted(
             now=request.now,
             groups=runtime.user_groups,
         )
-    if submission.response_url:
+    response_url = slack_response_url(
+        submission.response_url, api_url=runtime.settings.slack_api_url
+    )
+    if submission.response_url and response_url is None:
+        log.warning("note saved; its confirmation URL is not Slack's, so nothing was sent there")
+    if response_url:
         text, blocks = build_note_saved(
             policy=runtime.policy, end_user_id=note.end_user_id, note=note
         )
         try:
-            response = WebhookClient(submission.response_url).send(
+            response = WebhookClient(response_url).send(
                 text=text, blocks=blocks, response_type="ephemeral", replace_original=False
             )
         except Exception as exc:  # the note is saved; only its confirmation is lost

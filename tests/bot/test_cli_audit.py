@@ -90,3 +90,12 @@ def test_export_needs_a_date(env: None, capsys: pytest.CaptureFixture[str]) -> N
         cli.main(["audit", "export", "--since", "last week"])
 
     assert "--since" in capsys.readouterr().err
+
+
+def test_export_since_before_any_audit_could_exist_is_one_line(
+    env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["audit", "export", "--since", "0001-01-01"]) == 2
+
+    err = capsys.readouterr().err.strip()
+    assert err == "crebot: --since: 0001-01-01 is too long ago (give a date from 2000-01-01 on)"

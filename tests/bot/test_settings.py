@@ -264,3 +264,10 @@ def test_env_example_copied_unedited_stops_start_up_at_its_placeholder(
     env.setenv("SLACK_BOT_TOKEN", "xoxb-1-real")
     with pytest.raises(ConfigError, match=r"^SLACK_SIGNING_SECRET: is still the placeholder"):
         load_settings(_env_file=ENV_EXAMPLE)
+
+
+def test_web_concurrency_defaults_to_one_worker_per_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 6)
+
+    assert Settings(_env_file=None).web_concurrency == 6  # type: ignore[call-arg]

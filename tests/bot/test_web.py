@@ -139,6 +139,50 @@ def test_a_signed_body_that_is_not_a_slack_request_is_a_400(
     assert slack.standin.calls_to("views.open") == []
 
 
+@pytest.mark.parametrize(
+    "missing", ["user_id", "team_id", "channel_id", "command", "response_url", "trigger_id"]
+)
+@pytest.mark.parametrize("command", ["/escalate", "/cre", "/lookup"])
+def test_a_signed_command_missing_a_field_slack_always_sends_is_a_400(
+    slack: SlackDriver, requests: RequestLog, db: Database, command: str, missing: str
+) -> None:
+    fields = slack.command_payload(command, "help", user="U0CS", channel="C0SUPPORT")
+    del fields[missing]
+
+    _refused(slack.post(urlencode(fields)), 400)
+
+    assert slack.standin.calls == []
+    assert slack.standin.responses == []
+    assert escalation_count(db) == 0
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"type": "block_actions", "actions": [{"action_id": "esc.claim", "value": "1"}]},
+        {"type": "block_actions", "user": {"id": "U0CS"}},
+        {"type": "block_actions", "user": {"id": "U0CS"}, "actions": "esc.claim"},
+        {"type": "block_actions", "user": {"id": "U0CS"}, "actions": ["esc.claim"]},
+        {"type": "view_submission", "user": {"id": "U0CS"}},
+        {"type": "view_submission", "user": "U0CS", "view": {"id": "V1"}},
+        {"type": "shortcut", "user": {"id": "U0CS"}, "callback_id": "escalate"},
+        {"type": "message_action", "user": {"id": "U0CS"}, "callback_id": "escalate_message"},
+        {"type": "event_callback", "event": "app_home_opened"},
+        {"type": "url_verification"},
+    ],
+)
+def test_a_signed_payload_missing_what_slack_always_sends_is_a_400(
+    slack: SlackDriver, requests: RequestLog, payload: dict[str, object]
+) -> None:
+    body = json.dumps(payload)
+    encoded = urlencode({"payload": body})
+
+    _refused(slack.post(encoded), 400)
+
+    assert slack.standin.calls == []
+    assert slack.standin.responses == []
+
+
 def test_a_body_that_is_not_utf8_is_a_400(slack: SlackDriver, requests: RequestLog) -> None:
     raw = b"payload=\xff\xfe\xfa"
     stamp = str(int(time.time()))
@@ -188,20 +232,21 @@ def test_an_unknown_path_is_a_404(slack: SlackDriver, requests: RequestLog, path
     _refused(slack.post(COMMAND, path=path), 404)
 
 
-def test_healthz_answers_json(slack: SlackDriver, requests: RequestLog) -> None:
+def test_healthz_is_liveness_and_answers_json(slack: SlackDriver, requests: RequestLog) -> None:
     response = slack.post("", method="GET", path="/healthz", sign=False)
 
     assert response.status == 200
     assert response.headers["content-type"].startswith("application/json")
-    assert response.json() == {"ok": True, "database": "up"}
+    assert response.json() == {"ok": True}
 
 
-def test_healthz_says_when_the_database_is_down(
+def test_healthz_stays_up_when_the_database_is_down_and_readyz_says_so(
     slack: SlackDriver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(slack.wsgi.db, "ping", lambda: False)
+    monkeypatch.setattr(slack.wsgi.db, "answer_within", lambda *_a, **_k: None)
 
-    response = slack.post("", method="GET", path="/healthz", sign=False)
+    assert slack.post("", method="GET", path="/healthz", sign=False).status == 200
+    response = slack.post("", method="GET", path="/readyz", sign=False)
 
     assert response.status == 503
     assert response.json() == {"ok": False, "database": "down"}

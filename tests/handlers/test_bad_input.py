@@ -7,8 +7,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from slack_bolt import BoltRequest
 
+from bot.app import create_app
 from bot.db import Database
+from bot.runtime import Runtime
 from bot.workspace.webapi import Message
 from tests.support.flows import (
     DEFAULT_VALUES,
@@ -165,6 +168,44 @@ def test_block_actions_without_a_usable_action_list_is_a_4xx(
     response = slack.post_payload(payload)
 
     assert 200 <= response.status < 500
+
+
+@pytest.mark.parametrize("actions", ["not a list", ["a string"], [None], [["nested"]], []])
+def test_a_malformed_action_list_is_refused_before_any_listener_also_in_socket_mode(
+    slack: SlackDriver, db: Database, runtime: Runtime, card: Message, actions: Any
+) -> None:
+    """In Socket Mode no WSGI front checks the body: the app itself refuses what is not Slack's."""
+    before = watch(slack, card)
+    payload = slack.block_actions_payload(
+        card, {"type": "button", "action_id": "esc.claim", "value": "1"}, user="U0HANAKO"
+    )
+    payload["actions"] = actions
+    app = create_app(runtime, listener_executor=slack.executor)
+
+    response = app.dispatch(BoltRequest(body=payload, mode="socket_mode"))
+    slack.executor.drain()
+
+    assert response.status == 400
+    assert ephemeral_replies(slack) == []
+    assert escalation(db).status == "assigned"
+    assert_unchanged(slack, card, before)
+
+
+@pytest.mark.parametrize("view", ["a string", ["a", "list"], 42])
+def test_a_refused_click_with_an_odd_view_field_still_gets_its_reply(
+    slack: SlackDriver, db: Database, card: Message, view: Any
+) -> None:
+    """The error handler names the request for the log without assuming the body's shape."""
+    payload = slack.block_actions_payload(
+        card, {"type": "button", "action_id": "esc.claim", "value": "not an id"}, user="U0HANAKO"
+    )
+    payload["view"] = view
+
+    response = slack.post_payload(payload)
+
+    assert response.status == 200
+    assert ephemeral_replies(slack) == [UNREADABLE]
+    assert escalation(db).status == "assigned"
 
 
 # -- modals -----------------------------------------------------------------------------------------

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -12,6 +15,7 @@ from bot.blocks.ids import ActionId
 from bot.db import Database
 from bot.models import LookupAudit, UserNote
 from bot.workspace.webapi import Message
+from handlers.payload import slack_response_url
 from tests.support.db import table_missing
 from tests.support.slack import SlackDriver
 
@@ -86,6 +90,107 @@ def test_an_empty_note_is_refused_in_the_modal(slack: SlackDriver, db: Database)
     assert response.json() == {"response_action": "errors", "errors": {"note": "This is required."}}
     with db.session() as session:
         assert session.exec(select(UserNote)).all() == []
+
+
+def test_a_note_with_a_nul_is_refused_in_the_modal_on_every_database(
+    slack: SlackDriver, db: Database
+) -> None:
+    slack.click(_answer_for(slack, "U0HANAKO"), ActionId.LOOKUP_ADD_NOTE, user="U0HANAKO")
+
+    response = slack.submit(slack.last_view(), {"note": "old iPad\x00"}, user="U0HANAKO")
+
+    assert response.json()["errors"]["note"].startswith(
+        "This text contains an invisible control character (U+0000)"
+    )
+    with db.session() as session:
+        assert session.exec(select(UserNote)).all() == []
+
+
+def test_a_note_by_someone_not_allowed_is_refused_and_the_refusal_audited(
+    slack: SlackDriver, db: Database
+) -> None:
+    answer = _answer_for(slack, "U0HANAKO")
+    slack.click(answer, ActionId.LOOKUP_ADD_NOTE, user="U0OTHER")
+
+    response = slack.submit(slack.last_view(), {"note": "I should not"}, user="U0OTHER")
+
+    assert response.status == 200
+    [refusal] = [m.text for m in slack.standin.dms("U0OTHER")]
+    assert refusal == (
+        "You are not allowed to look up end users; ask the lead for access. "
+        "This attempt was recorded."
+    )
+    assert _audit(db) == [("U0HANAKO", "shown", False), ("U0OTHER", "note_refused", False)]
+    with db.session() as session:
+        assert session.exec(select(UserNote)).all() == []
+        [row] = session.exec(select(LookupAudit).where(LookupAudit.actor_id == "U0OTHER")).all()
+    assert row.end_user_id == "u-1001"
+
+
+@pytest.fixture
+def catcher() -> Iterator[tuple[str, list[str]]]:
+    """An HTTP server on loopback that records every request: somewhere the bot must not post."""
+    received: list[str] = []
+
+    class Record(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode())
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *_args: Any) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Record)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/steal", received
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_forged_confirmation_url_in_the_note_modal_is_never_posted_to(
+    slack: SlackDriver, db: Database, catcher: tuple[str, list[str]]
+) -> None:
+    url, received = catcher
+    slack.click(_answer_for(slack, "U0HANAKO"), ActionId.LOOKUP_ADD_NOTE, user="U0HANAKO")
+    view = slack.last_view()
+    view["private_metadata"] = json.dumps({"user": "u-1001", "response_url": url})
+    responses_before = len(slack.standin.responses)
+
+    response = slack.submit(view, {"note": "Secret reasoning about u-1001"}, user="U0HANAKO")
+
+    assert response.status == 200
+    assert received == []
+    assert len(slack.standin.responses) == responses_before
+    with db.session() as session:
+        [note] = session.exec(select(UserNote)).all()
+    assert note.text == "Secret reasoning about u-1001"
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://hooks.slack.com/commands/T0/1/abc", True),
+        ("https://hooks.slack-gov.com/actions/T0/1/abc", True),
+        ("https://hooks.slack.com:443/actions/T0/1/abc", True),
+        ("http://hooks.slack.com/actions/T0/1/abc", False),
+        ("https://hooks.slack.com:8443/actions/T0/1/abc", False),
+        ("https://hooks.slack.com.evil.example/actions", False),
+        ("https://evil.example/hooks.slack.com/actions", False),
+        ("https://user@hooks.slack.com/actions", False),
+        ("https://hooks.slack.com:99999/x", False),
+        ("javascript:alert(1)", False),
+        ("", False),
+        (None, False),
+        ("http://127.0.0.1:4000/response/x", True),  # the configured SLACK_API_URL's host
+        ("http://127.0.0.1:4001/response/x", False),
+    ],
+)
+def test_only_slacks_hooks_host_counts_as_a_response_url(url: str | None, allowed: bool) -> None:
+    found = slack_response_url(url, api_url="http://127.0.0.1:4000/api/")
+
+    assert (found == url) if allowed else found is None
 
 
 def test_the_lead_reveals_personal_data_in_place_and_it_is_audited(

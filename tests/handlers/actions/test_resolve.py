@@ -148,6 +148,15 @@ def test_resolve_by_someone_else_is_refused_and_opens_nothing(
             {"cause": "bug", "answer": "x", "note": "n" * 3001},
             {"note": "At most 3000 characters (this is 3001)."},
         ),
+        (
+            {"cause": "bug", "answer": "Fixed\x00", "note": "token\x1f"},
+            {
+                "answer": "This text contains an invisible control character (U+0000) that "
+                "cannot be saved; please remove it (retyping the text is the surest way).",
+                "note": "This text contains an invisible control character (U+001F) that "
+                "cannot be saved; please remove it (retyping the text is the surest way).",
+            },
+        ),
     ],
 )
 def test_a_bad_resolution_is_reported_in_the_modal_and_changes_nothing(

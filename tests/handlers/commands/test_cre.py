@@ -251,6 +251,15 @@ def test_away_or_back_by_someone_off_the_roster_is_refused(
         ("away until 2026-11-01", "2026-11-01 is in the past."),
         ("away until someday", "“someday” is not a date; use 2026-12-24 or 12/24."),
         ("away until 2026-02-30", "“2026-02-30” is not a date; use 2026-12-24 or 12/24."),
+        ("away until 0001-01-01", "0001-01-01 is in the past."),
+        (
+            "away until 9999-12-31",
+            "9999-12-31 is too far ahead: give a date up to 2028-11-24 (two years from today).",
+        ),
+        (
+            "away until 2028-11-25",
+            "2028-11-25 is too far ahead: give a date up to 2028-11-24 (two years from today).",
+        ),
     ],
 )
 def test_away_with_a_bad_date_is_refused_and_changes_nothing(
@@ -268,6 +277,12 @@ def test_away_with_mrkdwn_instead_of_a_date_is_echoed_escaped(slack: SlackDriver
     text = _reply(slack)["text"]
     assert "<@U0LEAD>" not in text
     assert "&lt;@U0LEAD&gt;" in text
+
+
+def test_away_as_far_ahead_as_allowed_is_accepted(slack: SlackDriver) -> None:
+    slack.command("/cre", "away until 2028-11-24", user="U0HANAKO")
+
+    assert "through 2028-11-24" in _reply(slack)["text"]
 
 
 def test_away_with_a_short_date_means_the_next_such_day(slack: SlackDriver) -> None:

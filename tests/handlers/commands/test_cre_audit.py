@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
+
 from bot.blocks.ids import ActionId
 from bot.clock import ManualClock
 from tests.support.slack import SlackDriver
@@ -58,6 +60,35 @@ def test_a_bad_date_is_explained(slack: SlackDriver) -> None:
     slack.command("/cre", "audit since someday", user="U0LEAD")
 
     assert "is not a date" in _last_reply(slack)
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1969-12-31", "1999-12-31"])
+def test_a_date_before_the_audit_could_exist_says_what_is_allowed(
+    slack: SlackDriver, day: str
+) -> None:
+    slack.command("/cre", f"audit since {day}", user="U0LEAD")
+
+    assert _last_reply(slack).startswith(
+        f"“{day}” is too long ago: give a date from 2000-01-01 up to today."
+    )
+
+
+def test_the_earliest_date_allowed_is_accepted(slack: SlackDriver) -> None:
+    slack.command("/lookup", "u-1001", user="U0HANAKO")
+
+    slack.command("/cre", "audit since 2000-01-01", user="U0LEAD")
+
+    assert "1 shown" in _last_reply(slack)
+
+
+@pytest.mark.parametrize("month", ["0001-01", "9999-12", "1900-02"])
+def test_a_report_for_a_month_out_of_range_is_refused_not_an_error(
+    slack: SlackDriver, month: str
+) -> None:
+    slack.command("/cre", f"report {month}", user="U0LEAD")
+
+    reply = _last_reply(slack)
+    assert "went wrong" not in reply
 
 
 def test_a_plain_at_name_is_resolved_through_the_workspace_members(slack: SlackDriver) -> None:

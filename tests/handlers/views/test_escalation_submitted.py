@@ -167,6 +167,56 @@ def test_a_bad_field_is_reported_against_that_field_and_nothing_is_filed(
     assert slack.standin.calls_to("chat.postMessage") == []
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "code_point"),
+    [
+        ("summary", "Login\x00fails", "U+0000"),
+        ("details", "line one\nline\x00two", "U+0000"),
+        ("details", "bell \x07", "U+0007"),
+        ("summary", "escape \x1b[31m", "U+001B"),
+        ("details", "half a pair \ud800", "U+D800"),
+        ("zendesk", "12\x0034", "U+0000"),
+    ],
+)
+def test_a_control_character_is_a_field_error_on_every_database(
+    slack: SlackDriver, db: Database, field: str, value: str, code_point: str
+) -> None:
+    slack.command("/escalate", "x")
+
+    response = submit_escalation(slack, values={"summary": "Login fails", field: value})
+
+    assert response.json() == {
+        "response_action": "errors",
+        "errors": {
+            field: f"This text contains an invisible control character ({code_point}) that "
+            "cannot be saved; please remove it (retyping the text is the surest way)."
+        },
+    }
+    assert escalation_count(db) == 0
+
+
+def test_the_modal_opened_from_text_with_a_control_character_starts_without_it(
+    slack: SlackDriver,
+) -> None:
+    slack.command("/escalate", "Login\x00 fails\x1b")
+
+    view, _ = opened_view(slack)
+
+    summary = next(b for b in view["blocks"] if b["block_id"] == "summary")
+    assert summary["element"]["initial_value"] == "Login fails"
+
+
+def test_tabs_and_line_breaks_are_text(slack: SlackDriver, db: Database) -> None:
+    slack.command("/escalate", "x")
+
+    response = submit_escalation(
+        slack, values={"summary": "Login\tfails", "details": "one\r\ntwo\n\tthree"}
+    )
+
+    assert_acked(response)
+    assert escalation(db).details == "one\r\ntwo\n\tthree"
+
+
 def test_every_bad_field_is_reported_at_once(slack: SlackDriver, db: Database) -> None:
     slack.command("/escalate")
 

@@ -1,0 +1,126 @@
+"""`crebot serve` as deployed: a real gunicorn process, its listen address and its endpoints."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from slack_sdk.signature import SignatureVerifier
+
+from bot.settings import Settings
+from bot.workspace.webapi import RunningServer, SlackStandIn
+from tests.conftest import SIGNING_SECRET
+from tests.support.flows import wait_for
+from tests.support.served import crebot_serve, free_port, serve_env
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def env(database_url: str, slack_server: RunningServer, tmp_path: Path) -> dict[str, str]:
+    return serve_env(
+        database_url=database_url, slack_api_url=slack_server.base_url, tmp_path=tmp_path
+    )
+
+
+def test_host_sets_the_address_it_listens_on(env: dict[str, str], tmp_path: Path) -> None:
+    port = free_port("127.0.0.2")
+
+    with crebot_serve({**env, "HOST": "127.0.0.2"}, tmp_path=tmp_path, host="127.0.0.2", port=port):
+        assert httpx.get(f"http://127.0.0.2:{port}/healthz", timeout=5).status_code == 200
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+
+
+@pytest.mark.parametrize("value", ["", "two words", "10.0.0.1/24"])
+def test_a_host_that_is_not_one_address_is_refused(value: str) -> None:
+    with pytest.raises(ValueError, match="host"):
+        Settings(host=value, _env_file=None)  # type: ignore[call-arg]
+
+
+def test_an_ipv6_host_is_bracketed_for_gunicorn() -> None:
+    from bot.server import bind_address
+
+    assert bind_address("::", 3000) == "[::]:3000"
+    assert bind_address("127.0.0.1", 3000) == "127.0.0.1:3000"
+
+
+def _signed_command(
+    standin: SlackStandIn, server: RunningServer, text: str
+) -> tuple[str, dict[str, str]]:
+    token = uuid.uuid4().hex
+    standin.bind_response_url(token, channel="C0SUPPORT", user="U0CS")
+    body = urlencode(
+        {
+            "team_id": "T0CREBOT",
+            "api_app_id": "ACREBOT",
+            "channel_id": "C0SUPPORT",
+            "user_id": "U0CS",
+            "command": "/cre",
+            "text": text,
+            "response_url": server.response_url(token),
+            "trigger_id": f"trigger-{token}",
+        }
+    )
+    stamp = str(int(time.time()))
+    signature = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=stamp, body=body)
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": str(signature),
+    }
+    return body, headers
+
+
+def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def test_two_workers_one_instance_metrics_one_leader_and_json_logs(
+    env: dict[str, str],
+    tmp_path: Path,
+    standin: SlackStandIn,
+    slack_server: RunningServer,
+) -> None:
+    """Metrics from every worker in each scrape; one scheduler leader; every log line JSON."""
+    settings = {**env, "WEB_CONCURRENCY": "2", "LOG_FORMAT": "json", "LOG_LEVEL": "INFO"}
+    sent = 24
+    with (
+        crebot_serve(settings, tmp_path=tmp_path) as served,
+        httpx.Client(base_url=served.url, timeout=10) as client,
+    ):
+        for _ in range(sent):
+            body, headers = _signed_command(standin, slack_server, "help")
+            assert client.post("/slack/events", content=body, headers=headers).status_code == 200
+
+        def scraped() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+            return _samples(client.get("/metrics").text)
+
+        key = ("crebot_requests_total", (("kind", "command /cre"), ("outcome", "ok")))
+        assert wait_for(lambda: scraped().get(key) == sent, timeout=30), scraped().get(key)
+        leaders = ("crebot_scheduler_leader", (("role", "scheduler"),))
+        assert wait_for(lambda: scraped().get(leaders) == 1, timeout=30)
+        assert wait_for(lambda: ("crebot_outbox_pending", ()) in scraped(), timeout=30)
+        scrapes = [scraped() for _ in range(6)]  # each answered by either worker
+        assert {s[key] for s in scrapes} == {sent}
+        assert {s[leaders] for s in scrapes} == {1}
+        ready = client.get("/readyz")
+        assert ready.status_code == 200, ready.text
+    lines = [line for line in served.output().splitlines() if line.strip()]
+    assert lines
+    records = [json.loads(line) for line in lines]
+    assert {"timestamp", "level", "logger", "message"} <= set(records[0])
+    handled = [r for r in records if r["message"].startswith("handled command /cre")]
+    assert len(handled) == sent
+    assert all(r["request_kind"] == "command /cre help"[: len(r["request_kind"])] for r in handled)
+    assert all("latency_ms" in r for r in handled)

@@ -1,0 +1,124 @@
+"""`crebot serve` as a real process (gunicorn and all), for tests of what only a deployment shows."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import FIXTURES, SIGNING_SECRET
+
+CREBOT = Path(sys.executable).with_name("crebot")
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Served:
+    """A running `crebot serve` and where it listens."""
+
+    process: subprocess.Popen[bytes]
+    host: str
+    port: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def get(self, path: str, *, timeout: float = 5.0) -> httpx.Response:
+        return httpx.get(self.url + path, timeout=timeout)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def serve_env(
+    *, database_url: str, slack_api_url: str, tmp_path: Path, extra: Mapping[str, str] = {}
+) -> dict[str, str]:
+    """The environment of a deployed HTTP-mode process, pointed at the test database and Slack."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PROMETHEUS_"))}
+    env.update(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-test-token",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": slack_api_url,
+            "DATABASE_URL": database_url,
+            "CREBOT_CONFIG": str(FIXTURES / "policy.toml"),
+            "LOG_LEVEL": "WARNING",
+            "WEB_CONCURRENCY": "1",
+            "WEB_THREADS": "4",
+            "HOME": str(tmp_path),
+        }
+    )
+    env.update(extra)
+    return env
+
+
+@contextlib.contextmanager
+def crebot_serve(
+    env: Mapping[str, str],
+    *,
+    tmp_path: Path,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    args: tuple[str, ...] = (),
+    ready_path: str = "/healthz",
+    timeout: float = 60.0,
+) -> Iterator[Served]:
+    """Start `crebot serve`, wait until `ready_path` answers, stop it (SIGTERM) at the end."""
+    port = port or free_port(host)
+    log = tmp_path / f"serve-{port}.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [str(CREBOT), "serve", "--port", str(port), *args],
+            env={**env, "HOST": env.get("HOST", host)},
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    served = Served(process=process, host=host, port=port, log=log)
+    try:
+        _wait_until_answering(served, ready_path, timeout)
+        yield served
+    finally:
+        stop(served)
+
+
+def _wait_until_answering(served: Served, path: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if served.process.poll() is not None:
+            raise RuntimeError(f"crebot serve exited:\n{served.output()}")
+        with contextlib.suppress(httpx.HTTPError):
+            if served.get(path, timeout=1).status_code < 500:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"crebot serve did not answer {path}:\n{served.output()}")
+
+
+def stop(served: Served, sig: int = signal.SIGTERM) -> None:
+    """Stop the process group (gunicorn's master and workers) and wait for it."""
+    if served.process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(served.process.pid, sig)
+        try:
+            served.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(served.process.pid, signal.SIGKILL)
+            served.process.wait(timeout=10)
