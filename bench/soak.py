@@ -412,7 +412,7 @@ class Soak:
         plan = [
             (0.15, lambda: self.slack_burst(standin, 429, 12)),
             (0.25, lambda: self.slack_burst(standin, 503, 8)),
-            (0.35, lambda: self.crash(instances[1])),
+            (0.35, lambda: self.crash(self.leaders_instance(instances))),
             (0.55, lambda: self.cut(proxy)),
             (0.70, lambda: self.slack_burst(standin, 429, 12)),
         ]
@@ -429,15 +429,42 @@ class Soak:
             )
         self.say(f"Slack answers {status} to the next {times} chat.postMessage and chat.update")
 
+    def leaders_instance(self, instances: list[Instance]) -> Instance:
+        """The instance whose worker holds the scheduler's lease (the one to crash)."""
+        owner = self.leader() or ""
+        pid = int(owner.rsplit(":", 1)[-1]) if owner.rsplit(":", 1)[-1].isdigit() else -1
+        for instance in instances:
+            if instance.process is not None and pid > 0:
+                try:
+                    if os.getpgid(pid) == instance.process.pid:
+                        return instance
+                except ProcessLookupError:
+                    break
+        return instances[1]
+
     def crash(self, instance: Instance) -> None:
         leader_before = self.leader()
+        killed = time.monotonic()
         instance.kill(signal.SIGKILL)
-        self.say(f"SIGKILL instance {instance.number} (leader before: {leader_before})")
-        time.sleep(20)
+        self.say(f"SIGKILL instance {instance.number} (the scheduler's leader: {leader_before})")
+        while self.leader_alive() in (None, leader_before):
+            if time.monotonic() - killed > 120:
+                break
+            time.sleep(0.5)
+        self.say(f"new leader {self.leader()} after {time.monotonic() - killed:.1f} s")
+        time.sleep(max(0.0, 20 - (time.monotonic() - killed)))
         instance.start()
         while not instance.ready():
             time.sleep(0.2)
         self.say(f"instance {instance.number} restarted; leader now {self.leader()}")
+
+    def leader_alive(self) -> str | None:
+        """The lease's holder while it holds it (None once it has run out)."""
+        with self.db.session() as session:
+            lease = session.get(Lease, "scheduler")
+            if lease is None or lease.expires_at <= datetime.now(UTC):
+                return None
+            return lease.owner
 
     def cut(self, proxy: TcpProxy) -> None:
         proxy.cut()
@@ -538,7 +565,10 @@ class Soak:
                 all(filed[s] == 1 for s in acked - nothing),
             ),
             ("no filing told 'nothing was changed' was filed", all(filed[s] == 0 for s in nothing)),
-            ("every filing told 'saved' was filed", all(filed[s] == 1 for s in saved)),
+            (
+                "every acked filing whose filer was then told 'saved' was filed",
+                all(filed[s] == 1 for s in saved & acked),
+            ),
             ("no escalation filed twice", all(count == 1 for count in filed.values())),
             ("no post reached Slack twice (by outbox key)", all(c == 1 for c in posts.values())),
             ("every post marked sent reached Slack", sent_keys <= set(posts)),

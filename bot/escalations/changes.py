@@ -31,6 +31,7 @@ from bot.limits import ANSWER_MAX, RESOLUTION_NOTE_MAX
 from bot.models import ACTIVE_STATUSES, Escalation, Status
 from bot.mrkdwn import mention
 from bot.policy import Policy
+from bot.user_text import unstorable_error
 
 
 def claim(
@@ -204,6 +205,8 @@ def validate_resolution(*, policy: Policy, cause: str, note: str, answer: str) -
     for name, value, limit in (("note", note, RESOLUTION_NOTE_MAX), ("answer", answer, ANSWER_MAX)):
         if len(value) > limit:
             errors[name] = ("field.too_long", {"max": limit, "length": len(value)})
+        if unstorable := unstorable_error(value):
+            errors[name] = unstorable
     if errors:
         raise InvalidInput(errors)
 

@@ -29,6 +29,7 @@ from bot.models import Escalation, Status
 from bot.mrkdwn import escape
 from bot.outbox_rows import OutboxRow, enqueue
 from bot.policy import Policy
+from bot.user_text import unstorable_error
 
 _KEY = re.compile(r"^\s*(?:ESC-?|#)?(\d{1,9})\s*$", re.IGNORECASE)
 
@@ -130,6 +131,9 @@ def validate_draft(
         zendesk = parse_zendesk_ticket(text("zendesk"), base_url=policy.zendesk_url)
     except ValueError:
         errors["zendesk"] = ("field.zendesk_invalid", {})
+    for name in ("end_user_id", "summary", "details", "zendesk"):
+        if unstorable := unstorable_error(values.get(name)):
+            errors[name] = unstorable
     if errors:
         raise InvalidInput(errors)
     source = source or {}
