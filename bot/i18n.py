@@ -628,7 +628,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "digest.slow.none": (
         ":tada: Every escalation resolved in {month} met its SLO target and took no more than {slow_after}.",
-        ":tada: {month}に解決したエスカレーションは、すべてSLO目標内・{slow_after}以内に解決しました。",
+        ":tada: {month}に解決したエスカレーションは、すべてSLO目標内、かつ{slow_after}以内でした。",
     ),
     "digest.slow.none_plain": (
         "None of the {count} escalations resolved in {month} was slow.",

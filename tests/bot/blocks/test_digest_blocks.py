@@ -403,7 +403,7 @@ def test_in_japanese_only_a_month_that_earned_it_is_celebrated(policy_text: str)
     calm = figures([], breaches=0, within_target=40)
     post = build_digest_post(policy=japanese, figures=calm, workspace_url=None)
     assert post.blocks[-1]["text"]["text"] == (
-        ":tada: 2026年10月に解決したエスカレーションは、すべてSLO目標内・5日以内に解決しました。"
+        ":tada: 2026年10月に解決したエスカレーションは、すべてSLO目標内、かつ5日以内でした。"
     )
     empty = figures(
         [],
