@@ -7,6 +7,7 @@ import atexit
 import logging
 import os
 import sys
+import tomllib
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -82,11 +83,14 @@ def _serve_http(settings: Settings, *, port: int, with_scheduler: bool) -> int:
             db=runtime.db,
             signing_secret=settings.signing_secret(),
             ops=OpsEndpoints(db=runtime.db, now=runtime.now),
+            zendesk=runtime.zendesk.webhook,
         )
 
+    zendesk = ", POST /zendesk/webhook" if settings.zendesk_secret() else ""
     log.warning(
-        "cre-bot listening on %s (POST /slack/events, GET /healthz /readyz /metrics)",
+        "cre-bot listening on %s (POST /slack/events%s, GET /healthz /readyz /metrics)",
         bind_address(settings.host, port),
+        zendesk,
     )
     options = gunicorn_options(
         host=settings.host,
@@ -126,10 +130,13 @@ def _serve_socket_mode(settings: Settings, *, port: int, with_scheduler: bool) -
             signing_secret=None,
             health_checks=checks,
             ops=OpsEndpoints(db=runtime.db, now=runtime.now, checks=checks),
+            zendesk=runtime.zendesk.webhook,
         )
 
+    zendesk = ", POST /zendesk/webhook" if settings.zendesk_secret() else ""
     log.warning(
-        "cre-bot connecting in Socket Mode; GET /healthz /readyz /metrics on %s",
+        "cre-bot connecting in Socket Mode; GET /healthz /readyz /metrics%s on %s",
+        zendesk,
         bind_address(settings.host, port),
     )
     options = gunicorn_options(
@@ -252,7 +259,38 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         f"  calendar: {policy.calendar.timezone} {policy.calendar.hours} holidays={policy.calendar.holidays}"
     )
     print(f"mode: {settings.mode}; database: {settings.database_url.split('://', 1)[0]}")
+    for line in zendesk_status(settings, policy):
+        print(line)
     return 0
+
+
+def zendesk_status(settings: Settings, policy: Policy) -> list[str]:
+    """What `check-config` says of Zendesk: is intake on, is write-back on, and if not, why."""
+    from bot.zendesk.service import writeback_off_reason
+
+    intake = (
+        "on (POST /zendesk/webhook)"
+        if settings.zendesk_secret()
+        else "off (ZENDESK_WEBHOOK_SECRET is not set)"
+    )
+    off = writeback_off_reason(settings, policy)
+    target = settings.zendesk_api_url or policy.zendesk.url
+    writeback = (
+        f"off ({off})"
+        if off
+        else f"on: notes and tags to {target} (at most {policy.zendesk.updates_per_minute} updates a minute)"
+    )
+    lines = [f"zendesk: intake {intake}", f"zendesk: write-back {writeback}"]
+    if _uses_old_zendesk_url(settings.crebot_config):
+        lines.append("note: zendesk_url is the old spelling of [zendesk] url: move it there")
+    return lines
+
+
+def _uses_old_zendesk_url(path: Path) -> bool:
+    try:
+        return "zendesk_url" in tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -327,7 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run-job", help="run one scheduled job once, as of an instant")
     run.add_argument(
         "name",
-        help="slo-sweep, card-refresh, stale-reminders, monthly-digest, outbox-flush, housekeeping",
+        help="slo-sweep, card-refresh, stale-reminders, monthly-digest, outbox-flush, zendesk, housekeeping",
     )
     run.add_argument(
         "--at", help="ISO-8601 instant to run as of (default: now; no offset = team time zone)"

@@ -78,6 +78,17 @@ CATALOG: dict[str, tuple[str, str]] = {
         "12345 またはチケットのURL",
     ),
     "modal.choose": ("Choose…", "選択してください"),
+    "modal.wait.title": ("Waiting on CS", "CS回答待ち"),
+    "modal.wait.submit": ("Wait on CS", "回答待ちにする"),
+    "modal.wait.question": ("What do you need from CS?", "CSに確認したいこと"),
+    "modal.wait.question.placeholder": (
+        "e.g. Which app version is the user on?",
+        "例: ユーザーのアプリのバージョンを教えてください",
+    ),
+    "modal.wait.question.hint": (
+        "Written to Zendesk ticket {ticket} as an internal note. The SLO clock pauses until you resume.",
+        "Zendesk チケット {ticket} に社内メモとして書き込みます。再開するまで SLO の計測は止まります。",
+    ),
     "modal.resolve.title": ("Resolve {key}", "{key} を解決"),
     "modal.resolve.submit": ("Resolve", "解決する"),
     "modal.resolve.note.placeholder": (
@@ -133,6 +144,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         ":hourglass_flowing_sand: {actor} is waiting on CS / the user. The SLO clock is paused.",
         ":hourglass_flowing_sand: {actor} が CS/ユーザーの回答待ちにしました。SLO の計測は止まります。",
     ),
+    "event.wait.question": ("*Question for CS:*", "*CSへの質問:*"),
     "event.resume": (
         ":arrow_forward: {actor} resumed the investigation.",
         ":arrow_forward: {actor} が調査を再開しました。",
@@ -197,6 +209,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "「{key}」はエスカレーション番号ではありません。ESC-42 のように指定してください。",
     ),
     "error.not_allowed": ("You can't do that.", "この操作は行えません。"),
+    "error.not_allowed.zendesk_retry": (
+        "Only the lead can retry writing to Zendesk.",
+        "Zendesk への書き込みを再試行できるのはリーダーだけです。",
+    ),
     "error.not_allowed.claim": (
         "Only roster engineers can claim escalations.",
         "エスカレーションを担当できるのは名簿のエンジニアだけです。",
@@ -908,6 +924,98 @@ CATALOG: dict[str, tuple[str, str]] = {
         "{key} [{priority}] {summary} — {status}",
     ),
     "card.filed_on": ("{user} · {when}", "{user} · {when}"),
+    # -- Zendesk: internal notes on the ticket (plain text), and what Slack shows of Zendesk -----
+    "zendesk.note.queued": (
+        "Escalated to CRE as {key} ({priority}, SLO due {due}). It is in the queue until an engineer claims it.",
+        "{key} として CRE にエスカレーションしました({priority}、SLO 期限 {due})。担当者が決まるまでキューで待っています。",
+    ),
+    "zendesk.note.assigned_at_filing": (
+        "Escalated to CRE as {key} ({priority}, SLO due {due}). Assigned to {assignee}.",
+        "{key} として CRE にエスカレーションしました({priority}、SLO 期限 {due})。担当は {assignee} さんです。",
+    ),
+    "zendesk.note.assigned": (
+        "{key} is now with {assignee}.",
+        "{key} の担当が {assignee} さんになりました。",
+    ),
+    "zendesk.note.waiting_on_cs": (
+        "{key}: {actor} needs something from CS before going on. The SLO clock is paused until then.",
+        "{key}: {actor} さんが CS からの回答を待っています。回答があるまで SLO の計測は止まります。",
+    ),
+    "zendesk.note.question": ("Question:", "質問:"),
+    "zendesk.note.resolved": (
+        "{key} was resolved by {actor}. Cause: {cause}.",
+        "{key} は {actor} さんが解決しました。原因: {cause}",
+    ),
+    "zendesk.note.answer": ("Answer for CS:", "CSへの回答:"),
+    "zendesk.note.reopened": (
+        "{key} was reopened by {actor}: CRE is looking at it again.",
+        "{key} は {actor} さんが再オープンしました。CRE で再度調査します。",
+    ),
+    "zendesk.note.slack": ("In Slack: {url}", "Slack: {url}"),
+    "zendesk.someone": ("the CRE team", "CRE チーム"),
+    "zendesk.filed_by": ("{name} (Zendesk)", "{name} (Zendesk)"),
+    "zendesk.filed_notice": (
+        ":inbox_tray: You escalated Zendesk ticket {ticket} to CRE: *{key}* · {summary} — {where}.",
+        ":inbox_tray: Zendesk チケット {ticket} を CRE にエスカレーションしました: *{key}* · {summary} — {where}",
+    ),
+    "zendesk.filed_notice.channel": (
+        ":inbox_tray: {filer} escalated Zendesk ticket {ticket} to CRE: *{key}* · {summary} — {where}.",
+        ":inbox_tray: {filer} さんが Zendesk チケット {ticket} を CRE にエスカレーションしました: *{key}* · {summary} — {where}",
+    ),
+    "zendesk.filed_notice.assigned": ("assigned to {assignee}", "担当: {assignee}"),
+    "zendesk.filed_notice.queued": ("waiting for a claim", "担当者待ち"),
+    "zendesk.unmapped": (
+        ":warning: From Zendesk, not understood: {items}",
+        ":warning: Zendesk から受け取った値のうち、解釈できなかったもの: {items}",
+    ),
+    "zendesk.unmapped.item": (
+        "{what} “{value}” (filed as {used})",
+        "{what}「{value}」({used} として起票)",
+    ),
+    "zendesk.unmapped.item_empty": (
+        "{what} (none given; filed as {used})",
+        "{what}(指定なし、{used} として起票)",
+    ),
+    "zendesk.pending": (
+        ":memo: Not yet on Zendesk ticket {ticket}: {items}.",
+        ":memo: Zendesk チケット {ticket} にまだ書き込まれていないもの: {items}",
+    ),
+    "zendesk.pending.item": ("the {event} {kind}", "{event}の{kind}"),
+    "zendesk.pending.item_failed": (
+        "the {event} {kind} (gave up: {error})",
+        "{event}の{kind}(断念: {error})",
+    ),
+    "zendesk.kind.note": ("note", "メモ"),
+    "zendesk.kind.add_tags": ("tags", "タグ"),
+    "zendesk.kind.remove_tags": ("tag removal", "タグ削除"),
+    "zendesk.event.queued": ("escalation", "エスカレーション"),
+    "zendesk.event.assigned": ("assignment", "担当"),
+    "zendesk.event.waiting_on_cs": ("waiting-on-CS", "CS回答待ち"),
+    "zendesk.event.resolved": ("resolution", "解決"),
+    "zendesk.event.reopened": ("reopening", "再オープン"),
+    "zendesk.gave_up": (
+        ":warning: cre-bot could not write the {event} {kind} for {key} to Zendesk ticket {ticket} ({error}). "
+        "It is kept as pending (`/cre show {key}`); *Try again* once Zendesk accepts it, or add it to the ticket by hand.",
+        ":warning: {key} の{event}の{kind}を Zendesk チケット {ticket} に書き込めませんでした({error})。"
+        "未書き込みとして残しています(`/cre show {key}`)。Zendesk 側で受け付けられる状態になったら *再試行* を押すか、チケットに手で追記してください。",
+    ),
+    "zendesk.retry": ("Try again", "再試行"),
+    "zendesk.retried": (
+        ":repeat: The {event} {kind} for {key} will be written to Zendesk again.",
+        ":repeat: {key} の{event}の{kind}を Zendesk にもう一度書き込みます。",
+    ),
+    "zendesk.nothing_to_retry": (
+        "Nothing to try again: it was written meanwhile.",
+        "再試行するものはありません(すでに書き込まれています)。",
+    ),
+    "zendesk.delivery_failed": (
+        ":warning: A Zendesk escalation for ticket {ticket} could not be filed ({error}). Zendesk will not resend it: file it with `/escalate`.",
+        ":warning: Zendesk チケット {ticket} のエスカレーションを起票できませんでした({error})。Zendesk からの再送はないため、`/escalate` で起票してください。",
+    ),
+    "event.zendesk_updated": (
+        ":arrows_counterclockwise: Updated in Zendesk (ticket #{ticket}).",
+        ":arrows_counterclockwise: Zendesk で更新されました(チケット #{ticket})。",
+    ),
 }
 
 

@@ -57,6 +57,7 @@ class Control(StrEnum):
 class WriteBack(StrEnum):
     """What the escalation's ticket in an outside system (Zendesk) is told happened."""
 
+    QUEUED = "queued"  # filed, waiting in the queue for a claim
     ASSIGNED = "assigned"
     WAITING_ON_CS = "waiting_on_cs"
     RESOLVED = "resolved"
@@ -194,11 +195,12 @@ VERBS: dict[Verb, VerbRule] = {
 SYSTEM_EVENTS: dict[str, WriteBack | None] = {
     "filed": None,
     "auto_assigned": WriteBack.ASSIGNED,
-    "unassigned": None,  # filed, nobody available (or manual assignment): in the queue
+    "unassigned": WriteBack.QUEUED,  # filed, nobody available (or manual assignment): the queue
     "slo_warning": None,
     "slo_breach": None,
     "thread_reply": None,  # the assignee replied in the thread: activity
     "noted": None,  # the assignee added a note to the end user's chart: activity
+    "zendesk_updated": None,  # another delivery from the ticket's Zendesk trigger: a thread line
 }
 
 

@@ -8,4 +8,5 @@ DETAILS_MAX = 3000  # an escalation's details
 ZENDESK_INPUT_MAX = 300  # what the modal's Zendesk field takes (a number or a ticket URL)
 ANSWER_MAX = 3000  # a resolution's answer for CS
 RESOLUTION_NOTE_MAX = 3000  # a resolution's internal note
+WAIT_QUESTION_MAX = 3000  # what an engineer asks CS when waiting on them
 CHART_NOTE_MAX = 3000  # a note on an end user's chart (`/lookup`)

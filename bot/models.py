@@ -56,12 +56,21 @@ class Escalation(SQLModel, table=True):
     priority: str = Field(max_length=40)
     summary: str = Field(max_length=SUMMARY_MAX)
     details: str = Field(default="", sa_type=sa.Text)
-    zendesk_ticket_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    zendesk_ticket_id: int | None = Field(default=None, sa_type=sa.BigInteger, index=True)
     zendesk_url: str | None = Field(default=None, max_length=500)
     source_channel_id: str | None = Field(default=None, max_length=32)
     source_message_ts: str | None = Field(default=None, max_length=32)
     source_permalink: str | None = Field(default=None, max_length=500)
-    filed_by: str = Field(max_length=32)
+    filed_by: str = Field(
+        max_length=32
+    )  # a Slack user id ("" when filed by someone Slack does not know)
+    # Where it was filed ("slack" or "zendesk"); a Zendesk agent without a Slack match, by name.
+    source: str = Field(
+        default="slack", max_length=16, sa_column_kwargs={"server_default": "slack"}
+    )
+    filer_name: str | None = Field(default=None, max_length=120)
+    # What a Zendesk delivery said that the mapping did not understand: [{what, value, used}].
+    intake_unmapped: list[dict[str, str]] | None = Field(default=None, sa_type=sa.JSON)
     filed_at: datetime = _ts(nullable=False, index=True)
     status: str = Field(default=Status.OPEN, max_length=20, index=True)
     assignee_id: str | None = Field(default=None, max_length=32)
@@ -163,6 +172,55 @@ class Outbox(SQLModel, table=True):
     result: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
 
 
+class ZendeskDelivery(SQLModel, table=True):
+    """A Zendesk webhook delivery: stored before it is answered, processed once afterwards."""
+
+    __tablename__ = "zendesk_delivery"
+    __table_args__ = (sa.Index("ix_zendesk_delivery_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Zendesk's invocation id ("inv:…"), else the ticket and its update time, else the body's hash.
+    dedup_key: str = Field(max_length=200, sa_column_kwargs={"unique": True})
+    ticket_id: int = Field(sa_type=sa.BigInteger, index=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    status: str = Field(default="pending", max_length=12)
+    outcome: str = Field(default="", max_length=20)
+    escalation_id: int | None = Field(default=None, foreign_key="escalation.id")
+    attempts: int = 0
+    received_at: datetime = _ts(nullable=False, index=True)
+    next_attempt_at: datetime = _ts(nullable=False)
+    lease_until: datetime | None = _ts()
+    processed_at: datetime | None = _ts()
+    last_error: str | None = Field(default=None, max_length=200)
+
+
+class ZendeskWrite(SQLModel, table=True):
+    """A note or tag change owed to a Zendesk ticket: promised with its change, written exactly once."""
+
+    __tablename__ = "zendesk_write"
+    __table_args__ = (
+        sa.Index("ix_zendesk_write_due", "status", "next_attempt_at"),
+        sa.Index("ix_zendesk_write_ticket", "ticket_id", "status", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, sa_column_kwargs={"unique": True})
+    kind: str = Field(max_length=20)
+    event: str = Field(max_length=20)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True)
+    ticket_id: int = Field(sa_type=sa.BigInteger)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    status: str = Field(default="pending", max_length=12)
+    attempts: int = 0
+    created_at: datetime = _ts(nullable=False)
+    next_attempt_at: datetime = _ts(nullable=False)
+    lease_until: datetime | None = _ts()
+    sent_at: datetime | None = _ts()
+    last_error: str | None = Field(default=None, max_length=200)
+    # The last attempt may have reached Zendesk: look for the note's marker before writing again.
+    uncertain: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+
+
 class JobRun(SQLModel, table=True):
     """A claimed run of a scheduled job for one period: a second claimant skips it."""
 
@@ -246,4 +304,6 @@ __all__ = [
     "ProcessedEvent",
     "Status",
     "UserNote",
+    "ZendeskDelivery",
+    "ZendeskWrite",
 ]

@@ -18,6 +18,12 @@ The format is `<what>:<identifying parts…>`, parts joined by ":", at most 200 
     unassigned:2026-11-25              the day's post about escalations nobody claimed
     digest:2026-10:post                October's digest (…:prompt, …:more:1, …:chart, …:csv),
     digest:2026-10:post:rerun-ab12     and an operator's re-run of it
+    esc:42:filer:filed                 the Zendesk agent (or CS channel) told ESC-42 was filed
+    zd:42:7:note                       the Zendesk note for ESC-42's timeline entry 7 (…:add_tags,
+                                       …:remove_tags); these live in the zendesk_write table
+    zd-gave-up:9:20261125T050000       the lead told write 9 was given up on, at that instant
+                                       (after a *Try again*, a second give-up is told again)
+    zd-delivery:5:failed               the lead told Zendesk delivery 5 could not be filed
 
 Rows that must go in order share a group (`group`): an escalation's message and its thread, or
 a post and the replies in its thread.
@@ -78,6 +84,26 @@ def unassigned_reminder(day: date) -> str:
 def digest_part(month: str, part: str, run_id: str | None = None) -> str:
     """A part of a month's digest ("post", "prompt", "more:1", "chart", "csv"), or of a re-run."""
     return f"digest:{month}:{part}" + (f":rerun-{run_id}" if run_id else "")
+
+
+def filer_told(escalation_id: int) -> str:
+    """The Slack notice to whoever filed ESC-<id> from Zendesk."""
+    return f"esc:{escalation_id}:filer:filed"
+
+
+def zendesk_write(escalation_id: int, event_id: int, kind: str) -> str:
+    """One note or tag change owed to the escalation's Zendesk ticket for one timeline entry."""
+    return f"zd:{escalation_id}:{event_id}:{kind}"
+
+
+def zendesk_gave_up(write_id: int, at: datetime) -> str:
+    """The lead told that a Zendesk write was given up on (each give-up is its own news)."""
+    return f"zd-gave-up:{write_id}:{at:%Y%m%dT%H%M%S}"
+
+
+def zendesk_delivery_failed(delivery_id: int) -> str:
+    """The lead told that a Zendesk delivery could not be filed."""
+    return f"zd-delivery:{delivery_id}:failed"
 
 
 def group(*, key: str, escalation_id: int | None, thread_of: str | None) -> str:

@@ -28,6 +28,8 @@ from bot.durations import parse_business_duration
 from bot.errors import ConfigError
 from bot.lookup.config import LookupPolicy
 from bot.mrkdwn import is_channel_id, is_user_id
+from bot.zendesk.config import URL_PATTERN as ZENDESK_URL
+from bot.zendesk.config import ZendeskPolicy, check_mapping, legacy_url
 
 Language = Literal["en", "ja"]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -309,6 +311,21 @@ class Policy(_Model):
     reminders: RemindersPolicy = RemindersPolicy()
     digest: DigestPolicy = DigestPolicy()
     lookup: LookupPolicy = LookupPolicy()
+    zendesk: ZendeskPolicy = ZendeskPolicy()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _zendesk_url(cls, data: Any) -> Any:
+        # `zendesk_url` is the old spelling of `[zendesk] url`: either works, and both agree after.
+        if not isinstance(data, dict):
+            return data
+        old = data.get("zendesk_url")
+        if old and not (isinstance(old, str) and ZENDESK_URL.match(old)):
+            raise LocatedError("must look like https://yourcompany.zendesk.com", "zendesk_url")
+        try:
+            return legacy_url(data)
+        except ValueError as exc:
+            raise LocatedError(str(exc), "zendesk_url") from None
 
     @model_validator(mode="before")
     @classmethod
@@ -361,8 +378,15 @@ class Policy(_Model):
             raise LocatedError(
                 f"{self.default_priority!r} is not a priority id", "default_priority"
             )
-        if self.zendesk_url and not re.match(r"^https://[A-Za-z0-9.-]+/?$", self.zendesk_url):
-            raise LocatedError("must look like https://yourcompany.zendesk.com", "zendesk_url")
+        for name, kind in (
+            ("product", "products"),
+            ("category", "categories"),
+            ("priority", "priorities"),
+        ):
+            known = [c.id for c in getattr(self, kind)]
+            problem = check_mapping(getattr(self.zendesk, name), known=known, name=name)
+            if problem is not None:
+                raise LocatedError(problem[1], "zendesk", name, *problem[0].split(".", 1))
         day = self.business_calendar.working_day_length()
         for index, priority in enumerate(self.priorities):
             _duration(priority.target, day, "priorities", index, "target")

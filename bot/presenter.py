@@ -15,6 +15,7 @@ from bot.blocks.escalation import build_escalation_card, build_thread_line, time
 from bot.blocks.lists import Group, Row, build_home_view, build_list_message, build_show_message
 from bot.blocks.lookup import history_line
 from bot.blocks.reminders import ReminderItem, build_reminder_dm
+from bot.blocks.zendesk import pending_line, unmapped_line
 from bot.digest import chart as digest_chart
 from bot.digest import export as digest_export
 from bot.digest.post import CHART_FILE, CSV_FILE
@@ -22,6 +23,7 @@ from bot.i18n import t
 from bot.lookup.service import end_user_names, history_summary
 from bot.models import Escalation, EscalationEvent
 from bot.policy import Policy
+from bot.zendesk import writeback
 
 LIST_LIMIT = 40
 
@@ -66,6 +68,15 @@ def render_card(
     )
     if history is not None:
         facts.lines.append(history_line(policy=policy, summary=history))
+    unmapped = unmapped_line(policy=policy, escalation=escalation)
+    if unmapped:
+        facts.lines.append(unmapped)
+    if live and escalation.id is not None and escalation.zendesk_ticket_id is not None:
+        # Drawn when asked (/cre show): notes and tags the ticket has not got yet.
+        writes = writeback.unwritten(session=session, escalation_id=escalation.id)
+        pending = pending_line(policy=policy, escalation=escalation, writes=writes)
+        if pending:
+            facts.lines.append(pending)
     return build_escalation_card(
         policy=policy, escalation=escalation, extra_fields=facts.fields, context_lines=facts.lines
     )

@@ -7,6 +7,7 @@ import os
 import socket
 import threading
 import time
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -34,6 +35,7 @@ from bot.outbox import DeliveryReport, OutboxDeliverer
 from bot.policy import Policy
 from bot.presenter import render_card, render_file, render_thread_line
 from bot.settings import Settings
+from bot.zendesk.service import ZendeskService, without_write_back, writeback_off_reason
 
 log = logging.getLogger(__name__)
 SLACK_TIMEOUT_SECONDS = 10
@@ -194,13 +196,19 @@ class Runtime:
     client: WebClient
     clock: Clock = field(default_factory=SystemClock)
     owner: str = field(default_factory=process_owner)
+    # Where Zendesk's work runs, off the request (a small pool unless given, e.g. the tests').
+    background: Executor | None = None
     deliverer: OutboxDeliverer = field(init=False)
     _workspace_url: str | None = field(init=False, default=None)
     _lookup_lock: threading.Lock = field(init=False, default_factory=threading.Lock, repr=False)
     _lookup_source: UserSource | None = field(init=False, default=None, repr=False)
     _user_groups: UserGroupDirectory | None = field(init=False, default=None, repr=False)
+    _zendesk: ZendeskService | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
+        if self.policy.zendesk.write_back and writeback_off_reason(self.settings, self.policy):
+            self.policy = without_write_back(self.policy)  # no credentials: intake only
+
         def card(session: Session, escalation: Escalation) -> tuple[str, list[dict[str, object]]]:
             return render_card(
                 session=session,
@@ -249,6 +257,25 @@ class Runtime:
                 self._user_groups = slack_user_groups(self.client)
             return self._user_groups
 
+    @property
+    def zendesk(self) -> ZendeskService:
+        """The Zendesk webhook, intake and write-back for this process, built on first use."""
+        with self._lookup_lock:
+            if self._zendesk is None:
+                if self.background is None:
+                    self.background = ThreadPoolExecutor(2, thread_name_prefix="crebot-zendesk")
+                self._zendesk = ZendeskService(
+                    settings=self.settings,
+                    policy=self.policy,
+                    db=self.db,
+                    slack=self.client,
+                    clock=self.clock,
+                    executor=self.background,
+                    deliver=lambda escalation_id: self.deliver(escalation_id=escalation_id),
+                    workspace_url=self.workspace_url,  # asked of Slack once, off the request
+                )
+            return self._zendesk
+
     def known_workspace_url(self) -> str | None:
         """The workspace's URL if it is already known (never calls Slack: for time-bound paths)."""
         return self._workspace_url or None
@@ -266,6 +293,9 @@ class Runtime:
         """Send the posts that are due (for one escalation, or all), and what queues behind them."""
         scope.note_escalation(escalation_id)
         # After a click, nobody reads what is still waiting: skip counting it (a query per request).
-        return self.deliverer.deliver_due(
+        report = self.deliverer.deliver_due(
             escalation_id=escalation_id, count_waiting=escalation_id is None
         )
+        if self.policy.zendesk.write_back:
+            self.zendesk.kick_writer()  # notes the change owes its Zendesk ticket, if any
+        return report

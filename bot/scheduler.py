@@ -42,6 +42,7 @@ from jobs.monthly_digest import (
 from jobs.outbox_flush import flush_outbox
 from jobs.slo_sweep import sweep_slo
 from jobs.stale_reminders import send_stale_reminders
+from jobs.zendesk import sync_zendesk
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +131,13 @@ def build_schedules(policy: Policy) -> dict[str, Schedule]:
             trigger=_every_minutes(1),
             period=_slot(1),
             exclusive=False,
+        ),
+        Schedule(
+            name="zendesk",
+            run=sync_zendesk,
+            trigger=_every_minutes(1),
+            period=_slot(1),
+            exclusive=False,  # each delivery and each write is claimed on its own
         ),
         Schedule(
             name="stale-reminders",
@@ -281,7 +289,8 @@ def _run_logged(runtime: Runtime, name: str, at: datetime) -> str:
     except Exception as exc:  # one failing job must not stop the scheduler
         log.error("job %s failed: %s", name, exc.__class__.__name__, exc_info=exc)
         return "failed"
-    log.log(logging.DEBUG if name == "outbox-flush" else logging.INFO, "job %s: %s", name, detail)
+    quiet = name in ("outbox-flush", "zendesk")  # every minute: only worth a debug line
+    log.log(logging.DEBUG if quiet else logging.INFO, "job %s: %s", name, detail)
     return detail
 
 

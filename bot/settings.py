@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
+from bot.zendesk.client import ZendeskAuth
 
 DEFAULT_DATABASE_URL = "sqlite:///crebot.db"
 Mode = Literal["http", "socket", "local"]
@@ -32,8 +33,22 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     web_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
     web_threads: int = Field(default=16, ge=1, le=256)
+    zendesk_webhook_secret: SecretStr | None = None
+    zendesk_email: str | None = None
+    zendesk_api_token: SecretStr | None = None
+    zendesk_oauth_token: SecretStr | None = None
+    zendesk_api_url: str | None = None
 
-    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
+    @field_validator(
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "zendesk_webhook_secret",
+        "zendesk_email",
+        "zendesk_api_token",
+        "zendesk_oauth_token",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # `SLACK_BOT_TOKEN=` in a copied .env means "not set", not "an empty secret".
@@ -52,6 +67,15 @@ class Settings(BaseSettings):
             if not secret.startswith(prefix):
                 raise ValueError(f"must be {wanted}, starting with {prefix}{_what_it_is(secret)}")
         return value
+
+    @field_validator("zendesk_api_url")
+    @classmethod
+    def _zendesk_api_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/")
 
     @field_validator("slack_api_url")
     @classmethod
@@ -109,6 +133,32 @@ class Settings(BaseSettings):
         if self.slack_bot_token is None:
             raise ConfigError("SLACK_BOT_TOKEN is not set")
         return self.slack_bot_token.get_secret_value()
+
+    def zendesk_secret(self) -> str | None:
+        """The Zendesk webhook's signing secret (never logged); None: no intake from Zendesk."""
+        secret = self.zendesk_webhook_secret
+        return secret.get_secret_value() if secret is not None else None
+
+    def zendesk_auth(self) -> ZendeskAuth | None:
+        """Credentials for the Zendesk API (None: no write-back); a half-set pair stops start-up."""
+        email, token, oauth = self.zendesk_email, self.zendesk_api_token, self.zendesk_oauth_token
+        if oauth is not None and (token is not None or email is not None):
+            raise ConfigError(
+                "ZENDESK_OAUTH_TOKEN: set either it or ZENDESK_EMAIL + ZENDESK_API_TOKEN, not both"
+            )
+        if oauth is not None:
+            return ZendeskAuth.oauth(oauth.get_secret_value())
+        if token is not None and email is None:
+            raise ConfigError("ZENDESK_EMAIL is not set (the agent the API token belongs to)")
+        if email is not None and token is None:
+            raise ConfigError(
+                "ZENDESK_API_TOKEN is not set (Admin Center → Apps and integrations → Zendesk API)"
+            )
+        if email is None or token is None:
+            return None
+        if "@" not in email:
+            raise ConfigError("ZENDESK_EMAIL: not an email address")
+        return ZendeskAuth.api_token(email=email.strip(), token=token.get_secret_value())
 
     def signing_secret(self) -> str:
         """The signing secret's value (never logged)."""

@@ -3,6 +3,8 @@
 `/healthz`, `/readyz` and `/metrics` are `bot.ops_web.OpsEndpoints`, mounted here. In Socket Mode
 Slack's requests come over the WebSocket, and this front serves the rest on $PORT (the health
 checks carry the connection's state) and answers 404 on /slack/events.
+When Zendesk intake is configured it also serves POST /zendesk/webhook (`bot.zendesk.webhook`),
+in HTTP mode and in Socket Mode alike.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ EVENTS_PATH = "/slack/events"
 MAX_BODY_BYTES = 1_000_000
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+ZENDESK_PATH = "/zendesk/webhook"
 _REASONS = {
     200: "OK",
     400: "Bad Request",
@@ -47,18 +51,22 @@ class SlackWsgiApp:
         signing_secret: str | None,
         health_checks: Mapping[str, Callable[[], bool]] | None = None,
         ops: OpsEndpoints | None = None,
+        zendesk: WsgiApp | None = None,
     ) -> None:
         self.app = app  # None in Socket Mode: Slack's requests do not come here
         self.db = db
         self.health_checks = dict(health_checks or {})
         self.ops = ops or OpsEndpoints(db=db, checks=self.health_checks)
         self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
+        self.zendesk = zendesk  # POST /zendesk/webhook, when ZENDESK_WEBHOOK_SECRET is set
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
         method = environ.get("REQUEST_METHOD", "GET")
         if path in OPS_PATHS:
             return self.ops(environ, start_response)
+        if path == ZENDESK_PATH and self.zendesk is not None:
+            return self.zendesk(environ, start_response)
         if path != EVENTS_PATH or self.app is None:
             return _reply(start_response, 404, "Not Found")
         if method != "POST":

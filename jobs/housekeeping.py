@@ -1,4 +1,4 @@
-"""housekeeping: forget Events API ids past Slack's retry window and year-old job runs."""
+"""housekeeping: forget Events API ids past Slack's retry window, old Zendesk deliveries, year-old job runs."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from datetime import datetime
 
 from bot import inbox, jobruns
 from bot.runtime import Runtime
+from bot.zendesk import inbox as zendesk_inbox
 
 
 def clean_up(*, runtime: Runtime, at: datetime) -> str:
@@ -13,4 +14,5 @@ def clean_up(*, runtime: Runtime, at: datetime) -> str:
     with runtime.db.session() as session:
         events = inbox.forget_old_events(session=session, now=at)
         runs = jobruns.forget_old_runs(session=session, now=at)
-    return f"forgot {events} event ids and {runs} job runs"
+        deliveries = zendesk_inbox.forget_old(session=session, now=at)
+    return f"forgot {events} event ids, {deliveries} Zendesk deliveries and {runs} job runs"

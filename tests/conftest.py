@@ -18,6 +18,7 @@ from bot.runtime import Runtime, make_web_client
 from bot.settings import Settings
 from bot.web import SlackWsgiApp
 from bot.workspace.webapi import RunningServer, SlackStandIn
+from bot.workspace.zendesk import RunningZendesk, ZendeskStandIn
 from tests.support import containment
 from tests.support import db as test_db
 from tests.support.slack import SlackDriver, TrackingExecutor
@@ -25,6 +26,8 @@ from tests.support.slack import SlackDriver, TrackingExecutor
 FIXTURES = Path(__file__).parent / "fixtures"
 TOKYO = ZoneInfo("Asia/Tokyo")
 SIGNING_SECRET = "test-signing-secret"
+ZENDESK_EMAIL = "cre-bot@acme.example"
+ZENDESK_TOKEN = "zendesk-test-token"
 # Wednesday 2026-11-25, 10:00 in Tokyo: a working day, two days after a public holiday.
 START = datetime(2026, 11, 25, 10, 0, tzinfo=TOKYO)
 TEAM = {
@@ -149,6 +152,23 @@ def slack_server(standin: SlackStandIn) -> Iterator[RunningServer]:
 
 
 @pytest.fixture
+def zendesk(request: pytest.FixtureRequest) -> Iterator[ZendeskStandIn]:
+    """The fake Zendesk account (ticket 4711 exists); every request must be one cre-bot should send."""
+    fake = ZendeskStandIn(email=ZENDESK_EMAIL, api_token=ZENDESK_TOKEN)
+    fake.add_ticket(4711, tags=["vip"])
+    yield fake
+    if not request.node.get_closest_marker("allow_zendesk_problems"):
+        assert fake.problems == [], "requests Zendesk would refuse:\n" + "\n".join(fake.problems)
+
+
+@pytest.fixture
+def zendesk_server(zendesk: ZendeskStandIn) -> Iterator[RunningZendesk]:
+    server = zendesk.serve()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def settings(database_url: str, slack_server: RunningServer) -> Settings:
     return Settings(
         slack_bot_token="xoxb-test-token",  # type: ignore[arg-type]
@@ -180,6 +200,7 @@ def drive_app(
     runtime: Runtime, *, standin: SlackStandIn, server: RunningServer, executor: TrackingExecutor
 ) -> SlackDriver:
     """The real app on `runtime`, its listeners on `executor`, with a driver playing Slack."""
+    runtime.background = runtime.background or executor  # Zendesk's work, waited for by drain()
     app = create_app(runtime, listener_executor=executor)
     return SlackDriver(
         wsgi=SlackWsgiApp(
@@ -187,6 +208,7 @@ def drive_app(
             db=runtime.db,
             signing_secret=SIGNING_SECRET,
             ops=OpsEndpoints(db=runtime.db, now=runtime.now),
+            zendesk=runtime.zendesk.webhook,
         ),
         executor=executor,
         standin=standin,

@@ -22,6 +22,8 @@ PRESENTATION = (
     "bot.digest.chart",  # the digest's chart, labelled
     "bot.digest.post",  # the digest's posts, worded
     "bot.digest.export",  # the digest's CSV, headed in the team's language
+    "bot.zendesk.notes",  # the internal notes written to Zendesk tickets, worded
+    "bot.zendesk.notices",  # what Slack is told about Zendesk deliveries and write-back
 )
 # What puts the process together and talks to the outside.
 WIRING = (
@@ -37,6 +39,7 @@ WIRING = (
     "bot.migrate",
     "bot.migrations",
     "bot.workspace",
+    "bot.zendesk.service",  # Zendesk's webhook, intake and writer put together for a process
 )
 TOP = ("handlers", "jobs")
 

@@ -20,15 +20,16 @@ from bot.blocks.common import (
     plain,
     section,
 )
-from bot.blocks.ids import INPUT_ACTION, ViewId
+from bot.blocks.ids import INPUT_ACTION, ActionId, ViewId
 from bot.i18n import t
-from bot.lifecycle import Control
+from bot.lifecycle import Control, Verb
 from bot.limits import (
     ANSWER_MAX,
     DETAILS_MAX,
     END_USER_MAX,
     RESOLUTION_NOTE_MAX,
     SUMMARY_MAX,
+    WAIT_QUESTION_MAX,
     ZENDESK_INPUT_MAX,
 )
 from bot.models import Escalation, EscalationEvent, Status
@@ -75,6 +76,13 @@ def zendesk_text(escalation: Escalation, lang: str) -> str:
     return link(escalation.zendesk_url, label) if escalation.zendesk_url else escape(label)
 
 
+def filer_text(escalation: Escalation, lang: str) -> str:
+    """Who filed it: a mention, or the Zendesk agent's name when Slack does not know them."""
+    if escalation.filed_by:
+        return mention(escalation.filed_by)
+    return t("zendesk.filed_by", lang, name=escape(escalation.filer_name or "Zendesk"))
+
+
 def build_escalation_card(
     *,
     policy: Policy,
@@ -96,7 +104,7 @@ def build_escalation_card(
         + t(
             "card.filed_on",
             lang,
-            user=mention(escalation.filed_by),
+            user=filer_text(escalation, lang),
             when=format_local(escalation.filed_at, tz, lang),
         ),
         f"*{t('label.zendesk', lang)}*\n{zendesk_text(escalation, lang)}",
@@ -149,8 +157,16 @@ def build_card_actions(*, policy: Policy, escalation: Escalation) -> Block:
             )
         else:
             style = "primary" if move.card is Control.PRIMARY else None
-            elements.append(button(label, move.verb.action_id, value, style=style))
+            action_id = move.verb.action_id
+            if move.verb is Verb.WAIT and asks_question(policy, escalation):
+                action_id = ActionId.WAIT_WITH_QUESTION
+            elements.append(button(label, action_id, value, style=style))
     return actions(f"esc:{escalation.id}", elements)
+
+
+def asks_question(policy: Policy, escalation: Escalation) -> bool:
+    """Whether Waiting on CS asks the engineer's question first: it goes to the Zendesk ticket."""
+    return escalation.zendesk_ticket_id is not None and policy.zendesk.write_back
 
 
 def escalation_id_from_action(action: dict[str, Any]) -> int | None:
@@ -184,7 +200,7 @@ def build_thread_line(*, policy: Policy, escalation: Escalation, event: Escalati
         return t(
             "event.resolved",
             lang,
-            filer=mention(escalation.filed_by),
+            filer=filer_text(escalation, lang),
             key=escalation.key,
             actor=actor,
             cause=escape(policy.label("causes", escalation.resolution_cause or "")),
@@ -193,7 +209,12 @@ def build_thread_line(*, policy: Policy, escalation: Escalation, event: Escalati
     extra = {
         k: v for k, v in data.items() if isinstance(v, (int, str)) and k not in ("actor", "key")
     }
-    return t(f"event.{kind}", lang, actor=actor, key=escalation.key, **extra)
+    line = t(f"event.{kind}", lang, actor=actor, key=escalation.key, **extra)
+    if kind == "wait" and data.get("question"):
+        question = escape_truncated(str(data["question"]), ANSWER_SHOWN)
+        quoted = "\n".join(f">{part}" for part in question.splitlines()) or ">"
+        line += "\n" + t("event.wait.question", lang) + "\n" + quoted
+    return line
 
 
 def timeline_line(*, policy: Policy, escalation: Escalation, event: EscalationEvent) -> str:
@@ -339,6 +360,32 @@ def build_resolve_modal(*, policy: Policy, escalation: Escalation) -> dict[str, 
                 multiline=True,
                 optional=True,
                 placeholder=t("modal.resolve.note.placeholder", lang),
+            ),
+        ],
+    }
+
+
+def build_wait_modal(*, policy: Policy, escalation: Escalation) -> dict[str, Any]:
+    """Waiting on CS, asking what the engineer needs from them (written to the Zendesk ticket)."""
+    lang = policy.language
+    ticket = f"#{escalation.zendesk_ticket_id}" if escalation.zendesk_ticket_id else ""
+    return {
+        "type": "modal",
+        "callback_id": ViewId.WAIT,
+        "title": plain(t("modal.wait.title", lang), 24),
+        "submit": plain(t("modal.wait.submit", lang), 24),
+        "close": plain(t("modal.cancel", lang), 24),
+        "private_metadata": json.dumps({"escalation_id": escalation.id}),
+        "blocks": [
+            section(escalation_title(escalation)),
+            _text_input(
+                "question",
+                t("modal.wait.question", lang),
+                max_length=WAIT_QUESTION_MAX,
+                multiline=True,
+                optional=True,
+                placeholder=t("modal.wait.question.placeholder", lang),
+                hint=t("modal.wait.question.hint", lang, ticket=ticket),
             ),
         ],
     }

@@ -16,6 +16,10 @@ class ActionId(StrEnum):
     LOOKUP_ESCALATE = "lookup.escalate"
     LOOKUP_ADD_NOTE = "lookup.add_note"
     LOOKUP_REVEAL = "lookup.reveal"
+    ZENDESK_RETRY = "zendesk.retry"
+    # Waiting on CS when the escalation has a Zendesk ticket: a modal asks the question first
+    # (it is written to the ticket); the verb is still the lifecycle's Wait.
+    WAIT_WITH_QUESTION = "esc.wait_question"
 
 
 class ViewId(StrEnum):
@@ -24,6 +28,7 @@ class ViewId(StrEnum):
     ESCALATE = "escalate"
     RESOLVE = "resolve"
     ADD_NOTE = "lookup_note"
+    WAIT = "wait_question"
 
 
 class ShortcutId(StrEnum):

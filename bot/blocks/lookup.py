@@ -22,7 +22,7 @@ from bot.blocks.common import (
     plain,
     section,
 )
-from bot.blocks.escalation import status_text
+from bot.blocks.escalation import status_text, zendesk_text
 from bot.blocks.ids import INPUT_ACTION, ActionId, ViewId
 from bot.blocks.lists import message_url
 from bot.i18n import t
@@ -149,10 +149,17 @@ def _open_line(policy: Policy, escalation: Escalation, workspace_url: str | None
     filed = format_date(escalation.filed_at, policy.business_calendar.tz, lang)
     who = mention(escalation.assignee_id) if escalation.assignee_id else t("label.unassigned", lang)
     return (
-        f"• *{_key_link(escalation, workspace_url)}* · "
+        f"• *{_key_link(escalation, workspace_url)}*{_ticket(escalation, lang)} · "
         f"{escape_truncated(single_line(escalation.summary), SUMMARY_SHOWN)} · "
         f"{status_text(escalation.status, lang)} · {who} · {t('lookup.chart.filed', lang, date=filed)}"
     )
+
+
+def _ticket(escalation: Escalation, lang: str) -> str:
+    """" · Zendesk #4711" (linked) for an escalation with a ticket; nothing otherwise."""
+    if escalation.zendesk_ticket_id is None:
+        return ""
+    return f" · {t('label.zendesk', lang)} {zendesk_text(escalation, lang)}"
 
 
 def _resolved_text(policy: Policy, escalation: Escalation, workspace_url: str | None) -> str:
@@ -162,7 +169,7 @@ def _resolved_text(policy: Policy, escalation: Escalation, workspace_url: str | 
     resolved = format_date(escalation.resolved_at, tz, lang) if escalation.resolved_at else "—"
     cause = escape(policy.label("causes", escalation.resolution_cause or "unknown"))
     lines = [
-        f"*{_key_link(escalation, workspace_url)}* · "
+        f"*{_key_link(escalation, workspace_url)}*{_ticket(escalation, lang)} · "
         f"{escape_truncated(single_line(escalation.summary), SUMMARY_SHOWN)}",
         f"{t('lookup.chart.filed', lang, date=filed)} · "
         f"{t('lookup.chart.resolved_on', lang, date=resolved, cause=cause)}",

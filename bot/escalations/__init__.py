@@ -24,6 +24,7 @@ from bot.escalations.changes import (
     resume,
     snooze,
     still_on_it,
+    validate_question,
     validate_resolution,
     wait_on_cs,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "still_on_it",
     "timeline",
     "validate_draft",
+    "validate_question",
     "validate_resolution",
     "wait_on_cs",
 ]

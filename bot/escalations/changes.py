@@ -27,7 +27,7 @@ from bot.errors import (
 from bot.escalations.queries import find_by_message, get_escalation
 from bot.escalations.timeline import record_event
 from bot.lifecycle import Verb
-from bot.limits import ANSWER_MAX, RESOLUTION_NOTE_MAX
+from bot.limits import ANSWER_MAX, RESOLUTION_NOTE_MAX, WAIT_QUESTION_MAX
 from bot.models import ACTIVE_STATUSES, Escalation, Status
 from bot.mrkdwn import mention
 from bot.policy import Policy
@@ -77,10 +77,31 @@ def acknowledge(
 
 
 def wait_on_cs(
-    *, session: Session, policy: Policy, escalation_id: int, actor_id: str, now: datetime
+    *,
+    session: Session,
+    policy: Policy,
+    escalation_id: int,
+    actor_id: str,
+    now: datetime,
+    question: str = "",
 ) -> Escalation:
-    """Pause: waiting on CS or the end user."""
-    return _change(session, policy, escalation_id, actor_id, Verb.WAIT, now, _no_data)
+    """Pause: waiting on CS or the end user (with what the engineer asks them, if anything)."""
+    asked = validate_question(question)
+
+    def apply(_escalation: Escalation) -> dict[str, Any] | None:
+        return {"question": asked} if asked else {}
+
+    return _change(session, policy, escalation_id, actor_id, Verb.WAIT, now, apply)
+
+
+def validate_question(question: str) -> str:
+    """The engineer's question for CS, stripped; too long is reported against its field."""
+    asked = question.strip()
+    if len(asked) > WAIT_QUESTION_MAX:
+        raise InvalidInput(
+            {"question": ("field.too_long", {"max": WAIT_QUESTION_MAX, "length": len(asked)})}
+        )
+    return asked
 
 
 def resume(

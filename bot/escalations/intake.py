@@ -83,6 +83,10 @@ class EscalationDraft:
     source_channel_id: str | None = None
     source_message_ts: str | None = None
     source_permalink: str | None = None
+    # Filed from Zendesk: by whom (when Slack does not know them), and what was not understood.
+    source: str = "slack"
+    filer_name: str | None = None
+    unmapped: tuple[dict[str, str], ...] = ()
 
 
 def validate_draft(
@@ -201,6 +205,9 @@ def file_escalation(
         source_channel_id=draft.source_channel_id,
         source_message_ts=draft.source_message_ts,
         source_permalink=draft.source_permalink,
+        source=draft.source,
+        filer_name=draft.filer_name,
+        intake_unmapped=list(draft.unmapped) or None,
         filed_by=filed_by,
         filed_at=now,
         status=Status.OPEN,

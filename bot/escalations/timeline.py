@@ -1,7 +1,8 @@
 """The timeline: an append-only record of who did what, and the Slack posts each entry promises.
 
 An entry is written in the caller's transaction together with its card redraw and thread line
-(outbox rows, worded when they are sent), so the record and what Slack shows never disagree.
+(outbox rows, worded when they are sent) and the notes and tags it owes the escalation's Zendesk
+ticket (`bot.zendesk.writeback`), so the record, Slack and the ticket never disagree.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from bot import outbox_keys
 from bot.models import Escalation, EscalationEvent
 from bot.outbox_rows import OutboxRow, enqueue
 from bot.policy import Policy
+from bot.zendesk import writeback
 
 
 def timeline(*, session: Session, escalation_id: int) -> Sequence[EscalationEvent]:
@@ -54,6 +56,8 @@ def record_event(
         key = outbox_keys.thread_line(escalation.id, event.id)
         line = OutboxRow.timeline_line(key, escalation_id=escalation.id, event_id=event.id)
         enqueue(session, line, now=now)
+    # What the entry owes the escalation's Zendesk ticket, if it has one (`lifecycle.WriteBack`).
+    writeback.on_event(session=session, policy=policy, escalation=escalation, event=event, now=now)
     return event
 
 

@@ -47,6 +47,8 @@ EMOJI = {
     ":leftwards_arrow_with_hook:": "↩️ ",
     ":bar_chart:": "📊",
     ":memo:": "📝",
+    ":arrows_counterclockwise:": "🔄",
+    ":repeat:": "🔁",
     ":pencil:": "📝",
     ":lock:": "🔒",
     ":unlock:": "🔓",

@@ -49,6 +49,8 @@ from bot.workspace.render import (
     wrap,
 )
 from bot.workspace.webapi import Message, RunningServer, SlackStandIn, UploadedFile, dm_channel_id
+from bot.workspace.zendesk import ZendeskStandIn, signature_headers
+from bot.workspace.zendesk_shell import CommandError, parse_ticket_command, ticket_changes
 
 EXAMPLE_POLICY = Path(__file__).resolve().parent.parent / "data" / "example_policy.toml"
 CS_AGENTS = {"U0CSMIKI": "miki", "U0CSYUKI": "yuki"}
@@ -56,7 +58,7 @@ SUPPORT_CHANNEL = ("C0CSSUPPORT", "cs-support")
 BOLT_LOGGER = logging.getLogger("slack_bolt")
 DURATION = re.compile(r"^\+(\d+)([dhm])$")
 # Commands that act in the workspace (besides slash commands and `>` lines): `start` must come first.
-ACTS = frozenset({"click", "time", "say", "reply", "shortcut", "home"})
+ACTS = frozenset({"click", "time", "say", "reply", "shortcut", "home", "zendesk"})
 HELP = """\
 What you can type (as the current user, in the current channel):
   /escalate [summary]     file an escalation (a modal opens)
@@ -70,6 +72,9 @@ What you can type (as the current user, in the current channel):
   reply ESC-1 TEXT        reply in an escalation's thread
   shortcut                "Escalate to CRE" on the channel's last message
   home                    open the App Home tab
+  zendesk ticket 4711 "Title" external_id=u-1001 priority=high
+                          Zendesk escalates a ticket (you are the agent);
+                          the notes written back to it are shown
   as @name                switch user          in #channel   switch channel
   time +2d | +3h | +30m   move the clock, running the jobs that fall due
   time {example}   ... or to a local time ({tz})
@@ -118,6 +123,8 @@ class Seen:
     home_published: int = 0
     files: int = 0
     problems: int = 0
+    zendesk_calls: int = 0
+    zendesk_problems: int = 0
 
 
 @dataclass
@@ -143,11 +150,19 @@ class LocalWorkspace:
         self.server: RunningServer = self.standin.serve()
         self._add_people()
         secret = secrets.token_hex(16)
+        # Zendesk is played here too: deliveries signed with this secret, notes written to a stand-in.
+        self.zendesk_secret = secrets.token_hex(16)
+        self.zendesk = ZendeskStandIn(clock=lambda: self.clock.now().timestamp(), any_ticket=True)
+        self.zendesk_server = self.zendesk.serve()
         settings = Settings(
             slack_bot_token="xoxb-local-shell",  # type: ignore[arg-type]  # noqa: S106 (a stand-in)
             slack_signing_secret=secret,  # type: ignore[arg-type]
             slack_api_url=self.server.base_url,
             database_url=database_url,
+            zendesk_webhook_secret=self.zendesk_secret,  # type: ignore[arg-type]
+            zendesk_email=self.zendesk.email,
+            zendesk_api_token=self.zendesk.api_token,  # type: ignore[arg-type]
+            zendesk_api_url=self.zendesk_server.url,
             _env_file=None,  # type: ignore[call-arg]
         )
         migrate.upgrade(database_url)
@@ -160,8 +175,14 @@ class LocalWorkspace:
             owner="local-shell",
         )
         self.executor = TrackingExecutor()
+        self.runtime.background = self.executor
         app = create_app(self.runtime, listener_executor=self.executor)
-        wsgi = SlackWsgiApp(app=app, db=self.runtime.db, signing_secret=secret)
+        wsgi = SlackWsgiApp(
+            app=app,
+            db=self.runtime.db,
+            signing_secret=secret,
+            zendesk=self.runtime.zendesk.webhook,
+        )
         self.driver = SlackDriver(
             wsgi=wsgi,
             executor=self.executor,
@@ -190,8 +211,8 @@ class LocalWorkspace:
         schedules = build_schedules(self.policy)
         fires: list[tuple[datetime, str]] = []
         for name, schedule in schedules.items():
-            if name == "outbox-flush":
-                continue
+            if name in ("outbox-flush", "zendesk"):
+                continue  # every minute: delivery and write-back run after each step instead
             trigger = schedule.trigger(self.policy)
             fire = trigger.get_next_fire_time(None, now + timedelta(microseconds=1))
             while fire is not None and fire <= until:
@@ -253,6 +274,7 @@ class LocalWorkspace:
         self.executor.shutdown(wait=True)
         self.runtime.db.dispose()
         self.server.stop()
+        self.zendesk_server.stop()
 
     def __enter__(self) -> LocalWorkspace:
         # Bolt's warnings (e.g. its suggestions for an unhandled request) are not for the person
@@ -337,6 +359,7 @@ class Shell:
         self.places: dict[tuple[str, str], list[int]] = {}  # a message or a Home → its numbers
         self.gone: set[int] = set()  # numbers of controls that were re-rendered away
         self._number = 0
+        self._zendesk_number = 0
         self.seen = Seen()
         self.written: dict[str, Path] = {}  # file id → where it was written
         self.modal: OpenModal | None = None
@@ -497,6 +520,57 @@ class Shell:
         for problem in problems[self.seen.problems :]:
             self.error(f"⚠ Slack would reject this call: {problem}")
         self.seen.problems = len(problems)
+        refused = self.ws.zendesk.problems
+        for problem in refused[self.seen.zendesk_problems :]:
+            self.error(f"⚠ Zendesk would refuse this request: {problem}")
+        self.seen.zendesk_problems = len(refused)
+
+    def _zendesk(self, rest: str) -> None:
+        """A Zendesk trigger sends a ticket to cre-bot, with the current user as the agent."""
+        me = self.ws.standin.users.get(self.user, {})
+        try:
+            delivery = parse_ticket_command(
+                rest,
+                now=self.ws.clock.now(),
+                account_url=self.ws.policy.zendesk.url or "https://example.zendesk.com",
+                agent_name=str(me.get("real_name") or self._user_name(self.user)),
+                agent_email=str(me.get("profile", {}).get("email") or ""),
+            )
+        except CommandError as exc:
+            self.error(str(exc))
+            return
+        if delivery.ticket_id not in self.ws.zendesk.tickets:
+            self.ws.zendesk.add_ticket(delivery.ticket_id)
+        self._zendesk_number += 1
+        headers = signature_headers(
+            self.ws.zendesk_secret,
+            delivery.body,
+            at=self.ws.clock.now().timestamp(),
+            invocation_id=f"shell-{self._zendesk_number}",
+        )
+        response = self.ws.driver.post(
+            delivery.body.decode("utf-8"),
+            content_type="application/json",
+            headers=headers,
+            sign=False,
+            path="/zendesk/webhook",
+        )
+        answer = f"{response.status} {response.body.strip()}"
+        line = f"Zendesk → cre-bot: ticket #{delivery.ticket_id} sent by its trigger ({answer})"
+        if response.status >= 400:
+            self.error(line)
+        else:
+            self.say(self.style.dim(line))
+        self._show_changes()
+
+    def _show_ticket_changes(self) -> None:
+        """Notes and tags cre-bot wrote to Zendesk since the last command."""
+        calls = self.ws.zendesk.calls
+        for ticket, heading, lines in ticket_changes(calls[self.seen.zendesk_calls :]):
+            self.say(self.style.bold(f"━━ Zendesk #{ticket} · {heading} ━━"))
+            for text in lines:
+                self.say_wrapped(text, indent="  ", hang="  ")
+        self.seen.zendesk_calls = len(calls)
 
     def _dispatch(self, line: str) -> bool:
         word, _, rest = line.partition(" ")
@@ -532,6 +606,7 @@ class Shell:
             "reply": self._reply,
             "shortcut": lambda _rest: self._shortcut(),
             "home": lambda _rest: self._home(),
+            "zendesk": self._zendesk,
             "channel": lambda _rest: self._show_channel(),
             "dms": lambda _rest: self._show_dms(),
             "expect": self._expect,
@@ -1066,6 +1141,7 @@ class Shell:
             if file.channel is None:  # uploaded but shared nowhere
                 self._file_lines(file, indent="")
         self.seen.files = len(standin.files)
+        self._show_ticket_changes()
         opened = standin.calls_to("views.open")
         if len(opened) > self.seen.views_opened:
             self.seen.views_opened = len(opened)

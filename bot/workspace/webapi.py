@@ -21,13 +21,12 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.workspace import checks
+from bot.workspace.loopback import LoopbackHandler, LoopbackServer, RunningLoopback
 
 Response = tuple[int, dict[str, str], bytes]
 
@@ -186,6 +185,7 @@ class SlackStandIn:
             "views.publish": self._views_publish,
             "users.info": self._users_info,
             "users.list": self._users_list,
+            "users.lookupByEmail": self._users_lookup_by_email,
             "usergroups.list": self._usergroups_list,
             "usergroups.users.list": self._usergroups_users_list,
             "files.getUploadURLExternal": self._files_get_upload_url,
@@ -504,19 +504,11 @@ class SlackStandIn:
 
     def serve(self) -> RunningServer:
         """Start answering over HTTP on 127.0.0.1 (ephemeral port) in a daemon thread."""
-        httpd = _StandInHTTPServer(("127.0.0.1", 0), _StandInRequestHandler, standin=self)
-        url = f"http://127.0.0.1:{httpd.server_address[1]}"
+        httpd = LoopbackServer(_StandInRequestHandler, standin=self)
         with self._lock:
-            self._public_url = url
+            self._public_url = httpd.url
             self._wake.clear()
-        thread = threading.Thread(
-            target=httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            daemon=True,
-            name="slack-stand-in",
-        )
-        thread.start()
-        return RunningServer(standin=self, httpd=httpd, thread=thread, url=url)
+        return RunningServer(standin=self, httpd=httpd)
 
     def wake_sleepers(self) -> None:
         """Cut every scripted delay short (used when the server stops)."""
@@ -1024,6 +1016,15 @@ class SlackStandIn:
             raise SlackError("user_not_found")
         return {"user": user}
 
+    def _users_lookup_by_email(self, args: dict[str, Any]) -> dict[str, Any]:
+        wanted = str(args["email"]).strip().lower()
+        for user_id, user in self.users.items():
+            if str(user.get("profile", {}).get("email", "")).lower() == wanted:
+                found = self._user_json(user_id, with_locale=False)
+                if found is not None:
+                    return {"user": found}
+        raise SlackError("users_not_found")
+
     def _users_list(self, args: dict[str, Any]) -> dict[str, Any]:
         ids = [self.bot_user_id, *(uid for uid in self.users if uid != self.bot_user_id)]
         start = _decode_cursor(args.get("cursor"), ids)
@@ -1151,81 +1152,29 @@ class SlackStandIn:
         return {}
 
 
-class RunningServer:
+class RunningServer(RunningLoopback):
     """The stand-in served over HTTP; stop it (or leave its `with` block) when done."""
 
-    def __init__(
-        self,
-        *,
-        standin: SlackStandIn,
-        httpd: ThreadingHTTPServer,
-        thread: threading.Thread,
-        url: str,
-    ) -> None:
+    def __init__(self, *, standin: SlackStandIn, httpd: LoopbackServer) -> None:
+        super().__init__(httpd, name="slack-stand-in", wake=standin.wake_sleepers)
         self.standin = standin
-        self.url = url
-        self.base_url = f"{url}/api/"  # WebClient wants the trailing slash
-        self._httpd = httpd
-        self._thread = thread
+        self.base_url = f"{self.url}/api/"  # WebClient wants the trailing slash
 
     def response_url(self, token: str) -> str:
         """A response_url pointing at this server (Bolt's `respond()` posts to it)."""
         return f"{self.url}/response/{token}"
 
-    def stop(self) -> None:
-        """Stop serving, cutting short any scripted delay still sleeping."""
-        self.standin.wake_sleepers()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join()
 
-    def __enter__(self) -> RunningServer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-
-class _StandInHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128  # the default 5 drops bursts of concurrent connects (1 s SYN retry)
-
-    def __init__(
-        self,
-        address: tuple[str, int],
-        handler: type[BaseHTTPRequestHandler],
-        *,
-        standin: SlackStandIn,
-    ) -> None:
-        super().__init__(address, handler)
-        self.standin = standin
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that timed out and hung up is part of the tests, not an error worth a traceback.
-        return None
-
-
-class _StandInRequestHandler(BaseHTTPRequestHandler):
-    server: _StandInHTTPServer
-
+class _StandInRequestHandler(LoopbackHandler):
     def do_GET(self) -> None:
         self._dispatch()
 
     def do_POST(self) -> None:
         self._dispatch()
 
-    def log_message(self, format: str, *args: Any) -> None:
-        return None
-
     def _dispatch(self) -> None:
         split = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        body = self.read_body()
         headers = dict(self.headers.items())
         standin = self.server.standin
         route, _, rest = split.path.lstrip("/").partition("/")
@@ -1240,12 +1189,7 @@ class _StandInRequestHandler(BaseHTTPRequestHandler):
             status, out_headers, out = standin.handle_response_url(rest, body, headers)
         else:
             status, out_headers, out = 404, dict(TEXT_HEADERS), b"not_found"
-        self.send_response(status)
-        for name, value in out_headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(out)))
-        self.end_headers()
-        self.wfile.write(out)
+        self.answer(status, out_headers, out)
 
 
 # --- helpers -------------------------------------------------------------------------------------

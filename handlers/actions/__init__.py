@@ -19,6 +19,8 @@ from handlers.actions.snooze import snooze_chosen
 from handlers.actions.status_change import STATUS_ACTIONS, status_button
 from handlers.actions.still_on_it import still_on_it_clicked
 from handlers.actions.unknown import unknown_action
+from handlers.actions.wait_with_question import wait_with_question_clicked
+from handlers.actions.zendesk_retry import zendesk_retry_clicked
 
 # Buttons whose listener opens a modal: Slack's trigger id for it is valid for 3 seconds, so they
 # run in the urgent lane (bot.listener_pool). Declared here, where they are registered.
@@ -27,6 +29,7 @@ MODAL_OPENERS: dict[str, Callable[..., None]] = {
     ActionId.OPEN_ESCALATION_MODAL: open_escalation_modal,
     ActionId.LOOKUP_ESCALATE: lookup_escalate_clicked,
     ActionId.LOOKUP_ADD_NOTE: lookup_add_note_clicked,
+    ActionId.WAIT_WITH_QUESTION: wait_with_question_clicked,
 }
 OPENS_MODAL = frozenset(MODAL_OPENERS)
 
@@ -42,6 +45,7 @@ def register(app: App) -> None:
     app.action(Verb.SNOOZE.action_id)(snooze_chosen)
     app.action(ActionId.SNOOZE_UNTIL)(snooze_chosen)
     app.action(ActionId.LOOKUP_REVEAL)(lookup_reveal_clicked)
+    app.action(ActionId.ZENDESK_RETRY)(zendesk_retry_clicked)
     register_late(app)
 
 

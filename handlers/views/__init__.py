@@ -11,6 +11,7 @@ from handlers.views.escalation_submitted import escalation_submitted
 from handlers.views.note_submitted import note_submitted
 from handlers.views.resolution_submitted import resolution_submitted
 from handlers.views.unknown import unknown_view
+from handlers.views.wait_submitted import wait_submitted
 
 
 def register(app: App) -> None:
@@ -18,6 +19,7 @@ def register(app: App) -> None:
     app.view(ViewId.ESCALATE)(escalation_submitted)
     app.view(ViewId.RESOLVE)(resolution_submitted)
     app.view(ViewId.ADD_NOTE)(note_submitted)
+    app.view(ViewId.WAIT)(wait_submitted)
     register_late(app)
 
 

@@ -359,3 +359,25 @@ def test_a_refused_reveal_and_a_failed_look_up_have_their_own_audit_labels(polic
     assert "<@U0HANAKO> · :no_entry: reveal refused · `u-1001`" in shown
     assert "<@U0HANAKO> · :x: failed (nothing shown) · `u-1001`" in shown
     assert "<@U0HANAKO> · :no_entry: refused · `u-1001`" in shown
+
+
+def test_the_chart_shows_each_escalations_zendesk_ticket(policy: Policy) -> None:
+    url = "https://acme.zendesk.com/agent/tickets/"
+    chart = Chart(
+        (
+            _escalation(
+                1, status=Status.INVESTIGATING, zendesk_ticket_id=4711, zendesk_url=url + "4711"
+            ),
+        ),
+        1,
+        (_escalation(2, zendesk_ticket_id=4712, zendesk_url=None), _escalation(3)),
+        2,
+        (),
+        0,
+    )
+    text = _text(
+        build_lookup_answer(policy=policy, result=_result(chart=chart), workspace_url=None)
+    )
+    assert f"*ESC-1* · Zendesk <{url}4711|#4711> · case 1" in text
+    assert "*ESC-2* · Zendesk #4712 · case 2" in text
+    assert "*ESC-3* · case 3" in text  # filed without a ticket: nothing added
