@@ -156,7 +156,7 @@ def _open_line(policy: Policy, escalation: Escalation, workspace_url: str | None
 
 
 def _ticket(escalation: Escalation, lang: str) -> str:
-    """" · Zendesk #4711" (linked) for an escalation with a ticket; nothing otherwise."""
+    """ " · Zendesk #4711" (linked) for an escalation with a ticket; nothing otherwise."""
     if escalation.zendesk_ticket_id is None:
         return ""
     return f" · {t('label.zendesk', lang)} {zendesk_text(escalation, lang)}"
