@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from tests.support.flows import (
 )
 from tests.support.slack import SlackDriver, TrackingExecutor
 from tests.support.socket_mode import APP_TOKEN, socket_mode_app
+from tests.support.zendesk import WEBHOOK_SECRET, signed_headers, ticket_body
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE_POLICY = ROOT / "tests" / "fixtures" / "policy.toml"
@@ -263,8 +265,13 @@ def test_crebot_serve_in_socket_mode_answers_its_health_check_on_port(
     standin.socket_mode_urls = socket.connection_url
     port = _free_port()
     environment = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CREBOT_"))},
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("SLACK_", "CREBOT_", "ZENDESK_"))
+        },
         "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "ZENDESK_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "SLACK_APP_TOKEN": APP_TOKEN,
         "SLACK_API_URL": slack_server.base_url,
         "DATABASE_URL": database_url,
@@ -284,6 +291,16 @@ def test_crebot_serve_in_socket_mode_answers_its_health_check_on_port(
         health = _wait_for_health(f"http://127.0.0.1:{port}/healthz", process)
         assert health == {"ok": True, "socket_mode": "up"}
         assert httpx.post(f"http://127.0.0.1:{port}/slack/events").status_code == 404
+        body = ticket_body(4712)  # Zendesk's deliveries still come to $PORT
+        stored = httpx.post(
+            f"http://127.0.0.1:{port}/zendesk/webhook",
+            content=body,
+            headers={
+                **signed_headers(body, at=datetime.now(UTC)),
+                "Content-Type": "application/json",
+            },
+        )
+        assert (stored.status_code, stored.text) == (202, "accepted\n")
         assert socket.wait_for_connections(1)
         command = {
             "command": "/cre",

@@ -16,6 +16,7 @@ from bot.policy import Policy, parse_policy
 from bot.runtime import Runtime
 from bot.scheduler import run_job
 from bot.settings import Settings
+from bot.web import SlackWsgiApp
 from bot.workspace.zendesk import RunningZendesk
 from bot.zendesk.payload import MAX_BODY_BYTES
 from tests.conftest import ZENDESK_EMAIL, ZENDESK_TOKEN
@@ -228,6 +229,25 @@ def test_only_post_is_accepted_and_an_unset_secret_means_no_route(
     assert response.status == 405
     slack.wsgi.zendesk = None  # type: ignore[attr-defined]
     assert deliver(slack, body, at=clock.now()).status == 404
+
+
+def test_in_socket_mode_the_http_front_still_serves_the_webhook(
+    slack: SlackDriver, db: Database, clock: ManualClock
+) -> None:
+    """Slack's requests come over the WebSocket; Zendesk's still come to $PORT."""
+    http_front = slack.wsgi
+    slack.wsgi = SlackWsgiApp(  # as `crebot serve` builds it in Socket Mode
+        app=None,
+        db=db,
+        signing_secret=None,
+        health_checks={"socket_mode": lambda: True},
+        zendesk=http_front.zendesk,  # type: ignore[attr-defined]
+    )
+    assert slack.post("command=/cre", path="/slack/events").status == 404
+    response = deliver(slack, ticket_body(), at=clock.now())
+    assert (response.status, response.body) == (202, "accepted\n")
+    assert escalation(db).zendesk_ticket_id == 4711
+    assert card_field(the_card(slack), "Zendesk") is not None
 
 
 def test_a_burst_for_one_ticket_files_it_once(
