@@ -1,4 +1,8 @@
-"""Business durations as people type and read them: "1d 2h 30m", "1日2時間"."""
+"""Business durations as people type and read them: "1d 2h 30m", "1日2時間", "2 business days".
+
+Shown, a duration names its leading unit as business time ("1 business day 2h", "3 business hours
+10m"; 「1営業日2時間」「3営業時間10分」), since a reader takes a bare "2日" for calendar days.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +18,12 @@ _MINUTE_US = 60_000_000
 _SECOND_US = 1_000_000
 
 _PART = re.compile(
-    r"\s*(?P<number>\d+(?:\.\d*)?|\.\d+)\s*(?P<unit>時間|日|分|秒|[dhms])", re.IGNORECASE
+    r"\s*(?P<number>\d+(?:\.\d*)?|\.\d+)\s*"
+    r"(?P<unit>営業日|営業時間|時間|日|分|秒|business\s+days?|business\s+hours?|[dhms])",
+    re.IGNORECASE,
 )
 _UNIT_KEYS = {"d": "d", "日": "d", "h": "h", "時間": "h", "m": "m", "分": "m", "s": "s", "秒": "s"}
+_UNIT_KEYS |= {"営業日": "d", "営業時間": "h"}
 _EXAMPLES = "use e.g. 4h, 2d, 1d 2h 30m"
 
 
@@ -31,7 +38,7 @@ def parse_business_duration(text: str, *, day_length: timedelta) -> timedelta:
         match = _PART.match(stripped, position)
         if match is None:
             raise ValueError(f"{text!r} is not a duration; {_EXAMPLES}")
-        unit = _UNIT_KEYS[match["unit"].lower()]
+        unit = _unit_key(match["unit"])
         if unit in seen:
             raise ValueError(f"{text!r} gives the unit {unit!r} twice; {_EXAMPLES}")
         seen.add(unit)
@@ -42,8 +49,16 @@ def parse_business_duration(text: str, *, day_length: timedelta) -> timedelta:
     return timedelta(microseconds=round(total))
 
 
+def _unit_key(unit: str) -> str:
+    word = unit.lower()
+    if word.startswith("business"):
+        return "d" if "day" in word else "h"
+    return _UNIT_KEYS[word]
+
+
 def format_business_duration(value: timedelta, *, day_length: timedelta, lang: str) -> str:
-    """At most two adjacent units, rounded down to the minute: "1d 2h", "3h 10m", "45m" / 日時間分.
+    """At most two adjacent units, rounded down to the minute, the first named as business time:
+    "1 business day 2h", "3 business hours 10m", "45m" / 「1営業日2時間」「3営業時間10分」「45分」.
 
     Negative values are formatted by their absolute value; `lang` starting with "ja" gives
     Japanese, anything else English.
@@ -59,11 +74,17 @@ def format_business_duration(value: timedelta, *, day_length: timedelta, lang: s
         parts = [(hours, "h"), (minutes, "m")]
     else:
         parts = [(minutes, "m")]
-    shown = [parts[0]] + [part for part in parts[1:] if part[0]]
+    (lead, lead_unit), *rest = [parts[0]] + [part for part in parts[1:] if part[0]]
     if lang.lower().startswith("ja"):
         names = {"d": "日", "h": "時間", "m": "分"}
-        return "".join(f"{number}{names[unit]}" for number, unit in shown)
-    return " ".join(f"{number}{unit}" for number, unit in shown)
+        first = f"{lead}{'営業' if lead_unit != 'm' else ''}{names[lead_unit]}"
+        return first + "".join(f"{number}{names[unit]}" for number, unit in rest)
+    if lead_unit == "m":
+        first = f"{lead}m"
+    else:
+        noun = "day" if lead_unit == "d" else "hour"
+        first = f"{lead} business {noun}{'' if lead == 1 else 's'}"
+    return " ".join([first, *(f"{number}{unit}" for number, unit in rest)])
 
 
 def _unit_microseconds(day_length: timedelta) -> dict[str, int]:

@@ -639,8 +639,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "digest.slow.title": ("Slow closes ({count})", "解決に時間がかかったもの({count}件)"),
     "digest.slow.intro": (
-        "Resolved in {month} over their SLO target or over {slow_after} of business time, slowest first.",
-        "{month}に解決したもののうち、SLO目標または営業時間 {slow_after} を超えたものです(時間がかかった順)。",
+        "Resolved in {month} over their SLO target or over {slow_after}, slowest first.",
+        "{month}に解決したもののうち、SLO目標または{slow_after}を超えたものです(時間がかかった順)。",
     ),
     "digest.slow.none": (
         ":tada: Every escalation resolved in {month} met its SLO target and took no more than {slow_after}.",
@@ -779,8 +779,12 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     # -- the SLO clock ----------------------------------------------------------------------------
     "slo.due": ("due {when} · {left} left", "期限 {when} · 残り{left}"),
-    "slo.breached": ("breached {ago} ago", "期限超過({ago})"),
-    "slo.breached_now": ("just breached", "期限超過"),
+    "slo.breached": ("breached {ago} ago", "{ago}前に期限超過"),
+    "slo.breached_at": ("breached {when}", "{when}に期限超過"),
+    "slo.no_time_left": (
+        "due {when} · no business time left (breaches {at})",
+        "期限 {when} · 残り営業時間なし({at}に超過)",
+    ),
     "slo.card_breached": ("breached (it was due {when})", "期限超過(期限 {when})"),
     "slo.paused": ("paused while waiting · {left} left", "回答待ちで停止中 · 残り{left}"),
     "slo.paused_breached": (
@@ -793,15 +797,15 @@ CATALOG: dict[str, tuple[str, str]] = {
         "{took}で解決(目標 {target}、{over}超過)",
     ),
     "slo.warning.thread": (
-        ":warning: {key} has {used} of its {target} SLO: {outlook}.",
+        ":warning: {key} has {used} of its SLO ({target}): {outlook}.",
         ":warning: {key} は SLO({target})の {used}。{outlook}。",
     ),
     "slo.warning.dm": (
-        ":warning: {link} · {summary} has {used} of its {target} SLO: {outlook}.",
+        ":warning: {link} · {summary} has {used} of its SLO ({target}): {outlook}.",
         ":warning: {link} · {summary} は SLO({target})の {used}。{outlook}。",
     ),
     "slo.warning.unassigned": (
-        ":warning: {link} · {summary} is still unassigned and has {used} of its {target} SLO: {outlook}. Can someone claim it?",
+        ":warning: {link} · {summary} is still unassigned and has {used} of its SLO ({target}): {outlook}. Can someone claim it?",
         ":warning: {link} · {summary} はまだ担当者がいないまま SLO({target})の {used}。{outlook}。どなたか担当できますか?",
     ),
     # one warning: "used 50%"; several passed in one sweep: "passed 50% and 80%"
@@ -815,7 +819,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "slo.percents": ("{head} and {last}", "{head}・{last}"),
     "slo.percents.sep": (", ", "・"),
     "slo.breach": (
-        ":rotating_light: {lead} {key} · {summary} breached its {target} SLO ({priority}). Assignee: {assignee} · {status}.",
+        ":rotating_light: {lead} {key} · {summary} breached its SLO ({target}, {priority}). Assignee: {assignee} · {status}.",
         ":rotating_light: {lead} {key} · {summary} が SLO({target}、{priority})を超過しました。担当: {assignee} · {status}",
     ),
     # -- stale reminders --------------------------------------------------------------------------
@@ -824,16 +828,16 @@ CATALOG: dict[str, tuple[str, str]] = {
         "対応状況の更新が必要なエスカレーションが {count} 件あります",
     ),
     "remind.dm.intro": (
-        ":alarm_clock: These {count} escalations have had no activity for {stale_after} of business time. Are you still on them?",
-        ":alarm_clock: 次の {count} 件は営業時間で {stale_after} 以上動きがありません。対応状況を教えてください。",
+        ":alarm_clock: These {count} escalations have had no activity for {stale_after}. Are you still on them?",
+        ":alarm_clock: 次の {count} 件は {stale_after}以上動きがありません。対応状況を教えてください。",
     ),
     "remind.dm.text.one": (
         "One of your escalations needs an update",
         "対応状況の更新が必要なエスカレーションが 1 件あります",
     ),
     "remind.dm.intro.one": (
-        ":alarm_clock: This escalation has had no activity for {stale_after} of business time. Are you still on it?",
-        ":alarm_clock: 次の 1 件は営業時間で {stale_after} 以上動きがありません。対応状況を教えてください。",
+        ":alarm_clock: This escalation has had no activity for {stale_after}. Are you still on it?",
+        ":alarm_clock: 次の 1 件は {stale_after}以上動きがありません。対応状況を教えてください。",
     ),
     "remind.dm.more": (
         "…and {count} more: see `/cre mine`.",
@@ -887,16 +891,16 @@ CATALOG: dict[str, tuple[str, str]] = {
         "担当者のいないエスカレーションが {count} 件あります",
     ),
     "remind.unassigned.intro": (
-        ":raised_hand: {count} escalations have waited more than {after} of business time for someone to *Claim* them:",
-        ":raised_hand: 次の {count} 件は営業時間で {after} 以上担当者がいません。*担当する* を押してください:",
+        ":raised_hand: {count} escalations have waited more than {after} for someone to *Claim* them:",
+        ":raised_hand: 次の {count} 件は {after}以上担当者がいません。*担当する* を押してください:",
     ),
     "remind.unassigned.text.one": (
         "An escalation is waiting for someone to claim it",
         "担当者のいないエスカレーションが 1 件あります",
     ),
     "remind.unassigned.intro.one": (
-        ":raised_hand: This escalation has waited more than {after} of business time for someone to *Claim* it:",
-        ":raised_hand: 次の 1 件は営業時間で {after} 以上担当者がいません。*担当する* を押してください:",
+        ":raised_hand: This escalation has waited more than {after} for someone to *Claim* it:",
+        ":raised_hand: 次の 1 件は {after}以上担当者がいません。*担当する* を押してください:",
     ),
     "remind.unassigned.filed": ("filed {when}", "起票 {when}"),
     "error.snooze_in_past": (

@@ -42,13 +42,23 @@ class SloState:
 
     @property
     def breached(self) -> bool:
-        """Whether the target has been used up."""
-        return self.elapsed >= self.target
+        """Whether more than the target has been used (see `within_target`)."""
+        return not within_target(self.elapsed, self.target)
 
     @property
     def fraction(self) -> float:
         """The share of the target used (1.0 at the due time)."""
         return self.elapsed / self.target if self.target else 1.0
+
+
+def within_target(elapsed: timedelta, target: timedelta) -> bool:
+    """The one definition of the SLO: within target means elapsed <= target, a breach elapsed > target.
+
+    Resolved exactly at the due instant is within target. The sweep, the card, `/cre show`, the
+    lists, the digest and its CSV all use it (the digest in SQL, as `resolution_business_s <=
+    slo_target_s` on whole seconds, which gives the same answer; see `_segment_seconds`).
+    """
+    return elapsed <= target
 
 
 def thresholds(policy: Policy, priority: str) -> tuple[float, ...]:
@@ -68,6 +78,22 @@ def threshold_seconds(level: float, target_s: int) -> int:
 def _seconds(value: timedelta) -> int:
     """Whole seconds, rounded to the nearest (half up): truncating lost up to a second per pause."""
     return (value // _ONE_US + 500_000) // 1_000_000
+
+
+def _segment_seconds(*, consumed_s: int, spent: timedelta, target_s: int) -> int:
+    """A stopped segment in whole seconds: the nearest, but never across the target.
+
+    Stopped (paused or resolved) a microsecond after its due instant, the clock must stay over
+    its target, and stopped at the due instant, within it, as the running clock said: rounding
+    alone would turn a breach by half a second into "within target" once resolved.
+    """
+    seconds = _seconds(spent)
+    over = timedelta(seconds=consumed_s) + spent > timedelta(seconds=target_s)
+    if over and consumed_s + seconds <= target_s:
+        return target_s - consumed_s + 1
+    if not over and consumed_s + seconds > target_s:
+        return target_s - consumed_s
+    return seconds
 
 
 def start(*, policy: Policy, escalation: Escalation, now: datetime) -> None:
@@ -99,7 +125,9 @@ def on_status_change(
 def _stop_segment(policy: Policy, escalation: Escalation, now: datetime) -> None:
     assert escalation.slo_running_since is not None
     spent = policy.business_calendar.elapsed(escalation.slo_running_since, now)
-    escalation.slo_consumed_s += _seconds(spent)
+    escalation.slo_consumed_s += _segment_seconds(
+        consumed_s=escalation.slo_consumed_s, spent=spent, target_s=escalation.slo_target_s
+    )
     escalation.slo_running_since = None
 
 
@@ -121,6 +149,8 @@ def _schedule(policy: Policy, escalation: Escalation, now: datetime) -> None:
         return
     at_seconds = threshold_seconds(levels[escalation.slo_stage], target)
     to_go = timedelta(seconds=max(at_seconds - escalation.slo_consumed_s, 0))
+    if escalation.slo_stage == len(levels) - 1:
+        to_go += _ONE_US  # the breach: the first instant more than the target has been used
     escalation.slo_next_alert_at = calendar.add(escalation.slo_running_since, to_go)
 
 
@@ -254,10 +284,12 @@ def advance(*, policy: Policy, escalation: Escalation, now: datetime) -> Crossin
     """Move the escalation's stage past every threshold crossed by `now`; None if none was."""
     current = state(policy=policy, escalation=escalation, now=now)
     levels = thresholds(policy, escalation.priority)
-    used = current.elapsed.total_seconds()
+    warnings = levels[:-1]
     reached = sum(
-        1 for level in levels if used >= threshold_seconds(level, escalation.slo_target_s)
-    )
+        1
+        for level in warnings
+        if current.elapsed >= timedelta(seconds=threshold_seconds(level, escalation.slo_target_s))
+    ) + (1 if current.breached else 0)
     if reached <= escalation.slo_stage:
         _schedule(policy, escalation, now)
         return None

@@ -73,9 +73,9 @@ def test_no_call_in_the_story_is_one_slack_would_reject(tmp_path: Path, database
         "Chart",  # a look-up with history
         "The SLO clock is paused.",  # waiting …
         "@taro resumed the investigation.",  # … and resumed
-        "ESC-2 has used 50% of its 4h SLO",  # a warning
-        "breached its 4h SLO",  # a breach, to the lead
-        "has had no activity for 2d of business time",  # a stale reminder
+        "ESC-2 has used 50% of its SLO (4 business hours)",  # a warning
+        "breached its SLO",  # a breach, to the lead
+        "has had no activity for 2 business days",  # a stale reminder
         "💤 Snoozed.",  # a snooze
         "was resolved by @taro (cause: Data fix).",  # a resolution with its cause
         "Escalation digest: November 2026",  # the monthly digest

@@ -10,6 +10,9 @@ from bot.durations import format_business_duration
 from bot.i18n import t
 from bot.policy import Policy
 
+_ONE_US = timedelta(microseconds=1)
+_MINUTE = timedelta(minutes=1)
+
 
 def describe(*, policy: Policy, current: slo.SloState, now: datetime) -> str:
     """One line for cards and lists: "due Tue 11/24 14:00 · 3h 10m left", "breached 1d 2h ago"."""
@@ -33,12 +36,25 @@ def describe(*, policy: Policy, current: slo.SloState, now: datetime) -> str:
         if current.breached:
             return t("slo.paused_breached", lang, over=fmt(-current.remaining))
         return t("slo.paused", lang, left=fmt(current.remaining))
-    if current.breached:
-        if -current.remaining < timedelta(minutes=1):
-            return t("slo.breached_now", lang)
-        return t("slo.breached", lang, ago=fmt(-current.remaining))
     when = format_local(current.due_at, calendar.tz, lang) if current.due_at else "?"
+    if current.breached:
+        if -current.remaining >= _MINUTE:
+            return t("slo.breached", lang, ago=fmt(-current.remaining))
+        # Under a minute of business time over, however long ago (over at Friday's close, it
+        # said "just breached" all weekend): the instant instead.
+        breached = calendar.add(current.due_at, _ONE_US) if current.due_at else now
+        return t("slo.breached_at", lang, when=format_local(breached, calendar.tz, lang))
+    if current.remaining < _MINUTE:
+        return _no_time_left(policy, current, now, when)
     return t("slo.due", lang, when=when, left=fmt(current.remaining))
+
+
+def _no_time_left(policy: Policy, current: slo.SloState, now: datetime, when: str) -> str:
+    """Under a minute left, perhaps all weekend (due at Friday's close): say when it breaches."""
+    calendar = policy.business_calendar
+    breaches = calendar.add(now, current.remaining + _ONE_US)
+    at = format_local(breaches, calendar.tz, policy.language)
+    return t("slo.no_time_left", policy.language, when=when, at=at)
 
 
 def card_line(*, policy: Policy, current: slo.SloState, now: datetime) -> str:
@@ -54,6 +70,8 @@ def card_line(*, policy: Policy, current: slo.SloState, now: datetime) -> str:
     when = format_local(current.due_at, calendar.tz, lang) if current.due_at else "?"
     if current.breached:
         return t("slo.card_breached", lang, when=when)
+    if current.remaining <= timedelta(0):
+        return _no_time_left(policy, current, now, when)
     left = format_business_duration(
         slo.card_left(current.remaining), day_length=calendar.working_day_length(), lang=lang
     )

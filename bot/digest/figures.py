@@ -358,11 +358,14 @@ def _median_and_p90(
 
 
 def _breaches(session: Session, start: datetime, end: datetime) -> int:
-    """Escalations that breached their SLO in the month, each counted once.
+    """Escalations that breached their SLO in the month, each counted once, in one month only.
 
     A breach is an SLO breach the sweep recorded in the month, or a resolution in the month that
-    took more business time than its target: one resolved over target between two sweeps has no
-    breach event, yet it missed its target (and counts against attainment).
+    took more business time than its target (`bot.slo.within_target`) with no breach recorded
+    before the month: one resolved over target between two sweeps has no breach event, yet it
+    missed its target (and counts against attainment). One that breached in October and was
+    resolved in November is October's breach, not November's again (November counts it against
+    its attainment and lists it among its slow closes).
 
     The recorded ones are read through the index on escalation_event (kind, at): a month's breach
     events, a few thousand at most. (Probing the escalations unresolved during the month through
@@ -373,10 +376,14 @@ def _breaches(session: Session, start: datetime, end: datetime) -> int:
     ev = EscalationEvent.__table__.c  # type: ignore[attr-defined]
     conditions = [ev.kind == SLO_BREACH, _in(ev.at, start, end)]
     recorded = sa.select(ev.escalation_id.label("id")).where(*conditions)
+    counted_before = sa.exists().where(
+        ev.escalation_id == c.id, ev.kind == SLO_BREACH, ev.at < start
+    )
     resolved_late = sa.select(c.id.label("id")).where(
         _in(c.resolved_at, start, end),
         c.slo_target_s > 0,
         c.resolution_business_s > c.slo_target_s,
+        ~counted_before,
     )
     breached = sa.union(recorded, resolved_late).subquery()  # UNION: each escalation once
     statement = sa.select(sa.func.count()).select_from(breached)

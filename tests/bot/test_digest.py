@@ -284,7 +284,8 @@ def test_a_resolution_over_target_is_a_breach_even_if_no_sweep_recorded_it(
     with db.session() as s:
         # resolved over target between two sweeps: no breach event at all
         insert(s, filed=jst(10, 5), resolved=jst(10, 6, 17), took_s=P2 + 1)
-        # breached in September (recorded then), resolved late in October: late in October too
+        # breached in September (recorded then), resolved late in October: September's breach,
+        # not October's again (October counts it against its attainment only)
         late = insert(s, filed=jst(9, 24), resolved=jst(10, 8), took_s=P2 + 40_000)
         event(s, late, jst(9, 28))
         insert(s, filed=jst(10, 9), resolved=jst(10, 14), took_s=P2)  # exactly on target
@@ -292,12 +293,29 @@ def test_a_resolution_over_target_is_a_breach_even_if_no_sweep_recorded_it(
         insert(s, filed=jst(10, 26), resolved=jst(11, 5), took_s=P2 * 3)  # resolved in November
         s.commit()
         figures = month_figures(session=s, policy=policy, month=OCTOBER)
-    # B, C, F, O2 (recorded in October, F twice) + the two late ones; B, C, F are also late but
-    # each escalation is counted once
-    assert figures.breaches == 6
+    # B, C, F, O2 (recorded in October, F twice) + the unrecorded late one; B, C, F are also late
+    # but each escalation is counted once
+    assert figures.breaches == 5
     # attainment agrees: the two late ones missed their target, the one on target met it, the one
     # without a target is measured but not within one: 5 + 1 within of 8 + 4 measured
     assert (figures.within_target, figures.measured) == (6, 12)
+
+
+@pytest.mark.usefixtures("either_breach_query")
+def test_a_breach_counts_in_the_month_it_happened_not_again_in_the_month_it_is_resolved(
+    db: Database, policy: Policy
+) -> None:
+    with db.session() as s:
+        late = insert(s, filed=jst(10, 26), resolved=jst(11, 5), took_s=P2 * 3)
+        event(s, late, jst(10, 29))  # the sweep saw it breach in October
+        s.commit()
+        october = month_figures(session=s, policy=policy, month=OCTOBER)
+        november = month_figures(session=s, policy=policy, month=Month(2026, 11))
+    assert (october.breaches, october.resolved, october.open_at_end) == (1, 0, 1)
+    assert november.breaches == 0
+    # November resolved it over its target: against November's attainment, among its slow closes
+    assert (november.within_target, november.measured) == (0, 1)
+    assert [slow.escalation_id for slow in november.slow] == [late]
 
 
 def test_breakdowns_by_product_and_category(figures: MonthFigures) -> None:

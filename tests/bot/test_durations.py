@@ -39,6 +39,12 @@ def fmt(value: timedelta, lang: str = "en", day_length: timedelta = NINE_HOURS) 
         ("1日2時間30分", timedelta(hours=11, minutes=30)),
         ("45秒", timedelta(seconds=45)),
         ("２時間", timedelta(hours=2)),  # full-width digits as typed with a Japanese IME
+        ("2営業日", timedelta(hours=18)),
+        ("1営業日3時間", timedelta(hours=12)),
+        ("3営業時間10分", timedelta(hours=3, minutes=10)),
+        ("2 business days", timedelta(hours=18)),
+        ("1 Business Day 2h", timedelta(hours=11)),
+        ("1 business hour 5m", timedelta(minutes=65)),
     ],
 )
 def test_parse_examples(text: str, expected: timedelta) -> None:
@@ -80,17 +86,18 @@ def test_day_length_must_be_positive() -> None:
 @pytest.mark.parametrize(
     ("value", "english", "japanese"),
     [
-        (timedelta(hours=11), "1d 2h", "1日2時間"),
-        (timedelta(hours=3, minutes=10), "3h 10m", "3時間10分"),
+        (timedelta(hours=11), "1 business day 2h", "1営業日2時間"),
+        (timedelta(hours=3, minutes=10), "3 business hours 10m", "3営業時間10分"),
         (timedelta(minutes=45), "45m", "45分"),
         (timedelta(0), "0m", "0分"),
         (timedelta(seconds=59), "0m", "0分"),
-        (timedelta(hours=18), "2d", "2日"),
-        (timedelta(hours=2), "2h", "2時間"),
-        (timedelta(hours=9, minutes=59), "1d", "1日"),  # at most two units, rounded down
-        (timedelta(hours=3, minutes=10, seconds=59), "3h 10m", "3時間10分"),
-        (-timedelta(hours=3, minutes=10), "3h 10m", "3時間10分"),
-        (timedelta(hours=9 * 200), "200d", "200日"),
+        (timedelta(hours=18), "2 business days", "2営業日"),
+        (timedelta(hours=2), "2 business hours", "2営業時間"),
+        (timedelta(hours=1, minutes=5), "1 business hour 5m", "1営業時間5分"),
+        (timedelta(hours=9, minutes=59), "1 business day", "1営業日"),  # two units, rounded down
+        (timedelta(hours=3, minutes=10, seconds=59), "3 business hours 10m", "3営業時間10分"),
+        (-timedelta(hours=3, minutes=10), "3 business hours 10m", "3営業時間10分"),
+        (timedelta(hours=9 * 200), "200 business days", "200営業日"),
     ],
 )
 def test_format_examples(value: timedelta, english: str, japanese: str) -> None:

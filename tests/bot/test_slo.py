@@ -106,7 +106,7 @@ def test_several_thresholds_crossed_at_once_are_each_a_stage(db: Database, polic
 def test_two_warnings_crossed_at_once_leave_the_breach_to_come(
     db: Database, policy: Policy
 ) -> None:
-    escalation_id = _file(db, policy, WED_10, "P1")  # 80% at 13:12, breach at 14:00
+    escalation_id = _file(db, policy, WED_10, "P1")  # 80% at 13:12, breach just after 14:00
     with db.session() as session:
         row = _get(session, escalation_id)
         crossing = slo.advance(
@@ -118,7 +118,9 @@ def test_two_warnings_crossed_at_once_leave_the_breach_to_come(
             (1, 2),
             False,
         )
-        assert row.slo_next_alert_at == WED_10.replace(hour=14)
+        # the breach is the first instant more than 4h has been used: a microsecond after 14:00
+        assert row.slo_next_alert_at == WED_10.replace(hour=14) + timedelta(microseconds=1)
+        assert row.slo_due_at == WED_10.replace(hour=14)
 
 
 def test_waiting_pauses_and_resume_restarts_the_clock(db: Database, policy: Policy) -> None:
@@ -166,7 +168,7 @@ def test_resolution_records_the_business_time_and_reopen_resumes(
             current=slo.state(policy=policy, escalation=row, now=resolved_at),
             now=resolved_at,
         )
-        assert described == "resolved in 1d 2h (target 2d)"
+        assert described == "resolved in 1 business day 2h (target 2 business days)"
     with db.session() as session:
         escalations.reopen(
             session=session,
@@ -223,8 +225,8 @@ def test_a_threshold_fired_before_reopening_does_not_fire_again(
 @pytest.mark.parametrize(
     ("hours_later", "english", "japanese"),
     [
-        (1, "due Wed 11/25 14:00 · 3h left", "期限 11/25(水) 14:00 · 残り3時間"),
-        (6, "breached 2h ago", "期限超過(2時間)"),
+        (1, "due Wed 11/25 14:00 · 3 business hours left", "期限 11/25(水) 14:00 · 残り3営業時間"),
+        (6, "breached 2 business hours ago", "2営業時間前に期限超過"),
     ],
 )
 def test_describe_in_both_languages(

@@ -99,3 +99,16 @@ def test_a_mid_month_report_with_nothing_resolved_and_breaches_does_not_celebrat
     )
     assert ":tada:" not in text
     assert "*現在未解決*\\n3" in text
+
+
+def test_business_time_reads_as_business_days_and_hours_on_the_card_and_in_the_dm(
+    slack: SlackDriver, runtime: Runtime, clock: ManualClock
+) -> None:
+    file_via_modal(slack, user="U0CS", values={"priority": "P2"})  # 2 business days
+    slo_line = card_field(slack.channel("C0ESCALATE")[0], "SLO")
+    assert slo_line.endswith("残り2営業日"), slo_line  # not 「残り2日」, read as calendar days
+    clock.set(datetime(2026, 11, 26, 10, tzinfo=TOKYO))  # 9 business hours on: 50% of the SLO
+    run_job(runtime=runtime, name="slo-sweep", at=clock.now())
+    [warning] = [m.text for m in slack.standin.dms("U0HANAKO") if "SLO" in m.text]
+    assert "SLO(2営業日)の 50% を経過しました" in warning, warning
+    assert "残り1営業日" in warning

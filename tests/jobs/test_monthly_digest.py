@@ -164,7 +164,7 @@ def test_a_month_without_slow_closes_is_celebrated_and_asks_for_no_look_back(
     [post] = digests(standin)
     assert post.blocks[-1]["text"]["text"] == (
         ":tada: Every escalation resolved in October 2026 met its SLO target and took no more "
-        "than 5d."
+        "than 5 business days."
     )
     replies = standin.thread(CHANNEL, post.ts)[1:]
     assert [r.text.startswith(":speech_balloon:") for r in replies] == [False, False]
@@ -483,8 +483,8 @@ def test_a_simulated_month_through_the_domain_with_real_sweeps(
         ("Resolved", "7 (+7)"),
         ("Still open at month end", "2 (+1)"),
         ("SLO breaches", "4 (+4)"),
-        ("Median time to resolve", "1d 1h"),
-        ("90% were resolved within", "4d 7h"),
+        ("Median time to resolve", "1 business day 1h"),
+        ("90% were resolved within", "4 business days 7h"),
         ("SLO attainment", "57.1%\\n4 of 7 on target"),
     ]:
         assert f"*{field}*\\n{value}" in text, field

@@ -18,7 +18,8 @@ from tests.support.factories import bring_to, file_one
 from tests.support.flows import card_texts, event_kinds, file_via_modal, outbox_rows, texts_in
 from tests.support.slack import SlackDriver
 
-DAY = datetime(2026, 11, 25, tzinfo=TOKYO)  # the p1 below: 50% at 12:00, 80% at 13:12, breach 14:00
+# The p1 below: 50% at 12:00, 80% at 13:12, due at 14:00, breached from just after 14:00.
+DAY = datetime(2026, 11, 25, tzinfo=TOKYO)
 
 
 def _sweep_at(runtime: Runtime, clock: ManualClock, when: datetime) -> str:
@@ -82,7 +83,9 @@ def test_each_threshold_posts_once_at_its_business_instant(
     _sweep_at(runtime, clock, day.replace(hour=13, minute=20))
     assert len(standin.dms("U0HANAKO")) == 2
     assert "80%" in standin.dms("U0HANAKO")[-1].text
-    _sweep_at(runtime, clock, day.replace(hour=14, minute=0))
+    _sweep_at(runtime, clock, day.replace(hour=14, minute=0))  # at the due instant: within target
+    assert not [t for t in _thread_texts(standin, p1) if ":rotating_light:" in t]
+    _sweep_at(runtime, clock, day.replace(hour=14, minute=10))
     texts = _thread_texts(standin, p1)
     breach = [t for t in texts if ":rotating_light:" in t]
     assert len(breach) == 1
@@ -158,13 +161,13 @@ def test_a_late_sweep_posts_every_threshold_passed_merged_into_one_reply_and_one
     # Nothing ran between filing and 16:00 (downtime): 50%, 80% and the breach are all behind us.
     assert _sweep_at(runtime, clock, DAY.replace(hour=16)) == "1 due, 1 crossed a threshold"
     warning, breach = _replies(standin, p1)
-    assert "passed 50% and 80% of its 4h SLO" in warning.text
+    assert "passed 50% and 80% of its SLO (4 business hours)" in warning.text
     assert not warning.reply_broadcast
     assert breach.reply_broadcast  # the breach's channel post
     assert "<@U0LEAD>" in breach.text
     assert "breached" in breach.text
     [dm] = standin.dms("U0HANAKO")  # the assignee still hears about the warnings
-    assert "passed 50% and 80% of its 4h SLO: now breached" in dm.text
+    assert "passed 50% and 80% of its SLO (4 business hours): now breached" in dm.text
     # every stage has its timeline row and its own keys; the merged posts are made once
     assert event_kinds(runtime.db, p1.id or 0).count("slo_warning") == 2
     assert event_kinds(runtime.db, p1.id or 0).count("slo_breach") == 1
@@ -192,10 +195,13 @@ def test_two_warnings_in_one_sweep_then_the_breach_alone(
 ) -> None:
     _sweep_at(runtime, clock, DAY.replace(hour=13, minute=30))
     [warning] = _thread_texts(standin, p1)
-    assert "passed 50% and 80% of its 4h SLO: due Wed 11/25 14:00 (30m left)" in warning
+    assert (
+        "passed 50% and 80% of its SLO (4 business hours): due Wed 11/25 14:00 (30m left)"
+        in warning
+    )
     [dm] = standin.dms("U0HANAKO")
     assert "passed 50% and 80%" in dm.text
-    _sweep_at(runtime, clock, DAY.replace(hour=14))
+    _sweep_at(runtime, clock, DAY.replace(hour=14, minute=10))
     warning_again, breach = _replies(standin, p1)
     assert warning_again.text == warning
     assert breach.reply_broadcast
@@ -206,8 +212,8 @@ def test_two_warnings_in_one_sweep_then_the_breach_alone(
 def test_the_breach_is_broadcast_to_the_channel_and_mentions_the_lead(
     runtime: Runtime, clock: ManualClock, standin: SlackStandIn, p1: Escalation
 ) -> None:
-    for hour in (12, 13, 14):
-        _sweep_at(runtime, clock, DAY.replace(hour=hour, minute=20 if hour == 13 else 0))
+    for hour, minute in ((12, 0), (13, 20), (14, 0), (14, 10)):
+        _sweep_at(runtime, clock, DAY.replace(hour=hour, minute=minute))
     [broadcast] = [c for c in standin.calls_to("chat.postMessage") if c.args.get("reply_broadcast")]
     assert broadcast.args["channel"] == "C0ESCALATE"
     assert broadcast.args["thread_ts"] == p1.message_ts
@@ -227,7 +233,7 @@ def test_a_warning_on_an_unassigned_escalation_goes_to_the_channel(
     _sweep_at(runtime, clock, DAY.replace(hour=12))
     assert standin.dms("U0HANAKO") == []
     [post] = _top_level(standin)[cards_before:]
-    assert "is still unassigned and has used 50% of its 4h SLO" in post.text
+    assert "is still unassigned and has used 50% of its SLO (4 business hours)" in post.text
     assert "Can someone claim it?" in post.text
     assert any("50%" in t for t in _thread_texts(standin, p1))
 
@@ -271,10 +277,10 @@ def test_a_stage_already_claimed_elsewhere_is_not_named_again(
         session.commit()
     _sweep_at(runtime, clock, DAY.replace(hour=13, minute=30))  # 50% and 80% both passed
     [warning] = _thread_texts(standin, p1)
-    assert "has used 80% of its 4h SLO" in warning
+    assert "has used 80% of its SLO (4 business hours)" in warning
     assert "50%" not in warning
     [dm] = standin.dms("U0HANAKO")
-    assert "has used 80% of its 4h SLO" in dm.text
+    assert "has used 80% of its SLO (4 business hours)" in dm.text
     rows = {r.key: r for r in outbox_rows(runtime.db, p1.id or 0)}
     assert rows[f"slo:{p1.id}:2:thread"].status == OutboxStatus.SENT
     assert rows[f"slo:{p1.id}:2:card"].status == OutboxStatus.SENT
@@ -301,7 +307,8 @@ def test_the_slo_line_shows_everywhere_from_filing_to_breach(
 ) -> None:
     file_via_modal(slack, values={"priority": "P1"})  # Wed 10:00: due 14:00
     filed = _slo_lines(slack)
-    assert {place: "due Wed 11/25 14:00 · 4h left" in text for place, text in filed.items()} == {
+    filed_line = "due Wed 11/25 14:00 · 4 business hours left"
+    assert {place: filed_line in text for place, text in filed.items()} == {
         "card": True,
         "show": True,
         "queue": True,
@@ -311,10 +318,11 @@ def test_the_slo_line_shows_everywhere_from_filing_to_breach(
     run_job(runtime=runtime, name="card-refresh", at=clock.now())  # the hour changed at 11:00
     later = _slo_lines(slack)
     for place in ("show", "queue", "home"):  # drawn now
-        assert "due Wed 11/25 14:00 · 2h 10m left" in later[place], place
-    assert "due Wed 11/25 14:00 · 3h left" in later["card"]  # a snapshot, rounded up to the hour
-    _sweep_at(runtime, clock, DAY.replace(hour=16))  # breached at 14:00; the card is refreshed
+        assert "due Wed 11/25 14:00 · 2 business hours 10m left" in later[place], place
+    # a snapshot, rounded up to the hour
+    assert "due Wed 11/25 14:00 · 3 business hours left" in later["card"]
+    _sweep_at(runtime, clock, DAY.replace(hour=16))  # breached after 14:00; the card is refreshed
     breached = _slo_lines(slack)
     for place in ("show", "queue", "home"):
-        assert "breached 2h ago" in breached[place], place
+        assert "breached 2 business hours ago" in breached[place], place
     assert "breached (it was due Wed 11/25 14:00)" in breached["card"]

@@ -131,8 +131,8 @@ def test_the_figures_are_in_the_post_with_their_change_from_last_month(policy: P
         "Still open at month end": "5 (+2)",
         "SLO breaches": "4 (±0)",
         "SLO attainment": "87.5% (+4.2 pts)\n35 of 40 on target",
-        "Median time to resolve": "5h (\u22121h)",
-        "90% were resolved within": "2d 3h (±0)",
+        "Median time to resolve": "5 business hours (\u22121 business hour)",
+        "90% were resolved within": "2 business days 3h (±0)",
         "By product": (
             "Family Album: 30 filed (+5) · 25/28 on target\n"
             "Puzzle Game: 12 filed (±0) · 10/12 on target\n"
@@ -160,7 +160,7 @@ def test_a_first_month_shows_no_changes(policy: Policy) -> None:
     found = fields(post.blocks)
     assert (found["Filed"], found["Resolved"]) == ("42", "40")
     assert found["SLO attainment"] == "87.5%\n35 of 40 on target"
-    assert found["Median time to resolve"] == "5h"
+    assert found["Median time to resolve"] == "5 business hours"
     assert found["By product"].startswith("Family Album: 30 filed · 25/28 on target\n")
     assert "In brackets" not in str(post.blocks)
 
@@ -171,7 +171,7 @@ def test_a_month_without_slow_closes_or_breaches_is_celebrated(policy: Policy) -
     assert post.replies == []
     assert post.blocks[-1]["text"]["text"] == (
         ":tada: Every escalation resolved in October 2026 met its SLO target and took no more "
-        "than 5d."
+        "than 5 business days."
     )
 
 
@@ -276,7 +276,10 @@ def test_a_slow_close_shows_who_what_how_long_and_why(policy: Policy) -> None:
     assert head == (
         "*<https://acme.slack.com/archives/C0ESCALATE/p1790000000000007|ESC-7>* · Slow one number 7"
     )
-    assert meta == "<@U0HANAKO> · Login / account · P2 · :rotating_light: *took 3d 2h (target 2d)*"
+    assert meta == (
+        "<@U0HANAKO> · Login / account · P2 · :rotating_light:"
+        " *took 3 business days 2h (target 2 business days)*"
+    )
     assert why == "*Cause:* Bug · Fixed the token refresh."
 
 
@@ -367,7 +370,7 @@ def test_in_japanese(policy_text: str) -> None:
     found = fields(post.blocks)
     assert found["SLO達成率"] == "87.5%(+4.2ポイント)\n目標内 35/40件"
     assert found["起票"] == "42(+5)"
-    assert found["9割が解決するまでの時間"] == "2日3時間(±0)"
+    assert found["9割が解決するまでの時間"] == "2営業日3時間(±0)"
     assert found["カテゴリ別"].startswith("Login / account: 起票 20件(+5) · 目標内 17/18件")
     notes = post.blocks[3]["elements"][0]["text"]
     assert notes == (
@@ -376,7 +379,7 @@ def test_in_japanese(policy_text: str) -> None:
     )
     assert "最近順位法" not in str(post.blocks)
     text = all_text(post.blocks)
-    assert "解決まで 6日" in text
+    assert "解決まで 6営業日1時間(目標 2営業日)" in text
     assert "不具合" in text  # the Japanese default label of the cause "bug"
     assert month_label(Month(2027, 1), "ja") == "2027年1月"
     assert "2026年10月" in thread_prompt(policy=japanese, month=OCTOBER)
@@ -403,7 +406,7 @@ def test_in_japanese_only_a_month_that_earned_it_is_celebrated(policy_text: str)
     calm = figures([], breaches=0, within_target=40)
     post = build_digest_post(policy=japanese, figures=calm, workspace_url=None)
     assert post.blocks[-1]["text"]["text"] == (
-        ":tada: 2026年10月に解決したエスカレーションは、すべてSLO目標内、かつ5日以内でした。"
+        ":tada: 2026年10月に解決したエスカレーションは、すべてSLO目標内、かつ5営業日以内でした。"
     )
     empty = figures(
         [],

@@ -41,15 +41,15 @@ def test_each_item_shows_its_age_beside_its_quiet_time_and_slo_state(policy: Pol
     head = next(b for b in blocks if b.get("block_id") == "remind-item:42")
     facts = head["text"]["text"].splitlines()[1]
     # business time: 30h is 3 working days of 9h and 3h; 20h is 2d 2h
-    assert facts == "open for 3d 3h · quiet for 2d 2h · SLO: 2h left"
+    assert facts == "open for 3 business days 3h · quiet for 2 business days 2h · SLO: 2h left"
 
 
 def test_the_japanese_dm_reads_durations_in_japanese(japanese: Policy) -> None:
     _, blocks = build_reminder_dm(policy=japanese, items=[_item()], workspace_url=None, today=TODAY)
     text = "\n".join(texts_in(blocks))
-    assert "営業時間で 2日 以上動きがありません" in text  # not the policy file's "2d"
+    assert "2営業日以上動きがありません" in text  # not the policy file's "2d", nor "2日"
     assert "2d" not in text
-    assert "起票から3日3時間 · 2日2時間動きなし" in text
+    assert "起票から3営業日3時間 · 2営業日2時間動きなし" in text
 
 
 def test_the_intro_formats_stale_after_like_any_business_time(policy_text: str) -> None:
@@ -57,7 +57,7 @@ def test_the_intro_formats_stale_after_like_any_business_time(policy_text: str) 
         policy_text, ("[calendar]", '[reminders]\nstale_after = "1.5d"\n\n[calendar]')
     )
     _, blocks = build_reminder_dm(policy=policy, items=[_item()], workspace_url=None, today=TODAY)
-    assert "no activity for 1d 4h of business time" in texts_in(blocks)[0]
+    assert "no activity for 1 business day 4h." in texts_in(blocks)[0]
 
 
 def test_the_unclaimed_post_formats_unassigned_after(policy: Policy, japanese: Policy) -> None:
@@ -68,8 +68,8 @@ def test_the_unclaimed_post_formats_unassigned_after(policy: Policy, japanese: P
     _, ja = build_unassigned_post(
         policy=japanese, escalations=[escalation], slo_lines={}, workspace_url=None
     )
-    assert "more than 4h of business time" in texts_in(en)[0]
-    assert "営業時間で 4時間 以上担当者がいません" in texts_in(ja)[0]
+    assert "more than 4 business hours for someone" in texts_in(en)[0]
+    assert "4営業時間以上担当者がいません" in texts_in(ja)[0]
 
 
 def test_a_dm_with_more_than_fit_lists_the_first_and_counts_the_rest(policy: Policy) -> None:

@@ -97,7 +97,7 @@ def test_filing_through_the_modal_posts_and_assigns(tmp_path: Path, database_url
     assert status == 0
     assert "● #cre-escalations · cre-bot · Tue 11/24 09:00" in transcript
     assert "ESC-1 · Login fails after password reset" in transcript
-    assert "SLO: 🟢 due Tue 11/24 13:00 · 4h left" in transcript
+    assert "SLO: 🟢 due Tue 11/24 13:00 · 4 business hours left" in transcript
     assert "✓ saw “Assigned to @hanako”" in transcript
     assert transcript.rstrip().endswith("✓ All 7 checks passed (1 expectation among them).")
 
@@ -105,7 +105,7 @@ def test_filing_through_the_modal_posts_and_assigns(tmp_path: Path, database_url
 def test_buttons_by_label_and_the_clock_runs_the_sweep(tmp_path: Path, database_url: str) -> None:
     script = (
         FILE_ONE
-        + "as @hanako\nclick ESC-1 acknowledge\ntime +2h\nexpect has used 50% of its 4h SLO\n"
+        + "as @hanako\nclick ESC-1 acknowledge\ntime +2h\nexpect has used 50% of its SLO (4 business hours)\n"
     )
     status, transcript = _run(tmp_path, database_url, script)
     assert status == 0
