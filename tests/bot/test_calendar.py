@@ -592,7 +592,7 @@ def specs_with_a_closed_day(draw: st.DrawFn) -> tuple[CalendarSpec, date]:
     elif reason == "weekday off":
         off = draw(st.integers(0, 6))
         spec = replace(
-            spec, working_weekdays=(spec.working_weekdays - {off}) or frozenset({off ^ 1})
+            spec, working_weekdays=(spec.working_weekdays - {off}) or frozenset({(off + 1) % 7})
         )
         start = date(year, draw(st.integers(1, 12)), 1)
         candidates = [start + timedelta(days=n) for n in range(14)]

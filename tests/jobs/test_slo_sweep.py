@@ -116,7 +116,7 @@ def test_a_threshold_that_leaves_the_cards_words_unchanged_does_not_redraw_it(
         OutboxStatus.SENT,
         {"unchanged": True},
     )
-    _sweep_at(runtime, clock, DAY.replace(hour=14))  # the breach turns it red: redrawn
+    _sweep_at(runtime, clock, DAY.replace(hour=14, minute=10))  # the breach turns it red: redrawn
     assert len(standin.calls_to("chat.update")) == updates + 1
 
 
