@@ -157,7 +157,10 @@ def _marks(policy: Policy, priority: str) -> list[int]:
 
 
 def _stage_reached(policy: Policy, priority: str, consumed_s: int) -> int:
-    return sum(1 for mark in _marks(policy, priority) if consumed_s >= mark)
+    """Warnings count from their mark; the breach only past the target (`slo.within_target`)."""
+    *warnings, target = _marks(policy, priority)
+    breached = not slo.within_target(timedelta(seconds=consumed_s), timedelta(seconds=target))
+    return sum(1 for mark in warnings if consumed_s >= mark) + breached
 
 
 def _scratch_escalation() -> Escalation:
@@ -356,7 +359,8 @@ def crossing_row(
     marks = _marks(policy, priority)
     stage = rng.randrange(len(marks))
     gap = marks[stage] - (marks[stage - 1] if stage else 0)
-    alert_at = at - timedelta(seconds=rng.randrange(int(SWEEP_PERIOD.total_seconds()) - 60))
+    # strictly before `at`: a breach alert falls a microsecond after its mark
+    alert_at = at - timedelta(seconds=rng.randrange(1, int(SWEEP_PERIOD.total_seconds()) - 60))
     hours = calendar.working_hours(alert_at.astimezone(calendar.tz).date())
     assert hours is not None, "the sweep instant must fall on a working day"
     assert hours[0] < alert_at < hours[1], "the sweep instant must fall in working hours"
@@ -372,7 +376,8 @@ def crossing_row(
         running_since=resumed,
         now=resumed,
     )
-    assert columns["slo_next_alert_at"] == alert_at, (columns, alert_at)
+    breach_offset = timedelta(microseconds=1) if stage == len(marks) - 1 else timedelta(0)
+    assert columns["slo_next_alert_at"] == alert_at + breach_offset, (columns, alert_at)
     filed = resumed - timedelta(days=rng.randrange(1, 20)) if consumed else resumed
     row = _common(policy, row_id, rng)
     assignee = None if status == Status.OPEN else rng.choice(policy.engineer_ids)
