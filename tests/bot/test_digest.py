@@ -301,7 +301,6 @@ def test_a_resolution_over_target_is_a_breach_even_if_no_sweep_recorded_it(
     assert (figures.within_target, figures.measured) == (6, 12)
 
 
-@pytest.mark.usefixtures("either_breach_query")
 def test_a_breach_counts_in_the_month_it_happened_not_again_in_the_month_it_is_resolved(
     db: Database, policy: Policy
 ) -> None:
