@@ -1,0 +1,49 @@
+"""What the similarity index reads of an escalation, normalised so that writing styles compare equal.
+
+NFKC folds full-width Latin and digits to half-width and half-width katakana to full-width
+(`ＰＡＳＳＷＯＲＤ`, `ﾛｸﾞｲﾝ` → `password`, `ログイン`), case folding removes case, and every run of white
+space becomes one space. A resolved escalation also carries its resolution note, so a new inquiry
+can match the words its engineer used to explain the cause.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+
+# Long pasted logs would dominate a document and cost memory; the opening says what it is about.
+MAX_CHARS = 600
+_EMAIL = re.compile(r"[^\s@<>()\[\]]+@[^\s@<>()\[\]]+\.[^\s@<>()\[\]]+")
+_PHONE = re.compile(r"(?<![\w-])\+?\d[\d ()\-]{8,}\d(?![\w-])")
+REDACTED = "***"
+
+
+def normalise(text: str) -> str:
+    """NFKC, case-folded, white space collapsed to single spaces."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def document_text(*, summary: str, details: str, resolution_note: str | None = None) -> str:
+    """The normalised text the index compares: summary, details, and the resolution note if any."""
+    parts = [summary, details, resolution_note or ""]
+    return normalise(" ".join(part for part in parts if part))[:MAX_CHARS]
+
+
+def fingerprint(text: str, *labels: str) -> str:
+    """A short hash of a document's text and labels: unchanged means nothing to re-encode."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (text, *labels):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def redact(text: str, *, end_user_ids: Iterable[str] = ()) -> str:
+    """`text` without email addresses, phone numbers or the given end-user ids (for people who may
+    not look those users up)."""
+    for user_id in sorted({u for u in end_user_ids if u and u.strip()}, key=len, reverse=True):
+        text = re.sub(re.escape(user_id), REDACTED, text, flags=re.IGNORECASE)
+    text = _EMAIL.sub(REDACTED, text)
+    return _PHONE.sub(REDACTED, text)
