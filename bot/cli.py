@@ -365,7 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run-job", help="run one scheduled job once, as of an instant")
     run.add_argument(
         "name",
-        help="slo-sweep, card-refresh, stale-reminders, monthly-digest, outbox-flush, zendesk, housekeeping",
+        help="slo-sweep, card-refresh, stale-reminders, monthly-digest, outbox-flush, zendesk, similarity-index, housekeeping",
     )
     run.add_argument(
         "--at", help="ISO-8601 instant to run as of (default: now; no offset = team time zone)"

@@ -1020,6 +1020,11 @@ CATALOG: dict[str, tuple[str, str]] = {
         ":arrows_counterclockwise: Updated in Zendesk (ticket #{ticket}).",
         ":arrows_counterclockwise: Zendesk で更新されました(チケット #{ticket})。",
     ),
+    # -- similar escalations (bot.similarity) ------------------------------------------------------
+    "similar.not_ready": (
+        "Similar escalations are not ready yet: the index is still being built. Try again in a minute.",
+        "類似エスカレーションはまだ使えません(索引を作成中です)。1分ほどしてからもう一度お試しください。",
+    ),
 }
 
 

@@ -290,6 +290,37 @@ class LookupAudit(SQLModel, table=True):
     revealed: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
+class SimilarityDoc(SQLModel, table=True):
+    """One escalation's text as the similarity index stores it (bot.similarity): encoded once,
+    re-encoded when its text, status or labels change."""
+
+    __tablename__ = "similarity_doc"
+
+    escalation_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("escalation.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    # The escalation's version when last looked at: a different one means "look again".
+    escalation_version: int
+    scorer: str = Field(max_length=40)
+    fingerprint: str = Field(max_length=32)
+    # Bumped by each index run that changed documents: a process loads only what is newer.
+    generation: int = Field(index=True)
+    encoded: bytes = Field(sa_type=sa.LargeBinary)
+    indexed_at: datetime = _ts(nullable=False)
+
+
+class SimilarityState(SQLModel, table=True):
+    """The similarity index's single row: the latest generation (none before the first run)."""
+
+    __tablename__ = "similarity_state"
+
+    id: int = Field(default=1, primary_key=True)
+    generation: int = 0
+    updated_at: datetime = _ts(nullable=False)
+
+
 __all__ = [
     "ACTIVE_STATUSES",
     "UNRESOLVED_STATUSES",
@@ -302,6 +333,8 @@ __all__ = [
     "Outbox",
     "OutboxStatus",
     "ProcessedEvent",
+    "SimilarityDoc",
+    "SimilarityState",
     "Status",
     "UserNote",
     "ZendeskDelivery",

@@ -35,6 +35,7 @@ from bot.outbox import DeliveryReport, OutboxDeliverer
 from bot.policy import Policy
 from bot.presenter import render_card, render_file, render_thread_line
 from bot.settings import Settings
+from bot.similarity.index import SimilarityIndex
 from bot.zendesk.service import ZendeskService, without_write_back, writeback_off_reason
 
 log = logging.getLogger(__name__)
@@ -204,6 +205,7 @@ class Runtime:
     _lookup_source: UserSource | None = field(init=False, default=None, repr=False)
     _user_groups: UserGroupDirectory | None = field(init=False, default=None, repr=False)
     _zendesk: ZendeskService | None = field(init=False, default=None, repr=False)
+    _similarity: SimilarityIndex | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.policy.zendesk.write_back and writeback_off_reason(self.settings, self.policy):
@@ -275,6 +277,14 @@ class Runtime:
                     workspace_url=self.workspace_url,  # asked of Slack once, off the request
                 )
             return self._zendesk
+
+    @property
+    def similarity(self) -> SimilarityIndex:
+        """This process's similarity index (it loads itself in the background on first use)."""
+        with self._lookup_lock:
+            if self._similarity is None:
+                self._similarity = SimilarityIndex(db=self.db, clock=self.clock)
+            return self._similarity
 
     def known_workspace_url(self) -> str | None:
         """The workspace's URL if it is already known (never calls Slack: for time-bound paths)."""

@@ -40,6 +40,7 @@ from jobs.monthly_digest import (
     repost_monthly_digest,
 )
 from jobs.outbox_flush import flush_outbox
+from jobs.similarity_index import update_similarity_index
 from jobs.slo_sweep import sweep_slo
 from jobs.stale_reminders import send_stale_reminders
 from jobs.zendesk import sync_zendesk
@@ -48,6 +49,7 @@ log = logging.getLogger(__name__)
 
 JobFunction = Callable[..., str]
 SKIPPED = "period"  # how a run that found its period claimed elsewhere begins its answer
+SIMILARITY_EVERY_MINUTES = 5  # how soon a new escalation can be found by others
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,12 @@ def build_schedules(policy: Policy) -> dict[str, Schedule]:
             catch_up=timedelta(days=15),  # a missed first working day is caught up later
             manual=repost_monthly_digest,
             working_days=True,
+        ),
+        Schedule(
+            name="similarity-index",
+            run=update_similarity_index,
+            trigger=_every_minutes(SIMILARITY_EVERY_MINUTES),
+            period=_slot(SIMILARITY_EVERY_MINUTES),
         ),
         Schedule(
             name="housekeeping",

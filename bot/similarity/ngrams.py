@@ -12,6 +12,7 @@ padded trigram (" a "), as in scikit-learn.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -117,5 +118,5 @@ def encode_texts(texts: Sequence[str]) -> list[bytes]:
     bounds = np.searchsorted(documents, np.arange(len(texts) + 1))
     return [
         pack(features[start:end], counts[start:end])
-        for start, end in zip(bounds[:-1], bounds[1:], strict=True)
+        for start, end in itertools.pairwise(bounds.tolist())
     ]

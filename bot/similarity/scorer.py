@@ -116,9 +116,11 @@ def _weights(
     """Sublinear TF times IDF, L2-normalised."""
     import numpy as np
 
-    weights = (1.0 + np.log(counts.astype(np.float32))) * idf[features]
-    norm = float(np.sqrt(np.dot(weights, weights)))
-    return weights / np.float32(norm) if norm > 0 else weights
+    weights: NDArray[np.float32] = (np.float32(1.0) + np.log(counts.astype(np.float32))) * idf[
+        features
+    ]
+    norm = np.float32(np.sqrt(np.dot(weights, weights)))
+    return weights / norm if norm > 0 else weights
 
 
 class CharNgramSpace:

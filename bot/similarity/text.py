@@ -25,10 +25,22 @@ def normalise(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
-def document_text(*, summary: str, details: str, resolution_note: str | None = None) -> str:
-    """The normalised text the index compares: summary, details, and the resolution note if any."""
+def document_text(
+    *,
+    summary: str,
+    details: str,
+    resolution_note: str | None = None,
+    end_user_ids: Iterable[str] = (),
+) -> str:
+    """The normalised text the index compares: summary, details, and the resolution note if any.
+
+    Email addresses, phone numbers and the escalation's own end-user id are left out, so nobody
+    can find whose escalations these are by searching for them.
+    """
     parts = [summary, details, resolution_note or ""]
-    return normalise(" ".join(part for part in parts if part))[:MAX_CHARS]
+    text = normalise(" ".join(part for part in parts if part))
+    ids = [normalise(user_id) for user_id in end_user_ids]
+    return normalise(redact(text, end_user_ids=ids))[:MAX_CHARS]
 
 
 def fingerprint(text: str, *labels: str) -> str:

@@ -1,0 +1,342 @@
+"""Similar past escalations and triage suggestions: the domain functions.
+
+Matches carry what a surface may show to its audience and nothing more: the end user's id only
+for someone who may look end users up (`bot.lookup`'s rule), and for anyone else the texts with
+email addresses, phone numbers and the end user's id hidden. The index never holds those either
+(`bot.similarity.text`), so nobody can search by them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from bot.errors import NotFound
+from bot.lookup.service import UserGroupDirectory, may_look_up
+from bot.models import Escalation, Status
+from bot.policy import Policy
+from bot.similarity import clusters
+from bot.similarity.index import SimilarityIndex, Snapshot
+from bot.similarity.store import escalation_text
+from bot.similarity.suggest import (
+    MIN_NEIGHBOUR_SCORE,
+    NEIGHBOURS,
+    Guess,
+    vote,
+)
+from bot.similarity.text import document_text, redact
+
+# Chosen on the shipped evaluation set (bench/similar.py): the lowest score at which at least
+# 4 in 5 of the matches shown are the same problem.
+SIMILAR_THRESHOLD = 0.30
+# `/cre similar` is asked for: it lists weaker matches too, down to this.
+SEARCH_FLOOR = 0.10
+CARD_LIMIT = 3
+SEARCH_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who will read the matches: whether they may look end users up."""
+
+    may_look_up: bool
+
+    @classmethod
+    def of(
+        cls, *, policy: Policy, user_id: str, groups: UserGroupDirectory | None, now: datetime
+    ) -> Audience:
+        """The audience of one person, by the look-up rules."""
+        return cls(may_look_up=may_look_up(policy=policy, actor_id=user_id, groups=groups, now=now))
+
+
+CHANNEL = Audience(may_look_up=False)
+"""A channel (the card, the digest): anyone in it may read, so nobody's personal data."""
+
+
+@dataclass(frozen=True)
+class Match:
+    """A similar escalation as its audience may see it."""
+
+    escalation_id: int
+    score: float
+    status: str
+    product: str
+    category: str
+    summary: str
+    filed_at: datetime
+    resolved_at: datetime | None
+    business_seconds: int | None  # how long it took to resolve, in business time
+    cause: str | None
+    answer: str | None
+    end_user_id: str | None  # None unless the audience may look end users up
+
+    @property
+    def key(self) -> str:
+        """The human key, e.g. ESC-42."""
+        return f"ESC-{self.escalation_id}"
+
+    @property
+    def resolved(self) -> bool:
+        """Whether it was resolved."""
+        return self.status == Status.RESOLVED
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """Labels suggested for a new escalation's text (each may be missing; priority never is one)."""
+
+    product: Guess | None
+    category: Guess | None
+
+
+@dataclass(frozen=True)
+class RecurringGroup:
+    """Similar escalations resolved in one period: one problem that keeps coming back."""
+
+    escalation_ids: tuple[int, ...]  # earliest filed first
+    summary: str  # of the member that best describes the group, with personal data hidden
+    category: str
+    earliest_filed_at: datetime
+
+    @property
+    def count(self) -> int:
+        """How many escalations."""
+        return len(self.escalation_ids)
+
+    @property
+    def earliest_key(self) -> str:
+        """The key of the earliest."""
+        return f"ESC-{self.escalation_ids[0]}"
+
+
+# -- matches ----------------------------------------------------------------------------------
+
+
+def query_text(text: str) -> str:
+    """What a free-text query is compared as (normalised, personal data left out)."""
+    return document_text(summary=text, details="")
+
+
+def similar_to(
+    *,
+    session: Session,
+    index: SimilarityIndex,
+    escalation_id: int,
+    audience: Audience,
+    limit: int = CARD_LIMIT,
+    min_score: float = SIMILAR_THRESHOLD,
+    resolved_only: bool = False,
+) -> list[Match]:
+    """Escalations similar to this one (never itself), best first.
+
+    Raises `NotFound` for an unknown escalation and `SimilarityNotReady` while there is no index.
+    """
+    escalation = session.get(Escalation, escalation_id)
+    if escalation is None:
+        raise NotFound
+    snapshot = index.snapshot()
+    return _matches(
+        session=session,
+        index=index,
+        snapshot=snapshot,
+        text=escalation_text(escalation),
+        audience=audience,
+        limit=limit,
+        min_score=min_score,
+        resolved_only=resolved_only,
+        exclude=(escalation_id,),
+    )
+
+
+def similar_to_text(
+    *,
+    session: Session,
+    index: SimilarityIndex,
+    text: str,
+    audience: Audience,
+    limit: int = SEARCH_LIMIT,
+    min_score: float = SEARCH_FLOOR,
+    resolved_only: bool = False,
+    exclude: Collection[int] = (),
+) -> list[Match]:
+    """Escalations similar to a text (an inquiry, a search), best first."""
+    snapshot = index.snapshot()
+    return _matches(
+        session=session,
+        index=index,
+        snapshot=snapshot,
+        text=query_text(text),
+        audience=audience,
+        limit=limit,
+        min_score=min_score,
+        resolved_only=resolved_only,
+        exclude=exclude,
+    )
+
+
+def _matches(
+    *,
+    session: Session,
+    index: SimilarityIndex,
+    snapshot: Snapshot,
+    text: str,
+    audience: Audience,
+    limit: int,
+    min_score: float,
+    resolved_only: bool,
+    exclude: Collection[int],
+) -> list[Match]:
+    if not text:
+        return []
+    encoding = index.scorer.encode([text])[0]
+    candidates = snapshot.search(
+        encoding, limit=limit, min_score=min_score, resolved_only=resolved_only, exclude=exclude
+    )
+    if not candidates:
+        return []
+    rows = {
+        e.id: e
+        for e in session.exec(
+            select(Escalation).where(col(Escalation.id).in_([c.escalation_id for c in candidates]))
+        )
+    }
+    matches = []
+    for candidate in candidates:
+        escalation = rows.get(candidate.escalation_id)
+        if escalation is None:  # deleted since the index was loaded
+            continue
+        if resolved_only and escalation.status != Status.RESOLVED:  # reopened since
+            continue
+        matches.append(_match(escalation, score=candidate.score, audience=audience))
+    return matches
+
+
+def _match(escalation: Escalation, *, score: float, audience: Audience) -> Match:
+    assert escalation.id is not None
+    resolved = escalation.status == Status.RESOLVED
+    users = (escalation.end_user_id,)
+
+    def shown(text: str | None) -> str | None:
+        if text is None or audience.may_look_up:
+            return text
+        return redact(text, end_user_ids=users)
+
+    return Match(
+        escalation_id=escalation.id,
+        score=round(score, 3),
+        status=escalation.status,
+        product=escalation.product,
+        category=escalation.category,
+        summary=shown(escalation.summary) or "",
+        filed_at=escalation.filed_at,
+        resolved_at=escalation.resolved_at if resolved else None,
+        business_seconds=escalation.resolution_business_s if resolved else None,
+        cause=escalation.resolution_cause if resolved else None,
+        answer=shown(escalation.resolution_answer) if resolved else None,
+        end_user_id=escalation.end_user_id if audience.may_look_up else None,
+    )
+
+
+def answer_to_reuse(
+    *, session: Session, index: SimilarityIndex, escalation_id: int, audience: Audience
+) -> Match | None:
+    """The most similar resolved escalation that has an answer for CS (for the Resolve modal)."""
+    for match in similar_to(
+        session=session,
+        index=index,
+        escalation_id=escalation_id,
+        audience=audience,
+        limit=CARD_LIMIT,
+        resolved_only=True,
+    ):
+        if match.answer and match.answer.strip():
+            return match
+    return None
+
+
+# -- suggestions ------------------------------------------------------------------------------
+
+
+def suggest(*, index: SimilarityIndex, policy: Policy, text: str) -> Suggestion | None:
+    """Product and category for a new inquiry's text, from the team's resolved escalations.
+
+    None when neither is confident (or the text is empty); raises `SimilarityNotReady` while
+    there is no index.
+    """
+    snapshot = index.snapshot()
+    normalised = query_text(text)
+    if not normalised:
+        return None
+    neighbours = snapshot.search(
+        index.scorer.encode([normalised])[0],
+        limit=NEIGHBOURS,
+        min_score=MIN_NEIGHBOUR_SCORE,
+        resolved_only=True,
+    )
+    categories, products = snapshot.resolved_label_counts
+    category = vote(
+        ((n.category, n.score) for n in neighbours),
+        examples=categories,
+        allowed={c.id for c in policy.categories},
+    )
+    product = vote(
+        ((n.product, n.score) for n in neighbours),
+        examples=products,
+        allowed={p.id for p in policy.products},
+    )
+    if category is None and product is None:
+        return None
+    return Suggestion(product=product, category=category)
+
+
+# -- recurring groups -------------------------------------------------------------------------
+
+
+def recurring_groups(
+    *,
+    session: Session,
+    index: SimilarityIndex,
+    start: datetime,
+    end: datetime,
+    threshold: float = SIMILAR_THRESHOLD,
+) -> list[RecurringGroup]:
+    """Groups of similar escalations resolved in [start, end), largest first (for the digest).
+
+    Loads the index on this thread if it must (a job may wait); an index never built means no
+    groups.
+    """
+    snapshot = index.current() or index.wait()
+    if snapshot is None:
+        return []
+    resolved = list(
+        session.exec(
+            select(Escalation)
+            .where(
+                col(Escalation.status) == Status.RESOLVED,
+                col(Escalation.resolved_at) >= start,
+                col(Escalation.resolved_at) < end,
+            )
+            .order_by(col(Escalation.resolved_at).desc(), col(Escalation.id).desc())
+            .limit(clusters.MAX_DOCUMENTS)
+        )
+    )
+    if len(resolved) < 2:
+        return []
+    matrix = snapshot.base.space.matrix(index.scorer.encode([escalation_text(e) for e in resolved]))
+    groups = []
+    for rows in clusters.cluster(matrix, threshold=threshold):
+        members = sorted((resolved[r] for r in rows), key=lambda e: (e.filed_at, e.id or 0))
+        centre = resolved[clusters.medoid(matrix, rows)]
+        groups.append(
+            RecurringGroup(
+                escalation_ids=tuple(e.id for e in members if e.id is not None),
+                summary=redact(centre.summary, end_user_ids=(centre.end_user_id,)),
+                category=Counter(e.category for e in members).most_common(1)[0][0],
+                earliest_filed_at=members[0].filed_at,
+            )
+        )
+    return groups
