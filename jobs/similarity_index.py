@@ -14,13 +14,16 @@ MAX_BATCHES = 2000
 def update_similarity_index(*, runtime: Runtime, at: datetime) -> str:
     """Encode every escalation filed or changed since the last run, a batch per transaction."""
     index = runtime.similarity
-    looked = encoded = 0
+    looked = encoded = after_id = 0
     for _ in range(MAX_BATCHES):
         with runtime.db.session() as session:
-            report = store.sync_batch(session=session, scorer=index.scorer, now=at, limit=BATCH)
+            report = store.sync_batch(
+                session=session, scorer=index.scorer, now=at, limit=BATCH, after_id=after_id
+            )
             session.commit()
         looked += report.looked
         encoded += report.encoded
+        after_id = report.last_id
         if report.looked < BATCH:
             break
     with runtime.db.session() as session:

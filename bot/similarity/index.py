@@ -11,7 +11,9 @@ immutable snapshot, so a refresh never disturbs one in flight.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
+from array import array
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +25,7 @@ from bot.clock import Clock
 from bot.db import Database
 from bot.errors import DomainError
 from bot.similarity.scorer import DEFAULT_SCORER, Scorer, Space
-from bot.similarity.store import StoredDoc, current_generation, stream_docs
+from bot.similarity.store import StoredDoc, current_generation, stream_docs, stream_encodings
 
 if TYPE_CHECKING:
     import numpy as np
@@ -69,16 +71,10 @@ class Segment:
     @classmethod
     def from_docs(cls, space: Space, docs: Sequence[StoredDoc]) -> Segment:
         """A segment over `docs` (in the space's order)."""
-        import numpy as np
-
-        return cls(
-            space=space,
-            ids=np.array([d.escalation_id for d in docs], dtype=np.int64),
-            resolved=np.array([d.resolved for d in docs], dtype=np.bool_),
-            categories=[d.category for d in docs],
-            products=[d.product for d in docs],
-            alive=np.ones(len(docs), dtype=np.bool_),
-        )
+        labels = _Labels()
+        for doc in docs:
+            labels.add(doc)
+        return labels.segment(space)
 
     def positions(self, escalation_ids: Collection[int]) -> NDArray[np.int64]:
         """Where these escalations are in this segment (those present)."""
@@ -99,28 +95,23 @@ class Segment:
         exclude: Collection[int],
     ) -> list[Candidate]:
         """The `limit` best live documents scoring at least `min_score`."""
-        import numpy as np
 
         if self.ids.size == 0 or limit <= 0:
             return []
-        scores = self.space.scores(encoding)
         usable = self.alive & self.resolved if resolved_only else self.alive.copy()
         if exclude:
             usable[self.positions(exclude)] = False
-        scores[~usable] = -1.0
-        k = min(limit, scores.size)
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
+        positions, scores = self.space.top(encoding, limit=limit, usable=usable)
         return [
             Candidate(
                 escalation_id=int(self.ids[i]),
-                score=float(scores[i]),
+                score=float(score),
                 resolved=bool(self.resolved[i]),
                 category=self.categories[i],
                 product=self.products[i],
             )
-            for i in top.tolist()
-            if scores[i] >= min_score and scores[i] > 0
+            for i, score in zip(positions.tolist(), scores.tolist(), strict=True)
+            if score >= min_score and score > 0
         ]
 
 
@@ -221,6 +212,7 @@ class SimilarityIndex:
                 self._checked_at = now
         if start:
             self.launch(self._background_refresh)
+            snapshot = self._snapshot  # a launcher may have run it already
         if snapshot is None:
             raise SimilarityNotReady
         return snapshot
@@ -269,7 +261,7 @@ class SimilarityIndex:
         """
         source = _AlignedSource(db=self.db, scorer_name=self.scorer.name)
         space = self.scorer.fit(source)
-        base = Segment.from_docs(space, source.docs)
+        base = source.labels.segment(space)
         base.alive[source.gone] = False
         log.info("similarity index loaded: %d documents, generation %d", base.ids.size, generation)
         return Snapshot(
@@ -311,51 +303,75 @@ class SimilarityIndex:
         )
 
 
-class _AlignedSource:
-    """Stored encodings, read twice in the same order for `Scorer.fit` (frequencies, postings).
+class _Labels:
+    """Per document, compactly: escalation id, resolved or not, category and product (the
+    label strings shared, not one per document)."""
 
-    The first read records each document's labels (not its encoding). The second yields, for
-    each recorded document, its encoding as stored now, or nothing if it has gone; documents
-    added in between are left to the next refresh.
+    def __init__(self) -> None:
+        self.ids = array("q")
+        self.resolved = bytearray()
+        self.categories: list[str] = []
+        self.products: list[str] = []
+
+    def add(self, doc: StoredDoc) -> None:
+        self.ids.append(doc.escalation_id)
+        self.resolved.append(doc.resolved)
+        self.categories.append(sys.intern(doc.category))
+        self.products.append(sys.intern(doc.product))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def segment(self, space: Space) -> Segment:
+        import numpy as np
+
+        return Segment(
+            space=space,
+            ids=np.frombuffer(self.ids, dtype=np.int64).copy(),
+            resolved=np.frombuffer(bytes(self.resolved), dtype=np.bool_).copy(),
+            categories=self.categories,
+            products=self.products,
+            alive=np.ones(len(self.ids), dtype=np.bool_),
+        )
+
+
+class _AlignedSource:
+    """Stored encodings, read once per pass of `Scorer.fit`, always for the same documents.
+
+    The first read records each document's labels. Each later read yields, for each recorded
+    document, its encoding as stored now, or nothing if it has gone; documents added in between
+    are left to the next refresh.
     """
 
     def __init__(self, *, db: Database, scorer_name: str) -> None:
         self.db = db
         self.scorer_name = scorer_name
-        self.docs: list[StoredDoc] = []
+        self.labels = _Labels()
         self.gone: list[int] = []
         self._read = False
 
     def __call__(self) -> Iterator[bytes]:
-        stream = stream_docs(db=self.db, scorer_name=self.scorer_name)
         if not self._read:
             self._read = True
-            return self._first(stream)
-        return self._again(stream)
+            return self._first()
+        return self._again()
 
-    def _first(self, stream: Iterator[StoredDoc]) -> Iterator[bytes]:
-        for doc in stream:
-            self.docs.append(
-                StoredDoc(
-                    escalation_id=doc.escalation_id,
-                    generation=doc.generation,
-                    encoded=b"",
-                    resolved=doc.resolved,
-                    category=doc.category,
-                    product=doc.product,
-                )
-            )
+    def _first(self) -> Iterator[bytes]:
+        for doc in stream_docs(db=self.db, scorer_name=self.scorer_name):
+            self.labels.add(doc)
             yield doc.encoded
 
-    def _again(self, stream: Iterator[StoredDoc]) -> Iterator[bytes]:
-        self.gone = []
+    def _again(self) -> Iterator[bytes]:
+        gone = []
+        stream = stream_encodings(db=self.db, scorer_name=self.scorer_name)
         now = next(stream, None)
-        for position, doc in enumerate(self.docs):
-            while now is not None and now.escalation_id < doc.escalation_id:
+        for position, escalation_id in enumerate(self.labels.ids):
+            while now is not None and now[0] < escalation_id:
                 now = next(stream, None)
-            if now is not None and now.escalation_id == doc.escalation_id:
-                yield now.encoded
+            if now is not None and now[0] == escalation_id:
+                yield now[1]
                 now = next(stream, None)
             else:
-                self.gone.append(position)
+                gone.append(position)
                 yield b""
+        self.gone = gone

@@ -52,6 +52,9 @@ def hash_ngram(ngram: str) -> int:
     return int(_mix(h)[0] & np.uint64(N_FEATURES - 1))
 
 
+CHUNK = 2048  # documents counted together: a chunk's (document, feature) keys fit in 32 bits
+
+
 def count_features(
     texts: Sequence[str],
 ) -> tuple[NDArray[np.int64], NDArray[np.uint32], NDArray[np.uint16]]:
@@ -62,46 +65,65 @@ def count_features(
     """
     import numpy as np
 
+    parts = [_count_chunk(texts[at : at + CHUNK], at) for at in range(0, len(texts), CHUNK)]
+    if not parts:
+        return np.zeros(0, np.int64), np.zeros(0, np.uint32), np.zeros(0, np.uint16)
+    return (
+        np.concatenate([p[0] for p in parts]),
+        np.concatenate([p[1] for p in parts]),
+        np.concatenate([p[2] for p in parts]),
+    )
+
+
+def _count_chunk(
+    texts: Sequence[str], first: int
+) -> tuple[NDArray[np.int64], NDArray[np.uint32], NDArray[np.uint16]]:
+    import numpy as np
+
     padded = ["".join((" ", "  ".join(text.split()), "  ")) for text in texts]
     lengths = np.fromiter((len(p) for p in padded), dtype=np.int64, count=len(padded))
     codes = np.frombuffer("".join(padded).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     if codes.size < 3:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty.astype(np.uint32), empty.astype(np.uint16)
-    document = np.repeat(np.arange(len(padded), dtype=np.uint64), lengths)
+        return np.zeros(0, np.int64), np.zeros(0, np.uint32), np.zeros(0, np.uint16)
+    document = np.repeat(np.arange(len(padded), dtype=np.uint32), lengths) << np.uint32(
+        FEATURE_BITS
+    )
     space = codes == _SPACE
     bigram_ok = ~(space[:-1] & space[1:])
     trigram_ok = bigram_ok[:-1] & bigram_ok[1:]
     k0, k1, k2 = (np.uint64(k) for k in _K)
-    first, second = codes[:-1] * k0, codes[1:] * k1
-    bigrams = _mix(first ^ second ^ np.uint64(2))
-    trigrams = _mix(first[:-1] ^ second[:-1] ^ codes[2:] * k2 ^ np.uint64(3))
+    first_code, second_code = codes[:-1] * k0, codes[1:] * k1
+    bigrams = _mix(first_code ^ second_code ^ np.uint64(2))
+    trigrams = _mix(first_code[:-1] ^ second_code[:-1] ^ codes[2:] * k2 ^ np.uint64(3))
     mask = np.uint64(N_FEATURES - 1)
-    shift = np.uint64(FEATURE_BITS)
     keys = np.concatenate(
         (
-            (document[:-1][bigram_ok] << shift) | (bigrams[bigram_ok] & mask),
-            (document[:-2][trigram_ok] << shift) | (trigrams[trigram_ok] & mask),
+            document[:-1][bigram_ok] | (bigrams[bigram_ok] & mask).astype(np.uint32),
+            document[:-2][trigram_ok] | (trigrams[trigram_ok] & mask).astype(np.uint32),
         )
     )
     unique, counts = np.unique(keys, return_counts=True)
     return (
-        (unique >> shift).astype(np.int64),
-        (unique & mask).astype(np.uint32),
+        (unique >> np.uint32(FEATURE_BITS)).astype(np.int64) + first,
+        unique & np.uint32(N_FEATURES - 1),
         np.minimum(counts, MAX_COUNT).astype(np.uint16),
     )
 
 
 def pack(features: NDArray[np.uint32], counts: NDArray[np.uint16]) -> bytes:
-    """One document's features and counts as stored: sorted 32-bit words, feature then count."""
+    """Features and counts as stored: 32-bit little-endian words, feature then count."""
+    return _words(features, counts).tobytes()
+
+
+def _words(features: NDArray[np.uint32], counts: NDArray[np.uint16]) -> NDArray[np.uint32]:
     import numpy as np
 
     words = (features.astype(np.uint32) << np.uint32(COUNT_BITS)) | counts.astype(np.uint32)
-    return words.astype("<u4").tobytes()
+    return words.astype("<u4")
 
 
 def unpack(data: bytes) -> tuple[NDArray[np.uint32], NDArray[np.uint16]]:
-    """The inverse of `pack`."""
+    """The inverse of `pack` (several documents' bytes joined unpack as one)."""
     import numpy as np
 
     words = np.frombuffer(data, dtype="<u4")
@@ -115,8 +137,6 @@ def encode_texts(texts: Sequence[str]) -> list[bytes]:
     import numpy as np
 
     documents, features, counts = count_features(texts)
-    bounds = np.searchsorted(documents, np.arange(len(texts) + 1))
-    return [
-        pack(features[start:end], counts[start:end])
-        for start, end in itertools.pairwise(bounds.tolist())
-    ]
+    data = _words(features, counts).tobytes()
+    bounds = np.searchsorted(documents, np.arange(len(texts) + 1)) * 4
+    return [data[start:end] for start, end in itertools.pairwise(bounds.tolist())]

@@ -13,7 +13,7 @@ documents present whenever a space is built.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -43,6 +43,13 @@ class Space(Protocol):
 
     def scores(self, encoding: bytes) -> NDArray[np.float32]:
         """Cosine similarity of the query to every document, in document order."""
+        ...
+
+    def top(
+        self, encoding: bytes, *, limit: int, usable: NDArray[np.bool_] | None = None
+    ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+        """The positions of the `limit` best (usable) documents scoring above 0, and their
+        cosines, best first."""
         ...
 
     def derive(self, encodings: Sequence[bytes]) -> Space:
@@ -82,7 +89,7 @@ class CharNgramScorer:
     `max_postings` features only (its norm still counts them all, so a score is never inflated).
     """
 
-    max_postings: int | None = 256
+    max_postings: int | None = 192
     name: str = "char-ngram-tfidf-v1"
 
     def encode(self, texts: Sequence[str]) -> list[bytes]:
@@ -90,20 +97,37 @@ class CharNgramScorer:
         return ngrams.encode_texts(texts)
 
     def fit(self, source: EncodingSource) -> CharNgramSpace:
-        """Two passes: document frequencies first, then each document's weights into postings."""
+        """Document frequencies from one read of `source`; the postings from two more."""
         import numpy as np
 
-        df = np.zeros(ngrams.N_FEATURES, dtype=np.int32)
+        df = np.zeros(ngrams.N_FEATURES, dtype=np.int64)
         size = 0
-        for encoding in source():
-            features, _ = ngrams.unpack(encoding)
-            df[features] += 1  # a document's features are distinct
-            size += 1
-        idf = _idf(df, size)
-        return CharNgramSpace.build(idf=idf, source=source, max_postings=self.max_postings)
+        for batch in _batches(source()):
+            features, _ = ngrams.unpack(b"".join(batch))  # a document's features are distinct
+            np.add.at(df, features, 1)
+            size += len(batch)
+        return CharNgramSpace.build(
+            idf=_idf(df, size), source=source, max_postings=self.max_postings
+        )
 
 
-def _idf(df: NDArray[np.int32], size: int) -> NDArray[np.float32]:
+BATCH = 1024
+FIRST_PASS_POSTINGS = 100_000
+CANDIDATES = 100
+
+
+def _batches(encodings: Iterable[bytes], size: int = BATCH) -> Iterator[list[bytes]]:
+    batch: list[bytes] = []
+    for encoding in encodings:
+        batch.append(encoding)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _idf(df: NDArray[np.int64], size: int) -> NDArray[np.float32]:
     """scikit-learn's smoothed IDF: ln((1 + n) / (1 + df)) + 1."""
     import numpy as np
 
@@ -123,10 +147,37 @@ def _weights(
     return weights / norm if norm > 0 else weights
 
 
+def _postings(
+    batch: Sequence[bytes], idf: NDArray[np.float32], max_postings: int | None
+) -> tuple[NDArray[np.uint32], NDArray[np.float32], NDArray[np.int64]]:
+    """A batch's (feature, weight) entries, document after document, and each document's count:
+    weights L2-normalised per document over all its features, then only its heaviest
+    `max_postings` kept."""
+    import numpy as np
+
+    lengths = np.fromiter((len(e) // 4 for e in batch), dtype=np.int64, count=len(batch))
+    features, counts = ngrams.unpack(b"".join(batch))
+    document = np.repeat(np.arange(len(batch)), lengths)
+    weights = (np.float32(1.0) + np.log(counts.astype(np.float32))) * idf[features]
+    norms = np.sqrt(np.bincount(document, weights=weights * weights, minlength=len(batch)))
+    norms[norms == 0] = 1.0
+    weights /= norms.astype(np.float32)[document]
+    if max_postings is None or not (lengths > max_postings).any():
+        return features, weights, lengths
+    # In the documents that have too many, rank entries by weight (heaviest first): sorting by
+    # document + (1 - weight) puts each document's entries together, heaviest first.
+    long = (lengths > max_postings)[document]
+    at = np.flatnonzero(long)
+    order = at[np.argsort(document[at] + (1.0 - weights[at].astype(np.float64)), kind="stable")]
+    rank = np.zeros(features.size, dtype=np.int64)
+    sorted_docs = document[order]
+    rank[order] = np.arange(order.size) - np.searchsorted(sorted_docs, sorted_docs, side="left")
+    keep = rank < max_postings
+    return features[keep], weights[keep], np.minimum(lengths, max_postings)
+
+
 class CharNgramSpace:
     """An inverted index: for each feature, the documents that have it and their weights."""
-
-    BATCH = 4096
 
     def __init__(
         self,
@@ -161,43 +212,34 @@ class CharNgramSpace:
     def build(
         cls, *, idf: NDArray[np.float32], source: EncodingSource, max_postings: int | None
     ) -> CharNgramSpace:
-        """Postings from every encoding `source` yields, a batch at a time (bounded memory)."""
+        """Postings from every encoding `source` yields: one read counts each feature's postings,
+        the next writes them in place, so memory holds the postings once and one batch."""
         import numpy as np
 
-        batches: list[tuple[NDArray[np.uint32], NDArray[np.float16], NDArray[np.int64]]] = []
         per_feature = np.zeros(ngrams.N_FEATURES + 1, dtype=np.int64)
-        pending: list[bytes] = []
-
-        def flush() -> None:
-            features, weights, lengths = _kept_postings(pending, idf, max_postings)
-            batches.append((features, weights, lengths))
-            per_feature[1:] += np.bincount(features, minlength=ngrams.N_FEATURES)
-            pending.clear()
-
-        for encoding in source():
-            pending.append(encoding)
-            if len(pending) >= cls.BATCH:
-                flush()
-        if pending:
-            flush()
+        for batch in _batches(source()):
+            features, _, _ = _postings(batch, idf, max_postings)
+            np.add.at(per_feature, features.astype(np.int64) + 1, 1)
         indptr = np.cumsum(per_feature)
-        total = int(indptr[-1])
-        documents = np.empty(total, dtype=np.int32)
-        weights = np.empty(total, dtype=np.float16)
+        documents = np.empty(int(indptr[-1]), dtype=np.int32)
+        weights = np.empty(int(indptr[-1]), dtype=np.float16)
         cursor = indptr[:-1].copy()
         first = 0
-        batches.reverse()
-        while batches:
-            features, batch_weights, lengths = batches.pop()  # freed as it is copied in
-            doc = np.repeat(np.arange(first, first + lengths.size, dtype=np.int32), lengths)
+        for batch in _batches(source()):
+            features, batch_weights, lengths = _postings(batch, idf, max_postings)
+            doc = np.repeat(np.arange(first, first + len(batch), dtype=np.int32), lengths)
             order = np.argsort(features, kind="stable")  # documents stay ascending per feature
             features, doc, batch_weights = features[order], doc[order], batch_weights[order]
+            del order
             run_start = np.searchsorted(features, features, side="left")
             slots = cursor[features] + (np.arange(features.size) - run_start)
+            del run_start
             documents[slots] = doc
             weights[slots] = batch_weights
-            cursor += np.bincount(features, minlength=ngrams.N_FEATURES)
-            first += lengths.size
+            np.add.at(cursor, features, 1)
+            first += len(batch)
+        if not np.array_equal(cursor, indptr[1:]):
+            raise RuntimeError("the second read of the documents differed from the first")
         return cls(
             idf=idf,
             indptr=indptr,
@@ -214,18 +256,71 @@ class CharNgramSpace:
         return features, _weights(features, counts, self.idf)
 
     def scores(self, encoding: bytes) -> NDArray[np.float32]:
-        """Cosine of the query with every document (float32, document order)."""
+        """Cosine of the query with every document (float32, document order), exactly."""
         import numpy as np
 
-        out = np.zeros(self._size, dtype=np.float32)
         features, weights = self.query_vector(encoding)
-        indptr, documents, stored = self._indptr, self._documents, self._weights
-        starts = indptr[features].tolist()
-        ends = indptr[features + 1].tolist()
-        for start, end, weight in zip(starts, ends, weights.tolist(), strict=True):
-            if end > start:
-                out[documents[start:end]] += stored[start:end] * np.float32(weight)
-        return out
+        starts = self._indptr[features]
+        lengths = self._indptr[features + 1] - starts
+        return self._accumulate(starts, lengths, weights).astype(np.float32)
+
+    def top(
+        self, encoding: bytes, *, limit: int, usable: NDArray[np.bool_] | None = None
+    ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+        """The best documents by cosine, at a bounded cost however large the index.
+
+        The query's rarest features, up to `FIRST_PASS_POSTINGS` postings in all, score every
+        document; the best `CANDIDATES` of those get the exact cosine by looking themselves up in
+        the remaining (longest, most common) features' postings. Short queries are scored
+        exactly; a document sharing none of a long query's rarer n-grams is not found.
+        """
+        import numpy as np
+
+        features, weights = self.query_vector(encoding)
+        starts = self._indptr[features]
+        lengths = self._indptr[features + 1] - starts
+        by_length = np.argsort(lengths, kind="stable")
+        within = np.searchsorted(np.cumsum(lengths[by_length]), FIRST_PASS_POSTINGS, "right")
+        first, rest = by_length[: max(1, within)], by_length[max(1, within) :]
+        partial = self._accumulate(starts[first], lengths[first], weights[first])
+        if usable is not None:
+            partial[~usable] = 0.0
+        pool = np.flatnonzero(partial > 0)
+        wanted = max(CANDIDATES, 10 * limit)
+        if pool.size > wanted:
+            pool = np.sort(pool[np.argpartition(-partial[pool], wanted - 1)[:wanted]])
+        exact = partial[pool]
+        for i in rest.tolist():
+            start, length = int(starts[i]), int(lengths[i])
+            documents = self._documents[start : start + length]  # ascending
+            at = np.minimum(np.searchsorted(documents, pool), length - 1)
+            hit = documents[at] == pool
+            exact[hit] += weights[i] * self._weights[start + at[hit]].astype(np.float64)
+        best = np.argsort(-exact, kind="stable")[:limit]
+        return pool[best].astype(np.int64), exact[best].astype(np.float32)
+
+    def _accumulate(
+        self,
+        starts: NDArray[np.int64],
+        lengths: NDArray[np.int64],
+        weights: NDArray[np.float32],
+    ) -> NDArray[np.float64]:
+        """Sum weight x posting weight per document over these features' postings, gathered
+        at once (no Python loop per feature)."""
+        import numpy as np
+
+        total = int(lengths.sum())
+        if total == 0:
+            return np.zeros(self._size, dtype=np.float64)
+        index = np.int64 if self._documents.size >= 2**31 else np.int32
+        ends = np.cumsum(lengths)
+        at = np.arange(total, dtype=index) + np.repeat(
+            (starts - (ends - lengths)).astype(index), lengths
+        )
+        contribution = self._weights[at].astype(np.float64)  # bincount sums in float64
+        contribution *= np.repeat(weights.astype(np.float64), lengths)
+        summed = np.bincount(self._documents[at], weights=contribution, minlength=self._size)
+        return summed.astype(np.float64, copy=False)
 
     def derive(self, encodings: Sequence[bytes]) -> CharNgramSpace:
         """A space over `encodings` with this space's IDF (documents filed since it was built)."""
@@ -246,31 +341,6 @@ class CharNgramSpace:
         return scipy.sparse.csr_matrix(
             (data, indices.astype(np.int32), indptr), shape=(len(rows), ngrams.N_FEATURES)
         )
-
-
-def _kept_postings(
-    encodings: Sequence[bytes], idf: NDArray[np.float32], max_postings: int | None
-) -> tuple[NDArray[np.uint32], NDArray[np.float16], NDArray[np.int64]]:
-    """Each document's features and weights, keeping its heaviest `max_postings`."""
-    import numpy as np
-
-    kept_features: list[NDArray[np.uint32]] = [np.zeros(0, np.uint32)]
-    kept_weights: list[NDArray[np.float32]] = [np.zeros(0, np.float32)]
-    lengths = np.zeros(len(encodings), dtype=np.int64)
-    for i, encoding in enumerate(encodings):
-        features, counts = ngrams.unpack(encoding)
-        weights = _weights(features, counts, idf)
-        if max_postings is not None and features.size > max_postings:
-            top = np.argpartition(weights, -max_postings)[-max_postings:]
-            features, weights = features[top], weights[top]
-        kept_features.append(features)
-        kept_weights.append(weights)
-        lengths[i] = features.size
-    return (
-        np.concatenate(kept_features),
-        np.concatenate(kept_weights).astype(np.float16),
-        lengths,
-    )
 
 
 DEFAULT_SCORER: Scorer = CharNgramScorer()

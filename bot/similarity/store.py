@@ -22,15 +22,16 @@ from bot.models import Escalation, SimilarityDoc, SimilarityState, Status
 from bot.similarity.scorer import Scorer
 from bot.similarity.text import document_text, fingerprint
 
-READ_BATCH = 1000
+READ_BATCH = 2000
 
 
 @dataclass(frozen=True)
 class SyncReport:
-    """What one batch did: documents (re-)encoded, looked at but unchanged, and the generation."""
+    """What one batch did: escalations looked at, (re-)encoded, the last id, the generation."""
 
     looked: int
     encoded: int
+    last_id: int
     generation: int | None
 
 
@@ -48,19 +49,27 @@ class StoredDoc:
 
 def escalation_text(escalation: Escalation) -> str:
     """What the index compares for one escalation (its own end-user id left out)."""
-    return document_text(
+    return _text(
         summary=escalation.summary,
         details=escalation.details,
-        resolution_note=escalation.resolution_note
-        if escalation.status == Status.RESOLVED
-        else None,
-        end_user_ids=(escalation.end_user_id,),
+        note=escalation.resolution_note,
+        status=escalation.status,
+        end_user_id=escalation.end_user_id,
     )
 
 
-def _fingerprint(escalation: Escalation, text: str) -> str:
-    resolved = "resolved" if escalation.status == Status.RESOLVED else "open"
-    return fingerprint(text, resolved, escalation.category, escalation.product)
+def _text(*, summary: str, details: str, note: str | None, status: str, end_user_id: str) -> str:
+    return document_text(
+        summary=summary,
+        details=details,
+        resolution_note=note if status == Status.RESOLVED else None,
+        end_user_ids=(end_user_id,),
+    )
+
+
+def _fingerprint(*, text: str, status: str, category: str, product: str) -> str:
+    resolved = "resolved" if status == Status.RESOLVED else "open"
+    return fingerprint(text, resolved, category, product)
 
 
 def current_generation(*, session: Session) -> int | None:
@@ -103,49 +112,68 @@ def _insert(session: Session, table: Any) -> Any:
     return sqlite_insert(table)
 
 
-def stale_escalation_ids(*, session: Session, scorer_name: str, limit: int) -> list[int]:
-    """Escalations never encoded, changed since (another version), or encoded by another scorer."""
-    doc = SimilarityDoc
-    query = (
-        select(Escalation.id)
-        .outerjoin(doc, col(doc.escalation_id) == col(Escalation.id))
-        .where(
-            sa.or_(
-                col(doc.escalation_id).is_(None),
-                col(doc.escalation_version) != col(Escalation.version),
-                col(doc.scorer) != scorer_name,
-            )
+def _stale_rows(*, scorer_name: str, limit: int, after_id: int) -> Any:
+    """Escalations never encoded, changed since (another version) or encoded by another scorer,
+    by id from `after_id` on, with what encoding them needs and their stored fingerprint."""
+    e, d = Escalation, SimilarityDoc
+    return (
+        sa.select(
+            col(e.id),
+            col(e.version),
+            col(e.summary),
+            col(e.details),
+            col(e.resolution_note),
+            col(e.status),
+            col(e.category),
+            col(e.product),
+            col(e.end_user_id),
+            col(d.fingerprint),
+            col(d.scorer),
         )
-        .order_by(col(Escalation.id))
+        .outerjoin(d, col(d.escalation_id) == col(e.id))
+        .where(
+            col(e.id) > after_id,
+            sa.or_(
+                col(d.escalation_id).is_(None),
+                col(d.escalation_version) != col(e.version),
+                col(d.scorer) != scorer_name,
+            ),
+        )
+        .order_by(col(e.id))
         .limit(limit)
     )
-    return [int(i) for i in session.exec(query) if i is not None]
 
 
-def sync_batch(*, session: Session, scorer: Scorer, now: datetime, limit: int) -> SyncReport:
-    """Encode up to `limit` new or changed escalations (the caller commits)."""
-    ids = stale_escalation_ids(session=session, scorer_name=scorer.name, limit=limit)
-    if not ids:
-        return SyncReport(looked=0, encoded=0, generation=None)
-    escalations = session.exec(select(Escalation).where(col(Escalation.id).in_(ids))).all()
-    stored = {
-        int(escalation_id): (print_, scorer_name)
-        for escalation_id, print_, scorer_name in session.exec(
-            select(
-                SimilarityDoc.escalation_id, SimilarityDoc.fingerprint, SimilarityDoc.scorer
-            ).where(col(SimilarityDoc.escalation_id).in_(ids))
-        )
-    }
-    changed: list[tuple[Escalation, str, str]] = []
+def sync_batch(
+    *, session: Session, scorer: Scorer, now: datetime, limit: int, after_id: int = 0
+) -> SyncReport:
+    """Encode up to `limit` new or changed escalations with ids above `after_id` (the caller
+    commits, then asks again from `last_id` until fewer than `limit` were looked at)."""
+    rows = session.execute(
+        _stale_rows(scorer_name=scorer.name, limit=limit, after_id=after_id)
+    ).all()
+    if not rows:
+        return SyncReport(looked=0, encoded=0, last_id=after_id, generation=None)
+    changed: list[dict[str, Any]] = []
+    texts: list[str] = []
     unchanged: list[dict[str, int]] = []
-    for escalation in escalations:
-        assert escalation.id is not None
-        text = escalation_text(escalation)
-        print_ = _fingerprint(escalation, text)
-        if stored.get(escalation.id) == (print_, scorer.name):
-            unchanged.append({"eid": escalation.id, "ver": escalation.version})
-        else:
-            changed.append((escalation, text, print_))
+    for row in rows:
+        escalation_id, version, summary, details, note, status, category, product, user = row[:9]
+        text = _text(summary=summary, details=details, note=note, status=status, end_user_id=user)
+        print_ = _fingerprint(text=text, status=status, category=category, product=product)
+        if (row.fingerprint, row.scorer) == (print_, scorer.name):
+            unchanged.append({"eid": escalation_id, "ver": version})
+            continue
+        texts.append(text)
+        changed.append(
+            {
+                "escalation_id": escalation_id,
+                "escalation_version": version,
+                "scorer": scorer.name,
+                "fingerprint": print_,
+                "indexed_at": now,
+            }
+        )
     table: Any = SimilarityDoc.__table__  # type: ignore[attr-defined]
     if unchanged:
         session.execute(
@@ -157,23 +185,13 @@ def sync_batch(*, session: Session, scorer: Scorer, now: datetime, limit: int) -
     generation = None
     if changed:
         generation = _next_generation(session, now)
-        encodings = scorer.encode([text for _, text, _ in changed])
-        _upsert(
-            session,
-            [
-                {
-                    "escalation_id": escalation.id,
-                    "escalation_version": escalation.version,
-                    "scorer": scorer.name,
-                    "fingerprint": print_,
-                    "generation": generation,
-                    "encoded": encoded,
-                    "indexed_at": now,
-                }
-                for (escalation, _, print_), encoded in zip(changed, encodings, strict=True)
-            ],
-        )
-    return SyncReport(looked=len(ids), encoded=len(changed), generation=generation)
+        for entry, encoded in zip(changed, scorer.encode(texts), strict=True):
+            entry["encoded"] = encoded
+            entry["generation"] = generation
+        _upsert(session, changed)
+    return SyncReport(
+        looked=len(rows), encoded=len(changed), last_id=int(rows[-1][0]), generation=generation
+    )
 
 
 def _upsert(session: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -198,20 +216,17 @@ def _upsert(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     )
 
 
-def _docs_page(scorer_name: str, *, after_id: int, after_generation: int | None) -> Any:
+def _docs_page(
+    scorer_name: str, *, after_id: int, after_generation: int | None, labels: bool
+) -> Any:
     doc, esc = SimilarityDoc, Escalation
-    query = (
-        sa.select(
-            col(doc.escalation_id),
-            col(doc.generation),
-            col(doc.encoded),
-            col(esc.status),
-            col(esc.category),
-            col(esc.product),
-        )
-        .join(esc, col(esc.id) == col(doc.escalation_id))
-        .where(col(doc.scorer) == scorer_name, col(doc.escalation_id) > after_id)
-    )
+    columns = [col(doc.escalation_id), col(doc.encoded)]
+    query = sa.select(*columns)
+    if labels:
+        query = sa.select(
+            *columns, col(doc.generation), col(esc.status), col(esc.category), col(esc.product)
+        ).join(esc, col(esc.id) == col(doc.escalation_id))
+    query = query.where(col(doc.scorer) == scorer_name, col(doc.escalation_id) > after_id)
     if after_generation is not None:
         query = query.where(col(doc.generation) > after_generation)
     return query.order_by(col(doc.escalation_id)).limit(READ_BATCH)
@@ -220,23 +235,39 @@ def _docs_page(scorer_name: str, *, after_id: int, after_generation: int | None)
 def stream_docs(
     *, db: Database, scorer_name: str, after_generation: int | None = None
 ) -> Iterator[StoredDoc]:
-    """Every stored document of this scorer (newer than `after_generation` if given), by
-    escalation id, a page per short transaction (a long read would hold SQLite's write lock)."""
+    """Every stored document of this scorer (newer than `after_generation` if given), with its
+    labels, by escalation id."""
+    for row in _pages(db, scorer_name, after_generation=after_generation, labels=True):
+        escalation_id, encoded, generation, status, category, product = row
+        yield StoredDoc(
+            escalation_id=int(escalation_id),
+            generation=int(generation),
+            encoded=bytes(encoded),
+            resolved=status == Status.RESOLVED,
+            category=str(category),
+            product=str(product),
+        )
+
+
+def stream_encodings(*, db: Database, scorer_name: str) -> Iterator[tuple[int, bytes]]:
+    """(escalation id, encoding) of every stored document of this scorer, by escalation id."""
+    for escalation_id, encoded in _pages(db, scorer_name, after_generation=None, labels=False):
+        yield int(escalation_id), bytes(encoded)
+
+
+def _pages(
+    db: Database, scorer_name: str, *, after_generation: int | None, labels: bool
+) -> Iterator[Any]:
+    """Rows a page per short transaction (a long read would hold SQLite's write lock)."""
     after_id = 0
     while True:
-        with db.session() as session:
-            rows = session.execute(
-                _docs_page(scorer_name, after_id=after_id, after_generation=after_generation)
+        with db.engine.begin() as connection:
+            rows = connection.execute(
+                _docs_page(
+                    scorer_name, after_id=after_id, after_generation=after_generation, labels=labels
+                )
             ).all()
-        for escalation_id, generation, encoded, status, category, product in rows:
-            yield StoredDoc(
-                escalation_id=int(escalation_id),
-                generation=int(generation),
-                encoded=bytes(encoded),
-                resolved=status == Status.RESOLVED,
-                category=str(category),
-                product=str(product),
-            )
+        yield from rows
         if len(rows) < READ_BATCH:
             return
         after_id = int(rows[-1][0])

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 NEIGHBOURS = 10
 MIN_NEIGHBOUR_SCORE = 0.05
-CONFIDENCE_FLOOR = 0.45
+CONFIDENCE_FLOOR = 0.4
 MIN_EXAMPLES = 5
 
 

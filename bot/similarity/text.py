@@ -16,7 +16,8 @@ from collections.abc import Iterable
 # Long pasted logs would dominate a document and cost memory; the opening says what it is about.
 MAX_CHARS = 600
 _EMAIL = re.compile(r"[^\s@<>()\[\]]+@[^\s@<>()\[\]]+\.[^\s@<>()\[\]]+")
-_PHONE = re.compile(r"(?<![\w-])\+?\d[\d ()\-]{8,}\d(?![\w-])")
+_PHONE = re.compile(r"(?<![\w.-])\+?\d[\d ()\-]{8,}\d(?![\w.-])")
+_PHONE_DIGITS = range(10, 16)  # Japanese numbers have 10 or 11 digits, E.164 at most 15
 REDACTED = "***"
 
 
@@ -40,7 +41,7 @@ def document_text(
     parts = [summary, details, resolution_note or ""]
     text = normalise(" ".join(part for part in parts if part))
     ids = [normalise(user_id) for user_id in end_user_ids]
-    return normalise(redact(text, end_user_ids=ids))[:MAX_CHARS]
+    return " ".join(redact(text, end_user_ids=ids, replacement=" ").split())[:MAX_CHARS]
 
 
 def fingerprint(text: str, *labels: str) -> str:
@@ -52,10 +53,17 @@ def fingerprint(text: str, *labels: str) -> str:
     return digest.hexdigest()
 
 
-def redact(text: str, *, end_user_ids: Iterable[str] = ()) -> str:
+def redact(text: str, *, end_user_ids: Iterable[str] = (), replacement: str = REDACTED) -> str:
     """`text` without email addresses, phone numbers or the given end-user ids (for people who may
     not look those users up)."""
     for user_id in sorted({u for u in end_user_ids if u and u.strip()}, key=len, reverse=True):
-        text = re.sub(re.escape(user_id), REDACTED, text, flags=re.IGNORECASE)
-    text = _EMAIL.sub(REDACTED, text)
-    return _PHONE.sub(REDACTED, text)
+        if user_id.casefold() in text.casefold():  # compiling a pattern per id costs more
+            text = re.sub(re.escape(user_id), replacement, text, flags=re.IGNORECASE)
+    if "@" in text:  # the pattern is slow on long runs without spaces (Japanese)
+        text = _EMAIL.sub(replacement, text)
+
+    def phone_or_not(match: re.Match[str]) -> str:
+        digits = sum(c.isdigit() for c in match[0])
+        return replacement if digits in _PHONE_DIGITS else match[0]
+
+    return _PHONE.sub(phone_or_not, text)

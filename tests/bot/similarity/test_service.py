@@ -1,0 +1,375 @@
+"""Similar escalations, suggestions and recurring groups, as the domain answers them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlmodel import Session
+
+from bot.clock import ManualClock
+from bot.db import Database
+from bot.errors import NotFound
+from bot.policy import Policy
+from bot.similarity import service
+from bot.similarity.index import SimilarityIndex, SimilarityNotReady
+from bot.similarity.service import CHANNEL, Audience, Suggestion
+from bot.similarity.suggest import Guess
+from tests.conftest import START, TOKYO
+from tests.support.similar import file_text, inline_index, sync_all
+
+RESET = (
+    "bug",
+    "The mail provider bounced our reset mails.",
+    "Fixed: ask the user to request it again.",
+)
+LOOKER = Audience(may_look_up=True)
+
+RESET_TEXTS = [
+    ("Password reset email never arrives", "User asked for a reset three times, nothing in spam."),
+    ("Reset password mail not received", "Customer says the password reset email doesn't come."),
+    ("パスワード再設定メールが届かない", "何度送信しても再設定のメールが来ないとのこと。"),
+]
+SYNC_TEXTS = [
+    ("Photos not syncing between iPhone and iPad", "New photos appear on one device only."),
+    ("iPad doesn't show photos added on my phone", "Sync seems stuck on the iPad."),
+]
+GEM_TEXTS = [
+    ("購入したジェムが反映されない", "App Storeで購入したがジェムが増えていない。"),
+    ("課金したのにジェムが増えてない", "課金完了の画面は出たのにジェムが0のまま。"),
+    ("ジェム未付与（Google Play）", "Google Playで購入済み。ゲーム内に反映されず。"),
+    ("ｼﾞｪﾑを買ったのに反映されません", "ｼﾞｪﾑを1000個買ったのに反映されてない。"),
+    ("有償ジェムが付与されていない", "購入処理中に通信が切れ、ジェムが付与されていない。"),
+    ("ジェムが届かない", "購入履歴にはあるがジェムが反映されない。"),
+]
+
+
+def _indexed(db: Database, clock: ManualClock) -> SimilarityIndex:
+    idx = inline_index(db, clock)
+    sync_all(db, idx, clock.now())
+    clock.advance(idx.check_every)
+    idx.snapshot()
+    return idx
+
+
+@pytest.fixture
+def corpus(db: Database, policy: Policy, clock: ManualClock) -> dict[str, list[int]]:
+    """Resolved and open escalations in three groups."""
+    ids: dict[str, list[int]] = {"reset": [], "sync": [], "gems": []}
+    with db.session() as session:
+        for n, (summary, details) in enumerate(RESET_TEXTS):
+            e = file_text(
+                session, policy, clock.now(), summary, details, resolved=RESET if n == 0 else None
+            )
+            ids["reset"].append(e.id or 0)
+        for summary, details in SYNC_TEXTS:
+            ids["sync"].append(file_text(session, policy, clock.now(), summary, details).id or 0)
+        for summary, details in GEM_TEXTS:
+            e = file_text(
+                session,
+                policy,
+                clock.now(),
+                summary,
+                details,
+                product="game",
+                category="billing",
+                resolved=("bug", "レシート検証の再試行漏れ", "付与しました。"),
+            )
+            ids["gems"].append(e.id or 0)
+    return ids
+
+
+def test_similar_to_finds_the_same_problem_best_first_and_never_itself(
+    db: Database, clock: ManualClock, corpus: dict[str, list[int]]
+) -> None:
+    idx = _indexed(db, clock)
+    with db.session() as session:
+        matches = service.similar_to(
+            session=session, index=idx, escalation_id=corpus["reset"][1], audience=LOOKER
+        )
+    assert [m.escalation_id for m in matches][:1] == [corpus["reset"][0]]
+    assert corpus["reset"][1] not in [m.escalation_id for m in matches]
+    assert all(m.escalation_id in corpus["reset"] for m in matches)
+    assert all(m.score >= service.SIMILAR_THRESHOLD for m in matches)
+    assert matches == sorted(matches, key=lambda m: -m.score)
+    first = matches[0]
+    assert first.resolved
+    assert first.cause == "bug"
+    assert first.answer == RESET[2]
+    assert first.key == f"ESC-{corpus['reset'][0]}"
+
+
+def test_nothing_close_means_no_matches(
+    db: Database, policy: Policy, clock: ManualClock, corpus: dict[str, list[int]]
+) -> None:
+    with db.session() as session:
+        lonely = file_text(session, policy, clock.now(), "Shop banner shows yesterday's sale")
+        assert lonely.id is not None
+    idx = _indexed(db, clock)
+    with db.session() as session:
+        assert (
+            service.similar_to(
+                session=session, index=idx, escalation_id=lonely.id, audience=CHANNEL
+            )
+            == []
+        )
+
+
+def test_similar_to_an_unknown_escalation_is_not_found(
+    db: Database, clock: ManualClock, corpus: dict[str, list[int]]
+) -> None:
+    idx = _indexed(db, clock)
+    with db.session() as session, pytest.raises(NotFound):
+        service.similar_to(session=session, index=idx, escalation_id=99_999, audience=CHANNEL)
+
+
+def test_without_an_index_the_answer_is_not_ready(
+    db: Database, clock: ManualClock, corpus: dict[str, list[int]]
+) -> None:
+    idx = inline_index(db, clock)
+    with db.session() as session, pytest.raises(SimilarityNotReady):
+        service.similar_to_text(session=session, index=idx, text="reset mail", audience=CHANNEL)
+    with pytest.raises(SimilarityNotReady):
+        service.suggest(index=idx, policy=_policy_of(db), text="reset mail")
+
+
+def _policy_of(_: Database) -> Policy:
+    from bot.policy import parse_policy
+    from tests.conftest import FIXTURES
+
+    return parse_policy((FIXTURES / "policy.toml").read_text(), source="policy.toml")
+
+
+@pytest.mark.parametrize(
+    ("query", "group"),
+    [
+        ("password reset mail doesn't arrive", "reset"),
+        ("ﾊﾟｽﾜｰﾄﾞ再設定ﾒｰﾙがとどかない", "reset"),
+        ("ＰＡＳＳＷＯＲＤ ＲＥＳＥＴ ＥＭＡＩＬ not arriving", "reset"),
+        ("photos do not sync to my ipad", "sync"),
+        ("ジェムが反映されない", "gems"),
+    ],
+)
+def test_similar_to_text_across_writing_styles(
+    db: Database, clock: ManualClock, corpus: dict[str, list[int]], query: str, group: str
+) -> None:
+    idx = _indexed(db, clock)
+    with db.session() as session:
+        matches = service.similar_to_text(session=session, index=idx, text=query, audience=CHANNEL)
+    assert matches
+    assert matches[0].escalation_id in corpus[group]
+
+
+def test_resolved_only_and_the_answer_to_reuse(
+    db: Database, clock: ManualClock, corpus: dict[str, list[int]]
+) -> None:
+    idx = _indexed(db, clock)
+    with db.session() as session:
+        resolved = service.similar_to(
+            session=session,
+            index=idx,
+            escalation_id=corpus["reset"][2],
+            audience=CHANNEL,
+            resolved_only=True,
+            min_score=0.0,
+        )
+        reuse = service.answer_to_reuse(
+            session=session, index=idx, escalation_id=corpus["reset"][1], audience=CHANNEL
+        )
+        none_to_reuse = service.answer_to_reuse(
+            session=session, index=idx, escalation_id=corpus["sync"][0], audience=CHANNEL
+        )
+    assert resolved
+    assert all(m.resolved for m in resolved)
+    assert reuse is not None
+    assert reuse.escalation_id == corpus["reset"][0]
+    assert reuse.answer == RESET[2]
+    assert none_to_reuse is None  # nothing resolved is close to a sync problem
+
+
+# -- the look-up rules --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def personal(db: Database, policy: Policy, clock: ManualClock) -> tuple[int, int]:
+    """Two escalations about the same problem whose texts carry personal data."""
+    with db.session() as session:
+        earlier = file_text(
+            session,
+            policy,
+            clock.now(),
+            "Login fails for hanako@example.com after reset",
+            "Call her back on 090-1234-5678. User u-5501 is locked out.",
+            end_user_id="u-5501",
+            resolved=(
+                "bug",
+                "Lock not cleared",
+                "Unlocked u-5501; tell hanako@example.com to retry.",
+            ),
+        )
+        later = file_text(
+            session,
+            policy,
+            clock.now(),
+            "Login fails after password reset",
+            "User is locked out after resetting the password.",
+            end_user_id="u-9000",
+        )
+    assert earlier.id is not None
+    assert later.id is not None
+    return earlier.id, later.id
+
+
+def test_someone_who_may_not_look_users_up_sees_no_personal_data(
+    db: Database, clock: ManualClock, personal: tuple[int, int]
+) -> None:
+    earlier, later = personal
+    idx = _indexed(db, clock)
+    with db.session() as session:
+        [match] = service.similar_to(
+            session=session, index=idx, escalation_id=later, audience=CHANNEL, min_score=0.1
+        )
+    assert match.escalation_id == earlier
+    assert match.end_user_id is None
+    shown = f"{match.summary} {match.answer}"
+    assert "hanako@example.com" not in shown
+    assert "u-5501" not in shown
+    assert "***" in match.summary
+
+
+def test_someone_who_may_look_users_up_sees_them(
+    db: Database, policy: Policy, clock: ManualClock, personal: tuple[int, int]
+) -> None:
+    _earlier, later = personal
+    idx = _indexed(db, clock)
+    engineer = Audience.of(policy=policy, user_id="U0HANAKO", groups=None, now=clock.now())
+    outsider = Audience.of(policy=policy, user_id="U0OTHER", groups=None, now=clock.now())
+    assert engineer.may_look_up
+    assert not outsider.may_look_up
+    with db.session() as session:
+        [match] = service.similar_to(
+            session=session, index=idx, escalation_id=later, audience=engineer, min_score=0.1
+        )
+    assert match.end_user_id == "u-5501"
+    assert "hanako@example.com" in match.summary
+
+
+@pytest.mark.parametrize("probe", ["hanako@example.com", "090-1234-5678", "u-5501"])
+def test_personal_data_cannot_be_searched_for(
+    db: Database, clock: ManualClock, personal: tuple[int, int], probe: str
+) -> None:
+    idx = _indexed(db, clock)
+    with db.session() as session:
+        for audience in (CHANNEL, LOOKER):
+            matches = service.similar_to_text(
+                session=session, index=idx, text=probe, audience=audience, min_score=0.0
+            )
+            assert [m for m in matches if m.score > 0.05] == []
+
+
+# -- suggestions ------------------------------------------------------------------------------
+
+
+def test_a_text_like_resolved_ones_gets_their_product_and_category(
+    db: Database, policy: Policy, clock: ManualClock, corpus: dict[str, list[int]]
+) -> None:
+    idx = _indexed(db, clock)
+    suggestion = service.suggest(index=idx, policy=policy, text="ジェムを購入したのに反映されない")
+    assert suggestion is not None
+    assert suggestion.category is not None
+    assert suggestion.category.value == "billing"
+    assert suggestion.product is not None
+    assert suggestion.product.value == "game"
+    assert 0.45 <= suggestion.category.confidence <= 1.0
+    assert not hasattr(suggestion, "priority")
+
+
+def test_no_suggestion_for_unknown_text_or_too_few_examples(
+    db: Database, policy: Policy, clock: ManualClock, corpus: dict[str, list[int]]
+) -> None:
+    idx = _indexed(db, clock)
+    assert service.suggest(index=idx, policy=policy, text="Shop banner shows an old sale") is None
+    assert service.suggest(index=idx, policy=policy, text="   ") is None
+    # One resolved login/album example is fewer than MIN_EXAMPLES: nothing is suggested from it.
+    assert (
+        service.suggest(index=idx, policy=policy, text="Password reset email never arrives") is None
+    )
+
+
+def test_labels_the_policy_no_longer_has_are_not_suggested(
+    db: Database, policy: Policy, clock: ManualClock, corpus: dict[str, list[int]]
+) -> None:
+    idx = _indexed(db, clock)
+    trimmed = policy.model_copy(
+        update={"categories": tuple(c for c in policy.categories if c.id != "billing")}
+    )
+    suggestion = service.suggest(index=idx, policy=trimmed, text="ジェムを購入したのに反映されない")
+    assert suggestion == Suggestion(product=Guess(value="game", confidence=1.0), category=None)
+
+
+# -- recurring groups -------------------------------------------------------------------------
+
+
+RECURRING = [
+    ("購入したジェムが反映されない", "App Storeで購入したジェムが反映されない。レシートあり。"),
+    ("ジェムを購入したが反映されない", "Google Playで購入したジェムがゲームに反映されない。"),
+    ("購入したジェムが反映されません", "ジェムを購入したのに反映されていないとのこと。"),
+    ("ジェム購入後に反映されない", "購入したジェムが反映されない。再起動済み。"),
+]
+
+
+def test_recurring_groups_of_a_month(db: Database, policy: Policy, clock: ManualClock) -> None:
+    november = datetime(2026, 11, 1, tzinfo=TOKYO)
+    december = datetime(2026, 12, 1, tzinfo=TOKYO)
+    with db.session() as session:
+        gems = [
+            _resolved_at(session, policy, START + timedelta(days=n - 20), summary, details)
+            for n, (summary, details) in enumerate(RECURRING)
+        ]
+        _resolved_at(session, policy, START, *SYNC_TEXTS[0])
+        _resolved_at(session, policy, START - timedelta(days=2), *RESET_TEXTS[0])
+        _resolved_at(session, policy, december + timedelta(days=1), *RECURRING[0])  # next month
+    idx = _indexed(db, clock)
+    with db.session() as session:
+        groups = service.recurring_groups(session=session, index=idx, start=november, end=december)
+    assert len(groups) == 1
+    [group] = groups
+    assert set(group.escalation_ids) == set(gems)
+    assert group.count == 4
+    assert group.escalation_ids[0] == gems[0]  # the earliest filed first
+    assert group.earliest_key == f"ESC-{gems[0]}"
+    assert group.category == "billing"
+
+
+def _resolved_at(session: Session, policy: Policy, at: datetime, summary: str, details: str) -> int:
+    e = file_text(
+        session,
+        policy,
+        at,
+        summary,
+        details,
+        product="game",
+        category="billing",
+        resolved=("bug", "note", "answer"),
+    )
+    assert e.id is not None
+    return e.id
+
+
+def test_no_recurring_groups_before_the_index_exists(
+    db: Database, policy: Policy, clock: ManualClock
+) -> None:
+    with db.session() as session:
+        for summary, details in RECURRING:
+            _resolved_at(session, policy, START, summary, details)
+    idx = inline_index(db, clock)
+    with db.session() as session:
+        assert (
+            service.recurring_groups(
+                session=session,
+                index=idx,
+                start=START - timedelta(days=1),
+                end=START + timedelta(days=1),
+            )
+            == []
+        )
