@@ -7,7 +7,7 @@ from datetime import datetime
 from bot.runtime import Runtime
 from bot.similarity import store
 
-BATCH = 500
+BATCH = 1000
 MAX_BATCHES = 2000
 
 

@@ -58,7 +58,8 @@ CHUNK = 2048  # documents counted together: a chunk's (document, feature) keys f
 def count_features(
     texts: Sequence[str],
 ) -> tuple[NDArray[np.int64], NDArray[np.uint32], NDArray[np.uint16]]:
-    """For each text, its hashed 2- and 3-gram features and their counts.
+    """For each text (normalised: single spaces, none leading or trailing), its hashed 2- and
+    3-gram features and their counts.
 
     Returns (document index, feature, count), sorted by document then feature, one entry per
     distinct feature of a document (counts above 4095 are capped).
@@ -80,7 +81,8 @@ def _count_chunk(
 ) -> tuple[NDArray[np.int64], NDArray[np.uint32], NDArray[np.uint16]]:
     import numpy as np
 
-    padded = ["".join((" ", "  ".join(text.split()), "  ")) for text in texts]
+    # Normalised texts have single spaces: doubling them pads every word.
+    padded = ["".join((" ", text.replace(" ", "  "), "  ")) for text in texts]
     lengths = np.fromiter((len(p) for p in padded), dtype=np.int64, count=len(padded))
     codes = np.frombuffer("".join(padded).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     if codes.size < 3:

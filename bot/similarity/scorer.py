@@ -70,7 +70,7 @@ class Scorer(Protocol):
         ...
 
     def encode(self, texts: Sequence[str]) -> list[bytes]:
-        """One encoding per text, in order."""
+        """One encoding per text (normalised by `bot.similarity.text`), in order."""
         ...
 
     def fit(self, source: EncodingSource) -> Space:
@@ -164,16 +164,34 @@ def _postings(
     weights /= norms.astype(np.float32)[document]
     if max_postings is None or not (lengths > max_postings).any():
         return features, weights, lengths
-    # In the documents that have too many, rank entries by weight (heaviest first): sorting by
-    # document + (1 - weight) puts each document's entries together, heaviest first.
-    long = (lengths > max_postings)[document]
-    at = np.flatnonzero(long)
-    order = at[np.argsort(document[at] + (1.0 - weights[at].astype(np.float64)), kind="stable")]
-    rank = np.zeros(features.size, dtype=np.int64)
-    sorted_docs = document[order]
-    rank[order] = np.arange(order.size) - np.searchsorted(sorted_docs, sorted_docs, side="left")
-    keep = rank < max_postings
+    # In the documents that have too many, rank entries by weight, heaviest first: one sort of
+    # (document, 1 - weight, entry) packed in 64 bits, then the rank within each document.
+    at = np.flatnonzero((lengths > max_postings)[document])
+    entry_bits, doc_bits = int(at.size).bit_length(), len(batch).bit_length()
+    weight_bits = 64 - entry_bits - doc_bits
+    lighter = ((1.0 - weights[at].astype(np.float64)) * float((1 << weight_bits) - 1)).astype(
+        np.uint64
+    )
+    keys = np.sort(
+        (document[at].astype(np.uint64) << np.uint64(64 - doc_bits))
+        | (lighter << np.uint64(entry_bits))
+        | np.arange(at.size, dtype=np.uint64)
+    )
+    order = at[(keys & np.uint64((1 << entry_bits) - 1)).astype(np.int64)]
+    keep = np.ones(features.size, dtype=np.bool_)
+    keep[order[_rank_in_runs(document[order]) >= max_postings]] = False
     return features[keep], weights[keep], np.minimum(lengths, max_postings)
+
+
+def _rank_in_runs(values: NDArray[np.int64] | NDArray[np.uint32]) -> NDArray[np.int64]:
+    """For sorted `values`, each one's position within its run of equal values (0, 1, 2, …)."""
+    import numpy as np
+
+    if values.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+    runs = np.diff(np.concatenate((starts, [values.size])))
+    return np.arange(values.size) - np.repeat(starts, runs)
 
 
 class CharNgramSpace:
@@ -228,12 +246,17 @@ class CharNgramSpace:
         for batch in _batches(source()):
             features, batch_weights, lengths = _postings(batch, idf, max_postings)
             doc = np.repeat(np.arange(first, first + len(batch), dtype=np.int32), lengths)
-            order = np.argsort(features, kind="stable")  # documents stay ascending per feature
+            # Group the batch by feature, entries (so documents) ascending within each: one
+            # sort of (feature, entry) packed in 64 bits.
+            entry_bits = int(features.size).bit_length()
+            keys = np.sort(
+                (features.astype(np.uint64) << np.uint64(entry_bits))
+                | np.arange(features.size, dtype=np.uint64)
+            )
+            order = (keys & np.uint64((1 << entry_bits) - 1)).astype(np.int64)
             features, doc, batch_weights = features[order], doc[order], batch_weights[order]
-            del order
-            run_start = np.searchsorted(features, features, side="left")
-            slots = cursor[features] + (np.arange(features.size) - run_start)
-            del run_start
+            del keys, order
+            slots = cursor[features] + _rank_in_runs(features)
             documents[slots] = doc
             weights[slots] = batch_weights
             np.add.at(cursor, features, 1)

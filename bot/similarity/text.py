@@ -16,7 +16,8 @@ from collections.abc import Iterable
 # Long pasted logs would dominate a document and cost memory; the opening says what it is about.
 MAX_CHARS = 600
 _EMAIL = re.compile(r"[^\s@<>()\[\]]+@[^\s@<>()\[\]]+\.[^\s@<>()\[\]]+")
-_PHONE = re.compile(r"(?<![\w.-])\+?\d[\d ()\-]{8,}\d(?![\w.-])")
+# Starts at a digit or "+" (a leading look-behind would be tried at every position).
+_PHONE = re.compile(r"\+?\d[\d ()\-]{8,}\d(?![\w.-])")
 _PHONE_DIGITS = range(10, 16)  # Japanese numbers have 10 or 11 digits, E.164 at most 15
 REDACTED = "***"
 
@@ -40,8 +41,15 @@ def document_text(
     """
     parts = [summary, details, resolution_note or ""]
     text = normalise(" ".join(part for part in parts if part))
-    ids = [normalise(user_id) for user_id in end_user_ids]
-    return " ".join(redact(text, end_user_ids=ids, replacement=" ").split())[:MAX_CHARS]
+    scrubbed = text
+    for user_id in end_user_ids:
+        user_id = normalise(user_id)
+        if user_id:
+            scrubbed = scrubbed.replace(user_id, " ")
+    scrubbed = _scrub(scrubbed, " ")
+    if scrubbed != text:
+        text = " ".join(scrubbed.split())
+    return text[:MAX_CHARS]
 
 
 def fingerprint(text: str, *labels: str) -> str:
@@ -59,10 +67,18 @@ def redact(text: str, *, end_user_ids: Iterable[str] = (), replacement: str = RE
     for user_id in sorted({u for u in end_user_ids if u and u.strip()}, key=len, reverse=True):
         if user_id.casefold() in text.casefold():  # compiling a pattern per id costs more
             text = re.sub(re.escape(user_id), replacement, text, flags=re.IGNORECASE)
+    return _scrub(text, replacement)
+
+
+def _scrub(text: str, replacement: str) -> str:
+    """Email addresses and phone numbers replaced."""
     if "@" in text:  # the pattern is slow on long runs without spaces (Japanese)
         text = _EMAIL.sub(replacement, text)
 
     def phone_or_not(match: re.Match[str]) -> str:
+        before = text[match.start() - 1] if match.start() else " "
+        if before.isalnum() or before in "_.-+":  # part of a longer token (an id, a version)
+            return match[0]
         digits = sum(c.isdigit() for c in match[0])
         return replacement if digits in _PHONE_DIGITS else match[0]
 
