@@ -100,7 +100,7 @@ class CharNgramScorer:
         """Document frequencies from one read of `source`; the postings from two more."""
         import numpy as np
 
-        df = np.zeros(ngrams.N_FEATURES, dtype=np.int64)
+        df = np.zeros(ngrams.N_FEATURES, dtype=np.int32)
         size = 0
         for batch in _batches(source()):
             features, _ = ngrams.unpack(b"".join(batch))  # a document's features are distinct
@@ -127,7 +127,7 @@ def _batches(encodings: Iterable[bytes], size: int = BATCH) -> Iterator[list[byt
         yield batch
 
 
-def _idf(df: NDArray[np.int64], size: int) -> NDArray[np.float32]:
+def _idf(df: NDArray[np.int32], size: int) -> NDArray[np.float32]:
     """scikit-learn's smoothed IDF: ln((1 + n) / (1 + df)) + 1."""
     import numpy as np
 
@@ -201,7 +201,7 @@ class CharNgramSpace:
         self,
         *,
         idf: NDArray[np.float32],
-        indptr: NDArray[np.int64],
+        indptr: NDArray[np.int32] | NDArray[np.int64],
         documents: NDArray[np.int32],
         weights: NDArray[np.float16],
         size: int,
@@ -238,7 +238,12 @@ class CharNgramSpace:
         for batch in _batches(source()):
             features, _, _ = _postings(batch, idf, max_postings)
             np.add.at(per_feature, features.astype(np.int64) + 1, 1)
-        indptr = np.cumsum(per_feature)
+        np.cumsum(per_feature, out=per_feature)
+        # 32-bit offsets while they fit: 4 MB less held, and a smaller cursor while placing.
+        indptr: NDArray[np.int32] | NDArray[np.int64] = (
+            per_feature.astype(np.int32) if per_feature[-1] < 2**31 else per_feature.copy()
+        )
+        del per_feature
         documents = np.empty(int(indptr[-1]), dtype=np.int32)
         weights = np.empty(int(indptr[-1]), dtype=np.float16)
         cursor = indptr[:-1].copy()
@@ -283,7 +288,7 @@ class CharNgramSpace:
         import numpy as np
 
         features, weights = self.query_vector(encoding)
-        starts = self._indptr[features]
+        starts = self._indptr[features].astype(np.int64)
         lengths = self._indptr[features + 1] - starts
         return self._accumulate(starts, lengths, weights).astype(np.float32)
 
@@ -300,7 +305,7 @@ class CharNgramSpace:
         import numpy as np
 
         features, weights = self.query_vector(encoding)
-        starts = self._indptr[features]
+        starts = self._indptr[features].astype(np.int64)
         lengths = self._indptr[features + 1] - starts
         by_length = np.argsort(lengths, kind="stable")
         within = np.searchsorted(np.cumsum(lengths[by_length]), FIRST_PASS_POSTINGS, "right")
