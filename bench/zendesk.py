@@ -114,7 +114,7 @@ def app(environ, start_response):
     return [b"accepted\\n"]
 
 
-options = gunicorn_options(port=config["port"], workers=1, threads=config["threads"])
+options = gunicorn_options(host="127.0.0.1", port=config["port"], workers=1, threads=config["threads"])
 GunicornServer(lambda: app, options).run()
 '''
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
