@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from bot.clock import ManualClock
 from bot.db import Database
-from bot.models import ZendeskDelivery
+from bot.models import Escalation, ZendeskDelivery
 from bot.policy import Policy, parse_policy
 from bot.runtime import Runtime
 from bot.scheduler import run_job
@@ -95,6 +95,22 @@ def test_another_delivery_for_an_open_escalation_links_to_it(
     card = the_card(slack)
     assert any("Updated in Zendesk (ticket #4711)" in line for line in thread_lines(slack, card))
     assert [d.outcome for d in deliveries(db)] == ["filed", "linked"]
+
+
+def test_slack_is_asked_once_per_agent_address_found_or_not(
+    slack: SlackDriver, db: Database, clock: ManualClock
+) -> None:
+    for ticket_id in (4711, 4712):
+        deliver(slack, ticket_body(ticket_id, agent_email="CS-Agent@example.com"), at=clock.now())
+    for ticket_id in (4713, 4714):
+        deliver(
+            slack, ticket_body(ticket_id, agent_email="nobody@elsewhere.example"), at=clock.now()
+        )
+    asked = [c.args.get("email") for c in slack.standin.calls_to("users.lookupByEmail")]
+    assert sorted(asked) == ["cs-agent@example.com", "nobody@elsewhere.example"]
+    with db.session() as session:
+        filers = session.exec(select(Escalation.filed_by).order_by(Escalation.id)).all()
+    assert list(filers) == ["U0CS", "U0CS", "", ""]
 
 
 def test_once_resolved_the_ticket_can_be_escalated_again(

@@ -561,3 +561,27 @@ def test_lists_and_home_render(tmp_path: Path, database_url: str, command: str) 
     status, transcript = _run(tmp_path, database_url, FILE_ONE + command + "\n")
     assert status == 0
     assert "In progress (1)" in transcript
+
+
+def test_a_zendesk_delivery_files_the_ticket_and_shows_what_is_written_back(
+    tmp_path: Path, database_url: str
+) -> None:
+    script = (
+        'zendesk ticket 4711 "Login fails" external_id=u-1001 priority=urgent\n'
+        "zendesk ticket abc\n"
+        'zendesk ticket 4712 "Photos" colour=red\n'
+    )
+    status, transcript = _run(tmp_path, database_url, script)
+    assert "Zendesk → cre-bot: ticket #4711 sent by its trigger (202 accepted)" in transcript
+    assert "ESC-1 · Login fails" in transcript
+    assert "End user: u-1001" in transcript
+    assert "Zendesk: #4711" in transcript
+    assert "━━ Zendesk #4711 · internal note ━━" in transcript
+    assert "Escalated to CRE as ESC-1 (P1" in transcript  # Zendesk's Urgent, mapped
+    assert "[cre-bot:ESC-1:assigned:" in transcript
+    assert "+cre_escalated" in transcript
+    assert 'Try: zendesk ticket 4711 "Title"' in transcript
+    assert "Unknown field 'colour'" in transcript
+    assert "#4712" not in transcript  # a refused line sends nothing
+    assert status == 1
+    assert "✗ 2 of 3 checks failed (lines 2, 3)." in transcript

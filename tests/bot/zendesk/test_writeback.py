@@ -175,6 +175,44 @@ def test_waiting_resolution_and_reopening_each_write_their_note(
     ]
 
 
+def test_a_status_field_is_set_with_each_note_when_configured(
+    db: Database,
+    policy: Policy,
+    zendesk_server: RunningZendesk,
+    zendesk: ZendeskStandIn,
+    clock: ManualClock,
+    time: TestTime,
+) -> None:
+    field_id = 360000000003
+    with_field = policy.model_copy(
+        update={"zendesk": policy.zendesk.model_copy(update={"status_field": field_id})}
+    )
+    writer = make_writer(db, with_field, zendesk_server, clock, time, [])
+    with db.session() as session:
+        escalation = file_one(session, with_field, clock.now(), zendesk=TICKET)
+        assert escalation.id is not None
+        promise_timeline(session, with_field, escalation.id, clock.now())
+    writer.write_due()
+    assert zendesk.ticket(4711).custom_fields == {field_id: "cre_assigned"}
+    with db.session() as session:
+        bring_to(session, with_field, escalation.id, Status.RESOLVED, now=clock.now())
+        promise_timeline(session, with_field, escalation.id, clock.now())
+    writer.write_due()
+    assert zendesk.ticket(4711).custom_fields == {field_id: "cre_resolved"}
+    updates = [c.body["ticket"] for c in zendesk.calls_to(UPDATE_TICKET)]
+    assert updates[-1]["custom_fields"] == [{"id": field_id, "value": "cre_resolved"}]
+    assert all(u["comment"]["public"] is False for u in updates)
+
+
+def test_without_a_status_field_no_custom_field_is_sent(
+    filed: int, writer: ZendeskWriter, zendesk: ZendeskStandIn
+) -> None:
+    writer.write_due()
+    [update] = [c.body["ticket"] for c in zendesk.calls_to(UPDATE_TICKET)]
+    assert "custom_fields" not in update
+    assert zendesk.ticket(4711).custom_fields == {}
+
+
 def test_notes_are_in_the_teams_language(
     db: Database,
     policy_text: str,
