@@ -83,6 +83,10 @@ def test_a_ticket_from_filing_to_resolution_gets_each_note_and_tag_once(
     )
     slack.click(card(slack), "esc.resume", user="U0HANAKO")
     resolve_via_modal(slack, card(slack), user="U0HANAKO", answer="Update to 5.2, then sign in.")
+    # The agent hears of it in Slack as a Slack filer would: mentioned with the answer.
+    resolved = thread_lines(slack, card(slack))[-1]
+    assert resolved.startswith(":white_check_mark: <@U0CS> ESC-1 was resolved by <@U0HANAKO>")
+    assert "Update to 5.2, then sign in." in resolved
     slack.click(card(slack), "esc.reopen", user="U0CS")
     assert first_lines(zendesk)[2:] == [
         "ESC-1 was resolved by hanako. Cause: Bug.",
