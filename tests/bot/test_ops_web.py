@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot import leadership, metrics
 from bot.clock import ManualClock
 from bot.db import Database
+from bot.migrate import head_revision
 from bot.runtime import Runtime
 from bot.scheduler import Elector, run_job
 from tests.support.flows import file_via_modal
@@ -148,8 +150,13 @@ def test_readyz_says_when_migrations_are_behind(
     Elector(runtime).campaign()
     with db.engine.begin() as connection:
         connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0007'")
-
-    response = slack.post("", method="GET", path="/readyz", sign=False)
+    try:
+        response = slack.post("", method="GET", path="/readyz", sign=False)
+    finally:  # PostgreSQL's test database is shared by the whole run: put the real revision back
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text("UPDATE alembic_version SET version_num = :head"), {"head": head_revision()}
+            )
 
     assert response.status == 503
     assert response.json()["migrations"] == "at 0007"
