@@ -538,6 +538,12 @@ CATALOG: dict[str, tuple[str, str]] = {
         "There is no one called @{name} in this workspace.",
         "@{name} というメンバーはこのワークスペースにいません。",
     ),
+    "audit.ambiguous_person": (
+        "{count} people are called @{name}. Pick the person from Slack's suggestions as you type"
+        " @, so the command says who you mean.",
+        "@{name} という名前のメンバーが{count}人います。@ を入力したときに表示される候補から"
+        "選んで、どなたか指定してください。",
+    ),
     "audit.fields": ("fields: {fields}", "表示項目: {fields}"),
     "audit.hash": ("query #{hash}", "照会 #{hash}"),
     "audit.outcome.shown": ("shown", "表示"),

@@ -109,6 +109,16 @@ def replace_controls(text: str, readable: Callable[[ControlSequence], str]) -> s
     return _CONTROL.sub(one, text)
 
 
+_COMMAND_WORD = re.compile(r"(?:<[^<>]*>|\S)+")
+
+
+def command_words(text: str) -> list[str]:
+    """The words of an escaped slash command: `<@U1|Hanako Yamada>` stays one word, `&amp;` is `&`."""
+    return [
+        word if _CONTROL.fullmatch(word) else unescape(word) for word in _COMMAND_WORD.findall(text)
+    ]
+
+
 def unescape(text: str) -> str:
     """Undo Slack's escaping of `&`, `<` and `>` (in one pass: `&amp;lt;` stays `&lt;`)."""
     return _ENTITY.sub(lambda m: _UNESCAPES[m.group(0)], text)

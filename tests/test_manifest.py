@@ -115,3 +115,10 @@ def test_subscribed_events_have_listeners(slack: SlackDriver, standin: SlackStan
         ).status
         == 200
     )
+
+
+def test_only_cre_is_escaped_by_slack() -> None:
+    """/cre names people (`/cre audit @Hanako Yamada` → `<@U…|Hanako Yamada>`); the others take
+    free text (/escalate's summary) or an end user's id or address (/lookup), not Slack entities."""
+    escaped = {c["command"]: c["should_escape"] for c in MANIFEST["features"]["slash_commands"]}
+    assert escaped == {"/cre": True, "/escalate": False, "/lookup": False}

@@ -56,9 +56,13 @@ def parse_audit_request(
     args: Sequence[str],
     policy: Policy,
     now: datetime,
-    find_person: Callable[[str], str | None] | None = None,
+    find_person: Callable[[str], Sequence[str]] | None = None,
 ) -> AuditRequest:
     """Read the words after `/cre audit`; `@name` is resolved to a Slack id through `find_person`.
+
+    Slack escapes /cre (manifest.yml), so a person chosen from its suggestions arrives as
+    `<@U123|Hanako Yamada>` and an address as `<mailto:a@b.jp|a@b.jp>`; a typed `@name` that Slack
+    did not turn into a mention is looked up, and refused when two people share it.
 
     A month/day date means the last such day (`since 12/24` in November is last December's,
     `since 2/29` the last leap day); a full date after today is refused.
@@ -100,24 +104,29 @@ def _since_date(text: str, *, today: date) -> date:
     return day
 
 
-def _audit_subject(word: str, find_person: Callable[[str], str | None] | None) -> str:
-    """`<@U123|name>` (escaped commands) and `@U123` give the id; `@name` is looked up."""
+def _audit_subject(word: str, find_person: Callable[[str], Sequence[str]] | None) -> str:
+    """`<@U123|name>` and `@U123` give the id, `<mailto:a@b|a@b>` the address; `@name` is looked up."""
     if word.startswith("<@") and word.endswith(">"):
         return word[2:-1].split("|", 1)[0]
+    if word.lower().startswith("<mailto:") and word.endswith(">"):
+        return word[len("<mailto:") : -1].split("|", 1)[0]
     if not word.startswith("@"):
         return word
     name = word[1:]
     if is_user_id(name):
         return name
-    found = find_person(name) if find_person is not None and name else None
-    if found is None:
+    found = list(find_person(name)) if find_person is not None and name else []
+    if not found:
         raise DomainError("audit.no_such_person", name=escape(name[:80]))
-    return found
+    if len(found) > 1:
+        raise DomainError("audit.ambiguous_person", name=escape(name[:80]), count=len(found))
+    return found[0]
 
 
-def slack_user_id_by_name(client: Any, name: str) -> str | None:
-    """The id of the workspace member whose handle, display name or real name is `name`."""
+def slack_user_ids_by_name(client: Any, name: str) -> list[str]:
+    """The ids of the workspace members whose handle, display name or real name is `name`."""
     wanted = name.casefold()
+    found: list[str] = []
     for page in client.users_list(limit=200):
         for member in page.get("members") or []:
             if not isinstance(member, Mapping) or member.get("deleted"):
@@ -131,8 +140,8 @@ def slack_user_id_by_name(client: Any, name: str) -> str | None:
                 profile.get("real_name"),
             )
             if any(isinstance(n, str) and n.casefold() == wanted for n in names):
-                return str(member.get("id"))
-    return None
+                found.append(str(member.get("id")))
+    return found
 
 
 def audit_entries(

@@ -261,9 +261,11 @@ class SlackStandIn:
         email: str | None = None,
         is_bot: bool = False,
         deleted: bool = False,
+        display_name: str | None = None,
     ) -> dict[str, Any]:
         """Add (or replace) a workspace member; returns the user object users.info answers."""
         real = real_name or name
+        shown = name if display_name is None else display_name
         tz_label, tz_offset = _zone_label_and_offset(tz, self.clock())
         user = {
             "id": user_id,
@@ -283,8 +285,8 @@ class SlackStandIn:
             "profile": {
                 "real_name": real,
                 "real_name_normalized": real,
-                "display_name": name,
-                "display_name_normalized": name,
+                "display_name": shown,
+                "display_name_normalized": shown,
                 "email": email or f"{name}@example.com",
                 "image_72": f"https://avatars.example.com/{user_id}_72.png",
                 "team": self.team_id,

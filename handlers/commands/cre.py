@@ -17,7 +17,7 @@ from bot.digest import Month, month_figures
 from bot.i18n import t
 from bot.lookup import audit as lookup_audit
 from bot.lookup import service as lookup
-from bot.mrkdwn import escape
+from bot.mrkdwn import command_words, escape
 from bot.runtime import Runtime
 from handlers.payload import runtime_of, user_id
 from handlers.request import Request, request_context
@@ -58,7 +58,7 @@ def cre_command(ack: Ack, body: dict[str, Any], respond: Respond, context: dict[
     """Route `/cre <subcommand> …` to its domain call and answer only the caller."""
     ack()
     runtime = runtime_of(context)
-    words = str(body.get("text") or "").split()
+    words = command_words(str(body.get("text") or ""))
     name = words[0].lower() if words else "help"
     handler = SUBCOMMANDS.get(name)
     if handler is None:
@@ -135,7 +135,7 @@ def audit(call: Invocation) -> None:
             args=call.args,
             policy=request.policy,
             now=request.now,
-            find_person=lambda name: lookup_audit.slack_user_id_by_name(runtime.client, name),
+            find_person=lambda name: lookup_audit.slack_user_ids_by_name(runtime.client, name),
         )
         entries = lookup_audit.audit_entries(
             session=request.session, actor_or_subject=asked.subject, since=asked.since

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from bot.mrkdwn import (
     ELLIPSIS,
     channel_link,
+    command_words,
     escape,
     escape_truncated,
     is_channel_id,
@@ -184,3 +185,22 @@ def test_message_permalink_is_built_like_slacks() -> None:
         "https://crebot.slack.com/archives/C0SUPPORT/p1700000001000200"
         "?thread_ts=1700000000.000100&cid=C0SUPPORT"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("", []),
+        ("  audit   since 12/24 ", ["audit", "since", "12/24"]),
+        (
+            "audit <@U0Y|Hanako Yamada> since 12/24",
+            ["audit", "<@U0Y|Hanako Yamada>", "since", "12/24"],
+        ),
+        ("audit <mailto:a@b.jp|a@b.jp>", ["audit", "<mailto:a@b.jp|a@b.jp>"]),
+        ("show ESC-1&amp;2 &lt;x", ["show", "ESC-1&2", "<x"]),
+        ("away <#C1|a b>,<@U1|c d>", ["away", "<#C1|a b>,<@U1|c d>"]),
+        ("half <@U1 open", ["half", "<@U1", "open"]),
+    ],
+)
+def test_command_words_keep_a_mention_with_spaces_whole(text: str, words: list[str]) -> None:
+    assert command_words(text) == words

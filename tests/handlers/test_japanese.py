@@ -112,3 +112,17 @@ def test_business_time_reads_as_business_days_and_hours_on_the_card_and_in_the_d
     [warning] = [m.text for m in slack.standin.dms("U0HANAKO") if "SLO" in m.text]
     assert "SLO(2営業日)の 50% を経過しました" in warning, warning
     assert "残り1営業日" in warning
+
+
+def test_an_audit_name_two_people_share_asks_for_a_mention_in_japanese(
+    slack: SlackDriver,
+) -> None:
+    slack.standin.add_user("U0TARO1", "taro.sato", display_name="たろう")
+    slack.standin.add_user("U0TARO2", "taro.kato", display_name="たろう")
+
+    slack.command("/cre", "audit @たろう", user="U0LEAD")
+
+    assert ephemeral_replies(slack)[-1] == (
+        "@たろう という名前のメンバーが2人います。"
+        "@ を入力したときに表示される候補から選んで、どなたか指定してください。"
+    )

@@ -634,14 +634,18 @@ def test_parse_audit_request(policy: Policy) -> None:
 
 
 def test_an_at_name_in_the_audit_request_is_resolved(policy: Policy) -> None:
-    people = {"hanako": "U0HANAKO"}
+    people = {"hanako": ["U0HANAKO"], "taro": ["U0TARO1", "U0TARO2"]}
 
     def parse(text: str) -> audit.AuditRequest:
         return audit.parse_audit_request(
-            args=text.split(), policy=policy, now=START, find_person=people.get
+            args=text.split(), policy=policy, now=START, find_person=lambda n: people.get(n, [])
         )
 
     assert parse("@hanako").subject == "U0HANAKO"
+    assert parse("<mailto:a@example.jp|a@example.jp>").subject == "a@example.jp"
+    with pytest.raises(DomainError) as ambiguous:
+        parse("@taro")
+    assert ambiguous.value.key == "audit.ambiguous_person"
     assert parse("@U0TARO").subject == "U0TARO"
     with pytest.raises(DomainError) as raised:
         parse("@<!channel>")
@@ -654,10 +658,13 @@ def test_slack_user_id_by_name_matches_handle_display_and_real_name(
     standin.add_user("U0YAMADA", "yamada", real_name="山田 太郎")
     standin.add_user("U0GONE", "gone", deleted=True)
 
-    assert audit.slack_user_id_by_name(runtime.client, "YAMADA") == "U0YAMADA"
-    assert audit.slack_user_id_by_name(runtime.client, "山田 太郎") == "U0YAMADA"
-    assert audit.slack_user_id_by_name(runtime.client, "gone") is None
-    assert audit.slack_user_id_by_name(runtime.client, "nobody") is None
+    standin.add_user("U0TARO2", "taro.kato", display_name="yamada")
+
+    assert audit.slack_user_ids_by_name(runtime.client, "YAMADA") == ["U0YAMADA", "U0TARO2"]
+    assert audit.slack_user_ids_by_name(runtime.client, "山田 太郎") == ["U0YAMADA"]
+    assert audit.slack_user_ids_by_name(runtime.client, "taro.kato") == ["U0TARO2"]
+    assert audit.slack_user_ids_by_name(runtime.client, "gone") == []
+    assert audit.slack_user_ids_by_name(runtime.client, "nobody") == []
 
 
 def test_only_the_lead_reads_the_audit(policy: Policy) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from bot.blocks.ids import ActionId
 from bot.clock import ManualClock
+from bot.workspace.webapi import SlackStandIn
 from tests.support.slack import SlackDriver
 
 
@@ -92,7 +93,7 @@ def test_a_report_for_a_month_out_of_range_is_refused_not_an_error(
 
 
 def test_a_plain_at_name_is_resolved_through_the_workspace_members(slack: SlackDriver) -> None:
-    """The manifest sends /cre unescaped, so a person arrives as "@hanako", not "<@U…>"."""
+    """A typed `@hanako` that Slack did not turn into a mention is looked up by name."""
     slack.command("/lookup", "u-1001", user="U0HANAKO")
     slack.command("/lookup", "u-1002", user="U0KENJI")
 
@@ -138,3 +139,58 @@ def test_a_full_date_after_today_is_refused_and_a_leap_day_is_the_last_one(
     reply = _last_reply(slack)
     assert "since 2024-02-29" in reply
     assert "1 shown" in reply
+
+
+def test_an_escaped_mention_with_spaces_in_the_name_is_one_person(
+    slack: SlackDriver, standin: SlackStandIn
+) -> None:
+    """manifest.yml escapes /cre: Slack sends `<@U…|Hanako Yamada>`, spaces and all."""
+    standin.add_user("U0YAMADA", "hanako.yamada", display_name="Hanako Yamada")
+    slack.command("/lookup", "u-1001", user="U0HANAKO")
+    slack.command("/lookup", "u-1002", user="U0YAMADA")
+
+    slack.command("/cre", "audit <@U0YAMADA|Hanako Yamada> since 2000-01-01", user="U0LEAD")
+
+    reply = _last_reply(slack)
+    assert "1 shown" in reply
+    assert "<@U0YAMADA> · :no_entry: refused · `u-1002`" in reply  # not on the CRE roster
+    assert "u-1001" not in reply
+
+
+def test_two_people_with_one_display_name_are_told_apart_by_their_mentions(
+    slack: SlackDriver, standin: SlackStandIn
+) -> None:
+    standin.add_user("U0SATO1", "taro.sato", display_name="Sato")
+    standin.add_user("U0SATO2", "jiro.sato", display_name="Sato")
+    slack.command("/lookup", "u-1001", user="U0SATO1")
+    slack.command("/lookup", "u-1002", user="U0SATO2")
+
+    slack.command("/cre", "audit <@U0SATO2|Sato>", user="U0LEAD")
+    second = _last_reply(slack)
+    slack.command("/cre", "audit <@U0SATO1|Sato>", user="U0LEAD")
+    first = _last_reply(slack)
+    slack.command("/cre", "audit @Sato", user="U0LEAD")
+    typed = _last_reply(slack)
+
+    assert "<@U0SATO2> · :no_entry: refused · `u-1002`" in second
+    assert "u-1001" not in second
+    assert "<@U0SATO1> · :no_entry: refused · `u-1001`" in first
+    assert "u-1002" not in first
+    assert typed.startswith("2 people are called @Sato. Pick the person from Slack's suggestions")
+    assert "u-100" not in typed
+
+
+def test_an_escaped_email_address_filters_by_the_person_looked_up(slack: SlackDriver) -> None:
+    slack.command("/lookup", "taro.yamada@example.jp", user="U0KENJI")
+    slack.command("/lookup", "u-1002", user="U0KENJI")
+
+    slack.command(
+        "/cre", "audit <mailto:taro.yamada@example.jp|taro.yamada@example.jp>", user="U0LEAD"
+    )
+
+    reply = _last_reply(slack)
+    assert "1 shown" in reply
+    assert "u-1001" in reply
+    assert "u-1002" not in reply
+    assert "for `taro.yamada@example.jp`" in reply
+    assert "mailto" not in reply
