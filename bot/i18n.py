@@ -1031,6 +1031,11 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Similar escalations are not ready yet: the index is still being built. Try again in a minute.",
         "類似エスカレーションはまだ使えません(索引を作成中です)。1分ほどしてからもう一度お試しください。",
     ),
+    "similar.line": (":mag: Similar: {matches}", ":mag: 類似: {matches}"),
+    "similar.first": ("{key} ({facts})", "{key}({facts})"),
+    "similar.resolved_on": ("resolved {day}", "{day}に解決"),
+    "similar.open_facts": ("{status}, filed {day}", "{status} · {day}起票"),
+    "similar.day": ("{day} {month}", "{month_number}月{day}日"),
 }
 
 

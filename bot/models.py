@@ -311,6 +311,26 @@ class SimilarityDoc(SQLModel, table=True):
     indexed_at: datetime = _ts(nullable=False)
 
 
+class SimilarMatch(SQLModel, table=True):
+    """The escalations most similar to one escalation, as its card shows them (bot.similarity):
+    found by the similarity-index job after filing, again when its text changes."""
+
+    __tablename__ = "similar_match"
+
+    escalation_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("escalation.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    # The escalation's version when last looked at: a different one means "look again".
+    escalation_version: int
+    # Of the text the matches were found for: unchanged means the matches still hold.
+    fingerprint: str = Field(max_length=32)
+    # [[escalation id, score], ...], best first (empty when nothing is close).
+    matches: list[list[float]] = Field(default_factory=list, sa_type=sa.JSON)
+    found_at: datetime = _ts(nullable=False)
+
+
 class SimilarityState(SQLModel, table=True):
     """The similarity index's single row: the latest generation (none before the first run)."""
 

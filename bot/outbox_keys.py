@@ -12,6 +12,8 @@ The format is `<what>:<identifying parts…>`, parts joined by ":", at most 200 
     esc:42:card:7                      its redraw after timeline entry 7
     esc:42:event:7                     the thread line of timeline entry 7
     esc:42:card:left:20261125T050000   its redraw when the time left it shows changes
+    esc:42:card:similar:3              its redraw when its similar escalations (found for its
+                                       version 3) changed
     slo:42:2:thread                    stage 2 (a warning threshold, or the breach) of its SLO
     remind:2026-11-25:U0HANAKO:1a2b3c  a reminder DM for that day and that set of escalations
     remind-lead:2026-11-25:1a2b3c      the lead told of ignored reminders
@@ -57,6 +59,11 @@ def thread_line(escalation_id: int, event_id: int) -> str:
 def card_refresh(escalation_id: int, at: datetime) -> str:
     """The escalation's message redrawn because the time left it shows changes at `at`."""
     return f"esc:{escalation_id}:card:left:{at:%Y%m%dT%H%M%S}"
+
+
+def similar_card(escalation_id: int, version: int) -> str:
+    """The escalation's message redrawn because the similar escalations found for it changed."""
+    return f"esc:{escalation_id}:card:similar:{version}"
 
 
 def slo_alert(escalation_id: int | None, stage: int, post: str) -> str:

@@ -15,6 +15,7 @@ from bot.blocks.escalation import build_escalation_card, build_thread_line, time
 from bot.blocks.lists import Group, Row, build_home_view, build_list_message, build_show_message
 from bot.blocks.lookup import history_line
 from bot.blocks.reminders import ReminderItem, build_reminder_dm
+from bot.blocks.similar import card_line
 from bot.blocks.zendesk import pending_line, unmapped_line
 from bot.digest import chart as digest_chart
 from bot.digest import export as digest_export
@@ -23,6 +24,7 @@ from bot.i18n import t
 from bot.lookup.service import end_user_names, history_summary
 from bot.models import Escalation, EscalationEvent
 from bot.policy import Policy
+from bot.similarity.service import card_matches
 from bot.zendesk import writeback
 
 LIST_LIMIT = 40
@@ -55,7 +57,13 @@ def collect_facts(*, policy: Policy, escalation: Escalation, now: datetime, live
 
 
 def render_card(
-    *, session: Session, policy: Policy, escalation: Escalation, now: datetime, live: bool
+    *,
+    session: Session,
+    policy: Policy,
+    escalation: Escalation,
+    now: datetime,
+    live: bool,
+    workspace_url: str | None = None,
 ) -> tuple[str, list[Block]]:
     """The escalation's channel message as it should look now (with the user's earlier ones)."""
     facts = collect_facts(policy=policy, escalation=escalation, now=now, live=live)
@@ -68,6 +76,12 @@ def render_card(
     )
     if history is not None:
         facts.lines.append(history_line(policy=policy, summary=history))
+    if escalation.id is not None:
+        # Found by the similarity-index job after filing: reading them is one stored row.
+        matches = card_matches(session=session, escalation_id=escalation.id)
+        similar = card_line(policy=policy, matches=matches, workspace_url=workspace_url)
+        if similar:
+            facts.lines.append(similar)
     unmapped = unmapped_line(policy=policy, escalation=escalation)
     if unmapped:
         facts.lines.append(unmapped)
@@ -209,12 +223,22 @@ def queue_blocks(
 
 
 def show_blocks(
-    *, session: Session, policy: Policy, escalation_id: int, now: datetime
+    *,
+    session: Session,
+    policy: Policy,
+    escalation_id: int,
+    now: datetime,
+    workspace_url: str | None = None,
 ) -> tuple[str, list[Block]]:
     """`/cre show ESC-42`: the card plus the timeline."""
     escalation = escalations.get_escalation(session=session, escalation_id=escalation_id)
     text, card = render_card(
-        session=session, policy=policy, escalation=escalation, now=now, live=True
+        session=session,
+        policy=policy,
+        escalation=escalation,
+        now=now,
+        live=True,
+        workspace_url=workspace_url,
     )
     events = escalations.timeline(session=session, escalation_id=escalation_id)
     lines = [timeline_line(policy=policy, escalation=escalation, event=e) for e in events]

@@ -218,6 +218,7 @@ class Runtime:
                 escalation=escalation,
                 now=self.clock.now(),
                 live=False,  # the channel message: a snapshot, refreshed by card-refresh
+                workspace_url=self.known_workspace_url(),  # never asks Slack while delivering
             )
 
         self.deliverer = OutboxDeliverer(

@@ -1,14 +1,19 @@
-"""similarity-index: encode new and changed escalations so similar ones can be found."""
+"""similarity-index: encode new and changed escalations, then find the similar ones their cards show."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from bot import outbox_keys
+from bot.outbox_rows import OutboxRow, enqueue_many
 from bot.runtime import Runtime
-from bot.similarity import store
+from bot.similarity import cards, store
+from bot.similarity.service import CARD_LIMIT, SIMILAR_THRESHOLD
 
 BATCH = 1000
 MAX_BATCHES = 2000
+CARD_BATCH = 200
+MAX_CARD_BATCHES = 10  # at most 2,000 cards a run (about 20 ms each); the rest on the next runs
 
 
 def update_similarity_index(*, runtime: Runtime, at: datetime) -> str:
@@ -29,6 +34,45 @@ def update_similarity_index(*, runtime: Runtime, at: datetime) -> str:
     with runtime.db.session() as session:
         generation = store.mark_built(session=session, now=at)
         session.commit()
-    if index.current() is not None:  # this process searches: bring its copy up to date now
-        index.refresh()
-    return f"{encoded} encoded, {looked - encoded} unchanged, generation {generation}"
+    updated = _find_card_matches(runtime=runtime, at=at)
+    summary = f"{encoded} encoded, {looked - encoded} unchanged, generation {generation}"
+    return (
+        f"{summary}; {updated} cards redrawn with new similar escalations" if updated else summary
+    )
+
+
+def _find_card_matches(*, runtime: Runtime, at: datetime) -> int:
+    """Find the similar escalations of new and changed cards; redraw those whose list changed."""
+    index = runtime.similarity
+    snapshot = index.wait()  # this process's copy, brought up to the generation just built
+    if snapshot is None:
+        return 0
+    updated = after_id = 0
+    for _ in range(MAX_CARD_BATCHES):
+        with runtime.db.session() as session:
+            report = cards.find_batch(
+                session=session,
+                index=index,
+                snapshot=snapshot,
+                now=at,
+                limit=CARD_BATCH,
+                min_score=SIMILAR_THRESHOLD,
+                per_card=CARD_LIMIT,
+                after_id=after_id,
+            )
+            # One redraw per version of the escalation whose matches changed: a re-run adds none.
+            rows = [
+                OutboxRow.card_update(
+                    outbox_keys.similar_card(escalation_id, version), escalation_id=escalation_id
+                )
+                for escalation_id, version in report.changed
+            ]
+            enqueue_many(session, rows, now=at)
+            session.commit()
+        updated += len(report.changed)
+        if report.changed:
+            runtime.workspace_url()  # asked of Slack once, so the redrawn cards link their matches
+        after_id = report.last_id
+        if report.looked < CARD_BATCH:
+            break
+    return updated

@@ -19,7 +19,7 @@ from bot.errors import NotFound
 from bot.lookup.service import UserGroupDirectory, may_look_up
 from bot.models import Escalation, Status
 from bot.policy import Policy
-from bot.similarity import clusters
+from bot.similarity import cards, clusters
 from bot.similarity.index import SimilarityIndex, Snapshot
 from bot.similarity.store import escalation_text
 from bot.similarity.suggest import (
@@ -76,6 +76,8 @@ class Match:
     cause: str | None
     answer: str | None
     end_user_id: str | None  # None unless the audience may look end users up
+    channel_id: str | None = None  # where its message is (to link to it)
+    message_ts: str | None = None
 
     @property
     def key(self) -> str:
@@ -218,6 +220,22 @@ def _matches(
     return matches
 
 
+def card_matches(
+    *, session: Session, escalation_id: int, audience: Audience = CHANNEL
+) -> list[Match]:
+    """The similar escalations stored for a card, best first (a read: found by the job)."""
+    stored = cards.stored_ids(session=session, escalation_id=escalation_id)
+    if not stored:
+        return []
+    ids = [escalation_id for escalation_id, _ in stored]
+    rows = {e.id: e for e in session.exec(select(Escalation).where(col(Escalation.id).in_(ids)))}
+    return [
+        _match(rows[match_id], score=score, audience=audience)
+        for match_id, score in stored
+        if match_id in rows
+    ]
+
+
 def _match(escalation: Escalation, *, score: float, audience: Audience) -> Match:
     assert escalation.id is not None
     resolved = escalation.status == Status.RESOLVED
@@ -241,6 +259,8 @@ def _match(escalation: Escalation, *, score: float, audience: Audience) -> Match
         cause=escalation.resolution_cause if resolved else None,
         answer=shown(escalation.resolution_answer) if resolved else None,
         end_user_id=escalation.end_user_id if audience.may_look_up else None,
+        channel_id=escalation.channel_id,
+        message_ts=escalation.message_ts,
     )
 
 

@@ -121,6 +121,7 @@ def show(call: Invocation) -> None:
             policy=runtime.policy,
             escalation_id=escalation_id,
             now=request.now,
+            workspace_url=runtime.workspace_url(),
         )
     call.respond(text=text, blocks=blocks, response_type="ephemeral")
 

@@ -38,7 +38,7 @@ def test_the_first_run_encodes_everything_and_the_next_nothing(
         for n in range(3):
             file_text(session, runtime.policy, clock.now(), f"Sync stops after update {n}")
     assert update_similarity_index(runtime=runtime, at=clock.now()) == (
-        "3 encoded, 0 unchanged, generation 1"
+        "3 encoded, 0 unchanged, generation 1; 3 cards redrawn with new similar escalations"
     )
     first = _docs(runtime)
     assert len(first) == 3
@@ -91,7 +91,7 @@ def test_many_escalations_are_encoded_a_batch_per_transaction(
         for n in range(5):
             file_text(session, runtime.policy, clock.now(), f"Upload stops at 80% ({n})")
     assert update_similarity_index(runtime=runtime, at=clock.now()) == (
-        "5 encoded, 0 unchanged, generation 3"
+        "5 encoded, 0 unchanged, generation 3; 5 cards redrawn with new similar escalations"
     )
     assert sorted(g for g, _ in _docs(runtime).values()) == [1, 1, 2, 2, 3]
 

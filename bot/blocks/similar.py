@@ -1,0 +1,65 @@
+"""Similar past escalations as Slack shows them: the card's line, `/cre similar`, the Resolve hint."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from bot.blocks.lists import message_url
+from bot.durations import format_business_duration
+from bot.i18n import t
+from bot.mrkdwn import escape
+from bot.policy import Policy
+from bot.similarity.service import Match
+
+
+def match_key(match: Match, workspace_url: str | None) -> str:
+    """The match's key, linked to its message when the link is known."""
+    url = message_url(workspace_url, match.channel_id or "", match.message_ts)
+    return f"<{url}|{match.key}>" if url and match.channel_id else match.key
+
+
+def short_day(instant: datetime, policy: Policy) -> str:
+    """A day in the team's time zone without the year: "12 Nov" / "11月12日"."""
+    local = instant.astimezone(policy.business_calendar.tz)
+    lang = policy.language
+    month = t(f"month.{local.month}", lang)
+    return t("similar.day", lang, day=local.day, month=month[:3], month_number=local.month)
+
+
+def took(match: Match, policy: Policy) -> str | None:
+    """How long it took to resolve, in business time ("2 business days")."""
+    if match.business_seconds is None:
+        return None
+    day = policy.business_calendar.working_day_length()
+    return format_business_duration(
+        timedelta(seconds=match.business_seconds), day_length=day, lang=policy.language
+    )
+
+
+def match_facts(match: Match, policy: Policy) -> str:
+    """ "resolved 12 Nov · Bug · 2 business days", or "open, filed 3 Dec"."""
+    lang = policy.language
+    if not match.resolved or match.resolved_at is None:
+        status = t(f"status.{match.status}", lang)
+        return t("similar.open_facts", lang, status=status, day=short_day(match.filed_at, policy))
+    parts = [t("similar.resolved_on", lang, day=short_day(match.resolved_at, policy))]
+    if match.cause:
+        parts.append(escape(policy.label("causes", match.cause)))
+    duration = took(match, policy)
+    if duration:
+        parts.append(duration)
+    return " · ".join(parts)
+
+
+def card_line(*, policy: Policy, matches: Sequence[Match], workspace_url: str | None) -> str | None:
+    """ "Similar: ESC-812 (resolved 12 Nov · Bug · 2 business days) · ESC-640 · ESC-97"."""
+    if not matches:
+        return None
+    lang = policy.language
+    best, *rest = matches
+    first = t(
+        "similar.first", lang, key=match_key(best, workspace_url), facts=match_facts(best, policy)
+    )
+    keys = [first, *(match_key(m, workspace_url) for m in rest)]
+    return t("similar.line", lang, matches=" · ".join(keys))

@@ -1,0 +1,131 @@
+"""The similar escalations each card shows: found by the similarity-index job, never while filing.
+
+A card's matches are found once its escalation is in the index (the job's next run after filing)
+and again whenever its summary or details change; they are stored (`SimilarMatch`) so drawing a
+card is a read. Only cards still worth a look get matches: unresolved escalations, and those
+filed within `CARD_WINDOW` (a first run over years of history does not search for all of them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from bot.models import Escalation, SimilarMatch, Status
+from bot.similarity.index import SimilarityIndex, Snapshot
+from bot.similarity.text import document_text, fingerprint
+
+CARD_WINDOW = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class MatchReport:
+    """What one batch did: cards looked at, and those whose matches changed (and their version)."""
+
+    looked: int
+    changed: list[tuple[int, int]]  # (escalation id, version)
+    last_id: int
+
+
+def card_text(*, summary: str, details: str, end_user_id: str) -> str:
+    """What a card's matches are found for: the inquiry itself (not how it was resolved)."""
+    return document_text(summary=summary, details=details, end_user_ids=(end_user_id,))
+
+
+def _due(*, now: datetime, limit: int, after_id: int) -> Any:
+    e, m = Escalation, SimilarMatch
+    return (
+        sa.select(
+            col(e.id),
+            col(e.version),
+            col(e.summary),
+            col(e.details),
+            col(e.end_user_id),
+            col(m.fingerprint),
+            col(m.matches),
+        )
+        .outerjoin(m, col(m.escalation_id) == col(e.id))
+        .where(
+            col(e.id) > after_id,
+            sa.or_(col(m.escalation_id).is_(None), col(m.escalation_version) != col(e.version)),
+            sa.or_(col(e.status) != Status.RESOLVED, col(e.filed_at) >= now - CARD_WINDOW),
+        )
+        .order_by(col(e.id))
+        .limit(limit)
+    )
+
+
+def find_batch(
+    *,
+    session: Session,
+    index: SimilarityIndex,
+    snapshot: Snapshot,
+    now: datetime,
+    limit: int,
+    min_score: float,
+    per_card: int,
+    after_id: int = 0,
+) -> MatchReport:
+    """Find the matches of up to `limit` cards changed since they were last looked at (ids above
+    `after_id`); the caller commits and asks again from `last_id`."""
+    rows = session.execute(_due(now=now, limit=limit, after_id=after_id)).all()
+    if not rows:
+        return MatchReport(looked=0, changed=[], last_id=after_id)
+    stale = []
+    for row in rows:
+        text = card_text(summary=row.summary, details=row.details, end_user_id=row.end_user_id)
+        stale.append((row, text, fingerprint(text)))
+    searched = [(row, text, print_) for row, text, print_ in stale if print_ != row.fingerprint]
+    encodings = index.scorer.encode([text for _, text, _ in searched]) if searched else []
+    found: dict[int, list[list[float]]] = {}
+    for (row, text, _), encoding in zip(searched, encodings, strict=True):
+        candidates = (
+            snapshot.search(encoding, limit=per_card, min_score=min_score, exclude=(row.id,))
+            if text
+            else []
+        )
+        found[row.id] = [[c.escalation_id, round(c.score, 3)] for c in candidates]
+    changed = []
+    for row, _, print_ in stale:
+        matches = found.get(row.id, row.matches)
+        _save(session, row.id, version=row.version, print_=print_, matches=matches, now=now)
+        if row.id in found and _ids(found[row.id]) != _ids(row.matches or []):
+            changed.append((int(row.id), int(row.version)))
+    return MatchReport(looked=len(rows), changed=changed, last_id=int(rows[-1].id))
+
+
+def _ids(matches: list[list[float]]) -> list[int]:
+    return [int(m[0]) for m in matches]
+
+
+def _save(
+    session: Session,
+    escalation_id: int,
+    *,
+    version: int,
+    print_: str,
+    matches: list[list[float]],
+    now: datetime,
+) -> None:
+    row = session.get(SimilarMatch, escalation_id)
+    if row is None:
+        row = SimilarMatch(
+            escalation_id=escalation_id, escalation_version=version, fingerprint=print_
+        )
+    row.escalation_version = version
+    row.fingerprint = print_
+    row.matches = matches
+    row.found_at = now
+    session.add(row)
+
+
+def stored_ids(*, session: Session, escalation_id: int) -> list[tuple[int, float]]:
+    """The matches stored for a card, best first (none before the job has looked)."""
+    row = session.get(SimilarMatch, escalation_id)
+    if row is None:
+        return []
+    return [(int(m[0]), float(m[1])) for m in row.matches]

@@ -1,0 +1,122 @@
+"""The card's "Similar:" line: found by the similarity-index job after filing, never while filing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from bot.clock import ManualClock
+from bot.models import Escalation, Outbox
+from bot.runtime import Runtime
+from bot.scheduler import run_job
+from bot.workspace.webapi import Message
+from tests.support.flows import (
+    assert_acked,
+    card_texts,
+    card_updates,
+    file_via_modal,
+    resolve_via_modal,
+    texts_in,
+)
+from tests.support.slack import SlackDriver
+
+PHOTOS = "Photos disappear from the album after restoring a backup"
+PHOTOS_AGAIN = "After restoring the backup, photos disappeared from the album"
+BILLING = "Invoice PDF shows the wrong tax rate for Osaka"
+
+
+def _similar_lines(card: Message) -> list[str]:
+    return [text for text in card_texts(card) if "Similar:" in text]
+
+
+def _latest(slack: SlackDriver, card: Message) -> Message:
+    [now] = [m for m in slack.channel(card.channel) if m.ts == card.ts]
+    return now
+
+
+def _first_card(slack: SlackDriver) -> Message:
+    return slack.channel("C0ESCALATE")[0]
+
+
+def _index(runtime: Runtime, clock: ManualClock) -> str:
+    clock.advance(timedelta(minutes=5))
+    outcome = run_job(runtime=runtime, name="similarity-index", at=clock.now())
+    runtime.deliver()
+    return outcome
+
+
+def _resolved_photos_case(slack: SlackDriver, clock: ManualClock) -> Message:
+    first = file_via_modal(slack, summary=PHOTOS)  # Wednesday 25 November
+    clock.advance(timedelta(days=2))
+    assert_acked(
+        resolve_via_modal(slack, first, user="U0HANAKO", answer="Re-run the restore from Settings.")
+    )
+    return first
+
+
+def test_a_card_shows_the_similar_resolved_escalation_after_the_job_runs(
+    slack: SlackDriver, runtime: Runtime, clock: ManualClock
+) -> None:
+    _resolved_photos_case(slack, clock)
+    second = file_via_modal(slack, summary=PHOTOS_AGAIN)
+    assert _similar_lines(second) == []  # filing never searches: the ack does not wait for it
+
+    assert _index(runtime, clock).endswith("; 2 cards redrawn with new similar escalations")
+
+    [back] = _similar_lines(_latest(slack, _first_card(slack)))  # and the other way round
+    assert back.endswith("|ESC-2> (Assigned, filed 27 Nov)")
+    [line] = _similar_lines(_latest(slack, second))
+    first = _latest(slack, _first_card(slack))
+    link = f"<https://{slack.standin.team_domain}.slack.com/archives/{first.channel}/p"
+    assert line.startswith(f":mag: Similar: {link}")
+    assert line.endswith("|ESC-1> (resolved 27 Nov · Bug · 2 business days)")
+    assert PHOTOS not in line  # keys and facts only, never another escalation's text
+    assert len(card_updates(slack, second)) == 1
+    assert _index(runtime, clock) == "0 encoded, 0 unchanged, generation 1"
+    assert len(card_updates(slack, second)) == 1  # a re-run redraws nothing
+
+
+def test_nothing_close_shows_nothing(
+    slack: SlackDriver, runtime: Runtime, clock: ManualClock
+) -> None:
+    _resolved_photos_case(slack, clock)
+    billing = file_via_modal(slack, summary=BILLING)
+    _index(runtime, clock)
+    assert _similar_lines(_latest(slack, billing)) == []
+    assert card_updates(slack, billing) == []
+
+
+def test_cre_show_has_the_line_too(
+    slack: SlackDriver, runtime: Runtime, clock: ManualClock
+) -> None:
+    _resolved_photos_case(slack, clock)
+    file_via_modal(slack, summary=PHOTOS_AGAIN)
+    _index(runtime, clock)
+    assert_acked(slack.command("/cre", "show ESC-2", user="U0CS"))
+    _, payload = slack.standin.responses[-1]
+    assert payload.get("response_type") == "ephemeral"
+    [line] = [text for text in texts_in(payload["blocks"]) if "Similar:" in text]
+    assert "|ESC-1> (resolved " in line
+
+
+def test_a_changed_summary_finds_the_matches_again(
+    slack: SlackDriver, runtime: Runtime, clock: ManualClock
+) -> None:
+    _resolved_photos_case(slack, clock)
+    billing = file_via_modal(slack, summary=BILLING)
+    _index(runtime, clock)
+    with runtime.db.session() as session:
+        escalation = session.get(Escalation, 2)
+        assert escalation is not None
+        escalation.summary = PHOTOS_AGAIN  # as an edit would (the version moves on)
+        session.add(escalation)
+        session.commit()
+
+    assert _index(runtime, clock).endswith("; 1 cards redrawn with new similar escalations")
+
+    [line] = _similar_lines(_latest(slack, billing))
+    assert "|ESC-1> (resolved " in line
+    with runtime.db.session() as session:
+        keys = session.exec(select(Outbox.key).where(Outbox.escalation_id == 2)).all()
+    assert sum(":card:similar:" in key for key in keys) == 1
