@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
 MAX_BACKOFF = timedelta(hours=1)
+SEARCH_PAGES = 50  # at most 10,000 messages read looking for an uncertain post
 PERMANENT_ERRORS = frozenset(
     {
         "invalid_blocks",
@@ -362,26 +363,49 @@ class OutboxDeliverer:
         try:
             if channel[:1] in ("U", "W"):  # a DM: history needs the conversation's own id
                 channel = str(self.client.conversations_open(users=channel)["channel"]["id"])
-            thread_ts = call.arguments.get("thread_ts")
-            if thread_ts:
-                response = self.client.conversations_replies(
-                    channel=channel, ts=thread_ts, include_all_metadata=True, limit=200
-                )
-            else:
-                oldest = f"{call.created_at.timestamp() - 60:.6f}"
-                response = self.client.conversations_history(
-                    channel=channel, oldest=oldest, include_all_metadata=True, limit=200
-                )
+            for message in self._messages_since(call, channel=channel):
+                metadata = message.get("metadata") or {}
+                if (
+                    metadata.get("event_type") == OUTBOX_EVENT
+                    and (metadata.get("event_payload") or {}).get("key") == key
+                ):
+                    return {"ts": message.get("ts"), "channel": channel, "found": True}
         except SlackApiError:
             return None  # cannot tell: posting again is the lesser evil than never posting
-        for message in response.get("messages") or []:
-            metadata = message.get("metadata") or {}
-            if (
-                metadata.get("event_type") == OUTBOX_EVENT
-                and (metadata.get("event_payload") or {}).get("key") == key
-            ):
-                return {"ts": message.get("ts"), "channel": channel, "found": True}
         return None
+
+    def _messages_since(self, call: _SlackCall, *, channel: str) -> Iterator[dict[str, Any]]:
+        """The channel's (or thread's) messages posted since the row was written, page by page.
+
+        Slack pages both methods (and may give fewer than asked for), so an earlier post can be on
+        any page; `oldest` (the row's creation, less a minute for clock skew) keeps the pages few.
+        """
+        oldest = f"{call.created_at.timestamp() - 60:.6f}"
+        thread_ts = call.arguments.get("thread_ts")
+        cursor = ""
+        for _ in range(SEARCH_PAGES):
+            if thread_ts:
+                response = self.client.conversations_replies(
+                    channel=channel,
+                    ts=str(thread_ts),
+                    oldest=oldest,
+                    include_all_metadata=True,
+                    limit=200,
+                    cursor=cursor or None,
+                )
+            else:
+                response = self.client.conversations_history(
+                    channel=channel,
+                    oldest=oldest,
+                    include_all_metadata=True,
+                    limit=200,
+                    cursor=cursor or None,
+                )
+            yield from response.get("messages") or []
+            cursor = str((response.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                return
+        log.warning("outbox search stopped after %d pages in %s", SEARCH_PAGES, channel)
 
     def _release(self, session: Session, row: Outbox) -> None:
         row.lease_until = None

@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -36,6 +37,9 @@ PSEUDO_METHODS = frozenset({UPLOAD, RESPONSE_URL})
 MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral"})
 VIEW_METHODS = frozenset({"views.open", "views.update", "views.push", "views.publish"})
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})  # the only ones taking an xapp- token
+# Page sizes of conversations.history and .replies (Slack's method reference: default, maximum).
+HISTORY_LIMIT_DEFAULT, HISTORY_LIMIT_MAX = 100, 999
+REPLIES_LIMIT_DEFAULT, REPLIES_LIMIT_MAX = 1000, 1000
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 TEXT_HEADERS = {"Content-Type": "text/plain; charset=utf-8"}
 
@@ -165,6 +169,8 @@ class SlackStandIn:
         self._last_ts = (0, 0)
         self._counter = 0
         self._public_url = "http://127.0.0.1:0"
+        # Slack caps both at 15 for commercially distributed apps outside the Marketplace.
+        self.page_limit_cap: int | None = None
         # Where apps.connections.open sends the app (a running Socket Mode stand-in's URLs).
         self.socket_mode_urls: Callable[[], str] | None = None
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
@@ -941,40 +947,52 @@ class SlackStandIn:
         return {"channel": conversation}
 
     def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A channel's top-level messages between `oldest` and `latest`, newest first, a page at a time."""
         channel = str(args["channel"])
         if channel not in self.channels:
             raise SlackError("channel_not_found")
-        visible = [
+        window = _TimeWindow.of(args)
+        newest_first = [
             message
-            for message in self.messages.get(channel, [])
+            for message in reversed(self.messages.get(channel, []))
             if message.ephemeral_for is None
             and (message.thread_ts in (None, message.ts) or message.reply_broadcast)
+            and window.holds(message.ts)
         ]
-        oldest = float(args.get("oldest") or 0)
-        metadata = _truthy(args.get("include_all_metadata"))
-        newest_first = [
-            self._message_json(message, metadata=metadata)
-            for message in reversed(visible)
-            if float(message.ts) >= oldest
-        ]
-        limit = _int_arg(args.get("limit"), default=100)
-        return {
-            "messages": newest_first[:limit],
-            "has_more": len(newest_first) > limit,
-            "response_metadata": {"next_cursor": ""},
-        }
+        limit = self._page_limit(args, default=HISTORY_LIMIT_DEFAULT, most=HISTORY_LIMIT_MAX)
+        return self._page(newest_first, args, limit=limit, newest_first=True)
 
     def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A thread oldest first, a page at a time; the first page starts with the parent."""
         channel = str(args["channel"])
         parent = self._find_message(channel, args.get("ts"))
         if parent is None:
             raise SlackError("thread_not_found")
-        thread = [parent, *self._replies(parent)]
+        window = _TimeWindow.of(args)
+        replies = [reply for reply in self._replies(parent) if window.holds(reply.ts)]
+        limit = self._page_limit(args, default=REPLIES_LIMIT_DEFAULT, most=REPLIES_LIMIT_MAX)
+        return self._page([parent, *replies], args, limit=limit, newest_first=False)
+
+    def _page_limit(self, args: Mapping[str, Any], *, default: int, most: int) -> int:
+        """Slack's page size: `limit` if given (0 or none: the default), never above the maximum."""
+        if self.page_limit_cap is not None:
+            default, most = min(default, self.page_limit_cap), min(most, self.page_limit_cap)
+        wanted = _int_arg(args.get("limit"), default=default)
+        return min(wanted if wanted > 0 else default, most)
+
+    def _page(
+        self, messages: list[Message], args: Mapping[str, Any], *, limit: int, newest_first: bool
+    ) -> dict[str, Any]:
+        """One page of `messages` from `cursor` (a message's ts), with the cursor of the next."""
+        stamps = [Decimal(message.ts) for message in messages]
+        start = _decode_ts_cursor(args.get("cursor"), stamps, newest_first=newest_first)
+        page = messages[start : start + limit]
+        rest = messages[start + limit :]
         metadata = _truthy(args.get("include_all_metadata"))
         return {
-            "messages": [self._message_json(message, metadata=metadata) for message in thread],
-            "has_more": False,
-            "response_metadata": {"next_cursor": ""},
+            "messages": [self._message_json(message, metadata=metadata) for message in page],
+            "has_more": bool(rest),
+            "response_metadata": {"next_cursor": _encode_ts_cursor(rest[0].ts) if rest else ""},
         }
 
     def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -1306,6 +1324,58 @@ def _has_content(args: Mapping[str, Any]) -> bool:
     return any(
         args.get(name) not in (None, "", "[]", []) for name in ("text", "blocks", "attachments")
     )
+
+
+@dataclass(frozen=True)
+class _TimeWindow:
+    """`oldest`/`latest`/`inclusive` of a history call: the ends are left out unless inclusive."""
+
+    oldest: Decimal
+    latest: Decimal | None
+    inclusive: bool
+
+    @classmethod
+    def of(cls, args: Mapping[str, Any]) -> _TimeWindow:
+        """The window a call asks for (Slack's defaults: from 0 to now)."""
+        latest = args.get("latest")
+        return cls(
+            oldest=_ts_arg(args.get("oldest") or "0", error="invalid_ts_oldest"),
+            latest=_ts_arg(latest, error="invalid_ts_latest") if latest else None,
+            inclusive=_truthy(args.get("inclusive")),
+        )
+
+    def holds(self, ts: str) -> bool:
+        """Whether a message of this ts is in the window."""
+        at = Decimal(ts)
+        if self.inclusive:
+            return at >= self.oldest and (self.latest is None or at <= self.latest)
+        return at > self.oldest and (self.latest is None or at < self.latest)
+
+
+def _ts_arg(value: Any, *, error: str) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except InvalidOperation as exc:
+        raise SlackError(error) from exc
+
+
+def _encode_ts_cursor(ts: str) -> str:
+    return base64.b64encode(f"next_ts:{ts.replace('.', '')}".encode()).decode()
+
+
+def _decode_ts_cursor(cursor: Any, stamps: list[Decimal], *, newest_first: bool) -> int:
+    """Where the page a cursor names starts (the message it names may have gone: the next one)."""
+    if not cursor:
+        return 0
+    try:
+        digits = base64.b64decode(str(cursor), validate=True).decode().removeprefix("next_ts:")
+        wanted = Decimal(f"{digits[:-6]}.{digits[-6:]}")
+    except (binascii.Error, UnicodeDecodeError, InvalidOperation) as exc:
+        raise SlackError("invalid_cursor") from exc
+    for index, ts in enumerate(stamps):
+        if (ts <= wanted) if newest_first else (ts >= wanted):
+            return index
+    return len(stamps)
 
 
 def _encode_cursor(user_id: str) -> str:

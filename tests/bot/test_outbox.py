@@ -542,3 +542,91 @@ def test_only_due_rows_of_the_asked_escalation_are_sent(
     assert escalation(db, first).message_ts is None
     with db.session() as session:
         assert pending_count(session) == 2
+
+
+# -- a post whose sender died after Slack took it ------------------------------------------------
+
+
+def _died_after_posting(db: Database, key: str, *, lease_until: datetime) -> None:
+    """Leave the row as a sender killed mid-post does: Slack has the post, the row is pending."""
+    with db.session() as session:
+        row = session.exec(select(Outbox).where(Outbox.key == key)).one()
+        row.status, row.sent_at, row.result = OutboxStatus.PENDING, None, {}
+        row.lease_until = lease_until
+        session.add(row)
+        session.commit()
+
+
+def _others_post(
+    client: WebClient, clock: ManualClock, count: int, *, thread_ts: str | None = None
+) -> None:
+    for number in range(count):
+        clock.advance(timedelta(seconds=1))
+        if thread_ts:
+            client.chat_postMessage(channel="C0SUPPORT", text=f"r{number}", thread_ts=thread_ts)
+        else:
+            client.chat_postMessage(channel="C0SUPPORT", text=f"m{number}")
+
+
+def test_a_post_that_landed_is_found_beyond_the_first_page_of_history(
+    db: Database,
+    deliverer: OutboxDeliverer,
+    standin: SlackStandIn,
+    client: WebClient,
+    clock: ManualClock,
+) -> None:
+    with db.session() as session:
+        enqueue(session, OutboxRow.message("lost", channel="C0SUPPORT", text="the post"), now=START)
+        session.commit()
+    assert deliverer.deliver_due(now=START).sent == 1
+    _died_after_posting(db, "lost", lease_until=START + timedelta(minutes=2))
+    # Busy channel, small pages (Slack's 15 for apps outside the Marketplace): newest first, the
+    # post is on the second page.
+    _others_post(client, clock, 20)
+    standin.page_limit_cap = 15
+
+    clock.advance(timedelta(minutes=10))
+    report = deliverer.deliver_due(now=clock.now())
+
+    assert report.sent == 1
+    assert [m.text for m in standin.channel_messages("C0SUPPORT")].count("the post") == 1
+    [row] = rows(db)
+    assert (row.status, row.result["found"]) == (OutboxStatus.SENT, True)
+    searches = standin.calls_to("conversations.history")
+    assert len(searches) == 2
+    assert all(float(call.args["oldest"]) >= START.timestamp() - 60 for call in searches)
+
+
+def test_a_thread_reply_that_landed_is_found_beyond_the_first_page_of_the_thread(
+    db: Database,
+    deliverer: OutboxDeliverer,
+    standin: SlackStandIn,
+    client: WebClient,
+    clock: ManualClock,
+) -> None:
+    parent = client.chat_postMessage(channel="C0SUPPORT", text="the question")["ts"]
+    _others_post(client, clock, 20, thread_ts=parent)  # an old, long thread
+    clock.advance(timedelta(hours=1))
+    created = clock.now()
+    with db.session() as session:
+        enqueue(session, OutboxRow.message("parent", channel="C0SUPPORT", text="x"), now=created)
+        session.commit()
+    with db.session() as session:  # the row answers in the existing thread
+        row = session.exec(select(Outbox).where(Outbox.key == "parent")).one()
+        row.status, row.result = OutboxStatus.SENT, {"ts": parent, "channel": "C0SUPPORT"}
+        session.add(row)
+        reply = OutboxRow.message("lost", channel="C0SUPPORT", text="answer", thread_of="parent")
+        enqueue(session, reply, now=created)
+        session.commit()
+    _others_post(client, clock, 20, thread_ts=parent)  # busy since the row was written
+    assert deliverer.deliver_due(now=clock.now()).sent == 1
+    _died_after_posting(db, "lost", lease_until=clock.now() + timedelta(minutes=2))
+    standin.page_limit_cap = 15
+
+    clock.advance(timedelta(minutes=10))
+    report = deliverer.deliver_due(now=clock.now())
+
+    assert report.sent == 1
+    assert [m.text for m in standin.thread("C0SUPPORT", parent)].count("answer") == 1
+    searches = standin.calls_to("conversations.replies")
+    assert len(searches) == 2  # the 20 old replies were never read: only those since the row

@@ -749,3 +749,79 @@ def test_a_bolt_app_talks_to_the_stand_in(server: RunningServer, standin: SlackS
     assert [m.text for m in standin.channel_messages("C0ESC")] == ["lookup done"]
     assert standin.calls_to("auth.test")  # Bolt verified its token against the stand-in
     assert standin.problems == []
+
+
+def _post_many(client: WebClient, clock: SteppingClock, count: int, **extra: Any) -> list[str]:
+    stamps = []
+    for number in range(count):
+        clock.now += 1
+        stamps.append(client.chat_postMessage(channel="C0ESC", text=f"m{number}", **extra)["ts"])
+    return stamps
+
+
+def test_history_pages_newest_first_a_hundred_at_a_time_by_default(
+    client: WebClient, clock: SteppingClock
+) -> None:
+    stamps = _post_many(client, clock, 105)
+    first = client.conversations_history(channel="C0ESC")
+    assert [m["ts"] for m in first["messages"]] == stamps[::-1][:100]
+    assert first["has_more"] is True
+    cursor = first["response_metadata"]["next_cursor"]
+    second = client.conversations_history(channel="C0ESC", cursor=cursor)
+    assert [m["ts"] for m in second["messages"]] == stamps[::-1][100:]
+    assert second["has_more"] is False
+    assert second["response_metadata"]["next_cursor"] == ""
+
+
+def test_history_pages_by_limit_within_oldest_and_latest_leaving_the_ends_out(
+    client: WebClient, clock: SteppingClock
+) -> None:
+    stamps = _post_many(client, clock, 10)
+    seen, cursor = [], ""
+    while True:
+        page = client.conversations_history(
+            channel="C0ESC", oldest=stamps[2], latest=stamps[8], limit=2, cursor=cursor
+        )
+        assert len(page["messages"]) <= 2
+        seen += [m["ts"] for m in page["messages"]]
+        cursor = page["response_metadata"]["next_cursor"]
+        if not cursor:
+            break
+    assert seen == stamps[3:8][::-1]
+    inclusive = client.conversations_history(
+        channel="C0ESC", oldest=stamps[2], latest=stamps[8], inclusive=True, limit=999
+    )
+    assert [m["ts"] for m in inclusive["messages"]] == stamps[2:9][::-1]
+
+
+def test_history_and_replies_cap_the_limit_and_refuse_a_bad_cursor(
+    client: WebClient, clock: SteppingClock, standin: SlackStandIn
+) -> None:
+    stamps = _post_many(client, clock, 20)
+    assert len(client.conversations_history(channel="C0ESC", limit=5000)["messages"]) == 20
+    standin.page_limit_cap = 15  # a commercially distributed app outside the Marketplace
+    capped = client.conversations_history(channel="C0ESC", limit=200)
+    assert [m["ts"] for m in capped["messages"]] == stamps[::-1][:15]
+    replies = client.conversations_replies(channel="C0ESC", ts=stamps[0], limit=200)
+    assert replies["has_more"] is False
+    with pytest.raises(SlackApiError) as refused:
+        client.conversations_history(channel="C0ESC", cursor="not a cursor")
+    assert refused.value.response["error"] == "invalid_cursor"
+
+
+def test_replies_page_oldest_first_with_the_parent_on_the_first_page(
+    client: WebClient, clock: SteppingClock
+) -> None:
+    parent = client.chat_postMessage(channel="C0ESC", text="parent")["ts"]
+    replies = _post_many(client, clock, 7, thread_ts=parent)
+    pages, cursor = [], ""
+    while True:
+        page = client.conversations_replies(channel="C0ESC", ts=parent, limit=3, cursor=cursor)
+        pages.append([m["ts"] for m in page["messages"]])
+        cursor = page["response_metadata"]["next_cursor"]
+        assert page["has_more"] is bool(cursor)
+        if not cursor:
+            break
+    assert pages == [[parent, *replies[:2]], replies[2:5], replies[5:]]
+    recent = client.conversations_replies(channel="C0ESC", ts=parent, oldest=replies[4])
+    assert [m["ts"] for m in recent["messages"]] == [parent, *replies[5:]]
