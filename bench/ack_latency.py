@@ -1071,6 +1071,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=defaults["web_threads"].default)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, database)")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="sample crebot's processes with py-spy during each run into this directory "
+        "(raw stacks, summarised by bench/profile_summary.py); skews crebot's CPU figures",
+    )
     args = parser.parse_args(argv)
     if args.escalations < max(args.clients):
         parser.error("--escalations must be at least the largest client count")
@@ -1089,6 +1096,7 @@ class Bench:
     policy: TeamPolicy
     verifier: SignatureVerifier
     cards: list[Card] = field(default_factory=list)
+    profile: Path | None = None  # where py-spy writes crebot's profiles, when asked
 
 
 def start_bench(args: argparse.Namespace, serving: Serving, stack: ExitStack) -> Bench:
@@ -1129,6 +1137,7 @@ def start_bench(args: argparse.Namespace, serving: Serving, stack: ExitStack) ->
         payloads=SlackPayloads(fake),
         policy=policy,
         verifier=SignatureVerifier(SIGNING_SECRET),
+        profile=args.profile,
     )
 
 
@@ -1178,6 +1187,8 @@ def run_measured(
 ) -> RunResult:
     """One run against `server`, with the CPU it and this process spent until `settle()` returns."""
     print(f"{len(plans)} clients: {server.name} …", flush=True)
+    profile = bench.profile if server.name == "crebot" else None
+    profiler = start_profiler(server, profile) if profile else None
     server_cpu, bench_cpu = server.cpu_seconds(), time.process_time()
     # The clients run in a process of their own: sharing this one's GIL with the fake Slack, they
     # would time crebot's acks slower than the bare app's only because crebot calls Slack.
@@ -1196,7 +1207,29 @@ def run_measured(
     settle()
     run.server_cpu = server.cpu_seconds() - server_cpu
     run.bench_cpu = time.process_time() - bench_cpu + clients_cpu
+    if profiler is not None:
+        stop_profiler(profiler)
     return run
+
+
+def start_profiler(server: ServerProcess, directory: Path) -> subprocess.Popen[bytes]:
+    """py-spy sampling the server's processes until stopped: 100 Hz, the thread holding the GIL only."""
+    directory.mkdir(parents=True, exist_ok=True)
+    py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    output = directory / f"{server.name}-{int(time.time())}.txt"
+    print(f"profiling {server.name} into {output}", flush=True)
+    argv = [py_spy, "record", "--pid", str(server.process.pid), "--subprocesses"]
+    argv += ["--gil", "--nonblocking", "--rate", "100", "--format", "raw", "--output", str(output)]
+    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop_profiler(profiler: subprocess.Popen[bytes]) -> None:
+    """Stop py-spy the way Ctrl-C does, so it writes what it sampled."""
+    profiler.send_signal(signal.SIGINT)
+    try:
+        profiler.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        profiler.kill()
 
 
 def clients_in_child(**kwargs: Any) -> tuple[RunResult, float]:

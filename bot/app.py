@@ -36,6 +36,9 @@ ACKED_AT_ONCE = frozenset({"block_actions", "shortcut", "message_action"})
 # A submission is filed before its ack, within Slack's 3 s less the time the answer takes.
 SUBMISSION_BUDGET = 2.5
 URGENT_TYPES = frozenset({"view_submission", "shortcut", "message_action", "block_suggestion"})
+# How far behind the normal lane may be before a command is told so at its ack: a read-only one is
+# refused ("busy, try again in a moment"), one that changes something is queued ("working on it…").
+BEHIND_SECONDS = 3.0
 
 
 class CreBotApp(App):
@@ -64,8 +67,8 @@ class CreBotApp(App):
             # hand back a 500 instead when the listener fails at once (it sets the response it
             # shares with the dispatching thread to 500 before clearing it again): a refusal
             # then went unacked over the socket, or reached Slack as a 500 over HTTP. A request
-            # no listener matched keeps Bolt's 404.
-            return BoltResponse(status=200, body="")
+            # no listener matched keeps Bolt's 404. A 200 keeps its body: "busy" or "queued".
+            return response if response.status == 200 else BoltResponse(status=200, body="")
         return response
 
 
@@ -93,6 +96,7 @@ def is_urgent(body: dict[str, Any]) -> bool:
 def create_app(runtime: Runtime, *, listener_executor: Executor | None = None) -> App:
     """The Slack app with every listener registered on top of `runtime`."""
     settings = runtime.settings
+    executor = listener_executor or ListenerPool()
     app = CreBotApp(
         client=runtime.client,
         signing_secret=settings.signing_secret() if settings.slack_signing_secret else None,
@@ -100,9 +104,9 @@ def create_app(runtime: Runtime, *, listener_executor: Executor | None = None) -
         token_verification_enabled=False,
         request_verification_enabled=settings.slack_signing_secret is not None,
         logger=logging.getLogger("slack_bolt"),
-        listener_executor=listener_executor or ListenerPool(),
+        listener_executor=executor,
     )
-    app.use(_acknowledge_at_once)
+    app.use(_acknowledge_at_once(executor, runtime))
     app.use(_measured_client)
     app.use(_inject_runtime(runtime))
     app.use(_note_event_id)
@@ -118,13 +122,37 @@ def create_app(runtime: Runtime, *, listener_executor: Executor | None = None) -
     return app
 
 
-def _acknowledge_at_once(
-    body: dict[str, Any], context: dict[str, Any], next: Callable[[], Any]
-) -> Any:
-    """Ack commands, clicks and shortcuts now, so the ack never waits for a listener thread."""
-    if is_acked_at_once(body):
-        context["ack"]()
-    return next()
+def _acknowledge_at_once(executor: Executor, runtime: Runtime) -> Callable[..., Any]:
+    def acknowledge_at_once(
+        body: dict[str, Any], context: dict[str, Any], next: Callable[[], Any]
+    ) -> Any:
+        """Ack commands, clicks and shortcuts now, so the ack never waits for a listener thread.
+
+        A command arriving while the normal lane is more than `BEHIND_SECONDS` behind is told so
+        in its ack: one that only reads is not queued at all, one that changes something is.
+        """
+        if not is_acked_at_once(body):
+            return next()
+        ack = context["ack"]
+        if not (body.get("command") and not is_urgent(body) and is_behind(executor)):
+            ack()
+            return next()
+        if handlers.commands.is_read_only(body):
+            current = scope.current() or scope.Scope()
+            metrics.REQUESTS.labels(current.label, "shed").inc()
+            log.info("shed %s: the listeners are behind", current.kind)
+            ack(text=t("reply.busy", runtime.lang), response_type="ephemeral")
+            return ack.response
+        ack(text=t("reply.working_on_it", runtime.lang), response_type="ephemeral")
+        return next()
+
+    return acknowledge_at_once
+
+
+def is_behind(executor: Executor) -> bool:
+    """Whether the listener pool's normal lane is more than `BEHIND_SECONDS` behind."""
+    backlog = getattr(executor, "backlog_seconds", None)
+    return callable(backlog) and float(backlog()) > BEHIND_SECONDS
 
 
 def _measured_client(context: dict[str, Any], next: Callable[[], Any]) -> Any:

@@ -348,6 +348,14 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "reply.mine.title": ("Your escalations ({count})", "あなたの担当 ({count}件)"),
     "reply.queue.title": ("Queue", "キュー"),
+    "reply.busy": (
+        "crebot is busy right now. Please try again in a moment.",
+        "ただいま混み合っています。少し時間をおいてから、もう一度お試しください。",
+    ),
+    "reply.working_on_it": (
+        "Working on it… crebot is busy, so this may take a little longer than usual.",
+        "処理中です… 混み合っているため、いつもより少し時間がかかる場合があります。",
+    ),
     "reply.queue.unassigned": ("Unassigned ({count})", "未割り当て ({count}件)"),
     "reply.queue.in_progress": ("In progress ({count})", "対応中 ({count}件)"),
     "reply.queue.empty": ("Nothing here.", "ありません。"),

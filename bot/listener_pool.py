@@ -11,7 +11,10 @@ admin API) hold every thread, and new requests wait for a thread before they can
 - everything else runs in the *normal* lane, which holds at most `max_pending` queued or running
   listeners: past that, new requests wait for room (back-pressure) instead of growing the queue
   without bound. A burst is absorbed: the acks go out at once and the work follows as fast as
-  it can be done.
+  it can be done;
+- the lane knows how far behind it is (`backlog_seconds`: how long its oldest queued listener
+  has waited), so a request can be told so at its ack (`bot.app`) rather than answered a minute
+  later: the bound on a burst is time, not count.
 
 The lane is chosen by the thread that dispatches the request (`lane(urgent=...)` around Bolt's
 `dispatch`), read here when Bolt submits the listener from that same thread.
@@ -21,9 +24,11 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import itertools
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -67,7 +72,13 @@ class ListenerPool(Executor):
         workers: int = WORKERS,
         urgent_workers: int = URGENT_WORKERS,
         max_pending: int = MAX_PENDING,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self._clock = clock
+        # Normal-lane listeners queued and not yet started, oldest first, by submission number.
+        self._waiting: OrderedDict[int, float] = OrderedDict()
+        self._waiting_lock = threading.Lock()
+        self._numbers = itertools.count()
         self._normal = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="listener")
         self._urgent = ThreadPoolExecutor(
             max_workers=urgent_workers, thread_name_prefix="listener-urgent"
@@ -87,13 +98,36 @@ class ListenerPool(Executor):
         if _URGENT.get():
             return self._urgent.submit(run)
         self._room.acquire()
+        number = next(self._numbers)
+        with self._waiting_lock:
+            self._waiting[number] = self._clock()
+        started: Callable[[], T] = functools.partial(self._started, number, run)
         try:
-            future = self._normal.submit(run)
+            future = self._normal.submit(started)
         except BaseException:
+            self._forget(number)
             self._room.release()
             raise
-        future.add_done_callback(lambda _done: self._room.release())
+        future.add_done_callback(lambda _done: self._done(number))
         return future
+
+    def backlog_seconds(self) -> float:
+        """How long the normal lane's oldest queued (not yet started) listener has waited; 0 if none."""
+        with self._waiting_lock:
+            oldest = next(iter(self._waiting.values()), None)
+        return 0.0 if oldest is None else max(0.0, self._clock() - oldest)
+
+    def _started(self, number: int, run: Callable[[], T]) -> T:
+        self._forget(number)
+        return run()
+
+    def _forget(self, number: int) -> None:
+        with self._waiting_lock:
+            self._waiting.pop(number, None)
+
+    def _done(self, number: int) -> None:
+        self._forget(number)  # a cancelled listener never started
+        self._room.release()
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Stop both lanes (after their work, when `wait`)."""

@@ -40,11 +40,13 @@ class TrackingExecutor(ListenerPool):
         *,
         urgent_workers: int | None = None,
         max_pending: int = MAX_PENDING,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(
             workers=max_workers,
             urgent_workers=urgent_workers or max(4, max_workers // 4),
             max_pending=max_pending,
+            clock=clock,
         )
         self._futures: set[Future[Any]] = set()
         self._lock = threading.Lock()

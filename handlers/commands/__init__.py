@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from slack_bolt import App
 
-from handlers.commands.cre import cre_command
+from handlers.commands.cre import READ_ONLY, cre_command
 from handlers.commands.escalate import escalate_command
 from handlers.commands.lookup import lookup_command
 
@@ -15,6 +16,14 @@ from handlers.commands.lookup import lookup_command
 MODAL_OPENERS: dict[str, Callable[..., None]] = {"/escalate": escalate_command}
 OPENS_MODAL = frozenset(MODAL_OPENERS)
 COMMANDS = frozenset({*MODAL_OPENERS, "/cre", "/lookup"})
+
+
+def is_read_only(body: dict[str, Any]) -> bool:
+    """Whether the command only reads (`/cre queue`, `/cre mine`, …): safe to refuse when busy."""
+    if body.get("command") != "/cre":
+        return False
+    words = str(body.get("text") or "").split()
+    return (words[0].lower() if words else "help") in READ_ONLY
 
 
 def register(app: App) -> None:

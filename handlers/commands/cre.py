@@ -41,6 +41,9 @@ class Invocation:
 
 Subcommand = Callable[[Invocation], None]
 SUBCOMMANDS: dict[str, Subcommand] = {}
+# Subcommands that only read: when crebot is far behind, they are refused at the ack ("busy, try
+# again") rather than answered late; everything else is queued and done (bot.app).
+READ_ONLY = frozenset({"help", "ヘルプ", "mine", "me", "queue", "q", "show"})
 
 
 def subcommand(*names: str) -> Callable[[Subcommand], Subcommand]:
