@@ -90,6 +90,7 @@ POOL_TIMEOUT_SECONDS = 3  # waiting for a pooled connection
 SQLITE_JOB_BUSY_MS = 30_000  # a job (or a command) waits this long for SQLite's write lock
 PING_SECONDS = 1.0
 PROBE = "crebot_probe"  # execution option of a ping's connection
+READ_ONLY = "crebot_read_only"  # execution option of a session that only reads
 BREAKER_SECONDS = 3.0  # after the database failed to answer, requests fail fast this long
 
 
@@ -160,10 +161,14 @@ def _sqlite_engine(url: str) -> Engine:
     # Every transaction takes the write lock up front: a deferred transaction that reads and then
     # writes can fail at once with SQLITE_BUSY instead of waiting for the busy timeout.
     # A probe (`Database.ping`) only asks whether the database answers, so it never waits for the lock.
+    # A read-only session (`Database.session(read_only=True)`) reads one snapshot without the lock:
+    # in WAL mode readers never wait for the writer, nor it for them.
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        if not connection.get_execution_options().get(PROBE):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        options = connection.get_execution_options()
+        if options.get(PROBE):
+            return
+        connection.exec_driver_sql("BEGIN" if options.get(READ_ONLY) else "BEGIN IMMEDIATE")
 
     _note_failed_commits(engine)
     return engine
@@ -381,6 +386,7 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = normalize_database_url(url)
         self.engine = create_db_engine(self.url)
+        self._read_engine = self.engine.execution_options(**{READ_ONLY: True})
         self.breaker = _Breaker(BREAKER_SECONDS)
         self._probe_lock = threading.Lock()
         self._probe: Future[Any] | None = None
@@ -397,15 +403,17 @@ class Database:
         return self.engine.dialect.name
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self, *, read_only: bool = False) -> Iterator[Session]:
         """A session that rolls back on error and is always closed; callers commit explicitly.
 
         In a Slack request, while the database is known not to answer, this fails at once.
+        `read_only`: the session only reads (on SQLite it then never waits for the write lock;
+        a write in it may fail at once with "database is locked").
         """
         current = scope.current()
         if current is not None and current.kind is not None and self.breaker.is_open():
             raise DatabaseUnavailable
-        session = Session(self.engine, expire_on_commit=False)
+        session = Session(self._read_engine if read_only else self.engine, expire_on_commit=False)
         try:
             yield session
         except BaseException:

@@ -42,10 +42,14 @@ class Request:
 
 @contextmanager
 def request_context(
-    context: dict[str, Any], body: dict[str, Any], *, actor_id: str | None = None
+    context: dict[str, Any],
+    body: dict[str, Any],
+    *,
+    actor_id: str | None = None,
+    read_only: bool = False,
 ) -> Iterator[Request]:
     """The listener's request: the actor from the payload (or `actor_id`), the clock's now, one session."""
     runtime = runtime_of(context)
     actor = actor_id if actor_id is not None else user_id(body)
-    with runtime.db.session() as session:
+    with runtime.db.session(read_only=read_only) as session:
         yield Request(runtime=runtime, session=session, actor_id=actor, now=runtime.now())

@@ -34,9 +34,9 @@ class Invocation:
     body: dict[str, Any]
     context: dict[str, Any]
 
-    def request(self) -> AbstractContextManager[Request]:
+    def request(self, *, read_only: bool = False) -> AbstractContextManager[Request]:
         """The request context (session, actor, now, policy) for the subcommand's domain call."""
-        return request_context(self.context, self.body)
+        return request_context(self.context, self.body, read_only=read_only)
 
 
 Subcommand = Callable[[Invocation], None]
@@ -86,7 +86,7 @@ def help_(call: Invocation) -> None:
 def mine(call: Invocation) -> None:
     """The caller's open escalations."""
     runtime = call.runtime
-    with call.request() as request:
+    with call.request(read_only=True) as request:
         blocks = presenter.mine_blocks(
             session=request.session,
             policy=runtime.policy,
@@ -101,7 +101,7 @@ def mine(call: Invocation) -> None:
 def queue(call: Invocation) -> None:
     """The unassigned queue and everything in progress."""
     runtime = call.runtime
-    with call.request() as request:
+    with call.request(read_only=True) as request:
         blocks = presenter.queue_blocks(
             session=request.session,
             policy=runtime.policy,
@@ -118,7 +118,7 @@ def show(call: Invocation) -> None:
     """One escalation with its timeline."""
     runtime = call.runtime
     escalation_id = escalations.parse_key(call.args[0] if call.args else "")
-    with call.request() as request:
+    with call.request(read_only=True) as request:
         text, blocks = presenter.show_blocks(
             session=request.session,
             policy=runtime.policy,

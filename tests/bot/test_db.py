@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import StatementError
 
+from bot import scope
 from bot.db import Database, UTCDateTime, normalize_database_url
 from bot.errors import ConfigError
 from bot.models import EngineerState
@@ -148,3 +149,22 @@ def test_a_session_rolls_back_on_error(db: Database) -> None:
         fail_midway()
     with db.session() as session:
         assert session.get(EngineerState, "U0HANAKO") is None
+
+
+def test_a_read_only_session_reads_while_another_transaction_holds_the_write_lock(
+    db: Database,
+) -> None:
+    """On SQLite every other transaction takes the write lock up front; a read-only one never waits."""
+    count = sa.text("SELECT count(*) FROM escalation")
+    with db.session() as writer:
+        writer.execute(count)  # BEGIN IMMEDIATE on SQLite: the write lock is held until the end
+        with scope.scoped(scope.Scope(kind="command /cre", deadline=0.2)):
+            with db.session(read_only=True) as reader:
+                assert reader.execute(count).scalar_one() == 0
+            if db.dialect == "sqlite":
+                with (
+                    pytest.raises(sa.exc.OperationalError, match="locked"),
+                    db.session() as second_writer,
+                ):
+                    second_writer.execute(count)
+        writer.rollback()
