@@ -1044,6 +1044,19 @@ CATALOG: dict[str, tuple[str, str]] = {
     "similar.resolved_on": ("resolved {day}", "{day}に解決"),
     "similar.open_facts": ("{status}, filed {day}", "{status} · {day}起票"),
     "similar.day": ("{day} {month}", "{month_number}月{day}日"),
+    "similar.offer": (
+        ":bulb: *A similar escalation was resolved:* {key} ({facts}). Its answer for CS:",
+        ":bulb: *似たエスカレーションが解決済みです:* {key}({facts})。CS への回答:",
+    ),
+    "similar.offer.use": ("Use {key}'s answer", "{key} の回答を使う"),
+    "similar.no_answer": (
+        "{key} has no answer for CS to start from (it is not resolved).",
+        "{key} は解決済みではないため、下書きにできる CS への回答がありません。",
+    ),
+    "similar.offer.used": (
+        "Starts from {key}'s answer: edit it for this case.",
+        "{key} の回答を下書きにしています。この件に合わせて編集してください。",
+    ),
 }
 
 

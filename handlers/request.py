@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from bot.policy import Policy
 from bot.runtime import Runtime
+from bot.similarity.service import Audience
 from handlers.payload import runtime_of, user_id
 
 
@@ -38,6 +39,16 @@ class Request:
     def policy(self) -> Policy:
         """The team's policy."""
         return self.runtime.policy
+
+    @property
+    def audience(self) -> Audience:
+        """Who reads what similarity shows: whether the actor may look end users up."""
+        return Audience.of(
+            policy=self.policy,
+            user_id=self.actor_id,
+            groups=self.runtime.user_groups,
+            now=self.now,
+        )
 
 
 @contextmanager

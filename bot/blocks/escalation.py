@@ -21,6 +21,7 @@ from bot.blocks.common import (
     section,
 )
 from bot.blocks.ids import INPUT_ACTION, ActionId, ViewId
+from bot.blocks.similar import ANSWER_FROM, answer_block_id, answer_hint, answer_offer
 from bot.i18n import t
 from bot.lifecycle import Control, Verb
 from bot.limits import (
@@ -45,6 +46,7 @@ from bot.mrkdwn import (
     truncate,
 )
 from bot.policy import Policy
+from bot.similarity.service import Match
 from bot.user_text import without_unstorable
 
 STATUS_EMOJI = {
@@ -333,9 +335,17 @@ def build_escalation_modal(*, policy: Policy, prefill: EscalationPrefill) -> dic
     }
 
 
-def build_resolve_modal(*, policy: Policy, escalation: Escalation) -> dict[str, Any]:
-    """The modal an engineer fills in to resolve: cause, internal note, answer for CS."""
+def build_resolve_modal(
+    *, policy: Policy, escalation: Escalation, offer: Match | None = None, use_offer: bool = False
+) -> dict[str, Any]:
+    """The modal an engineer fills in to resolve: cause, internal note, answer for CS.
+
+    `offer` is a similar resolved escalation: its answer is offered with a button, or once
+    chosen (`use_offer`) fills the answer. No cause is preselected either way.
+    """
     lang = policy.language
+    offered = [answer_offer(policy=policy, offer=offer)] if offer and not use_offer else []
+    used = offer if offer and use_offer else None
     return {
         "type": "modal",
         "callback_id": ViewId.RESOLVE,
@@ -345,13 +355,16 @@ def build_resolve_modal(*, policy: Policy, escalation: Escalation) -> dict[str, 
         "private_metadata": json.dumps({"escalation_id": escalation.id}),
         "blocks": [
             section(escalation_title(escalation)),
+            *offered,
             _select_input("cause", t("label.cause", lang), policy.causes, lang=lang),
             _text_input(
-                "answer",
+                answer_block_id(used),
                 t("label.answer", lang),
+                initial=used.answer or "" if used else "",
                 max_length=ANSWER_MAX,
                 multiline=True,
                 placeholder=t("modal.resolve.answer.placeholder", lang),
+                hint=answer_hint(policy=policy, offer=used) if used else None,
             ),
             _text_input(
                 "note",
@@ -415,6 +428,16 @@ def read_input_values(view: dict[str, Any]) -> dict[str, str | None]:
             value = element.get("value")
             values[block_id] = value if isinstance(value, str) else None
     return values
+
+
+def read_resolution(view: dict[str, Any]) -> tuple[dict[str, str | None], str]:
+    """The Resolve modal's values (the answer under "answer" wherever it was filled from) and
+    the block id its answer input has (for a field error)."""
+    values = read_input_values(view)
+    answer_id = next((k for k in values if k.startswith(ANSWER_FROM)), "answer")
+    if answer_id != "answer":
+        values["answer"] = values.pop(answer_id)
+    return values, answer_id
 
 
 def read_source(view: dict[str, Any]) -> tuple[str, str, str | None] | None:

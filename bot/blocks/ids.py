@@ -20,6 +20,8 @@ class ActionId(StrEnum):
     # Waiting on CS when the escalation has a Zendesk ticket: a modal asks the question first
     # (it is written to the ticket); the verb is still the lifecycle's Wait.
     WAIT_WITH_QUESTION = "esc.wait_question"
+    # In the Resolve modal: start the answer for CS from a similar resolved escalation's.
+    USE_SIMILAR_ANSWER = "resolve.use_answer"
 
 
 class ViewId(StrEnum):

@@ -5,18 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from bot.blocks.lists import message_url
+from bot.blocks.common import Block, button, section
+from bot.blocks.ids import ActionId
 from bot.durations import format_business_duration
 from bot.i18n import t
-from bot.mrkdwn import escape
+from bot.mrkdwn import escape, escape_truncated, message_permalink
 from bot.policy import Policy
 from bot.similarity.service import Match
 
 
 def match_key(match: Match, workspace_url: str | None) -> str:
     """The match's key, linked to its message when the link is known."""
-    url = message_url(workspace_url, match.channel_id or "", match.message_ts)
-    return f"<{url}|{match.key}>" if url and match.channel_id else match.key
+    if not (workspace_url and match.channel_id and match.message_ts):
+        return match.key
+    url = message_permalink(workspace_url, channel_id=match.channel_id, message_ts=match.message_ts)
+    return f"<{url}|{match.key}>"
 
 
 def short_day(instant: datetime, policy: Policy) -> str:
@@ -63,3 +66,35 @@ def card_line(*, policy: Policy, matches: Sequence[Match], workspace_url: str | 
     )
     keys = [first, *(match_key(m, workspace_url) for m in rest)]
     return t("similar.line", lang, matches=" · ".join(keys))
+
+
+ANSWER_PREVIEW = 500
+ANSWER_FROM = "answer."
+"""The block id prefix of the Resolve modal's answer once filled from an earlier one: Slack
+keeps what is typed in an input across views.update, so a new initial value needs a new id."""
+
+
+def answer_block_id(offer: Match | None) -> str:
+    """The block id of the Resolve modal's answer input (filled from `offer`, or not)."""
+    return f"{ANSWER_FROM}{offer.escalation_id}" if offer else "answer"
+
+
+def quoted(text: str, limit: int) -> str:
+    """User text as an mrkdwn quote, escaped and shortened."""
+    return "\n".join(f">{line}" for line in escape_truncated(text, limit).splitlines())
+
+
+def answer_offer(*, policy: Policy, offer: Match) -> Block:
+    """The Resolve modal's offer: the similar escalation, its answer, and a button to start from it."""
+    lang = policy.language
+    head = t("similar.offer", lang, key=offer.key, facts=match_facts(offer, policy))
+    label = t("similar.offer.use", lang, key=offer.key)
+    return section(
+        f"{head}\n{quoted(offer.answer or '', ANSWER_PREVIEW)}",
+        accessory=button(label, ActionId.USE_SIMILAR_ANSWER, str(offer.escalation_id)),
+    )
+
+
+def answer_hint(*, policy: Policy, offer: Match) -> str:
+    """The hint under an answer filled from an earlier one."""
+    return t("similar.offer.used", policy.language, key=offer.key)

@@ -16,11 +16,13 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from bot.errors import NotFound
+from bot.escalations import check_may
+from bot.lifecycle import Verb
 from bot.lookup.service import UserGroupDirectory, may_look_up
 from bot.models import Escalation, Status
 from bot.policy import Policy
 from bot.similarity import cards, clusters
-from bot.similarity.index import SimilarityIndex, Snapshot
+from bot.similarity.index import SimilarityIndex, SimilarityNotReady, Snapshot
 from bot.similarity.store import escalation_text
 from bot.similarity.suggest import (
     MIN_NEIGHBOUR_SCORE,
@@ -142,7 +144,7 @@ def similar_to(
     """
     escalation = session.get(Escalation, escalation_id)
     if escalation is None:
-        raise NotFound
+        raise NotFound("error.not_found", key=f"ESC-{escalation_id}")
     snapshot = index.snapshot()
     return _matches(
         session=session,
@@ -279,6 +281,65 @@ def answer_to_reuse(
         if match.answer and match.answer.strip():
             return match
     return None
+
+
+@dataclass(frozen=True)
+class ResolveForm:
+    """What the Resolve modal needs: the escalation, and an earlier answer offered as a start."""
+
+    escalation: Escalation
+    offer: Match | None
+
+
+def _may_resolve(session: Session, policy: Policy, escalation_id: int, actor_id: str) -> Escalation:
+    return check_may(
+        session=session,
+        policy=policy,
+        escalation_id=escalation_id,
+        actor_id=actor_id,
+        action=Verb.RESOLVE,
+    )
+
+
+def resolve_form(
+    *,
+    session: Session,
+    policy: Policy,
+    index: SimilarityIndex,
+    escalation_id: int,
+    actor_id: str,
+    audience: Audience,
+) -> ResolveForm:
+    """The Resolve modal for someone allowed to resolve, offering the most similar resolved
+    escalation's answer for CS (none while the index is not ready: the modal never waits)."""
+    escalation = _may_resolve(session, policy, escalation_id, actor_id)
+    try:
+        offer = answer_to_reuse(
+            session=session, index=index, escalation_id=escalation_id, audience=audience
+        )
+    except SimilarityNotReady:
+        offer = None
+    return ResolveForm(escalation=escalation, offer=offer)
+
+
+def answer_to_use(
+    *,
+    session: Session,
+    policy: Policy,
+    escalation_id: int,
+    source_id: int,
+    actor_id: str,
+    audience: Audience,
+) -> ResolveForm:
+    """The Resolve modal again, with resolved escalation `source_id`'s answer to start from.
+
+    Raises `NotFound` unless `source_id` is resolved with an answer for CS.
+    """
+    escalation = _may_resolve(session, policy, escalation_id, actor_id)
+    source = session.get(Escalation, source_id)
+    if source is None or source.status != Status.RESOLVED or not source.resolution_answer:
+        raise NotFound("similar.no_answer", key=f"ESC-{source_id}")
+    return ResolveForm(escalation=escalation, offer=_match(source, score=0.0, audience=audience))
 
 
 # -- suggestions ------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from handlers.actions.snooze import snooze_chosen
 from handlers.actions.status_change import STATUS_ACTIONS, status_button
 from handlers.actions.still_on_it import still_on_it_clicked
 from handlers.actions.unknown import unknown_action
+from handlers.actions.use_similar_answer import use_similar_answer_clicked
 from handlers.actions.wait_with_question import wait_with_question_clicked
 from handlers.actions.zendesk_retry import zendesk_retry_clicked
 
@@ -46,6 +47,7 @@ def register(app: App) -> None:
     app.action(ActionId.SNOOZE_UNTIL)(snooze_chosen)
     app.action(ActionId.LOOKUP_REVEAL)(lookup_reveal_clicked)
     app.action(ActionId.ZENDESK_RETRY)(zendesk_retry_clicked)
+    app.action(ActionId.USE_SIMILAR_ANSWER)(use_similar_answer_clicked)
     register_late(app)
 
 

@@ -7,9 +7,8 @@ from typing import Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
-from bot import escalations
 from bot.blocks.escalation import build_resolve_modal, escalation_id_from_action
-from bot.lifecycle import Verb
+from bot.similarity.service import resolve_form
 from handlers.payload import PayloadError, first_action, trigger_id
 from handlers.request import request_context
 
@@ -17,18 +16,20 @@ from handlers.request import request_context
 def resolve_clicked(
     ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]
 ) -> None:
-    """Open the modal asking for the cause, a note and the answer for CS."""
+    """Open the modal asking for the cause, a note and the answer for CS (offering a similar
+    resolved escalation's answer to start from)."""
     ack()
     escalation_id = escalation_id_from_action(first_action(body))
     if escalation_id is None:
         raise PayloadError
     with request_context(context, body) as request:
-        escalation = escalations.check_may(
+        form = resolve_form(
             session=request.session,
             policy=request.policy,
+            index=request.runtime.similarity,
             escalation_id=escalation_id,
             actor_id=request.actor_id,
-            action=Verb.RESOLVE,
+            audience=request.audience,
         )
-    modal = build_resolve_modal(policy=request.policy, escalation=escalation)
+    modal = build_resolve_modal(policy=request.policy, escalation=form.escalation, offer=form.offer)
     client.views_open(trigger_id=trigger_id(body), view=modal)

@@ -8,7 +8,7 @@ from slack_bolt import Ack
 
 from bot import escalations
 from bot.blocks.errors import field_errors
-from bot.blocks.escalation import read_input_values, read_private_metadata
+from bot.blocks.escalation import read_private_metadata, read_resolution
 from bot.errors import InvalidInput
 from handlers.payload import PayloadError, runtime_of
 from handlers.request import request_context
@@ -19,7 +19,7 @@ def resolution_submitted(
 ) -> None:
     """Resolve with the cause, note and answer; the filer is told in the thread."""
     runtime = runtime_of(context)
-    values = read_input_values(view)
+    values, answer_id = read_resolution(view)
     cause, note, answer = (
         values.get("cause") or "",
         values.get("note") or "",
@@ -30,7 +30,10 @@ def resolution_submitted(
             policy=runtime.policy, cause=cause, note=note, answer=answer
         )
     except InvalidInput as invalid:
-        ack(response_action="errors", errors=field_errors(invalid, runtime.lang))
+        errors = field_errors(invalid, runtime.lang)
+        if "answer" in errors:  # the input's id once filled from a similar escalation's answer
+            errors[answer_id] = errors.pop("answer")
+        ack(response_action="errors", errors=errors)
         return
     ack()
     escalation_id = read_private_metadata(view).get("escalation_id")

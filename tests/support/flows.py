@@ -214,7 +214,8 @@ def block_action(
 def click_in_home(
     slack: SlackDriver, view: Mapping[str, Any], action_id: str, *, user: str, **kwargs: Any
 ) -> Response:
-    """A user presses a button on their App Home tab (a view container: no channel, no response_url)."""
+    """A user presses a button on their App Home tab or in a modal (a view container: no
+    channel, no response_url)."""
     element, block_id = _element(view.get("blocks") or [], action_id)
     base = sample("app-backend/interactive-components/BlockActionPayload.json")
     payload = overlay(
@@ -252,7 +253,8 @@ def click_in_home(
 
 def _element(blocks: Sequence[Mapping[str, Any]], action_id: str) -> tuple[dict[str, Any], str]:
     for block in blocks:
-        for element in block.get("elements") or []:
+        accessory = [block["accessory"]] if block.get("accessory") else []
+        for element in block.get("elements") or accessory:
             if element.get("action_id") == action_id:
                 return dict(element), str(block.get("block_id", ""))
     raise AssertionError(f"no element {action_id!r} in the view")
