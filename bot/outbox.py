@@ -250,13 +250,13 @@ class OutboxDeliverer:
         """
         next_id: int | None = row_id
         while next_id is not None:
-            outcome = self._deliver_one(next_id, now=clock(), report=report)
-            if outcome is None:
+            delivered = self._deliver_one(next_id, clock=clock, report=report)
+            if delivered is None:
                 return  # another process took it first, and carries on with the group
+            outcome, next_id = delivered
             yield outcome
             if outcome not in _DONE:
                 return  # to be retried later: what queued behind it waits, in order
-            next_id = self._next_in_group(next_id, now=clock())
 
     # -- choosing and claiming rows --------------------------------------------------------------
 
@@ -269,15 +269,14 @@ class OutboxDeliverer:
             session.commit()
         return ids
 
-    def _next_in_group(self, row_id: int, *, now: datetime) -> int | None:
+    def _next_in(self, session: Session, row_id: int, *, now: datetime) -> int | None:
         """The earliest pending row of `row_id`'s group, if nobody holds it and it may go now.
 
-        A row never tried goes at once, even if created after `now` by a process whose clock is
-        ahead; a row waiting out its backoff does not.
+        Asked in the transaction that finished `row_id`. A row never tried goes at once, even if
+        created after `now` by a process whose clock is ahead; a row waiting out its backoff does not.
         """
-        with self.db.session() as session:
-            found = session.execute(_NEXT_IN_GROUP, {"row_id": row_id}).first()
-            session.commit()
+        session.flush()
+        found = session.execute(_NEXT_IN_GROUP, {"row_id": row_id}).first()
         if found is None:
             return None
         next_id, lease_until, next_attempt_at, attempts = found
@@ -301,10 +300,15 @@ class OutboxDeliverer:
     # -- sending one row -----------------------------------------------------------------------
 
     def _deliver_one(
-        self, row_id: int, *, now: datetime, report: DeliveryReport
-    ) -> OutboxStatus | None:
-        # Two short transactions around the HTTP call: claim and prepare, then record the outcome.
-        # Holding a transaction across the call would block every writer on SQLite.
+        self, row_id: int, *, clock: Callable[[], datetime], report: DeliveryReport
+    ) -> tuple[OutboxStatus, int | None] | None:
+        """Send one claimed row: its outcome and, once it is done, the group's next row to send.
+
+        None: another process holds it. Two short transactions around the HTTP call: claim and
+        prepare, then record the outcome (and find the next row). Holding a transaction across
+        the call would block every writer on SQLite.
+        """
+        now = clock()
         with self.db.session() as session:
             claimed = session.execute(
                 _CLAIM, {"row_id": row_id, "now": now, "lease_until": now + LEASE}
@@ -319,20 +323,22 @@ class OutboxDeliverer:
                 call = self._prepare(session, row)
             except _Deferred:
                 self._release(session, row)
-                return OutboxStatus.PENDING
+                return OutboxStatus.PENDING, None
             except _Superseded:
                 row.status, row.lease_until, row.sent_at = OutboxStatus.SUPERSEDED, None, now
                 session.add(row)
+                following = self._next_in(session, row_id, now=clock())
                 session.commit()
                 report.superseded += 1
-                return OutboxStatus.SUPERSEDED
+                return OutboxStatus.SUPERSEDED, following
             except _Unchanged:
                 row.status, row.lease_until, row.sent_at = OutboxStatus.SENT, None, now
                 row.result = {"unchanged": True}
                 session.add(row)
+                following = self._next_in(session, row_id, now=clock())
                 session.commit()
                 report.unchanged += 1
-                return OutboxStatus.SENT
+                return OutboxStatus.SENT, following
             session.commit()
         try:
             result = self._perform(call, key=key)
@@ -341,10 +347,10 @@ class OutboxDeliverer:
             report.failed += status == OutboxStatus.FAILED
             report.retrying += status != OutboxStatus.FAILED
             report.errors.append(f"{kind} {key}: {_error_code(exc)}")
-            return status
-        self._record_success(row_id, call, result, now=now)
+            return status, None
+        following = self._record_success(row_id, call, result, now=now, clock=clock)
         report.sent += 1
-        return OutboxStatus.SENT
+        return OutboxStatus.SENT, following
 
     def _perform(self, call: _SlackCall | None, *, key: str) -> dict[str, Any]:
         if call is None:
@@ -413,8 +419,15 @@ class OutboxDeliverer:
         session.commit()
 
     def _record_success(
-        self, row_id: int, call: _SlackCall | None, result: dict[str, Any], *, now: datetime
-    ) -> None:
+        self,
+        row_id: int,
+        call: _SlackCall | None,
+        result: dict[str, Any],
+        *,
+        now: datetime,
+        clock: Callable[[], datetime],
+    ) -> int | None:
+        """Record the post as sent, and find the group's next row in the same transaction."""
         with self.db.session() as session:
             table = Escalation.__table__  # type: ignore[attr-defined]
             if call is not None and call.card_of is not None:
@@ -429,7 +442,9 @@ class OutboxDeliverer:
                     sa.update(table).where(table.c.id == escalation_id).values(card_digest=digest)
                 )
             session.execute(_SENT, {"row_id": row_id, "sent_at": now, "result": result})
+            following = self._next_in(session, row_id, now=clock())
             session.commit()
+        return following
 
     def _record_failure(self, row_id: int, exc: Exception, *, now: datetime) -> OutboxStatus:
         code = _error_code(exc)
