@@ -1049,6 +1049,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         ":bulb: *似たエスカレーションが解決済みです:* {key}({facts})。CS への回答:",
     ),
     "similar.offer.use": ("Use {key}'s answer", "{key} の回答を使う"),
+    "modal.escalate.suggested": (
+        "Suggested from the text by similar resolved escalations: change it if it is wrong.",
+        "本文と似た解決済みエスカレーションからの候補です。違う場合は変更してください。",
+    ),
     "similar.no_answer": (
         "{key} has no answer for CS to start from (it is not resolved).",
         "{key} は解決済みではないため、下書きにできる CS への回答がありません。",

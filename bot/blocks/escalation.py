@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot import lifecycle
@@ -46,7 +46,7 @@ from bot.mrkdwn import (
     truncate,
 )
 from bot.policy import Policy
-from bot.similarity.service import Match
+from bot.similarity.service import Match, Suggestion
 from bot.user_text import without_unstorable
 
 STATUS_EMOJI = {
@@ -242,6 +242,19 @@ class EscalationPrefill:
     source_channel_id: str | None = None
     source_message_ts: str | None = None
     source_permalink: str | None = None
+    # Suggested from the text by similar resolved escalations (pre-selected, marked, changeable).
+    product: str | None = None
+    category: str | None = None
+
+    def suggested(self, suggestion: Suggestion | None) -> EscalationPrefill:
+        """The same start with the suggested product and category (never a priority)."""
+        if suggestion is None:
+            return self
+        return replace(
+            self,
+            product=suggestion.product.value if suggestion.product else None,
+            category=suggestion.category.value if suggestion.category else None,
+        )
 
     @classmethod
     def from_message(
@@ -291,8 +304,12 @@ def build_escalation_modal(*, policy: Policy, prefill: EscalationPrefill) -> dic
             max_length=END_USER_MAX,
             hint=t("modal.escalate.end_user.hint", lang),
         ),
-        _select_input("product", t("label.product", lang), policy.products, lang=lang),
-        _select_input("category", t("label.category", lang), policy.categories, lang=lang),
+        _suggested_input(
+            "product", t("label.product", lang), policy.products, prefill.product, lang
+        ),
+        _suggested_input(
+            "category", t("label.category", lang), policy.categories, prefill.category, lang
+        ),
         _select_input(
             "priority",
             t("label.priority", lang),
@@ -497,8 +514,22 @@ def _text_input(
     return block
 
 
+def _suggested_input(
+    block_id: str, label: str, choices: Sequence[Any], suggested: str | None, lang: str
+) -> Block:
+    """A select pre-set to a suggestion, which its hint marks as one."""
+    hint = t("modal.escalate.suggested", lang) if suggested else None
+    return _select_input(block_id, label, choices, lang=lang, initial=suggested, hint=hint)
+
+
 def _select_input(
-    block_id: str, label: str, choices: Sequence[Any], *, lang: str, initial: str | None = None
+    block_id: str,
+    label: str,
+    choices: Sequence[Any],
+    *,
+    lang: str,
+    initial: str | None = None,
+    hint: str | None = None,
 ) -> Block:
     options = [option(c.label or c.id, c.id) for c in choices[:100]]
     element: dict[str, Any] = {
@@ -512,7 +543,15 @@ def _select_input(
         element["initial_option"] = next((o for o in options if o["value"] == chosen), None)
         if element["initial_option"] is None:
             del element["initial_option"]
-    return {"type": "input", "block_id": block_id, "label": plain(label, 2000), "element": element}
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": element,
+    }
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
 
 
 def section_with_button(text: str, button_element: dict[str, Any]) -> Block:

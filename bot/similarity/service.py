@@ -377,6 +377,14 @@ def suggest(*, index: SimilarityIndex, policy: Policy, text: str) -> Suggestion 
     return Suggestion(product=product, category=category)
 
 
+def suggest_at_intake(*, index: SimilarityIndex, policy: Policy, text: str) -> Suggestion | None:
+    """`suggest` for a modal about to open: nothing rather than waiting for the index."""
+    try:
+        return suggest(index=index, policy=policy, text=text)
+    except SimilarityNotReady:
+        return None
+
+
 # -- recurring groups -------------------------------------------------------------------------
 
 
