@@ -328,6 +328,22 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_outbox(args: argparse.Namespace) -> int:
+    """The outbox: `retry` sends again the posts Slack refused until a person fixed something."""
+    settings = load_settings()
+    configure_logging(settings.log_level, fmt=settings.log_format)
+    from bot.outbox import retry_refused
+
+    db = Database(settings.database_url)
+    try:
+        with db.session() as session:
+            count = retry_refused(session=session)
+    finally:
+        db.dispose()
+    print(f"refused posts put back in line: {count} (the next outbox flush sends them)")
+    return 0
+
+
 # -- parsing ----------------------------------------------------------------------------------
 
 
@@ -387,6 +403,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--output", help="write to this file (default: standard output)")
     export.set_defaults(func=cmd_audit)
+    outbox = sub.add_parser("outbox", help="posts waiting for Slack")
+    outbox_sub = outbox.add_subparsers(dest="action", required=True)
+    retry = outbox_sub.add_parser(
+        "retry",
+        help="send again the posts Slack refused (not in channel, missing scope, …) once fixed",
+    )
+    retry.set_defaults(func=cmd_outbox)
     return parser
 
 

@@ -552,6 +552,53 @@ CATALOG: dict[str, tuple[str, str]] = {
         "@{name} という名前のメンバーが{count}人います。@ を入力したときに表示される候補から"
         "選んで、どなたか指定してください。",
     ),
+    "setup.not_in_channel": (
+        ":warning: I could not post in {where}: I am not a member of it. Invite me by typing"
+        " `/invite @cre-bot` in {where}.",
+        ":warning: cre-bot が {where} に参加していないため、投稿できませんでした。{where} で"
+        " `/invite @cre-bot` と入力して招待してください。",
+    ),
+    "setup.channel_not_found": (
+        ":warning: I could not post in channel `{channel}`: Slack does not know it, or it is"
+        " private and I am not in it. Check the channel id in the policy file, or invite me"
+        " (`/invite @cre-bot`) if it is a private channel.",
+        ":warning: チャンネル `{channel}` が見つからないため、投稿できませんでした。ポリシーファイルの"
+        "チャンネルIDを確認してください。プライベートチャンネルの場合は、そのチャンネルで"
+        " `/invite @cre-bot` と入力して招待してください。",
+    ),
+    "setup.is_archived": (
+        ":warning: I could not post in {where}: it is archived. Unarchive it, or name another"
+        " channel in the policy file.",
+        ":warning: {where} はアーカイブされているため、投稿できませんでした。アーカイブを解除するか、"
+        "ポリシーファイルで別のチャンネルを指定してください。",
+    ),
+    "setup.missing_scope": (
+        ":warning: Slack refused `{method}` ({where}): the app lacks the scope {scopes}. Add it"
+        " under *OAuth &amp; Permissions* if it is missing (manifest.yml lists every scope cre-bot"
+        " needs), then reinstall the app (*Install App* → *Reinstall to Workspace*).",
+        ":warning: アプリに権限 {scopes} がないため、Slack が `{method}`({where})を拒否しました。"
+        "「OAuth &amp; Permissions」にこの権限がなければ追加し(必要な権限はすべて manifest.yml に"
+        "あります)、「Install App」→「Reinstall to Workspace」でアプリを再インストールしてください。",
+    ),
+    "setup.restricted": (
+        ":warning: A workspace setting stops me posting in {where} (`{error}`). Ask a Slack admin"
+        " to let cre-bot post there, or name another channel in the policy file.",
+        ":warning: ワークスペースの設定により、{where} に投稿できませんでした(`{error}`)。"
+        "Slack 管理者に cre-bot の投稿を許可してもらうか、ポリシーファイルで別のチャンネルを"
+        "指定してください。",
+    ),
+    "setup.refused": (
+        ":warning: Slack refused my post in {where} (`{error}`), and trying again will not help."
+        " Check the app's installation and the policy file's channels.",
+        ":warning: Slack が {where} への投稿を拒否しました(`{error}`)。再試行しても解決しないため、"
+        "アプリのインストール状況とポリシーファイルのチャンネル設定を確認してください。",
+    ),
+    "setup.until_fixed": (
+        "Posts Slack refuses this way are not retried. Once it is fixed, `crebot outbox retry`"
+        " sends them.",
+        "このように拒否された投稿は再試行しません。修正後に `crebot outbox retry` を実行すると、"
+        "まとめて送信します。",
+    ),
     "audit.fields": ("fields: {fields}", "表示項目: {fields}"),
     "audit.hash": ("query #{hash}", "照会 #{hash}"),
     "audit.outcome.shown": ("shown", "表示"),

@@ -32,6 +32,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlmodel import Session, col, select
 
+from bot import outbox_keys
 from bot.clock import SystemClock
 from bot.db import Database
 from bot.models import Escalation, Outbox, OutboxStatus
@@ -54,6 +55,53 @@ PERMANENT_ERRORS = frozenset(
         "invalid_attachments",
     }
 )
+# Refusals only a person can lift (invite the bot, unarchive, grant a scope, allow posting), per
+# the chat.postMessage / chat.update / files.completeUploadExternal error lists: retrying changes
+# nothing, so the row fails at once and the lead is told, once per channel and error, what to do.
+RESTRICTED_ERRORS = frozenset(  # a workspace or channel setting: an admin must allow the bot
+    {
+        "no_permission",
+        "restricted_action",
+        "restricted_action_read_only_channel",
+        "restricted_action_thread_only_channel",
+        "restricted_action_non_threadable_channel",
+        "posting_to_general_channel_denied",
+    }
+)
+SETUP_ERRORS = RESTRICTED_ERRORS | {
+    "not_in_channel",
+    "channel_not_found",
+    "is_archived",
+    "missing_scope",
+    "team_access_not_granted",
+    "ekm_access_denied",
+    "cannot_dm_bot",
+}
+# The token itself is refused: nothing can be posted, the lead's DM included, so it is logged.
+AUTH_ERRORS = frozenset(
+    {
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "not_allowed_token_type",
+    }
+)
+PERMANENT_ERRORS = PERMANENT_ERRORS | SETUP_ERRORS | AUTH_ERRORS
+
+
+@dataclass(frozen=True)
+class SetupProblem:
+    """Slack refused a post for a reason a person must fix: which error, where, for what call."""
+
+    error: str
+    channel: str  # a channel id, or a user id for a DM
+    method: str  # the Web API method ("chat.postMessage")
+    needed_scopes: tuple[str, ...] = ()  # for missing_scope: what Slack said it needs
+
+
+SetupProblemNotice = Callable[[Session, SetupProblem, datetime], None]
 
 
 CardRenderer = Callable[[Session, Escalation], tuple[str, list[dict[str, Any]]]]
@@ -197,6 +245,9 @@ class OutboxDeliverer:
     render_card: CardRenderer
     render_file: FileRenderer | None = None
     render_line: LineRenderer | None = None
+    # Called in the failed row's transaction when Slack refuses it for a setup reason (and the row
+    # is not itself such a notice): the wiring promises the lead's DM, keyed once per channel+error.
+    tell_setup_problem: SetupProblemNotice | None = None
     owner: str = "crebot"
     clock: Callable[[], datetime] = field(default_factory=lambda: SystemClock().now)
 
@@ -343,7 +394,7 @@ class OutboxDeliverer:
         try:
             result = self._perform(call, key=key)
         except (SlackApiError, SlackClientError, URLError, OSError, HTTPException) as exc:
-            status = self._record_failure(row_id, exc, now=now)
+            status = self._record_failure(row_id, exc, now=now, call=call)
             report.failed += status == OutboxStatus.FAILED
             report.retrying += status != OutboxStatus.FAILED
             report.errors.append(f"{kind} {key}: {_error_code(exc)}")
@@ -446,7 +497,9 @@ class OutboxDeliverer:
             session.commit()
         return following
 
-    def _record_failure(self, row_id: int, exc: Exception, *, now: datetime) -> OutboxStatus:
+    def _record_failure(
+        self, row_id: int, exc: Exception, *, now: datetime, call: _SlackCall | None
+    ) -> OutboxStatus:
         code = _error_code(exc)
         with self.db.session() as session:
             row = session.get(Outbox, row_id)
@@ -464,6 +517,19 @@ class OutboxDeliverer:
             if code in PERMANENT_ERRORS:
                 row.status = OutboxStatus.FAILED
                 log.error("outbox %s %s failed permanently: %s", row.kind, row.key, code)
+                if code in AUTH_ERRORS:
+                    log.error(
+                        "Slack refused the bot token (%s): check SLACK_BOT_TOKEN, or reinstall "
+                        "the app; then `crebot outbox retry` sends what failed",
+                        code,
+                    )
+                problem = _setup_problem(code, exc, call)
+                if (
+                    problem is not None
+                    and self.tell_setup_problem is not None
+                    and not outbox_keys.is_setup_notice(row.key)
+                ):
+                    self.tell_setup_problem(session, problem, now)
             else:
                 backoff = min(timedelta(seconds=30) * 2 ** min(row.attempts - 1, 10), MAX_BACKOFF)
                 row.next_attempt_at = now + backoff
@@ -613,6 +679,22 @@ def card_digest(text: str, blocks: Sequence[Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def _setup_problem(code: str, exc: Exception, call: _SlackCall | None) -> SetupProblem | None:
+    if code not in SETUP_ERRORS or call is None:
+        return None
+    channel = call.arguments.get("channel") or call.arguments.get("channel_id") or ""
+    method = "files.completeUploadExternal" if call.method == "files_upload_v2" else call.method
+    needed = ""
+    if isinstance(exc, SlackApiError) and exc.response is not None:
+        needed = str(exc.response.get("needed") or "")
+    return SetupProblem(
+        error=code,
+        channel=str(channel),
+        method=method.replace("_", "."),
+        needed_scopes=tuple(scope for scope in needed.split(",") if scope),
+    )
+
+
 def _error_code(exc: Exception) -> str:
     if isinstance(exc, SlackApiError):
         error = exc.response.get("error") if exc.response is not None else None
@@ -621,6 +703,27 @@ def _error_code(exc: Exception) -> str:
     if isinstance(exc, URLError) and isinstance(exc.reason, BaseException):
         return exc.reason.__class__.__name__
     return exc.__class__.__name__
+
+
+def retry_refused(*, session: Session) -> int:
+    """Put back in line the posts Slack refused for a setup or token reason (once it is fixed).
+
+    The lead's notices about such refusals stay as they are: the problem they describe is fixed.
+    Returns how many rows will be sent again.
+    """
+    refused = session.exec(
+        select(Outbox).where(
+            Outbox.status == OutboxStatus.FAILED,
+            col(Outbox.last_error).in_(sorted(SETUP_ERRORS | AUTH_ERRORS)),
+            ~col(Outbox.key).startswith(outbox_keys.SETUP_NOTICE),
+        )
+    ).all()
+    for row in refused:
+        # Due since it was promised: the next flush sends it, in its group's order.
+        row.status, row.attempts, row.next_attempt_at = OutboxStatus.PENDING, 0, row.created_at
+        session.add(row)
+    session.commit()
+    return len(refused)
 
 
 def pending_count(session: Session) -> int:

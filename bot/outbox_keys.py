@@ -26,6 +26,8 @@ The format is `<what>:<identifying parts…>`, parts joined by ":", at most 200 
     zd-gave-up:9:20261125T050000       the lead told write 9 was given up on, at that instant
                                        (after a *Try again*, a second give-up is told again)
     zd-delivery:5:failed               the lead told Zendesk delivery 5 could not be filed
+    setup:not_in_channel:C0DIGEST      the lead told, once, that Slack refused posts to C0DIGEST
+                                       with that error (and what to do about it)
 
 Rows that must go in order share a group (`group`): an escalation's message and its thread, or
 a post and the replies in its thread.
@@ -36,6 +38,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from datetime import date, datetime
+
+SETUP_NOTICE = "setup:"
 
 # The SLO alert posts of one stage (bot.slo_alerts).
 SLO_POSTS = ("card", "thread", "direct", "channel")
@@ -111,6 +115,16 @@ def zendesk_gave_up(write_id: int, at: datetime) -> str:
 def zendesk_delivery_failed(delivery_id: int) -> str:
     """The lead told that a Zendesk delivery could not be filed."""
     return f"zd-delivery:{delivery_id}:failed"
+
+
+def setup_problem(error: str, channel: str) -> str:
+    """The lead told, once, that Slack refuses posts to `channel` with `error` (a setup problem)."""
+    return f"{SETUP_NOTICE}{error}:{channel}"[:200]
+
+
+def is_setup_notice(key: str) -> bool:
+    """True for a `setup_problem` key: its own failure must not promise another notice."""
+    return key.startswith(SETUP_NOTICE)
 
 
 def group(*, key: str, escalation_id: int | None, thread_of: str | None) -> str:

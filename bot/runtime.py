@@ -26,16 +26,19 @@ from slack_sdk.web import SlackResponse
 from sqlmodel import Session
 
 from bot import metrics, scope
+from bot.blocks.setup import setup_notice
 from bot.clock import Clock, SystemClock
 from bot.db import Database
 from bot.lookup.service import UserGroupDirectory, slack_user_groups
 from bot.lookup.sources import UserSource, build_source
 from bot.models import Escalation
-from bot.outbox import DeliveryReport, OutboxDeliverer
+from bot.outbox import DeliveryReport, OutboxDeliverer, SetupProblem
+from bot.outbox_rows import enqueue
 from bot.policy import Policy
 from bot.presenter import render_card, render_file, render_thread_line
 from bot.settings import Settings
 from bot.similarity.index import SimilarityIndex
+from bot.workspace import checks
 from bot.zendesk.service import ZendeskService, without_write_back, writeback_off_reason
 
 log = logging.getLogger(__name__)
@@ -231,9 +234,18 @@ class Runtime:
             render_line=lambda session, escalation, event_id: render_thread_line(
                 session=session, policy=self.policy, escalation=escalation, event_id=event_id
             ),
+            tell_setup_problem=self._tell_setup_problem,
             owner=self.owner,
             clock=self.clock.now,
         )
+
+    def _tell_setup_problem(self, session: Session, problem: SetupProblem, now: datetime) -> None:
+        """Promise the lead's DM about a post Slack refused for a setup reason."""
+        scopes = problem.needed_scopes
+        if not scopes:  # Slack did not say: the method reference does
+            known = checks.method_reference().get(problem.method)
+            scopes = known.bot_scopes if known is not None else ()
+        enqueue(session, setup_notice(policy=self.policy, problem=problem, scopes=scopes), now=now)
 
     @property
     def lang(self) -> str:

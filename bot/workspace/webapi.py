@@ -160,6 +160,8 @@ class SlackStandIn:
         self.trigger_views: dict[str, str] = {}
         self.responses: list[tuple[str, dict[str, Any]]] = []
         self.files: list[UploadedFile] = []
+        # The bot token's scopes; None grants every scope a method needs (a test narrows it).
+        self.granted_scopes: frozenset[str] | None = None
         self._pending_uploads: dict[str, UploadedFile] = {}
         self._uploaded: set[str] = set()
         self._response_urls: dict[str, _ResponseUrlBinding] = {}
@@ -324,9 +326,15 @@ class SlackStandIn:
             return group
 
     def add_channel(
-        self, channel_id: str, name: str, *, is_private: bool = False
+        self,
+        channel_id: str,
+        name: str,
+        *,
+        is_private: bool = False,
+        is_member: bool = True,
+        is_archived: bool = False,
     ) -> dict[str, Any]:
-        """Add (or replace) a channel the bot is a member of; returns the conversation object."""
+        """Add (or replace) a channel (by default one the bot is in); returns the conversation."""
         conversation = {
             "id": channel_id,
             "name": name,
@@ -335,8 +343,8 @@ class SlackStandIn:
             "is_im": False,
             "is_mpim": False,
             "is_private": is_private,
-            "is_archived": False,
-            "is_member": True,
+            "is_archived": is_archived,
+            "is_member": is_member,
             "created": int(self.clock()),
             "context_team_id": self.team_id,
         }
@@ -584,6 +592,9 @@ class SlackStandIn:
             return {"ok": False, "error": "not_allowed_token_type"}
         if call_problems:
             return _error("invalid_arguments", call_problems)
+        missing = self._missing_scope(ref.bot_scopes) if token and not app_level else None
+        if missing is not None:
+            return missing
         if payload_problems:
             return _error(payload_error, payload_problems)
         handler = self._handlers.get(method)
@@ -593,6 +604,34 @@ class SlackStandIn:
             return {"ok": True, **handler(args)}
         except SlackError as exc:
             return _error(exc.error, exc.messages)
+
+    def _missing_scope(self, needed: tuple[str, ...]) -> dict[str, Any] | None:
+        """Slack's answer when the token has none of the scopes the method accepts."""
+        granted = self.granted_scopes
+        if granted is None or not needed or set(needed) & granted:
+            return None
+        return {
+            "ok": False,
+            "error": "missing_scope",
+            "needed": ",".join(needed),
+            "provided": ",".join(sorted(granted)),
+        }
+
+    def _check_may_post(self, channel: str, *, upload: bool) -> None:
+        """Slack's refusals for a channel: archived, private and not a member, or (a file, or a
+        message without chat:write.public) a public channel the bot is not in."""
+        conversation = self.channels.get(channel)
+        if conversation is None or conversation.get("is_im"):
+            return
+        if conversation.get("is_archived"):
+            raise SlackError("is_archived")
+        if conversation.get("is_member", True):
+            return
+        if conversation.get("is_private"):
+            raise SlackError("channel_not_found")
+        public_posts = self.granted_scopes is None or "chat:write.public" in self.granted_scopes
+        if upload or not public_posts:
+            raise SlackError("not_in_channel")
 
     # --- internals: workspace state ----------------------------------------------------------
 
@@ -846,6 +885,7 @@ class SlackStandIn:
 
     def _chat_post_message(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve_channel(str(args["channel"]))
+        self._check_may_post(channel, upload=False)
         if not _has_content(args):
             raise SlackError("no_text")
         message = self._store_message(
@@ -1124,6 +1164,8 @@ class SlackStandIn:
             uploaded.title = entry.get("title") or uploaded.name
             completed.append(uploaded)
         channels = _id_list(args.get("channel_id")) + _id_list(args.get("channels"))
+        for channel in channels:
+            self._check_may_post(self._resolve_channel(channel), upload=True)
         thread_ts = args.get("thread_ts") or None
         comment = args.get("initial_comment") or None
         file_jsons = [self._file_json(uploaded) for uploaded in completed]

@@ -18,6 +18,7 @@ from bot import escalations
 from bot.clock import ManualClock
 from bot.digest import Breakdown, Month, month_figures
 from bot.models import Escalation, EscalationEvent, JobRun, Status
+from bot.outbox import retry_refused
 from bot.runtime import Runtime
 from bot.scheduler import build_schedules, catch_up, run_job
 from bot.workspace.webapi import Message, SlackStandIn
@@ -500,3 +501,41 @@ def test_a_simulated_month_through_the_domain_with_real_sweeps(
         "Purchases / billing",
         "no",
     )
+
+
+def test_a_digest_channel_the_bot_is_not_in_fails_once_tells_the_lead_once_and_is_retried_on_demand(
+    policy_text: str, runtime: Runtime, clock: ManualClock, standin: SlackStandIn
+) -> None:
+    """A message goes in with chat:write.public; a file needs membership (not_in_channel)."""
+    runtime.policy = policy_variant(
+        policy_text, ("[calendar]", '[digest]\nchannel = "C0DIGEST"\n\n[calendar]')
+    )
+    standin.add_channel("C0DIGEST", "cre-digest", is_member=False)
+    add_october(runtime, slow=2)
+
+    run_at(runtime, clock, FIRST_WORKING_DAY)
+    for hours in (1, 2, 5, 30):
+        clock.set(FIRST_WORKING_DAY + timedelta(hours=hours))
+        run_job(runtime=runtime, name="outbox-flush", at=clock.now())
+
+    [post] = [m for m in standin.channel_messages("C0DIGEST") if m.thread_ts is None]
+    assert standin.files == []
+    refused = standin.calls_to("files.completeUploadExternal")
+    assert [c.response["error"] for c in refused] == ["not_in_channel"] * 2  # chart, CSV: no retry
+    [notice] = standin.dms("U0LEAD")
+    assert notice.text == (
+        ":warning: I could not post in <#C0DIGEST>: I am not a member of it. Invite me by typing"
+        " `/invite @cre-bot` in <#C0DIGEST>.\nPosts Slack refuses this way are not retried."
+        " Once it is fixed, `crebot outbox retry` sends them."
+    )
+
+    standin.channels["C0DIGEST"]["is_member"] = True  # someone typed /invite @cre-bot
+    with runtime.db.session() as session:
+        assert retry_refused(session=session) == 2
+    run_job(runtime=runtime, name="outbox-flush", at=clock.now())
+
+    assert [(f.name, f.channel, f.thread_ts) for f in standin.files] == [
+        ("digest-2026-10.png", "C0DIGEST", post.ts),
+        ("escalations-2026-10.csv", "C0DIGEST", post.ts),
+    ]
+    assert len(standin.dms("U0LEAD")) == 1
