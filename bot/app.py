@@ -35,6 +35,8 @@ ACKED_AT_ONCE = frozenset({"block_actions", "shortcut", "message_action"})
 # Requests Slack is waiting on: a submission's ack, and shortcuts (they always open a modal).
 # A submission is filed before its ack, within Slack's 3 s less the time the answer takes.
 SUBMISSION_BUDGET = 2.5
+# The body of a 503 for a request the app could not finish (Slack shows its own error; curl shows this).
+UNFINISHED = "crebot could not finish this request in time; please try again"
 URGENT_TYPES = frozenset({"view_submission", "shortcut", "message_action", "block_suggestion"})
 # How far behind the normal lane may be before a command is told so at its ack: a read-only one is
 # refused ("busy, try again in a moment"), one that changes something is queued ("working on it…").
@@ -69,7 +71,23 @@ class CreBotApp(App):
             # then went unacked over the socket, or reached Slack as a 500 over HTTP. A request
             # no listener matched keeps Bolt's 404. A 200 keeps its body: "busy" or "queued".
             return response if response.status == 200 else BoltResponse(status=200, body="")
+        if response.status >= 500:
+            return _instead_of_a_500(req, response, label=label)
         return response
+
+
+def _instead_of_a_500(req: BoltRequest, response: BoltResponse, *, label: str) -> BoltResponse:
+    """The listener's ack if it gave one, else a 503: never Bolt's 500.
+
+    Bolt answers 500 when a middleware fails, and when a listener fails: it makes a 500 response
+    before calling the error handler, and hands that back if it is looking at that moment, or if
+    its wait for the ack ends while the error handler is still telling the user.
+    """
+    acked = req.context.ack.response if req.context.ack is not None else None
+    if acked is not None and acked.status < 500:
+        return acked  # acked, then failed: Slack gets the ack; the user is told separately
+    log.warning("%s: Bolt answered %d before any ack; answering 503", label, response.status)
+    return BoltResponse(status=503, body=UNFINISHED)
 
 
 def is_acked_at_once(body: dict[str, Any]) -> bool:

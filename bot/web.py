@@ -29,6 +29,7 @@ MAX_BODY_BYTES = 1_000_000
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 ZENDESK_PATH = "/zendesk/webhook"
+UNANSWERED = "Service Unavailable: the request could not be completed; please try again"
 _REASONS = {
     200: "OK",
     400: "Bad Request",
@@ -61,6 +62,13 @@ class SlackWsgiApp:
         self.zendesk = zendesk  # POST /zendesk/webhook, when ZENDESK_WEBHOOK_SECRET is set
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            return self._route(environ, start_response)
+        except Exception as exc:  # gunicorn would answer 500: say what is known instead
+            log.error("request to %s failed: %s", environ.get("PATH_INFO"), exc.__class__.__name__)
+            return _reply(start_response, 503, UNANSWERED)
+
+    def _route(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
         method = environ.get("REQUEST_METHOD", "GET")
         if path in OPS_PATHS:
@@ -83,7 +91,10 @@ class SlackWsgiApp:
         if length > MAX_BODY_BYTES:
             metrics.REQUESTS.labels("invalid", "rejected").inc()
             return _reply(start_response, 413, "Payload Too Large")
-        raw = environ["wsgi.input"].read(length) if length > 0 else b""
+        try:
+            raw = environ["wsgi.input"].read(length) if length > 0 else b""
+        except OSError:  # the client went away (or stalled) before sending the whole body
+            return _reply(start_response, 400, "Bad Request: the body could not be read")
         try:
             body = raw.decode("utf-8")
         except UnicodeDecodeError:

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import hmac
+import io
 import json
+import threading
 import time
 from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import pytest
 
+from bot.app import UNFINISHED
+from bot.blocks.ids import ViewId
 from bot.db import Database
-from tests.support.flows import RequestLog, escalation_count, record_requests
+from bot.web import UNANSWERED
+from tests.support.flows import (
+    RequestLog,
+    escalation_count,
+    record_requests,
+    wait_for,
+)
 from tests.support.slack import APP_ID, TEAM_ID, Response, SlackDriver
 
 COMMAND = urlencode(
@@ -302,3 +312,64 @@ def _call(slack: SlackDriver, environ: dict[str, object]) -> tuple[int, str]:
     body = b"".join(slack.wsgi(environ, start_response)).decode("utf-8", "replace")
     slack.executor.drain()
     return captured["status"], body
+
+
+# -- a failure Bolt reports as a 500 ------------------------------------------------------------
+
+
+def test_a_submission_failing_past_the_ack_wait_is_a_503_not_a_500(slack: SlackDriver) -> None:
+    # A note modal not shaped like ours fails before its ack; Bolt makes a 500 response and calls
+    # the error handler, whose message to the user hangs; Bolt's wait for the ack ends meanwhile.
+    listeners = slack.wsgi.app._listeners  # type: ignore[attr-defined]
+    for listener in listeners:
+        listener.ack_timeout = 600  # Bolt waits until the test says
+    slack.standin.fail("chat.postMessage", delay=600)
+    answers: list[Response] = []
+    forged = {"callback_id": ViewId.ADD_NOTE, "private_metadata": "{}", "blocks": []}
+    submitting = threading.Thread(
+        target=lambda: answers.append(slack.submit(forged, {}, user="U0CS", drain=False))
+    )
+    submitting.start()
+    assert wait_for(lambda: slack.standin.scripted_left("chat.postMessage") == 0)
+    for listener in listeners:
+        listener.ack_timeout = 0  # the user is being told: Bolt's wait ends now
+    submitting.join(timeout=30)
+    slack.standin.wake_sleepers()
+    slack.executor.drain()
+
+    [answer] = answers
+    assert (answer.status, answer.body) == (503, UNFINISHED)
+    [told] = slack.standin.calls_to("chat.postMessage")
+    assert told.args["channel"] == "U0CS"
+
+
+class _CutShort(io.RawIOBase):
+    """A request body whose client went away mid-send."""
+
+    def read(self, size: int = -1) -> bytes:
+        raise ConnectionResetError("peer went away")
+
+
+def test_a_body_cut_short_is_a_400(slack: SlackDriver) -> None:
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/slack/events",
+        "CONTENT_LENGTH": "100",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "wsgi.input": _CutShort(),
+    }
+    statuses: list[str] = []
+    body = b"".join(slack.wsgi(environ, lambda status, _headers: statuses.append(status)))
+    assert statuses == ["400 Bad Request"]
+    assert body == b"Bad Request: the body could not be read"
+
+
+def test_an_unexpected_failure_behind_a_path_is_a_503_with_a_reason(
+    slack: SlackDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("connection closed")
+
+    monkeypatch.setattr(slack.wsgi.db, "answer_within", broken)  # type: ignore[attr-defined]
+    response = slack.post("", method="GET", path="/readyz", sign=False)
+    assert (response.status, response.body) == (503, UNANSWERED)
