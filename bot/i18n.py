@@ -378,6 +378,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "• `/cre mine` — your open escalations\n"
         "• `/cre queue` — the unassigned queue and everything in progress\n"
         "• `/cre show ESC-42` — one escalation with its timeline\n"
+        "• `/cre similar &lt;text | ESC-42&gt;` — past escalations like it, with their causes and answers\n"
         "• `/cre away [until 2026-12-24]` / `/cre back` — availability for assignment\n"
         "• `/cre report [2026-10]` — a month's digest: figures and slow closes (default: last month)\n"
         "• `/lookup &lt;user id | email&gt;` — the end user's state and escalation history (audited)\n"
@@ -388,6 +389,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "• `/cre mine` — 自分の担当\n"
         "• `/cre queue` — 未割り当てのキューと対応中の一覧\n"
         "• `/cre show ESC-42` — エスカレーションの詳細と経緯\n"
+        "• `/cre similar &lt;本文 | ESC-42&gt;` — 似ている過去のエスカレーションと、その原因・回答\n"
         "• `/cre away [until 2026-12-24]` / `/cre back` — 割り当ての不在設定\n"
         "• `/cre report [2026-10]` — 月次レポート: 集計と時間がかかった解決(省略すると先月)\n"
         "• `/lookup &lt;ユーザーID | メールアドレス&gt;` — ユーザーの状態とエスカレーション履歴(監査ログに記録)\n"
@@ -1096,6 +1098,23 @@ CATALOG: dict[str, tuple[str, str]] = {
         ":bulb: *似たエスカレーションが解決済みです:* {key}({facts})。CS への回答:",
     ),
     "similar.offer.use": ("Use {key}'s answer", "{key} の回答を使う"),
+    "similar.usage": (
+        "Usage: `/cre similar &lt;text | ESC-42&gt;`, e.g. `/cre similar photos vanish after restore`.",
+        "使い方: `/cre similar &lt;本文 | ESC-42&gt;` 例: `/cre similar 復元後に写真が消える`",
+    ),
+    "similar.search.found": (
+        ":mag: Escalations most similar to {what} (best first):",
+        ":mag: {what} に似ているエスカレーション(似ている順):",
+    ),
+    "similar.search.none": (
+        ":mag: Nothing similar to {what} yet.",
+        ":mag: {what} に似ているエスカレーションはまだありません。",
+    ),
+    "similar.search.item": ("*{key}* · {score} · {facts}", "*{key}* · {score} · {facts}"),
+    "similar.search.note": (
+        "Scores run from 0 to 1 (cards show matches from {threshold}). Only you can see this.",
+        "スコアは 0〜1 です(カードには {threshold} 以上を表示します)。この結果はあなたにだけ表示されています。",
+    ),
     "modal.escalate.suggested": (
         "Suggested from the text by similar resolved escalations: change it if it is wrong.",
         "本文と似た解決済みエスカレーションからの候補です。違う場合は変更してください。",

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from bot.blocks.common import Block, button, section
+from bot.blocks.common import Block, button, context, section
 from bot.blocks.ids import ActionId
 from bot.durations import format_business_duration
 from bot.i18n import t
 from bot.mrkdwn import escape, escape_truncated, message_permalink
 from bot.policy import Policy
-from bot.similarity.service import Match
+from bot.similarity.service import SIMILAR_THRESHOLD, Match, SearchResult
 
 
 def match_key(match: Match, workspace_url: str | None) -> str:
@@ -98,3 +98,52 @@ def answer_offer(*, policy: Policy, offer: Match) -> Block:
 def answer_hint(*, policy: Policy, offer: Match) -> str:
     """The hint under an answer filled from an earlier one."""
     return t("similar.offer.used", policy.language, key=offer.key)
+
+
+SEARCH_SUMMARY = 200
+SEARCH_ANSWER = 400
+
+
+def search_heading(*, policy: Policy, result: SearchResult) -> str:
+    """What `/cre similar` searched for and how many it found."""
+    lang = policy.language
+    what = (
+        f"ESC-{result.escalation_id}"
+        if result.escalation_id is not None
+        else f"“{escape_truncated(result.text, 100)}”"
+    )
+    key = "similar.search.found" if result.matches else "similar.search.none"
+    return t(key, lang, what=what, count=len(result.matches))
+
+
+def search_item(*, policy: Policy, match: Match, workspace_url: str | None) -> Block:
+    """One match: its key, score and facts, its summary, and its cause and answer if resolved."""
+    lang = policy.language
+    head = t(
+        "similar.search.item",
+        lang,
+        key=match_key(match, workspace_url),
+        score=f"{match.score:.2f}",
+        facts=match_facts(match, policy),
+    )
+    lines = [head, escape_truncated(match.summary, SEARCH_SUMMARY)]
+    if match.answer:
+        lines.append(f"*{t('label.answer', lang)}:*")
+        lines.append(quoted(match.answer, SEARCH_ANSWER))
+    return section("\n".join(lines))
+
+
+def build_search_answer(
+    *, policy: Policy, result: SearchResult, workspace_url: str | None
+) -> tuple[str, list[Block]]:
+    """`/cre similar`'s private answer: the best matches with their scores, causes and answers."""
+    heading = search_heading(policy=policy, result=result)
+    blocks = [section(heading)]
+    blocks += [
+        search_item(policy=policy, match=match, workspace_url=workspace_url)
+        for match in result.matches
+    ]
+    if result.matches:
+        threshold = f"{SIMILAR_THRESHOLD:.2f}"
+        blocks.append(context(t("similar.search.note", policy.language, threshold=threshold)))
+    return heading, blocks

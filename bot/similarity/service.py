@@ -15,8 +15,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from bot.errors import NotFound
-from bot.escalations import check_may
+from bot.errors import DomainError, NotFound
+from bot.escalations import check_may, parse_key
 from bot.lifecycle import Verb
 from bot.lookup.service import UserGroupDirectory, may_look_up
 from bot.models import Escalation, Status
@@ -281,6 +281,50 @@ def answer_to_reuse(
         if match.answer and match.answer.strip():
             return match
     return None
+
+
+class EmptySearch(DomainError):
+    """`/cre similar` with nothing to search for."""
+
+    message_key = "similar.usage"
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """`/cre similar`'s answer: what was searched for, and the matches, best first."""
+
+    escalation_id: int | None  # when the search was for an escalation's text
+    text: str  # the text searched for otherwise
+    matches: list[Match]
+
+
+def search(
+    *, session: Session, index: SimilarityIndex, query: str, audience: Audience
+) -> SearchResult:
+    """The escalations most similar to an escalation's key ("ESC-42") or to a text.
+
+    Raises `EmptySearch`, `NotFound` for an unknown key, `SimilarityNotReady` while there is no
+    index.
+    """
+    query = query.strip()
+    if not query:
+        raise EmptySearch
+    try:
+        escalation_id: int | None = parse_key(query)
+    except NotFound:  # not a key: a text
+        escalation_id = None
+    if escalation_id is not None:
+        matches = similar_to(
+            session=session,
+            index=index,
+            escalation_id=escalation_id,
+            audience=audience,
+            limit=SEARCH_LIMIT,
+            min_score=SEARCH_FLOOR,
+        )
+    else:
+        matches = similar_to_text(session=session, index=index, text=query, audience=audience)
+    return SearchResult(escalation_id=escalation_id, text=query, matches=matches)
 
 
 @dataclass(frozen=True)

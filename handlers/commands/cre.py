@@ -12,6 +12,7 @@ from slack_bolt import Ack, Respond
 from bot import assignment, escalations, presenter
 from bot.blocks.digest import build_report, month_label
 from bot.blocks.lookup import build_audit_list
+from bot.blocks.similar import build_search_answer
 from bot.dates import parse_user_date
 from bot.digest import Month, month_figures
 from bot.i18n import t
@@ -19,6 +20,7 @@ from bot.lookup import audit as lookup_audit
 from bot.lookup import service as lookup
 from bot.mrkdwn import command_words, escape
 from bot.runtime import Runtime
+from bot.similarity import service as similarity
 from handlers.payload import runtime_of, user_id
 from handlers.request import Request, request_context
 
@@ -43,7 +45,7 @@ Subcommand = Callable[[Invocation], None]
 SUBCOMMANDS: dict[str, Subcommand] = {}
 # Subcommands that only read: when crebot is far behind, they are refused at the ack ("busy, try
 # again") rather than answered late; everything else is queued and done (bot.app).
-READ_ONLY = frozenset({"help", "ヘルプ", "mine", "me", "queue", "q", "show"})
+READ_ONLY = frozenset({"help", "ヘルプ", "mine", "me", "queue", "q", "show", "similar"})
 
 
 def subcommand(*names: str) -> Callable[[Subcommand], Subcommand]:
@@ -126,6 +128,23 @@ def show(call: Invocation) -> None:
             now=request.now,
             workspace_url=runtime.workspace_url(),
         )
+    call.respond(text=text, blocks=blocks, response_type="ephemeral")
+
+
+@subcommand("similar")
+def similar(call: Invocation) -> None:
+    """The escalations most similar to a text or to ESC-42, with scores, causes and answers."""
+    runtime = call.runtime
+    with call.request(read_only=True) as request:
+        result = similarity.search(
+            session=request.session,
+            index=runtime.similarity,
+            query=" ".join(call.args),
+            audience=request.audience,
+        )
+    text, blocks = build_search_answer(
+        policy=runtime.policy, result=result, workspace_url=runtime.workspace_url()
+    )
     call.respond(text=text, blocks=blocks, response_type="ephemeral")
 
 
