@@ -1083,6 +1083,53 @@ CATALOG: dict[str, tuple[str, str]] = {
         ":arrows_counterclockwise: Updated in Zendesk (ticket #{ticket}).",
         ":arrows_counterclockwise: Zendesk で更新されました(チケット #{ticket})。",
     ),
+    # -- the assignee's DM (bot.assignee_dm) -------------------------------------------------------
+    "dm.assigned.text": (
+        "{key} [{priority}] is yours: {summary}",
+        "{key} [{priority}] の担当になりました: {summary}",
+    ),
+    "dm.assigned.title": (
+        ":inbox_tray: {link} is yours: {summary}",
+        ":inbox_tray: {link} の担当になりました: {summary}",
+    ),
+    "dm.label.due": ("Due", "期限"),
+    "dm.slo.warning": (
+        ":warning: {percent} of its SLO ({target}) is used.",
+        ":warning: SLO({target})の {percent} を経過しています。",
+    ),
+    "dm.slo.breached": (
+        ":rotating_light: It is past its SLO target ({target}).",
+        ":rotating_light: SLO の目標({target})を超過しています。",
+    ),
+    "slo.breach.thread": (
+        ":rotating_light: {key} · {summary} breached its SLO ({target}, {priority}). Assignee: {assignee} · {status}.",
+        ":rotating_light: {key} · {summary} が SLO({target}、{priority})を超過しました。担当: {assignee} · {status}",
+    ),
+    "remind.lead.dm.intro": (
+        ":bell: These {count} escalations got {reminders} reminders in a row with no activity. Reassign them, or ask their assignees:",
+        ":bell: 次の {count} 件は {reminders} 回リマインドしても動きがありません。担当を変更するか、担当者に状況を確認してください:",
+    ),
+    "remind.lead.dm.intro.one": (
+        ":bell: This escalation got {reminders} reminders in a row with no activity. Reassign it, or ask its assignee:",
+        ":bell: 次の 1 件は {reminders} 回リマインドしても動きがありません。担当を変更するか、担当者に状況を確認してください:",
+    ),
+    "remind.lead.reassign": ("Reassign to…", "担当を変更…"),
+    "remind.unassigned.taken": (
+        ":white_check_mark: {user} has it.",
+        ":white_check_mark: {user} さんが担当しています。",
+    ),
+    "dm.moved_on": (
+        ":leftwards_arrow_with_hook: {link} · {summary} is now with {assignee}.",
+        ":leftwards_arrow_with_hook: {link} · {summary} は {assignee} さんの担当に変わりました。",
+    ),
+    "dm.unassigned": (
+        ":leftwards_arrow_with_hook: {link} · {summary} is back in the queue.",
+        ":leftwards_arrow_with_hook: {link} · {summary} はキューに戻りました。",
+    ),
+    "dm.resolved": (
+        ":white_check_mark: {link} · {summary} is resolved.",
+        ":white_check_mark: {link} · {summary} は解決済みです。",
+    ),
     # -- similar escalations (bot.similarity) ------------------------------------------------------
     "similar.not_ready": (
         "Similar escalations are not ready yet: the index is still being built. Try again in a minute.",

@@ -107,6 +107,10 @@ SetupProblemNotice = Callable[[Session, SetupProblem, datetime], None]
 CardRenderer = Callable[[Session, Escalation], tuple[str, list[dict[str, Any]]]]
 FileRenderer = Callable[[Session, dict[str, Any]], tuple[str, bytes]]
 LineRenderer = Callable[[Session, Escalation, int], str]  # a timeline entry's thread line
+# The assignee's DM about an escalation: (session, escalation, the user it is for) → text, blocks.
+DmRenderer = Callable[[Session, Escalation, str], tuple[str, list[dict[str, Any]]]]
+# A message drawn when sent from its payload ("render" names what it is, e.g. the unclaimed list).
+MessageRenderer = Callable[[Session, dict[str, Any]], tuple[str, list[dict[str, Any]]]]
 
 
 @dataclass
@@ -248,6 +252,8 @@ class OutboxDeliverer:
     # Called in the failed row's transaction when Slack refuses it for a setup reason (and the row
     # is not itself such a notice): the wiring promises the lead's DM, keyed once per channel+error.
     tell_setup_problem: SetupProblemNotice | None = None
+    render_dm: DmRenderer | None = None
+    render_message: MessageRenderer | None = None
     owner: str = "crebot"
     clock: Callable[[], datetime] = field(default_factory=lambda: SystemClock().now)
 
@@ -543,13 +549,24 @@ class OutboxDeliverer:
     def _prepare(self, session: Session, row: Outbox) -> _SlackCall | None:
         kind = OutboxKind(row.kind)
         if kind is OutboxKind.MESSAGE:
+            text, blocks = None, None
+            if "render" in row.payload:  # drawn now, from the state it shows
+                if self.render_message is None:
+                    raise _Deferred
+                text, blocks = self.render_message(session, row.payload)
+            if row.payload.get("update_of"):
+                return self._update_call(session, row, text=text, blocks=blocks)
             thread_ts = self._parent_ts(session, row.payload.get("thread_of"))
-            return _post_call(row, channel=row.payload["channel"], thread_ts=thread_ts)
+            return _post_call(
+                row, channel=row.payload["channel"], thread_ts=thread_ts, text=text, blocks=blocks
+            )
         if kind is OutboxKind.UPLOAD:
             return self._upload_call(session, row)
         escalation = session.get(Escalation, row.escalation_id)
         assert escalation is not None
         assert escalation.id is not None
+        if kind is OutboxKind.DM:
+            return self._dm_call(session, row, escalation)
         if kind is OutboxKind.CARD_POST:
             if escalation.message_ts is not None:
                 return None
@@ -586,6 +603,56 @@ class OutboxDeliverer:
         return _post_call(
             row, channel=escalation.channel_id, thread_ts=escalation.message_ts, text=line
         )
+
+    def _dm_call(self, session: Session, row: Outbox, escalation: Escalation) -> _SlackCall | None:
+        """The assignee's DM, drawn now: posted, or an earlier one changed in place."""
+        if self.render_dm is None:
+            raise _Deferred
+        update_of = row.payload.get("update_of")
+        if update_of and self._newer_update(session, row):
+            raise _Superseded
+        text, blocks = self.render_dm(session, escalation, str(row.payload["user"]))
+        if not update_of:
+            return _post_call(
+                row, channel=row.payload["user"], thread_ts=None, text=text, blocks=blocks
+            )
+        return self._update_call(session, row, text=text, blocks=blocks)
+
+    def _update_call(
+        self,
+        session: Session,
+        row: Outbox,
+        *,
+        text: str | None = None,
+        blocks: list[dict[str, Any]] | None = None,
+    ) -> _SlackCall | None:
+        """chat.update of the message row `update_of` posted (nothing when it never was)."""
+        parent = session.exec(select(Outbox).where(Outbox.key == row.payload["update_of"])).first()
+        if parent is None or parent.status in (OutboxStatus.FAILED, OutboxStatus.SUPERSEDED):
+            return None  # nothing on Slack to change
+        if parent.status != OutboxStatus.SENT:
+            raise _Deferred
+        if "ts" not in parent.result or "channel" not in parent.result:
+            return None
+        arguments = {
+            "channel": parent.result["channel"],
+            "ts": parent.result["ts"],
+            "text": text if text is not None else row.payload["text"],
+            "blocks": blocks if blocks is not None else row.payload.get("blocks", []),
+        }
+        return _SlackCall("chat_update", arguments, created_at=row.created_at)
+
+    def _newer_update(self, session: Session, row: Outbox) -> bool:
+        """Whether a later redraw of the same DM is queued (this one would draw an older state)."""
+        newer = session.exec(
+            select(Outbox).where(
+                Outbox.group_key == row.group_key,
+                Outbox.kind == OutboxKind.DM,
+                Outbox.status == OutboxStatus.PENDING,
+                col(Outbox.id) > (row.id or 0),
+            )
+        ).all()
+        return any(other.payload.get("update_of") == row.payload["update_of"] for other in newer)
 
     def _newer_card_update(self, session: Session, row: Outbox) -> bool:
         newer = session.exec(

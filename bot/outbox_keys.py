@@ -14,10 +14,14 @@ The format is `<what>:<identifying parts…>`, parts joined by ":", at most 200 
     esc:42:card:left:20261125T050000   its redraw when the time left it shows changes
     esc:42:card:similar:3              its redraw when its similar escalations (found for its
                                        version 3) changed
+    esc:42:dm:U0HANAKO:20261125T050000 the DM telling U0HANAKO ESC-42 is theirs (assigned then)
+    esc:42:dm:U0HANAKO:20261125T050000:update:7   that DM redrawn after timeline entry 7 (…:update:slo2
+                                       after SLO stage 2)
     slo:42:2:thread                    stage 2 (a warning threshold, or the breach) of its SLO
     remind:2026-11-25:U0HANAKO:1a2b3c  a reminder DM for that day and that set of escalations
     remind-lead:2026-11-25:1a2b3c      the lead told of ignored reminders
     unassigned:2026-11-25              the day's post about escalations nobody claimed
+    unassigned:2026-11-25:update:7     that post redrawn in place after timeline entry 7 (a claim)
     digest:2026-10:post                October's digest (…:prompt, …:more:1, …:chart, …:csv),
     digest:2026-10:post:rerun-ab12     and an operator's re-run of it
     esc:42:filer:filed                 the Zendesk agent (or CS channel) told ESC-42 was filed
@@ -70,6 +74,16 @@ def similar_card(escalation_id: int, version: int) -> str:
     return f"esc:{escalation_id}:card:similar:{version}"
 
 
+def assignment_dm(escalation_id: int, assignee_id: str, assigned_at: datetime) -> str:
+    """The DM telling the assignee an escalation is theirs (one per assignment)."""
+    return f"esc:{escalation_id}:dm:{assignee_id}:{assigned_at:%Y%m%dT%H%M%S}"
+
+
+def dm_update(dm_key: str, cause: str) -> str:
+    """An assignment DM redrawn in place after `cause` (a timeline entry id, or "slo<stage>")."""
+    return f"{dm_key}:update:{cause}"
+
+
 def slo_alert(escalation_id: int | None, stage: int, post: str) -> str:
     """One post of one SLO stage (`post` is one of SLO_POSTS)."""
     if post not in SLO_POSTS:
@@ -90,6 +104,11 @@ def lead_reminder(day: date, escalation_ids: Iterable[int | None]) -> str:
 def unassigned_reminder(day: date) -> str:
     """The day's channel post about escalations nobody claimed."""
     return f"unassigned:{day}"
+
+
+def unassigned_update(day: date, event_id: int) -> str:
+    """The day's unclaimed list redrawn in place after a timeline entry of one it lists."""
+    return f"{unassigned_reminder(day)}:update:{event_id}"
 
 
 def digest_part(month: str, part: str, run_id: str | None = None) -> str:

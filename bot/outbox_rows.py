@@ -31,6 +31,7 @@ class OutboxKind(StrEnum):
         "message"  # a post to a channel or a DM (channel = user id), maybe in another row's thread
     )
     UPLOAD = "upload"  # a file into a channel or another row's thread
+    DM = "dm"  # the assignee's DM about an escalation, drawn when sent; or that DM redrawn
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,34 @@ class OutboxRow:
         return cls(key, OutboxKind.MESSAGE, escalation_id, payload)
 
     @classmethod
+    def assignment_dm(
+        cls, key: str, *, escalation_id: int, user: str, update_of: str | None = None
+    ) -> OutboxRow:
+        """The DM telling `user` the escalation is theirs, drawn from its state when sent; with
+        `update_of`, that earlier DM (the row with that key) redrawn in place."""
+        payload: dict[str, Any] = {"user": user}
+        if update_of is not None:
+            payload["update_of"] = update_of
+        return cls(key, OutboxKind.DM, escalation_id, payload)
+
+    @classmethod
+    def drawn(
+        cls,
+        key: str,
+        *,
+        channel: str,
+        render: str,
+        update_of: str | None = None,
+        **params: Any,
+    ) -> OutboxRow:
+        """A channel post drawn when sent by the renderer `render` from `params` (JSON values);
+        with `update_of`, that earlier post (the row with that key) redrawn in place."""
+        payload: dict[str, Any] = {"channel": channel, "render": render, **params}
+        if update_of is not None:
+            payload["update_of"] = update_of
+        return cls(key, OutboxKind.MESSAGE, None, payload)
+
+    @classmethod
     def upload(
         cls, key: str, *, channel: str, thread_of: str | None, file: str, title: str, **extra: Any
     ) -> OutboxRow:
@@ -107,7 +136,8 @@ class OutboxRow:
 
     def values(self, *, now: datetime) -> dict[str, Any]:
         """The row's column values for an INSERT."""
-        thread_of = self.payload.get("thread_of")
+        # An update goes after the post it changes (`thread_of` does the same for a reply).
+        thread_of = self.payload.get("thread_of") or self.payload.get("update_of")
         return {
             "key": self.key,
             "kind": str(self.kind),

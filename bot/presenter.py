@@ -6,15 +6,16 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from bot import assignment, escalations, reminders, slo
+from bot import assignment, escalations, reminders, slo, unclaimed
 from bot.blocks import slo as slo_words
+from bot.blocks.assignment import build_assignment_dm
 from bot.blocks.common import Block
 from bot.blocks.escalation import build_escalation_card, build_thread_line, timeline_line
 from bot.blocks.lists import Group, Row, build_home_view, build_list_message, build_show_message
 from bot.blocks.lookup import history_line
-from bot.blocks.reminders import ReminderItem, build_reminder_dm
+from bot.blocks.reminders import ReminderItem, build_reminder_dm, build_unassigned_post
 from bot.blocks.similar import card_line
 from bot.blocks.zendesk import pending_line, unmapped_line
 from bot.digest import chart as digest_chart
@@ -93,6 +94,51 @@ def render_card(
             facts.lines.append(pending)
     return build_escalation_card(
         policy=policy, escalation=escalation, extra_fields=facts.fields, context_lines=facts.lines
+    )
+
+
+def render_assignment_dm(
+    *,
+    policy: Policy,
+    escalation: Escalation,
+    user: str,
+    now: datetime,
+    workspace_url: str | None,
+) -> tuple[str, list[Block]]:
+    """The DM to `user` about an escalation they were given, as it stands now."""
+    current = slo.state(policy=policy, escalation=escalation, now=now)
+    return build_assignment_dm(
+        policy=policy,
+        escalation=escalation,
+        user=user,
+        current=current,
+        now=now,
+        workspace_url=workspace_url,
+    )
+
+
+def render_message(
+    *,
+    session: Session,
+    policy: Policy,
+    payload: dict[str, Any],
+    now: datetime,
+    workspace_url: str | None,
+) -> tuple[str, list[Block]]:
+    """A post drawn when sent (`OutboxRow.drawn`): the day's unclaimed list, as its escalations stand."""
+    if payload.get("render") != unclaimed.RENDER:
+        raise ValueError(f"no renderer for {payload.get('render')!r}")
+    ids = [int(i) for i in payload.get("ids") or []]
+    rows = session.exec(select(Escalation).where(col(Escalation.id).in_(ids))).all()
+    listed = sorted(rows, key=lambda e: ids.index(e.id or 0))
+    slo_lines = {
+        e.id or 0: slo_words.describe(
+            policy=policy, current=slo.state(policy=policy, escalation=e, now=now), now=now
+        )
+        for e in listed
+    }
+    return build_unassigned_post(
+        policy=policy, escalations=listed, slo_lines=slo_lines, workspace_url=workspace_url
     )
 
 

@@ -35,7 +35,13 @@ from bot.models import Escalation
 from bot.outbox import DeliveryReport, OutboxDeliverer, SetupProblem
 from bot.outbox_rows import enqueue
 from bot.policy import Policy
-from bot.presenter import render_card, render_file, render_thread_line
+from bot.presenter import (
+    render_assignment_dm,
+    render_card,
+    render_file,
+    render_message,
+    render_thread_line,
+)
 from bot.settings import Settings
 from bot.similarity.index import SimilarityIndex
 from bot.workspace import checks
@@ -235,6 +241,20 @@ class Runtime:
                 session=session, policy=self.policy, escalation=escalation, event_id=event_id
             ),
             tell_setup_problem=self._tell_setup_problem,
+            render_dm=lambda _session, escalation, user: render_assignment_dm(
+                policy=self.policy,
+                escalation=escalation,
+                user=user,
+                now=self.clock.now(),
+                workspace_url=self.known_workspace_url(),
+            ),
+            render_message=lambda session, payload: render_message(
+                session=session,
+                policy=self.policy,
+                payload=payload,
+                now=self.clock.now(),
+                workspace_url=self.known_workspace_url(),
+            ),
             owner=self.owner,
             clock=self.clock.now,
         )

@@ -1,10 +1,14 @@
-"""What the SLO sweep posts: a thread warning and a DM (or channel post), then a breach for the lead.
+"""What the SLO sweep posts: warnings fold into the assignee's DM; a breach is told in the thread.
+
+The notification budget (README): a warning notifies nobody new. It redraws the card (its SLO
+line) and the assignee's DM in place (`bot.assignee_dm`), which then shows the warning; an
+escalation nobody has is already in the day's unclaimed list. A breach also redraws them, and is
+said in the escalation's thread; a breach of the most urgent priority (the policy's first, P1) is
+the one SLO event the whole channel hears: the thread reply is broadcast and mentions the lead.
 
 Every stage (each warning threshold, then the breach) has its own outbox keys and its own timeline
 row, so each fires exactly once however the sweeps fall. The posts one sweep makes for one
-escalation are merged: one card refresh; one thread reply and one DM to the assignee (a channel
-post when unassigned) naming every warning passed; and, when the breach is among them, the breach's
-channel post (a thread reply broadcast to the channel) that mentions the lead.
+escalation are merged: one card refresh, one DM redraw naming every stage passed, one breach reply.
 
 A merged post is made by the row of its lowest stage; the rows of its other stages are stored as
 already superseded, pointing at it: they claim their keys without posting. Should a key already be
@@ -20,26 +24,32 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from bot import metrics, outbox_keys, slo
-from bot.blocks.alerts import build_breach, build_warning_direct, build_warning_thread
+from bot import assignee_dm, metrics, outbox_keys, slo
+from bot.blocks.alerts import build_breach
 from bot.models import EscalationEvent, Outbox
 from bot.outbox_rows import OutboxRow, enqueue_many
 from bot.policy import Policy
 
 # The posts of a stage (their names are part of their outbox keys, `bot.outbox_keys.SLO_POSTS`).
 CARD = "card"  # refresh the escalation's message (its SLO line)
-THREAD = "thread"  # the warning reply in the escalation's thread
-DIRECT = "direct"  # the warning DM to the assignee, or the channel post when unassigned
-CHANNEL = "channel"  # the breach: a reply broadcast to the channel, mentioning the lead
+THREAD = "thread"  # the breach of a less urgent priority: a reply in the escalation's thread
+DIRECT = "direct"  # the assignee's DM redrawn in place (posted, if they never got one)
+CHANNEL = "channel"  # the breach of the most urgent priority: broadcast, mentioning the lead
 
 
-def planned_posts(crossing: slo.Crossing) -> list[tuple[str, tuple[int, ...]]]:
+def is_most_urgent(policy: Policy, priority: str) -> bool:
+    """Whether a priority is the policy's first (P1): its breach goes to the channel."""
+    return bool(policy.priorities) and policy.priorities[0].id == priority
+
+
+def planned_posts(policy: Policy, crossing: slo.Crossing) -> list[tuple[str, tuple[int, ...]]]:
     """The posts one crossing makes, each with the stages it speaks for."""
     posts = [(CARD, crossing.stages)]
-    if crossing.warning_stages:
-        posts += [(THREAD, crossing.warning_stages), (DIRECT, crossing.warning_stages)]
+    if crossing.escalation.assignee_id:
+        posts.append((DIRECT, crossing.stages))
     if crossing.is_breach:
-        posts.append((CHANNEL, (crossing.to_stage,)))
+        urgent = is_most_urgent(policy, crossing.escalation.priority)
+        posts.append((CHANNEL if urgent else THREAD, (crossing.to_stage,)))
     return posts
 
 
@@ -49,15 +59,20 @@ def enqueue_alerts(
     policy: Policy,
     crossings: Sequence[slo.Crossing],
     now: datetime,
-    workspace_url: str | None,
 ) -> None:
     """Promise the crossings' posts in the caller's transaction (one INSERT; one UPDATE if raced)."""
-    plans = [(c, post, stages) for c in crossings for post, stages in planned_posts(c)]
+    plans = [(c, post, stages) for c in crossings for post, stages in planned_posts(policy, c)]
     states = {id(c): slo.state(policy=policy, escalation=c.escalation, now=now) for c in crossings}
+    sent = assignee_dm.posted_dms(
+        session=session, escalation_ids=[c.escalation.id for c in crossings if c.escalation.id]
+    )
+    dms = {escalation_id: {row.key for row in rows} for escalation_id, rows in sent.items()}
 
     def rows_for(crossing: slo.Crossing, post: str, stages: tuple[int, ...]) -> list[OutboxRow]:
         current = states[id(crossing)]
-        return _rows(policy, crossing, post, stages, current, workspace_url)
+        dm = assignee_dm.dm_key(crossing.escalation)
+        posted = dm if dm in dms.get(crossing.escalation.id or 0, set()) else None
+        return _rows(policy, crossing, post, stages, current, posted)
 
     rows = [row for plan in plans for row in rows_for(*plan)]
     inserted = enqueue_many(session, rows, now=now, returning=True)
@@ -115,11 +130,11 @@ def _rows(
     post: str,
     stages: tuple[int, ...],
     current: slo.SloState,
-    workspace_url: str | None,
+    dm: str | None,
 ) -> list[OutboxRow]:
     """The lowest stage's row makes the post; the others claim their keys, already superseded."""
     escalation = crossing.escalation
-    carrier = _post(policy, crossing, post, stages, current, workspace_url)
+    carrier = _post(policy, crossing, post, stages, current, dm)
     return [
         carrier,
         *(
@@ -135,33 +150,24 @@ def _post(
     post: str,
     stages: tuple[int, ...],
     current: slo.SloState,
-    workspace_url: str | None,
+    dm: str | None,
 ) -> OutboxRow:
-    """The row that makes one post for `stages` (keyed by the lowest)."""
+    """The row that makes one post for `stages` (keyed by the lowest); `dm`: the assignee's DM."""
     escalation = crossing.escalation
     assert escalation.id is not None
     key = outbox_keys.slo_alert(escalation.id, stages[0], post)
     if post == CARD:
         return OutboxRow.card_update(key, escalation_id=escalation.id)
-    if post == CHANNEL:
-        text = build_breach(policy=policy, escalation=escalation, current=current)
-        return OutboxRow.thread(key, escalation_id=escalation.id, text=text, broadcast=True)
-    levels = slo.thresholds(policy, escalation.priority)
-    percents = [round(levels[stage - 1] * 100) for stage in stages]
-    if post == THREAD:
-        text = build_warning_thread(
-            policy=policy, escalation=escalation, current=current, percents=percents
+    if post == DIRECT:
+        assert escalation.assignee_id is not None
+        # Redrawn in place; an assignee who never got the DM (assigned before it existed) gets it now.
+        return OutboxRow.assignment_dm(
+            key, escalation_id=escalation.id, user=escalation.assignee_id, update_of=dm
         )
-        return OutboxRow.thread(key, escalation_id=escalation.id, text=text)
-    text = build_warning_direct(
-        policy=policy,
-        escalation=escalation,
-        current=current,
-        percents=percents,
-        workspace_url=workspace_url,
+    text = build_breach(
+        policy=policy, escalation=escalation, current=current, mention_lead=post == CHANNEL
     )
-    target = escalation.assignee_id or escalation.channel_id
-    return OutboxRow.message(key, channel=target, text=text, escalation_id=escalation.id)
+    return OutboxRow.thread(key, escalation_id=escalation.id, text=text, broadcast=post == CHANNEL)
 
 
 def record_timeline(

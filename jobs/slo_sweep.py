@@ -1,4 +1,4 @@
-"""slo-sweep: warn before an SLO breach, and tell the lead when one happens."""
+"""slo-sweep: show an SLO warning or breach in the assignee's DM and the card; a P1 breach to the channel."""
 
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ MAX_BATCHES = 100
 
 
 def sweep_slo(*, runtime: Runtime, at: datetime) -> str:
-    """Post the warnings and breaches of every escalation that crossed a threshold by `at`."""
+    """Announce the warnings and breaches of every escalation that crossed a threshold by `at`."""
     policy = runtime.policy
-    workspace_url = runtime.workspace_url()
     looked = crossed = 0
     for _ in range(MAX_BATCHES):
         with runtime.db.session() as session:
@@ -28,7 +27,6 @@ def sweep_slo(*, runtime: Runtime, at: datetime) -> str:
                 policy=policy,
                 crossings=crossings,
                 now=at,
-                workspace_url=workspace_url,
             )
             session.commit()
         looked += len(due)

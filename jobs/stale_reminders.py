@@ -1,17 +1,16 @@
-"""stale-reminders: one DM per engineer with their stale escalations; the lead and the queue when ignored."""
+"""stale-reminders: one DM per engineer with their stale escalations; the lead (privately) when ignored; the unclaimed list."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from bot import outbox_keys, presenter, reminders, slo
+from bot import outbox_keys, presenter, reminders, slo, unclaimed
 from bot.blocks import slo as slo_words
 from bot.blocks.reminders import (
     ITEMS_PER_DM,
-    build_lead_post,
+    build_lead_dm,
     build_reminder_dm,
-    build_unassigned_post,
 )
 from bot.models import Escalation
 from bot.outbox_rows import OutboxRow, enqueue_many
@@ -38,30 +37,23 @@ def send_stale_reminders(*, runtime: Runtime, at: datetime) -> str:
         shown = {e.id for items in grouped.values() for e in items[:ITEMS_PER_DM] if e.id}
         reminders.mark_reminded(session=session, escalations=due, shown=shown, today=today)
         if ignored:
-            text, blocks = build_lead_post(
+            # Privately: who is quiet is for the lead to take up, not for the channel to read.
+            text, blocks = build_lead_dm(
                 policy=policy,
                 items=[
                     presenter.reminder_item(policy=policy, escalation=e, now=at) for e in ignored
                 ],
+                slo_lines=_slo_lines(policy, ignored, at),
                 workspace_url=workspace_url,
             )
             key = outbox_keys.lead_reminder(today, (e.id for e in ignored))
             rows.append(
-                OutboxRow.message(key, channel=policy.escalation_channel, text=text, blocks=blocks)
+                OutboxRow.message(key, channel=policy.roster.lead, text=text, blocks=blocks)
             )
             reminders.mark_lead_told(session=session, escalations=ignored, now=at)
         unassigned = list(reminders.unassigned_overdue(session=session, at=at))
-        if unassigned:
-            text, blocks = build_unassigned_post(
-                policy=policy,
-                escalations=unassigned,
-                slo_lines=_slo_lines(policy, unassigned, at),
-                workspace_url=workspace_url,
-            )
-            key = outbox_keys.unassigned_reminder(today)
-            rows.append(
-                OutboxRow.message(key, channel=policy.escalation_channel, text=text, blocks=blocks)
-            )
+        if unassigned:  # one post a day, drawn when sent and redrawn as they are claimed
+            rows.append(unclaimed.list_row(policy=policy, escalations=unassigned, now=at))
         enqueue_many(session, rows, now=at)
         session.commit()
     return f"{len(due)} stale escalations for {len(grouped)} engineers; lead told of {len(ignored)}; {len(unassigned)} unclaimed"

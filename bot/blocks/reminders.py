@@ -22,7 +22,7 @@ from bot.blocks.lists import message_url
 from bot.durations import format_business_duration
 from bot.i18n import t
 from bot.lifecycle import Verb
-from bot.models import Escalation
+from bot.models import Escalation, Status
 from bot.mrkdwn import escape_truncated, mention, single_line
 from bot.policy import Policy
 
@@ -160,20 +160,36 @@ def reminded_ids(blocks: Sequence[dict[str, Any]]) -> list[int]:
     return ids
 
 
-def build_lead_post(
-    *, policy: Policy, items: Sequence[ReminderItem], workspace_url: str | None
+def build_lead_dm(
+    *,
+    policy: Policy,
+    items: Sequence[ReminderItem],
+    slo_lines: dict[int, str],
+    workspace_url: str | None,
 ) -> tuple[str, list[Block]]:
-    """The channel post telling the lead which escalations ignored several reminders."""
+    """The lead's DM about escalations whose reminders went unanswered: each with its assignee,
+    how long it has been quiet, its SLO, and a picker to give it to someone else."""
     lang = policy.language
-    lead = mention(policy.roster.lead)
     count = policy.reminders.escalate_after
-    intro = t("remind.lead.intro", lang, lead=lead, reminders=count, count=len(items))
-    lines = [
-        f"{_title(i.escalation, workspace_url)}\n{mention(i.escalation.assignee_id)} · "
-        + t("remind.idle", lang, idle=_duration(policy, i.idle))
-        for i in items
-    ]
-    return t("remind.lead.text", lang, count=len(items)), _list_blocks(policy, intro, lines)
+    intro = t("remind.lead.dm.intro", lang, reminders=count, count=len(items))
+    blocks: list[Block] = [section(intro)]
+    room = MESSAGE_BLOCKS_MAX - 2
+    for item in items[:room]:
+        escalation = item.escalation
+        line = (
+            f"{_title(escalation, workspace_url)}\n{mention(escalation.assignee_id)} · "
+            + t("remind.idle", lang, idle=_duration(policy, item.idle))
+            + f" · {slo_lines.get(escalation.id or 0, '')}"
+        )
+        picker = {
+            "type": "users_select",
+            "action_id": Verb.REASSIGN.action_id,
+            "placeholder": plain(t("remind.lead.reassign", lang), 150),
+        }
+        blocks.append(section(line, block_id=f"esc:{escalation.id}", accessory=picker))
+    if len(items) > room:
+        blocks.append(context(t("reply.more", lang, count=len(items) - room)))
+    return t("remind.lead.text", lang, count=len(items)), blocks
 
 
 def build_unassigned_post(
@@ -183,7 +199,10 @@ def build_unassigned_post(
     slo_lines: dict[int, str],
     workspace_url: str | None,
 ) -> tuple[str, list[Block]]:
-    """The channel post listing escalations nobody claimed in time."""
+    """The day's channel post listing escalations nobody claimed in time, each with Claim.
+
+    Drawn when sent and redrawn as they move: one claimed since reads who has it, without a button.
+    """
     lang = policy.language
     tz = policy.business_calendar.tz
     intro = t(
@@ -192,24 +211,28 @@ def build_unassigned_post(
         count=len(escalations),
         after=_setting(policy, policy.reminders.unassigned_after),
     )
-    lines = [
-        f"{_title(e, workspace_url)}\n"
-        + t("remind.unassigned.filed", lang, when=format_local(e.filed_at, tz, lang))
-        + f" · {slo_lines.get(e.id or 0, '')}"
-        for e in escalations
-    ]
-    return t("remind.unassigned.text", lang, count=len(escalations)), _list_blocks(
-        policy, intro, lines
-    )
-
-
-def _list_blocks(policy: Policy, intro: str, lines: Sequence[str]) -> list[Block]:
     blocks: list[Block] = [section(intro)]
     room = MESSAGE_BLOCKS_MAX - 2
-    blocks.extend(section(line) for line in lines[:room])
-    if len(lines) > room:
-        blocks.append(context(t("reply.more", policy.language, count=len(lines) - room)))
-    return blocks
+    for e in escalations[:room]:
+        title = _title(e, workspace_url)
+        if e.status != Status.OPEN:
+            taken = (
+                t("remind.unassigned.taken", lang, user=mention(e.assignee_id))
+                if e.assignee_id
+                else t(f"status.{e.status}", lang)
+            )
+            blocks.append(section(f"~{title}~\n{taken}", block_id=f"unclaimed:{e.id}"))
+            continue
+        line = (
+            f"{title}\n"
+            + t("remind.unassigned.filed", lang, when=format_local(e.filed_at, tz, lang))
+            + f" · {slo_lines.get(e.id or 0, '')}"
+        )
+        claim = button(t("button.claim", lang), Verb.CLAIM.action_id, str(e.id), style="primary")
+        blocks.append(section(line, block_id=f"unclaimed:{e.id}", accessory=claim))
+    if len(escalations) > room:
+        blocks.append(context(t("reply.more", lang, count=len(escalations) - room)))
+    return t("remind.unassigned.text", lang, count=len(escalations)), blocks
 
 
 def reminded_at_of(message_ts: str | None) -> datetime | None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot import outbox_keys
+from bot import assignee_dm, outbox_keys, unclaimed
 from bot.models import Escalation, EscalationEvent
 from bot.outbox_rows import OutboxRow, enqueue
 from bot.policy import Policy
@@ -41,7 +41,8 @@ def record_event(
     card: bool = True,
     thread: bool = True,
 ) -> EscalationEvent:
-    """Append the event to the timeline and promise its Slack posts (card refresh, thread line)."""
+    """Append the event to the timeline and promise its Slack posts (card refresh, thread line,
+    the assignee's DM)."""
     assert escalation.id is not None
     event = EscalationEvent(
         escalation_id=escalation.id, at=now, actor_id=actor_id, kind=kind, data=data or {}
@@ -56,6 +57,15 @@ def record_event(
         key = outbox_keys.thread_line(escalation.id, event.id)
         line = OutboxRow.timeline_line(key, escalation_id=escalation.id, event_id=event.id)
         enqueue(session, line, now=now)
+    if card or kind in assignee_dm.ASSIGNING:
+        # A new assignee's DM; a change redraws the DMs already sent about it.
+        assignee_dm.on_event(
+            session=session, escalation=escalation, kind=kind, event_id=event.id, now=now
+        )
+    if card:
+        unclaimed.on_change(
+            session=session, policy=policy, escalation=escalation, event_id=event.id, now=now
+        )
     # What the entry owes the escalation's Zendesk ticket, if it has one (`lifecycle.WriteBack`).
     writeback.on_event(session=session, policy=policy, escalation=escalation, event=event, now=now)
     return event

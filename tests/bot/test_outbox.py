@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from sqlmodel import Session, col, select
@@ -50,8 +51,13 @@ def make_deliverer(
             session=session, policy=policy, escalation=escalation, event_id=event_id
         )
 
+    def dm(_session: Session, escalation: Escalation, user: str) -> tuple[str, list[Any]]:
+        return presenter.render_assignment_dm(
+            policy=policy, escalation=escalation, user=user, now=clock.now(), workspace_url=None
+        )
+
     return OutboxDeliverer(
-        db=db, client=client, render_card=render, render_line=line, clock=clock.now
+        db=db, client=client, render_card=render, render_line=line, render_dm=dm, clock=clock.now
     )
 
 
@@ -63,9 +69,17 @@ def deliverer(
 
 
 def file_and_id(db: Database, policy: Policy, now: datetime = START, **overrides: Any) -> int:
+    """File one (auto-assigned); its assignee's DM is withdrawn: these tests follow the card and
+    its thread (the DM's own delivery: tests/bot/test_assignee_dm.py)."""
     with db.session() as session:
         escalation = file_one(session, policy, now, **overrides)
-    assert escalation.id is not None
+        assert escalation.id is not None
+        session.execute(
+            sa.delete(Outbox).where(
+                col(Outbox.escalation_id) == escalation.id, col(Outbox.kind) == OutboxKind.DM
+            )
+        )
+        session.commit()
     return escalation.id
 
 

@@ -64,34 +64,45 @@ def p1(runtime: Runtime) -> Escalation:
         return fresh
 
 
-def test_each_threshold_posts_once_at_its_business_instant(
+def _dm(standin: SlackStandIn, user: str = "U0HANAKO") -> Message:
+    """The one DM the assignee has about the escalation (as it reads now, after any redraws)."""
+    [dm] = standin.dms(user)
+    return dm
+
+
+def _dm_text(standin: SlackStandIn) -> str:
+    return "\n".join(texts_in(_dm(standin).blocks))
+
+
+def test_each_threshold_redraws_the_assignees_dm_once_at_its_business_instant(
     runtime: Runtime, clock: ManualClock, standin: SlackStandIn, p1: Escalation
 ) -> None:
     day = datetime(2026, 11, 25, tzinfo=TOKYO)
+    assert ":warning:" not in _dm_text(standin)  # the assignment DM, sent when it was filed
     assert _sweep_at(runtime, clock, day.replace(hour=11, minute=59)).startswith("0 due")
     _sweep_at(runtime, clock, day.replace(hour=12, minute=0))
-    assert any("50%" in t for t in _thread_texts(standin, p1))
-    [dm] = standin.dms("U0HANAKO")
-    assert "50%" in dm.text
+    assert ":warning: 50% of its SLO (4 business hours) is used." in _dm_text(standin)
+    redraws = _dm(standin).updated_count
     # the same period again, and a later sweep before 80%: nothing new
     _sweep_at(runtime, clock, day.replace(hour=12, minute=5))
     _sweep_at(runtime, clock, day.replace(hour=13, minute=10))  # 80% is at 13:12
-    assert len(standin.dms("U0HANAKO")) == 1
+    assert _dm(standin).updated_count == redraws
     assert _sweep_at(runtime, clock, day.replace(hour=13, minute=12)).startswith(
         "period"
     )  # same slot
     _sweep_at(runtime, clock, day.replace(hour=13, minute=20))
-    assert len(standin.dms("U0HANAKO")) == 2
-    assert "80%" in standin.dms("U0HANAKO")[-1].text
+    assert ":warning: 80% of its SLO (4 business hours) is used." in _dm_text(standin)
+    assert _dm(standin).updated_count == redraws + 1
+    assert _thread_texts(standin, p1) == []  # warnings are not posted in the thread
     _sweep_at(runtime, clock, day.replace(hour=14, minute=0))  # at the due instant: within target
-    assert not [t for t in _thread_texts(standin, p1) if ":rotating_light:" in t]
+    assert _thread_texts(standin, p1) == []
     _sweep_at(runtime, clock, day.replace(hour=14, minute=10))
-    texts = _thread_texts(standin, p1)
-    breach = [t for t in texts if ":rotating_light:" in t]
-    assert len(breach) == 1
-    assert "<@U0LEAD>" in breach[0]
+    [breach] = _thread_texts(standin, p1)
+    assert breach.startswith(":rotating_light: <@U0LEAD> ESC-1")
+    assert ":rotating_light: It is past its SLO target (4 business hours)." in _dm_text(standin)
     _sweep_at(runtime, clock, day.replace(hour=17, minute=0))
-    assert len([t for t in _thread_texts(standin, p1) if ":rotating_light:" in t]) == 1
+    assert len(_thread_texts(standin, p1)) == 1
+    assert len(standin.dms("U0HANAKO")) == 1
 
 
 def test_a_threshold_that_leaves_the_cards_words_unchanged_does_not_redraw_it(
@@ -100,14 +111,15 @@ def test_a_threshold_that_leaves_the_cards_words_unchanged_does_not_redraw_it(
     _sweep_at(runtime, clock, DAY.replace(hour=12))  # 50%: the light turns yellow, 2h left
     clock.set(DAY.replace(hour=13))
     run_job(runtime=runtime, name="card-refresh", at=clock.now())  # 1h left
-    updates = len(standin.calls_to("chat.update"))
+    updates = len([c for c in standin.calls_to("chat.update") if c.args["channel"] == "C0ESCALATE"])
     card = next(m for m in standin.channel_messages("C0ESCALATE") if m.ts == p1.message_ts)
     shown = (card.text, card.blocks)
 
     _sweep_at(runtime, clock, DAY.replace(hour=13, minute=20))  # 80%: still yellow, 1h left
 
-    assert any("80%" in t for t in _thread_texts(standin, p1))  # the warning itself goes out
-    assert len(standin.calls_to("chat.update")) == updates  # the card would look the same
+    assert "80%" in _dm_text(standin)  # the warning itself goes out, in the DM
+    card_updates = [c for c in standin.calls_to("chat.update") if c.args["channel"] == "C0ESCALATE"]
+    assert len(card_updates) == updates  # the card would look the same
     assert (card.text, card.blocks) == shown
     [crossing_update] = [
         r for r in outbox_rows(runtime.db, p1.id or 0) if r.key == f"slo:{p1.id}:2:card"
@@ -117,7 +129,8 @@ def test_a_threshold_that_leaves_the_cards_words_unchanged_does_not_redraw_it(
         {"unchanged": True},
     )
     _sweep_at(runtime, clock, DAY.replace(hour=14, minute=10))  # the breach turns it red: redrawn
-    assert len(standin.calls_to("chat.update")) == updates + 1
+    card_updates = [c for c in standin.calls_to("chat.update") if c.args["channel"] == "C0ESCALATE"]
+    assert len(card_updates) == updates + 1
 
 
 def test_waiting_pauses_the_clock_and_resume_continues_it(
@@ -134,7 +147,7 @@ def test_waiting_pauses_the_clock_and_resume_continues_it(
             now=clock.now(),
         )
     _sweep_at(runtime, clock, day.replace(hour=17))
-    assert standin.dms("U0HANAKO") == []  # 1h used before the pause; paused all afternoon
+    assert ":warning:" not in _dm_text(standin)  # 1h used before the pause; paused all afternoon
     resumed = datetime(2026, 11, 26, 9, 0, tzinfo=TOKYO)
     clock.set(resumed)
     with runtime.db.session() as session:
@@ -150,24 +163,21 @@ def test_waiting_pauses_the_clock_and_resume_continues_it(
         assert row.slo_consumed_s == 3600
         assert row.slo_due_at == resumed + timedelta(hours=3)
     _sweep_at(runtime, clock, resumed + timedelta(minutes=59))
-    assert standin.dms("U0HANAKO") == []
+    assert ":warning:" not in _dm_text(standin)
     _sweep_at(runtime, clock, resumed + timedelta(hours=1))
-    assert len(standin.dms("U0HANAKO")) == 1
+    assert ":warning: 50% of its SLO" in _dm_text(standin)
 
 
-def test_a_late_sweep_posts_every_threshold_passed_merged_into_one_reply_and_one_dm(
+def test_a_late_sweep_folds_every_threshold_passed_into_one_redraw_and_one_breach_reply(
     runtime: Runtime, clock: ManualClock, standin: SlackStandIn, p1: Escalation
 ) -> None:
     # Nothing ran between filing and 16:00 (downtime): 50%, 80% and the breach are all behind us.
     assert _sweep_at(runtime, clock, DAY.replace(hour=16)) == "1 due, 1 crossed a threshold"
-    warning, breach = _replies(standin, p1)
-    assert "passed 50% and 80% of its SLO (4 business hours)" in warning.text
-    assert not warning.reply_broadcast
-    assert breach.reply_broadcast  # the breach's channel post
+    [breach] = _replies(standin, p1)
+    assert breach.reply_broadcast  # a P1's breach: the channel hears it
     assert "<@U0LEAD>" in breach.text
     assert "breached" in breach.text
-    [dm] = standin.dms("U0HANAKO")  # the assignee still hears about the warnings
-    assert "passed 50% and 80% of its SLO (4 business hours): now breached" in dm.text
+    assert "past its SLO target" in _dm_text(standin)  # the assignee's DM shows it
     # every stage has its timeline row and its own keys; the merged posts are made once
     assert event_kinds(runtime.db, p1.id or 0).count("slo_warning") == 2
     assert event_kinds(runtime.db, p1.id or 0).count("slo_breach") == 1
@@ -179,14 +189,13 @@ def test_a_late_sweep_posts_every_threshold_passed_merged_into_one_reply_and_one
         f"{base}:1:card": OutboxStatus.SENT,
         f"{base}:2:card": OutboxStatus.SUPERSEDED,
         f"{base}:3:card": OutboxStatus.SUPERSEDED,
-        f"{base}:1:thread": OutboxStatus.SENT,
-        f"{base}:2:thread": OutboxStatus.SUPERSEDED,
         f"{base}:1:direct": OutboxStatus.SENT,
         f"{base}:2:direct": OutboxStatus.SUPERSEDED,
+        f"{base}:3:direct": OutboxStatus.SUPERSEDED,
         f"{base}:3:channel": OutboxStatus.SENT,
     }
     _sweep_at(runtime, clock, DAY.replace(hour=17))
-    assert len(_replies(standin, p1)) == 2
+    assert len(_replies(standin, p1)) == 1
     assert len(standin.dms("U0HANAKO")) == 1
 
 
@@ -194,19 +203,14 @@ def test_two_warnings_in_one_sweep_then_the_breach_alone(
     runtime: Runtime, clock: ManualClock, standin: SlackStandIn, p1: Escalation
 ) -> None:
     _sweep_at(runtime, clock, DAY.replace(hour=13, minute=30))
-    [warning] = _thread_texts(standin, p1)
-    assert (
-        "passed 50% and 80% of its SLO (4 business hours): due Wed 11/25 14:00 (30m left)"
-        in warning
-    )
-    [dm] = standin.dms("U0HANAKO")
-    assert "passed 50% and 80%" in dm.text
+    assert _replies(standin, p1) == []
+    assert ":warning: 80% of its SLO (4 business hours) is used." in _dm_text(standin)
+    assert "due Wed 11/25 14:00 · 30m left" in _dm_text(standin)
     _sweep_at(runtime, clock, DAY.replace(hour=14, minute=10))
-    warning_again, breach = _replies(standin, p1)
-    assert warning_again.text == warning
+    [breach] = _replies(standin, p1)
     assert breach.reply_broadcast
     assert "<@U0LEAD>" in breach.text
-    assert len(standin.dms("U0HANAKO")) == 1  # the breach goes to the lead, not to a DM
+    assert len(standin.dms("U0HANAKO")) == 1  # the breach redraws the DM, never a second one
 
 
 def test_the_breach_is_broadcast_to_the_channel_and_mentions_the_lead(
@@ -221,69 +225,80 @@ def test_the_breach_is_broadcast_to_the_channel_and_mentions_the_lead(
     assert "<@U0HANAKO>" in broadcast.args["text"]  # names the assignee
 
 
-def test_a_warning_on_an_unassigned_escalation_goes_to_the_channel(
+def test_a_p2_breach_stays_in_its_thread_without_the_lead(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn
+) -> None:
+    with runtime.db.session() as session:
+        p2 = file_one(session, runtime.policy, runtime.now(), priority="P2")  # 2d: due Fri 10:00
+    runtime.deliver()
+    top_before = len(_top_level(standin))
+    _sweep_at(runtime, clock, datetime(2026, 11, 27, 10, 10, tzinfo=TOKYO))
+    with runtime.db.session() as session:
+        fresh = session.get(Escalation, p2.id)
+        assert fresh is not None
+        [breach] = _replies(standin, fresh)
+    assert not breach.reply_broadcast
+    assert breach.text.startswith(":rotating_light: ESC-1 · Login fails after password reset")
+    assert "<@U0LEAD>" not in breach.text
+    assert len(_top_level(standin)) == top_before
+    assert "past its SLO target (2 business days)" in _dm_text(standin)
+
+
+def test_a_warning_on_an_unassigned_escalation_posts_nothing_new(
     runtime: Runtime, clock: ManualClock, standin: SlackStandIn, p1: Escalation
 ) -> None:
     with runtime.db.session() as session:
         bring_to(
             session, runtime.policy, p1.id or 0, Status.OPEN, now=DAY.replace(hour=10, minute=1)
         )
+    clock.set(DAY.replace(hour=10, minute=1))
     runtime.deliver()
-    cards_before = len(_top_level(standin))
+    posts_before = len(standin.calls_to("chat.postMessage"))
     _sweep_at(runtime, clock, DAY.replace(hour=12))
-    assert standin.dms("U0HANAKO") == []
-    [post] = _top_level(standin)[cards_before:]
-    assert "is still unassigned and has used 50% of its SLO (4 business hours)" in post.text
-    assert "Can someone claim it?" in post.text
-    assert any("50%" in t for t in _thread_texts(standin, p1))
+    # The card shows it, and the day's unclaimed list names it: no post, no DM.
+    assert len(standin.calls_to("chat.postMessage")) == posts_before
+    assert "back in the queue" in _dm_text(standin)  # hanako's DM, redrawn when it was handed back
 
 
-def test_a_warning_that_slack_refused_is_posted_by_the_next_run_exactly_once(
+def test_a_redraw_that_slack_refused_is_made_by_the_next_run_exactly_once(
     runtime: Runtime, clock: ManualClock, standin: SlackStandIn, p1: Escalation
 ) -> None:
-    standin.fail("chat.postMessage", status=500, times=3)  # slack_sdk tries three times
+    standin.fail("chat.update", status=500, times=3)  # slack_sdk tries three times
     _sweep_at(runtime, clock, DAY.replace(hour=12))
-    assert _thread_texts(standin, p1) == []
-    assert standin.dms("U0HANAKO") == []  # queued behind the thread reply, in order
-    [thread_row] = [r for r in outbox_rows(runtime.db, p1.id or 0) if r.key.endswith(":1:thread")]
-    assert thread_row.status == OutboxStatus.PENDING
-    assert "Internal Server Error" in (thread_row.last_error or "")
+    assert ":warning:" not in _dm_text(standin)  # queued behind the card's redraw, in order
+    [card_row] = [r for r in outbox_rows(runtime.db, p1.id or 0) if r.key.endswith(":1:card")]
+    assert card_row.status == OutboxStatus.PENDING
+    assert "Internal Server Error" in (card_row.last_error or "")
     # the next sweep (nothing new crossed) delivers what is owed
     assert _sweep_at(runtime, clock, DAY.replace(hour=12, minute=10)).startswith("0 due")
-    [warning] = _thread_texts(standin, p1)
-    assert "used 50%" in warning
-    assert len(standin.dms("U0HANAKO")) == 1
+    assert ":warning: 50% of its SLO" in _dm_text(standin)
     _sweep_at(runtime, clock, DAY.replace(hour=12, minute=20))
     run_job(runtime=runtime, name="outbox-flush", at=DAY.replace(hour=12, minute=21))
-    assert len(_thread_texts(standin, p1)) == 1
-    assert len(standin.dms("U0HANAKO")) == 1
-    warnings_sent = [
+    dm_redraws = [
         c
-        for c in standin.calls_to("chat.postMessage")
-        if c.status == 200 and "50%" in str(c.args.get("text"))
+        for c in standin.calls_to("chat.update")
+        if c.status == 200 and str(c.args["channel"]).startswith("D")
     ]
-    assert len(warnings_sent) == 2  # the reply and the DM, once each
+    assert len(dm_redraws) == 1
+    assert len(standin.dms("U0HANAKO")) == 1
 
 
-def test_a_stage_already_claimed_elsewhere_is_not_named_again(
+def test_a_stage_already_claimed_elsewhere_is_not_announced_again(
     runtime: Runtime, clock: ManualClock, standin: SlackStandIn, p1: Escalation
 ) -> None:
     # As if another sweep had claimed the 50% posts (keys taken) but not moved this row's stage.
     with runtime.db.session() as session:
-        for post in ("card", "thread", "direct"):
+        for post in ("card", "direct"):
             key = f"slo:{p1.id}:1:{post}"
             row = OutboxRow(key, OutboxKind.THREAD, p1.id, status=OutboxStatus.SENT)
             enqueue(session, row, now=clock.now())
         session.commit()
     _sweep_at(runtime, clock, DAY.replace(hour=13, minute=30))  # 50% and 80% both passed
-    [warning] = _thread_texts(standin, p1)
-    assert "has used 80% of its SLO (4 business hours)" in warning
-    assert "50%" not in warning
-    [dm] = standin.dms("U0HANAKO")
-    assert "has used 80% of its SLO (4 business hours)" in dm.text
+    assert ":warning: 80% of its SLO (4 business hours) is used." in _dm_text(standin)
     rows = {r.key: r for r in outbox_rows(runtime.db, p1.id or 0)}
-    assert rows[f"slo:{p1.id}:2:thread"].status == OutboxStatus.SENT
+    assert rows[f"slo:{p1.id}:2:direct"].status == OutboxStatus.SENT
     assert rows[f"slo:{p1.id}:2:card"].status == OutboxStatus.SENT
+    assert _replies(standin, p1) == []
 
 
 def _slo_lines(slack: SlackDriver) -> dict[str, str]:

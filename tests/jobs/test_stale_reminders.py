@@ -61,8 +61,13 @@ def _dm_keys(message: Message) -> list[str]:
 
 
 def _dms(standin: SlackStandIn, user: str) -> list[Message]:
-    """Direct messages the bot sent a user (not ephemeral replies)."""
-    return [m for m in standin.dms(user) if m.ephemeral_for is None]
+    """Reminder DMs the bot sent a user (not ephemeral replies, nor the DM of an assignment)."""
+    return [
+        m
+        for m in standin.dms(user)
+        if m.ephemeral_for is None
+        and ((m.metadata or {}).get("event_payload") or {}).get("key", "").startswith("remind:")
+    ]
 
 
 def _channel_posts(standin: SlackStandIn, marker: str) -> list[Message]:
@@ -140,9 +145,14 @@ def test_reminders_over_two_weeks(
         f"ESC-{a}",
         f"ESC-{b}",
     ]  # longest stale first
-    # C was due again after three unanswered reminders: now the lead is told, of C alone.
-    [lead_post] = _channel_posts(standin, "not answering reminders")
-    assert "<@U0LEAD>" in str(lead_post.blocks)
+    # C was due again after three unanswered reminders: now the lead is told, of C alone,
+    # privately (nothing in the channel), with its SLO and a picker to reassign it.
+    assert _channel_posts(standin, "not answering reminders") == []
+    [lead_post] = [m for m in standin.dms("U0LEAD") if "not answering reminders" in m.text]
+    assert [b["accessory"]["action_id"] for b in lead_post.blocks if "accessory" in b] == [
+        "esc.reassign"
+    ]
+    assert f"esc:{c}" in [b.get("block_id") for b in lead_post.blocks]
     assert f"ESC-{c}" in str(lead_post.blocks)
     assert f"ESC-{d}" not in str(lead_post.blocks)
 
@@ -161,7 +171,7 @@ def test_reminders_over_two_weeks(
         )
     _run(runtime, clock, date(2026, 12, 8))
     assert _dm_keys(_dms(standin, "U0HANAKO")[-1]) == [f"ESC-{a}", f"ESC-{b}"]
-    assert len(_channel_posts(standin, "not answering reminders")) == 1
+    assert len([m for m in standin.dms("U0LEAD") if "not answering" in m.text]) == 1
 
     # Re-running the same day sends nothing new.
     dms_before = len(standin.calls_to("chat.postMessage"))
@@ -379,7 +389,62 @@ def test_only_the_escalations_a_dm_shows_count_as_reminded(
     assert {counts[i] for i in shown} == {(3, date(2026, 12, 4))}
     assert {counts[i] for i in unseen} == {(0, date(2026, 12, 4))}  # listed only as "6 more"
     _run(runtime, clock, date(2026, 12, 7))  # Mon: the lead hears of the 24 she saw, not the 6
-    [lead_post] = _channel_posts(standin, "not answering reminders")
+    [lead_post] = [m for m in standin.dms("U0LEAD") if "not answering reminders" in m.text]
     listed = {int(n) for n in re.findall(r"\|ESC-(\d+)>", str(lead_post.blocks))}
     assert listed == set(shown)
     assert "24 escalations got 3 reminders" in lead_post.text + str(lead_post.blocks)
+
+
+def test_the_days_unclaimed_list_has_a_claim_button_each_and_is_redrawn_in_place(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn, slack: SlackDriver
+) -> None:
+    clock.set(MON)
+    first = _file(runtime, "case one", None)
+    second = _file(runtime, "case two", None)
+    _run(runtime, clock, date(2026, 12, 1))  # Tue: both waited more than 4h
+    [unclaimed] = _channel_posts(standin, "waiting for someone to claim")
+    claims = {
+        b["block_id"]: b["accessory"]["action_id"] for b in unclaimed.blocks if "accessory" in b
+    }
+    assert claims == {f"unclaimed:{first}": "esc.claim", f"unclaimed:{second}": "esc.claim"}
+
+    clock.set(datetime(2026, 12, 1, 10, 30, tzinfo=TOKYO))
+    slack.click(unclaimed, "esc.claim", user="U0KENJI")  # the first item's button
+    runtime.deliver()  # the list's redraw goes with the next flush (the card's went at once)
+
+    with runtime.db.session() as session:
+        claimed = session.get(Escalation, first)
+        assert claimed is not None
+        assert claimed.assignee_id == "U0KENJI"
+    [redrawn] = _channel_posts(standin, "waiting for someone to claim")
+    assert redrawn.ts == unclaimed.ts
+    assert redrawn.updated_count == 1
+    items = {b["block_id"]: b for b in redrawn.blocks if b.get("block_id", "").startswith("unc")}
+    assert "accessory" not in items[f"unclaimed:{first}"]
+    assert "<@U0KENJI> has it." in items[f"unclaimed:{first}"]["text"]["text"]
+    assert items[f"unclaimed:{second}"]["accessory"]["action_id"] == "esc.claim"
+    # Wed: the one still unclaimed is in that day's new list; the channel got one post a day.
+    _run(runtime, clock, date(2026, 12, 2))
+    posts = _channel_posts(standin, "waiting for someone to claim")
+    assert len(posts) == 2
+    assert f"ESC-{first}" not in str(posts[-1].blocks)
+
+
+def test_the_lead_reassigns_from_the_private_ignored_list(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn, slack: SlackDriver
+) -> None:
+    clock.set(MON)
+    quiet = _file(runtime, "case quiet", "U0HANAKO")
+    for day in (2, 3, 4, 7):  # stale from Wed; three unanswered reminders, then the lead
+        _run(runtime, clock, date(2026, 12, day))
+    [told] = [m for m in standin.dms("U0LEAD") if "not answering reminders" in m.text]
+    assert "due" in str(told.blocks) or "breached" in str(told.blocks)  # its SLO state
+
+    slack.click(told, "esc.reassign", user="U0LEAD", selected_user="U0TARO")
+
+    with runtime.db.session() as session:
+        moved = session.get(Escalation, quiet)
+        assert moved is not None
+        assert moved.assignee_id == "U0TARO"
+    [taro_dm] = [m for m in standin.dms("U0TARO") if "is yours" in m.text]
+    assert f"ESC-{quiet}" in taro_dm.text

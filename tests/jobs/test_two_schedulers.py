@@ -153,6 +153,8 @@ def _outcome(db: Database, fake: SlackStandIn) -> Outcome:
         rows = session.exec(select(Outbox).where(Outbox.key.startswith("slo:"))).all()  # type: ignore[attr-defined]
     outcome = Outcome(rows={})
     for row in rows:
+        if row.key.count(":") != 3:
+            continue  # a later redraw of a DM first posted by an SLO stage (slo:…:direct:update:…)
         _, escalation_id, stage, post = row.key.split(":")
         stage_post = (numbers[int(escalation_id)], int(stage), post)
         outcome.rows[stage_post] = row
@@ -353,10 +355,11 @@ def _run_month(
 
 
 def _assert_every_post_made_exactly_once(outcome: Outcome, expected: Outcome) -> None:
-    # The same stages were reached and each has its keys: card, thread, direct, channel.
+    # The same stages were reached and each has its keys: card, direct (the assignee's DM),
+    # thread (a breach below P1) and channel (a P1 breach).
     assert set(outcome.rows) == set(expected.rows)
     posts = Counter(post for _, _, post in expected.rows)
-    assert {"card", "thread", "direct", "channel"} <= set(posts), posts
+    assert {"card", "direct", "channel"} <= set(posts), posts
     assert posts["channel"] > 0  # some escalations breached
     # Nothing is left owed or given up on.
     statuses = Counter(str(row.status) for row in outcome.rows.values())

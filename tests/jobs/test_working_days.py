@@ -108,6 +108,7 @@ def _dm_days(standin: SlackStandIn, user: str) -> list[date]:
         datetime.fromtimestamp(float(m.ts), TOKYO).date()
         for m in standin.dms(user)
         if m.ephemeral_for is None
+        and ((m.metadata or {}).get("event_payload") or {}).get("key", "").startswith("remind:")
     ]
 
 

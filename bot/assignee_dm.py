@@ -1,0 +1,83 @@
+"""The assignee's DM: one per assignment, then redrawn in place as the escalation moves.
+
+When an escalation is assigned (claimed, reassigned, auto-assigned) its new assignee gets one DM
+with its priority, due time and buttons. Later news about it (a status change, an SLO warning or
+breach, a reassignment away) changes that DM in place rather than sending another: a redraw
+notifies nobody, and the DM always shows where the escalation stands. The DMs are outbox rows
+(`OutboxRow.assignment_dm`), drawn when sent, so a redraw shows the state at that moment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from bot import outbox_keys
+from bot.models import Escalation, Outbox
+from bot.outbox_rows import OutboxKind, OutboxRow, enqueue
+
+# Timeline entries that give an escalation to someone: each promises that person's DM.
+ASSIGNING = frozenset({"claimed", "reassigned", "auto_assigned"})
+
+
+def dm_key(escalation: Escalation) -> str | None:
+    """The key of the current assignee's DM (None when nobody has the escalation)."""
+    if escalation.id is None or not escalation.assignee_id or escalation.assigned_at is None:
+        return None
+    return outbox_keys.assignment_dm(escalation.id, escalation.assignee_id, escalation.assigned_at)
+
+
+def promise_dm(*, session: Session, escalation: Escalation, now: datetime) -> bool:
+    """Promise the current assignee's DM (once per assignment); True when this call promised it."""
+    key = dm_key(escalation)
+    if key is None or escalation.id is None or escalation.assignee_id is None:
+        return False
+    row = OutboxRow.assignment_dm(key, escalation_id=escalation.id, user=escalation.assignee_id)
+    return enqueue(session, row, now=now)
+
+
+def posted_dms(*, session: Session, escalation_ids: Iterable[int]) -> dict[int, list[Outbox]]:
+    """The assignment DMs promised for these escalations (not their redraws), per escalation."""
+    ids = list(escalation_ids)
+    found: dict[int, list[Outbox]] = {i: [] for i in ids}
+    if not ids:
+        return found
+    rows = session.exec(
+        select(Outbox).where(col(Outbox.escalation_id).in_(ids), Outbox.kind == str(OutboxKind.DM))
+    ).all()
+    for row in rows:
+        if "update_of" not in row.payload and row.escalation_id is not None:
+            found[row.escalation_id].append(row)
+    return found
+
+
+def redraw_rows(dms: Iterable[Outbox], *, cause: str) -> list[OutboxRow]:
+    """Rows redrawing each DM in place after `cause` (a timeline entry id, "slo2", …)."""
+    return [
+        OutboxRow.assignment_dm(
+            outbox_keys.dm_update(dm.key, cause),
+            escalation_id=dm.escalation_id or 0,
+            user=str(dm.payload["user"]),
+            update_of=dm.key,
+        )
+        for dm in dms
+    ]
+
+
+def on_event(
+    *, session: Session, escalation: Escalation, kind: str, event_id: int, now: datetime
+) -> None:
+    """After a timeline entry: the new assignee's DM, and every earlier DM about it redrawn."""
+    assert escalation.id is not None
+    fresh = dm_key(escalation) if kind in ASSIGNING else None
+    if fresh is not None:
+        promise_dm(session=session, escalation=escalation, now=now)
+    earlier = [
+        dm
+        for dm in posted_dms(session=session, escalation_ids=[escalation.id])[escalation.id]
+        if dm.key != fresh
+    ]
+    for row in redraw_rows(earlier, cause=str(event_id)):
+        enqueue(session, row, now=now)
