@@ -1139,7 +1139,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "similar.first": ("{key} ({facts})", "{key}({facts})"),
     "similar.resolved_on": ("resolved {day}", "{day}に解決"),
     "similar.open_facts": ("{status}, filed {day}", "{status} · {day}起票"),
-    "similar.day": ("{day} {month}", "{month_number}月{day}日"),
+    "similar.day": ("{day} {month}", "{month}{day}日"),
     "similar.offer": (
         ":bulb: *A similar escalation was resolved:* {key} ({facts}). Its answer for CS:",
         ":bulb: *似たエスカレーションが解決済みです:* {key}({facts})。CS への回答:",

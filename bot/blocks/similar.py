@@ -26,8 +26,8 @@ def short_day(instant: datetime, policy: Policy) -> str:
     """A day in the team's time zone without the year: "12 Nov" / "11月12日"."""
     local = instant.astimezone(policy.business_calendar.tz)
     lang = policy.language
-    month = t(f"month.{local.month}", lang)
-    return t("similar.day", lang, day=local.day, month=month[:3], month_number=local.month)
+    month = t(f"month.{local.month}", lang)[:3]  # "Nov" / "11月"
+    return t("similar.day", lang, day=local.day, month=month)
 
 
 def took(match: Match, policy: Policy) -> str | None:
