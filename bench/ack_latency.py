@@ -1122,8 +1122,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--before",
         default=None,
         metavar="REF",
-        help="first run crebot from this commit's code (e.g. 6ea5774, main when issue 13 began), "
-        "then from this tree, and compare",
+        help="first run crebot from this commit's code (e.g. 6ea5774, main when issue 13 began) "
+        "or directory, then from this tree, and compare",
     )
     parser.add_argument(
         "--profile",
@@ -1335,7 +1335,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     serving = Serving(workers=args.workers, threads=args.threads)
     phases: list[tuple[str, Path]] = [("after", ROOT)]
     with ExitStack() as outer:
-        if args.before:
+        if args.before and Path(args.before).is_dir():
+            phases.insert(0, (f"before ({args.before})", Path(args.before)))
+        elif args.before:
             before_tree = Path(tempfile.mkdtemp(prefix="crebot-before-"))
             outer.callback(shutil.rmtree, before_tree, ignore_errors=True)
             export_tree(args.before, before_tree)

@@ -406,12 +406,15 @@ class Database:
     def session(self, *, read_only: bool = False) -> Iterator[Session]:
         """A session that rolls back on error and is always closed; callers commit explicitly.
 
-        In a Slack request, while the database is known not to answer, this fails at once.
+        In a request Slack is waiting on (a scope with a budget: a modal submission), while the
+        database is known not to answer, this fails at once. Work after the ack waits its own
+        deadline instead: on SQLite, a peer's write lock held too long under a burst opens the
+        breaker, and failing every click behind it for seconds would turn contention into errors.
         `read_only`: the session only reads (on SQLite it then never waits for the write lock;
         a write in it may fail at once with "database is locked").
         """
         current = scope.current()
-        if current is not None and current.kind is not None and self.breaker.is_open():
+        if current is not None and current.until is not None and self.breaker.is_open():
             raise DatabaseUnavailable
         session = Session(self._read_engine if read_only else self.engine, expire_on_commit=False)
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import StatementError
 
 from bot import scope
-from bot.db import Database, UTCDateTime, normalize_database_url
+from bot.db import Database, DatabaseUnavailable, UTCDateTime, normalize_database_url
 from bot.errors import ConfigError
 from bot.models import EngineerState
 from tests.conftest import TOKYO
@@ -168,3 +169,16 @@ def test_a_read_only_session_reads_while_another_transaction_holds_the_write_loc
                 ):
                     second_writer.execute(count)
         writer.rollback()
+
+
+def test_while_the_breaker_is_open_only_work_slack_waits_on_fails_fast(db: Database) -> None:
+    """A submission (a budget Slack waits on) fails at once; work after an ack still runs."""
+    db.breaker.seconds = 3600  # open for the whole test, however slow the machine
+    db.breaker.trip()
+    count = sa.text("SELECT count(*) FROM escalation")
+    with scope.scoped(scope.request("block_actions esc.wait")), db.session() as session:
+        assert session.execute(count).scalar_one() == 0
+    submission = scope.request("view_submission escalate")
+    submission.until = time.monotonic() + 2.5
+    with scope.scoped(submission), pytest.raises(DatabaseUnavailable), db.session():
+        pass
