@@ -61,10 +61,72 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot import migrate
 
     migrate.upgrade(settings.database_url)
+    _note_start(settings)
     port = args.port or settings.port
     if settings.mode == "socket":
         return _serve_socket_mode(settings, port=port, with_scheduler=not args.no_scheduler)
     return _serve_http(settings, port=port, with_scheduler=not args.no_scheduler)
+
+
+def _note_start(settings: Settings) -> None:
+    """Record the start (check-config compares Slack's last event with it); warn if none ever came."""
+    from bot import arrivals
+
+    db = Database(settings.database_url)
+    try:
+        with db.session() as session:
+            before = arrivals.events_status(session=session)
+            arrivals.note(session=session, name=arrivals.SERVER_STARTED, at=datetime.now(UTC))
+    finally:
+        db.dispose()
+    if before.last_event is None:
+        log.warning("no event from Slack has arrived yet: %s", _events_hint(settings))
+    else:
+        log.info("the last event from Slack arrived at %s", before.last_event.isoformat())
+
+
+def _events_hint(settings: Settings) -> str:
+    if settings.mode == "socket":
+        return (
+            "Slack sends events only to an app with Socket Mode on and the manifest's bot events "
+            "subscribed (api.slack.com/apps → your app → Socket Mode, Event Subscriptions)"
+        )
+    return (
+        "Slack sends none until the Events request URL is verified (api.slack.com/apps → your "
+        "app → Event Subscriptions → Request URL: Verified; see the README, Connect to Slack)"
+    )
+
+
+def events_lines(settings: Settings, *, now: datetime) -> list[str]:
+    """What `check-config` says of Slack's events: when the last arrived, or that none has."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot import arrivals
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).exists()):
+        return ["slack events: unknown (no database yet: the server has not run)"]
+    db = Database(settings.database_url)
+    try:
+        with db.session() as session:
+            status = arrivals.events_status(session=session)
+    except SQLAlchemyError as exc:
+        return [f"slack events: unknown (the database: {_first_line(exc)})"]
+    finally:
+        db.dispose()
+    if status.silent_since_start and status.started is not None:
+        since = _when(status.started, now)
+        return [f"slack events: none since the server started {since}: {_events_hint(settings)}"]
+    if status.last_event is None:
+        return ["slack events: none received yet (the server has not started)"]
+    return [f"slack events: the last arrived {_when(status.last_event, now)}"]
+
+
+def _when(at: datetime, now: datetime) -> str:
+    minutes = max(0, int((now - at).total_seconds() // 60))
+    ago = f"{minutes} min" if minutes < 120 else f"{minutes // 60} h"
+    return f"at {at.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({ago} ago)"
 
 
 def _serve_http(settings: Settings, *, port: int, with_scheduler: bool) -> int:
@@ -260,6 +322,8 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     )
     print(f"mode: {settings.mode}; database: {settings.database_url.split('://', 1)[0]}")
     for line in zendesk_status(settings, policy):
+        print(line)
+    for line in events_lines(settings, now=datetime.now(UTC)):
         print(line)
     return 0
 

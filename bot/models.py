@@ -250,6 +250,15 @@ class Lease(SQLModel, table=True):
     expires_at: datetime = _ts(nullable=False)
 
 
+class LastSeen(SQLModel, table=True):
+    """When something last happened (`bot.arrivals`): Slack's last event, the server's last start."""
+
+    __tablename__ = "last_seen"
+
+    name: str = Field(primary_key=True, max_length=40)
+    at: datetime = _ts(nullable=False)
+
+
 class ProcessedEvent(SQLModel, table=True):
     """Events API deliveries already handled (Slack retries the same event_id)."""
 

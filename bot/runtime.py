@@ -26,6 +26,7 @@ from slack_sdk.web import SlackResponse
 from sqlmodel import Session
 
 from bot import metrics, scope
+from bot.arrivals import EventNotes
 from bot.blocks.setup import setup_notice
 from bot.clock import Clock, SystemClock
 from bot.db import Database
@@ -258,6 +259,8 @@ class Runtime:
             owner=self.owner,
             clock=self.clock.now,
         )
+
+        self.event_notes = EventNotes(db=self.db)
 
     def _tell_setup_problem(self, session: Session, problem: SetupProblem, now: datetime) -> None:
         """Promise the lead's DM about a post Slack refused for a setup reason."""

@@ -13,6 +13,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from slack_sdk.signature import SignatureVerifier
 
+from bot import cli
 from bot.settings import Settings
 from bot.workspace.webapi import RunningServer, SlackStandIn
 from tests.conftest import SIGNING_SECRET
@@ -124,3 +125,46 @@ def test_two_workers_one_instance_metrics_one_leader_and_json_logs(
     assert len(handled) == sent
     assert all(r["request_kind"] == "command /cre help"[: len(r["request_kind"])] for r in handled)
     assert all("latency_ms" in r for r in handled)
+
+
+def test_start_up_warns_until_slack_sends_an_event_and_check_config_says_when_one_came(
+    env: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Until the Events request URL is verified no event arrives; both places say so."""
+    for name in ("DATABASE_URL", "CREBOT_CONFIG", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
+        monkeypatch.setenv(name, env[name])
+    with crebot_serve(env, tmp_path=tmp_path) as served:
+        assert wait_for(lambda: "no event from Slack has arrived yet" in served.output())
+        assert cli.main(["check-config"]) == 0
+        silent = capsys.readouterr().out
+        with httpx.Client(base_url=served.url, timeout=10) as client:
+            body = json.dumps(
+                {
+                    "type": "event_callback",
+                    "team_id": "T0CREBOT",
+                    "api_app_id": "ACREBOT",
+                    "event_id": "Ev0001",
+                    "event_time": int(time.time()),
+                    "event": {"type": "app_home_opened", "user": "U0CS", "tab": "home"},
+                }
+            )
+            stamp = str(int(time.time()))
+            signature = SignatureVerifier(SIGNING_SECRET).generate_signature(
+                timestamp=stamp, body=body
+            )
+            headers = {
+                "Content-Type": "application/json",
+                "X-Slack-Request-Timestamp": stamp,
+                "X-Slack-Signature": str(signature),
+            }
+            assert client.post("/slack/events", content=body, headers=headers).status_code == 200
+        assert cli.main(["check-config"]) == 0
+        heard = capsys.readouterr().out
+
+    assert "slack events: none since the server started at " in silent
+    assert "Slack sends none until the Events request URL is verified" in silent
+    assert "slack events: the last arrived at " in heard
+    assert "(0 min ago)" in heard
