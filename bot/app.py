@@ -128,7 +128,6 @@ def create_app(runtime: Runtime, *, listener_executor: Executor | None = None) -
     app.use(_measured_client)
     app.use(_inject_runtime(runtime))
     app.use(_note_event_id)
-    app.use(_note_arrival(runtime))
     for package in (
         handlers.commands,
         handlers.actions,
@@ -205,16 +204,6 @@ def _note_event_id(body: dict[str, Any], context: dict[str, Any], next: Callable
     event_id = body.get("event_id") if body.get("type") == "event_callback" else None
     context["event_id"] = event_id if isinstance(event_id, str) else None
     return next()
-
-
-def _note_arrival(runtime: Runtime) -> Callable[..., Any]:
-    def note_arrival(body: dict[str, Any], next: Callable[[], Any]) -> Any:
-        """Write down that Slack's events arrive (`crebot check-config` reads it)."""
-        if body.get("type") == "event_callback":
-            runtime.event_notes.arrived(runtime.now())
-        return next()
-
-    return note_arrival
 
 
 def _error_handler(runtime: Runtime) -> Callable[..., BoltResponse]:

@@ -8,16 +8,20 @@ read the same answer), at most once a minute per process to cost nothing.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from bot.db import Database
 from bot.models import LastSeen
 from bot.outbox_rows import insert_ignoring_conflict
+
+log = logging.getLogger(__name__)
 
 SLACK_EVENT = "slack_event"
 SERVER_STARTED = "server_started"
@@ -67,5 +71,10 @@ class EventNotes:
             if self._last is not None and now - self._last < NOTE_EVERY:
                 return
             self._last = now
-        with self.db.session() as session:
-            note(session=session, name=SLACK_EVENT, at=now)
+        try:
+            with self.db.session() as session:
+                note(session=session, name=SLACK_EVENT, at=now)
+        except SQLAlchemyError as exc:  # a busy database must not cost the event itself
+            log.info("could not note a Slack event's arrival: %s", exc.__class__.__name__)
+            with self._lock:
+                self._last = None

@@ -27,6 +27,7 @@ def once_per_event(
         context = kwargs["context"]
         runtime = runtime_of(context)
         event = kwargs.get("event") or {}
+        runtime.event_notes.arrived(runtime.now())  # after the ack: events do reach us
         if relevant is not None and not relevant(event, runtime):
             return
         event_id = context.get("event_id")
