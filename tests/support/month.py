@@ -139,7 +139,23 @@ class Month:
     assignees: dict[int, set[str]]
     priorities: dict[int, str]
     notifications: list[Notification] = field(default_factory=list)
-    updates: int = 0  # chat.update calls (messages changed in place: no notification)
+    # Messages changed in place (chat.update: nobody is notified): (channel, ts, what they now say).
+    redraws: list[tuple[str, str, str]] = field(default_factory=list)
+
+    @property
+    def updates(self) -> int:
+        return len(self.redraws)
+
+    def dm_redraws_mentioning(self, words: str) -> int:
+        """DMs changed in place to say `words`."""
+        return sum(
+            1 for channel, _, said in self.redraws if channel.startswith("D") and words in said
+        )
+
+    def list_redraws(self) -> int:
+        """Changes in place of the day's unclaimed lists."""
+        lists = {n.ts for n in self.of_kind(TOP) if n.key.startswith("unassigned:")}
+        return sum(1 for _, ts, _ in self.redraws if ts in lists)
 
     def of_kind(self, kind: str) -> list[Notification]:
         return [n for n in self.notifications if n.kind == kind]
@@ -221,6 +237,18 @@ def read_posts(workspace: LocalWorkspace, cards: dict[str, int]) -> list[Notific
     return out
 
 
+def read_redraws(workspace: LocalWorkspace) -> list[tuple[str, str, str]]:
+    """Every message the bot changed in place, with what it said after."""
+    out = []
+    for call in workspace.standin.calls_to("chat.update"):
+        response = call.response
+        if isinstance(response, dict) and response.get("ok"):
+            message = response["message"]
+            said = str(message.get("text") or "") + json.dumps(message.get("blocks") or [])
+            out.append((str(response["channel"]), str(response["ts"]), said))
+    return out
+
+
 def _outbox_key(call: RecordedCall) -> str:
     metadata = call.args.get("metadata") or {}
     if isinstance(metadata, str):
@@ -289,7 +317,7 @@ def run_month(*, database_url: str, files_dir: Path) -> Month:
             assignees=player.assignees,
             priorities={player.ids[i]: c.priority for i, c in enumerate(CASES)},
             notifications=read_posts(workspace, cards),
-            updates=len(workspace.standin.calls_to("chat.update")),
+            redraws=read_redraws(workspace),
         )
         problems = list(workspace.standin.problems)
     if problems:
