@@ -105,13 +105,13 @@ def test_filing_through_the_modal_posts_and_assigns(tmp_path: Path, database_url
 def test_buttons_by_label_and_the_clock_runs_the_sweep(tmp_path: Path, database_url: str) -> None:
     script = (
         FILE_ONE
-        + "as @hanako\nclick ESC-1 acknowledge\ntime +2h\nexpect has used 50% of its SLO (4 business hours)\n"
+        + "as @hanako\nclick ESC-1 acknowledge\ntime +2h\nexpect 50% of its SLO (4 business hours) is used\n"
     )
     status, transcript = _run(tmp_path, database_url, script)
     assert status == 0
     assert "@hanako is investigating" in transcript
     assert "⏰ Tue 11/24 11:00 SLO sweep: 1 escalation crossed a threshold" in transcript
-    assert "DM to @hanako" in transcript
+    assert "DM to @hanako" in transcript  # her assignment DM, redrawn with the warning
 
 
 def test_bad_input_is_answered_each_refusal_fails_its_line_and_the_shell_keeps_going(
@@ -319,16 +319,16 @@ def test_controls_only_their_viewer_sees_cannot_be_clicked_by_others(
 ) -> None:
     script = (
         FILE_ONE
-        + 'as @hanako\n/lookup u-1001\nas @taro\nclick 6\nclick "Add note"\n'
-        + "as @hanako\nhome\nas @taro\nclick 7\n"
+        + 'as @hanako\n/lookup u-1001\nas @taro\nclick 8\nclick "Add note"\n'
+        + "as @hanako\nhome\nas @taro\nclick 9\n"
     )
     status, transcript = _run(tmp_path, database_url, script)
 
-    assert "[6 Add note]" in transcript
-    assert "[6] is not on @taro's screen: it is in a reply only @hanako sees" in transcript
+    assert "[8 Add note]" in transcript  # after [6 Acknowledge] [7 Waiting on CS] of her DM
+    assert "[8] is not on @taro's screen: it is in a reply only @hanako sees" in transcript
     assert "There is no “Add note” control on @taro's screen: there is one" in transcript
-    assert "[7 File an escalation]" in transcript
-    assert "[7] is not on @taro's screen: it is on @hanako's App Home" in transcript
+    assert "[9 File an escalation]" in transcript
+    assert "[9] is not on @taro's screen: it is on @hanako's App Home" in transcript
     assert "modal: Add a note" not in transcript
     assert status == 1
 
