@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -97,6 +98,30 @@ def postgres_schema() -> str | None:
     assert test_db.POSTGRES_URL is not None
     test_db.reset_postgres(test_db.POSTGRES_URL)
     return test_db.POSTGRES_URL
+
+
+@pytest.fixture(scope="session")
+def postgres_state(postgres_schema: str | None) -> dict[str, list[tuple[Any, ...]]]:
+    """The shared PostgreSQL schema as migrated at the start of the run."""
+    return test_db.shared_state(postgres_schema) if postgres_schema is not None else {}
+
+
+@pytest.fixture(autouse=True)
+def _postgres_left_as_found(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test that leaves the run's shared PostgreSQL schema changed (and repair it)."""
+    if not test_db.on_postgres() or "postgres_schema" not in request.fixturenames:
+        yield
+        return
+    url: str = request.getfixturevalue("postgres_schema")
+    before: dict[str, list[tuple[Any, ...]]] = request.getfixturevalue("postgres_state")
+    yield
+    changes = test_db.state_changes(before, test_db.shared_state(url))
+    if changes:
+        test_db.reset_postgres(url)  # so that the tests after this one start from head again
+        pytest.fail(
+            "left PostgreSQL's shared test database changed:\n" + "\n".join(changes[:20]),
+            pytrace=False,
+        )
 
 
 @pytest.fixture

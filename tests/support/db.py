@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -63,6 +64,49 @@ def truncate_postgres(url: str) -> None:
         if tables:
             connection.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     engine.dispose()
+
+
+# What a test must leave as it found PostgreSQL's test database, which the whole run shares.
+_SHARED_STATE = {
+    "alembic revision": "SELECT version_num FROM alembic_version",
+    "schemas": "SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_' "
+    "AND nspname <> 'information_schema'",
+    "columns": "SELECT table_name, column_name, data_type, is_nullable, column_default "
+    "FROM information_schema.columns WHERE table_schema = 'public'",
+    "indexes": "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'",
+    "constraints": "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+    "FROM pg_constraint WHERE connamespace = 'public'::regnamespace",
+    "sequences": "SELECT sequencename, data_type::text, start_value, increment_by, max_value "
+    "FROM pg_sequences WHERE schemaname = 'public'",
+    "owners and grants": "SELECT tablename, tableowner, '' FROM pg_tables "
+    "WHERE schemaname = 'public' UNION ALL SELECT table_name, grantee, privilege_type "
+    "FROM information_schema.role_table_grants WHERE table_schema = 'public'",
+}
+
+
+def shared_state(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """The schema a PostgreSQL test run shares: revision, tables, indexes, sequences, grants."""
+    engine = create_db_engine(url)
+    try:
+        with engine.connect() as connection:
+            return {
+                name: sorted(tuple(row) for row in connection.execute(sa.text(query)))
+                for name, query in _SHARED_STATE.items()
+            }
+    finally:
+        engine.dispose()
+
+
+def state_changes(
+    before: dict[str, list[tuple[Any, ...]]], after: dict[str, list[tuple[Any, ...]]]
+) -> list[str]:
+    """What differs between two `shared_state`s, a line per thing added or gone."""
+    changes = []
+    for name, rows in before.items():
+        now = after[name]
+        changes += [f"{name}: gone {row}" for row in rows if row not in now]
+        changes += [f"{name}: added {row}" for row in now if row not in rows]
+    return changes
 
 
 @contextmanager
