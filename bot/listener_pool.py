@@ -51,6 +51,7 @@ URGENT_WORKERS = 4
 # A queued listener holds its request (a few KB, a message's blocks included): 5,000 of them are a
 # burst far beyond a team's Slack traffic, in tens of MB at most.
 MAX_PENDING = 5000
+SMOOTHING = 0.1  # weight of the latest listener's run time in the lane's average
 
 
 @contextmanager
@@ -79,6 +80,10 @@ class ListenerPool(Executor):
         self._waiting: OrderedDict[int, float] = OrderedDict()
         self._waiting_lock = threading.Lock()
         self._numbers = itertools.count()
+        self._workers = workers
+        # How long a normal-lane listener runs, on average (recent ones weigh most): with the
+        # number waiting, how long a listener queued now will wait.
+        self._service_seconds = 0.0
         self._normal = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="listener")
         self._urgent = ThreadPoolExecutor(
             max_workers=urgent_workers, thread_name_prefix="listener-urgent"
@@ -112,14 +117,29 @@ class ListenerPool(Executor):
         return future
 
     def backlog_seconds(self) -> float:
-        """How long the normal lane's oldest queued (not yet started) listener has waited; 0 if none."""
+        """How far behind the normal lane is; 0 if nothing waits.
+
+        The longer of how long its oldest queued (not yet started) listener has waited and how
+        long the ones waiting will take to run (their number × the recent average run time ÷ the
+        threads): a burst of quick arrivals is behind before any of them has waited long.
+        """
         with self._waiting_lock:
             oldest = next(iter(self._waiting.values()), None)
-        return 0.0 if oldest is None else max(0.0, self._clock() - oldest)
+            waiting = len(self._waiting)
+            service = self._service_seconds
+        if oldest is None:
+            return 0.0
+        return max(self._clock() - oldest, waiting * service / self._workers, 0.0)
 
     def _started(self, number: int, run: Callable[[], T]) -> T:
         self._forget(number)
-        return run()
+        began = self._clock()
+        try:
+            return run()
+        finally:
+            took = max(0.0, self._clock() - began)
+            with self._waiting_lock:
+                self._service_seconds += SMOOTHING * (took - self._service_seconds)
 
     def _forget(self, number: int) -> None:
         with self._waiting_lock:

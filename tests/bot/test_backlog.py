@@ -57,6 +57,25 @@ def test_the_backlog_is_the_age_of_the_oldest_listener_still_waiting() -> None:
     pool.shutdown()
 
 
+def test_a_burst_is_behind_by_the_time_its_waiting_listeners_will_take() -> None:
+    ticks = Ticks()
+    pool = TrackingExecutor(1, urgent_workers=1, clock=ticks)
+
+    def one_second_of_work() -> None:
+        ticks.now += 1.0
+
+    for _ in range(40):  # the lane learns that a listener takes about a second
+        pool.submit(one_second_of_work).result(timeout=10)
+    release = occupy(pool)
+    for _ in range(10):  # a burst, all arriving at the same instant
+        pool.submit(lambda: None)
+    assert 9.5 < pool.backlog_seconds() <= 10.0  # ten listeners of ~1 s on one thread, not 0 s
+    release.set()
+    pool.drain(timeout=10)
+    assert pool.backlog_seconds() == 0.0
+    pool.shutdown()
+
+
 @pytest.fixture
 def behind(
     runtime: Runtime, standin: SlackStandIn, slack_server: RunningServer
