@@ -1145,6 +1145,15 @@ CATALOG: dict[str, tuple[str, str]] = {
         ":bulb: *似たエスカレーションが解決済みです:* {key}({facts})。CS への回答:",
     ),
     "similar.offer.use": ("Use {key}'s answer", "{key} の回答を使う"),
+    "digest.recurring.title": (":repeat: Recurring problems", ":repeat: くり返し起きている問題"),
+    "digest.recurring.intro": (
+        "Similar escalations resolved in {month}: candidates for a fix at the root.",
+        "{month}に解決した、似た内容のエスカレーションです。根本対応の候補になります。",
+    ),
+    "digest.recurring.item": (
+        "• *{count}×* {summary} · {category} · earliest {key} (filed {filed})",
+        "• *{count}件* {summary} · {category} · 最初は {key}({filed} 起票)",
+    ),
     "similar.usage": (
         "Usage: `/cre similar &lt;text | ESC-42&gt;`, e.g. `/cre similar photos vanish after restore`.",
         "使い方: `/cre similar &lt;本文 | ESC-42&gt;` 例: `/cre similar 復元後に写真が消える`",

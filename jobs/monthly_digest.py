@@ -9,6 +9,7 @@ so posts the month again.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import datetime
 
@@ -16,6 +17,7 @@ from apscheduler.triggers.base import BaseTrigger
 
 from bot.digest import Month, month_figures, reported_month
 from bot.digest.post import digest_rows
+from bot.digest.recurring import month_recurring
 from bot.outbox_rows import enqueue_many
 from bot.policy import Policy, clock_time
 from bot.runtime import Runtime
@@ -62,16 +64,24 @@ def digest_due(policy: Policy, at: datetime) -> bool:
 def _post_digest(*, runtime: Runtime, month: Month, run_id: str | None) -> str:
     policy = runtime.policy
     workspace_url = runtime.workspace_url()
+    # The similarity index brought up to date before the digest's transaction (its own reads
+    # would wait behind it on SQLite).
+    runtime.similarity.wait()
     with runtime.db.session() as session:
         figures = month_figures(session=session, policy=policy, month=month)
+        recurring = month_recurring(
+            session=session, policy=policy, index=runtime.similarity, month=month
+        )
+        figures = dataclasses.replace(figures, recurring=recurring)
         rows = digest_rows(
             policy=policy, figures=figures, workspace_url=workspace_url, run_id=run_id
         )
         enqueue_many(session, rows, now=runtime.now())
         session.commit()
+    recurring_note = f", {len(recurring)} recurring" if recurring else ""
     return (
         f"digest for {month}: {figures.filed} filed, {figures.resolved} resolved, "
-        f"{len(figures.slow)} slow; {len(rows)} posts promised"
+        f"{len(figures.slow)} slow{recurring_note}; {len(rows)} posts promised"
     )
 
 

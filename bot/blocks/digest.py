@@ -15,6 +15,7 @@ from bot.blocks.common import (
     context,
     divider,
     fields_section,
+    format_date,
     header,
     section,
 )
@@ -28,6 +29,7 @@ from bot.policy import Policy
 SUMMARY_MAX = 150
 TALLY_MAX = FIELD_MAX - 100  # room for the field's title
 NOTE_MAX = 300
+RECURRING_SUMMARY_MAX = 100
 REPLY_ROWS = MESSAGE_BLOCKS_MAX - 1  # a reply: one context line, then the rows
 MAX_REPLIES = 10  # at most ten replies of slow closes in the thread
 
@@ -321,9 +323,39 @@ def _text(policy: Policy, figures: MonthFigures) -> str:
     )
 
 
-def _head(policy: Policy, figures: MonthFigures) -> list[Block]:
+def _head(policy: Policy, figures: MonthFigures, workspace_url: str | None) -> list[Block]:
     summary = summary_blocks(policy=policy, figures=figures)
-    return summary if figures.empty else [*summary, _verdict(policy, figures)]
+    if figures.empty:
+        return summary
+    recurring = recurring_block(policy=policy, figures=figures, workspace_url=workspace_url)
+    return [*summary, *([recurring] if recurring else []), _verdict(policy, figures)]
+
+
+def recurring_block(
+    *, policy: Policy, figures: MonthFigures, workspace_url: str | None
+) -> Block | None:
+    """The month's recurring problems: each group's size, what it is about, and its earliest."""
+    if not figures.recurring:
+        return None
+    lang = policy.language
+    lines = [f"*{t('digest.recurring.title', lang)}*"]
+    lines.append(t("digest.recurring.intro", lang, month=month_label(figures.month, lang)))
+    for group in figures.recurring:
+        url = message_url(workspace_url, group.earliest_channel_id or "", group.earliest_message_ts)
+        key = f"<{url}|{group.earliest_key}>" if url else group.earliest_key
+        filed = format_date(group.earliest_filed_at, policy.business_calendar.tz, lang)
+        lines.append(
+            t(
+                "digest.recurring.item",
+                lang,
+                count=group.count,
+                summary=escape_truncated(single_line(group.summary), RECURRING_SUMMARY_MAX),
+                category=escape(policy.label("categories", group.category)),
+                key=key,
+                filed=filed,
+            )
+        )
+    return section("\n".join(lines))
 
 
 def build_digest_post(
@@ -335,7 +367,7 @@ def build_digest_post(
     thread, has every escalation.
     """
     lang = policy.language
-    head = _head(policy, figures)
+    head = _head(policy, figures, workspace_url)
     total = len(figures.slow)
     if len(head) + total <= MESSAGE_BLOCKS_MAX:
         rows = _rows(policy, figures.slow, workspace_url)
@@ -370,7 +402,7 @@ def build_report(
     *, policy: Policy, figures: MonthFigures, workspace_url: str | None
 ) -> tuple[str, list[Block]]:
     """`/cre report`: the same digest in one ephemeral message; slow closes beyond 50 blocks summarised."""
-    head = _head(policy, figures)
+    head = _head(policy, figures, workspace_url)
     total = len(figures.slow)
     if len(head) + total <= MESSAGE_BLOCKS_MAX:
         return _text(policy, figures), head + _rows(policy, figures.slow, workspace_url)

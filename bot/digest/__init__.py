@@ -3,6 +3,7 @@
 - `bot.digest.figures`: the month's figures and slow closes, aggregated in SQL (facts).
 - `bot.digest.trend`: the twelve months before, for the chart's trend (facts).
 - `bot.digest.export`: the month's CSV, headed in the team's language.
+- `bot.digest.recurring`: groups of similar escalations resolved in the month (bot.similarity).
 - `bot.digest.chart`: the chart (PNG): each resolution against its target, the weeks, the trend.
 - `bot.digest.post`: the posts the job promises (the outbox rows: post, thread, chart, CSV).
 - `bot.blocks.digest`: the Block Kit of the post, its overflow replies and `/cre report`.

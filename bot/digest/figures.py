@@ -27,6 +27,7 @@ from sqlmodel import Session
 
 from bot.models import Escalation, EscalationEvent
 from bot.policy import Policy
+from bot.similarity.service import RecurringGroup
 
 SLO_BREACH = "slo_breach"
 CSV_BATCH = 2_000
@@ -244,6 +245,8 @@ class MonthFigures(MonthTotals):
     slow: tuple[SlowClose, ...]
     slow_after_s: int
     in_progress: bool = False  # the month has not ended: "open at the end" means open now
+    # Groups of similar escalations resolved in the month (bot.digest.recurring; the job's post).
+    recurring: tuple[RecurringGroup, ...] = ()
 
     @property
     def empty(self) -> bool:

@@ -108,6 +108,8 @@ class RecurringGroup:
     summary: str  # of the member that best describes the group, with personal data hidden
     category: str
     earliest_filed_at: datetime
+    earliest_channel_id: str | None = None  # where the earliest's message is (to link to it)
+    earliest_message_ts: str | None = None
 
     @property
     def count(self) -> int:
@@ -473,6 +475,8 @@ def recurring_groups(
                 summary=redact(centre.summary, end_user_ids=(centre.end_user_id,)),
                 category=Counter(e.category for e in members).most_common(1)[0][0],
                 earliest_filed_at=members[0].filed_at,
+                earliest_channel_id=members[0].channel_id,
+                earliest_message_ts=members[0].message_ts,
             )
         )
     return groups
