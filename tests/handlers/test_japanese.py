@@ -20,6 +20,7 @@ from tests.support.flows import (
     file_via_modal,
     opened_view,
     resolve_via_modal,
+    texts_in,
     thread_lines,
 )
 from tests.support.slack import SlackDriver
@@ -109,8 +110,9 @@ def test_business_time_reads_as_business_days_and_hours_on_the_card_and_in_the_d
     assert slo_line.endswith("残り2営業日"), slo_line  # not 「残り2日」, read as calendar days
     clock.set(datetime(2026, 11, 26, 10, tzinfo=TOKYO))  # 9 business hours on: 50% of the SLO
     run_job(runtime=runtime, name="slo-sweep", at=clock.now())
-    [warning] = [m.text for m in slack.standin.dms("U0HANAKO") if "SLO" in m.text]
-    assert "SLO(2営業日)の 50% を経過しました" in warning, warning
+    [dm] = slack.standin.dms("U0HANAKO")  # her assignment DM, redrawn with the warning
+    warning = "\n".join(texts_in(dm.blocks))
+    assert "SLO(2営業日)の 50% を経過しています" in warning, warning
     assert "残り1営業日" in warning
 
 

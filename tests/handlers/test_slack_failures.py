@@ -80,7 +80,8 @@ def test_a_rate_limited_update_is_retried(slack: SlackDriver, db: Database) -> N
 
     slack.click(card, "esc.acknowledge", user="U0HANAKO")
 
-    assert _statuses(slack, "chat.update") == [429, 429, 200]
+    # the card's update, retried; then the assignee's DM redrawn
+    assert _statuses(slack, "chat.update") == [429, 429, 200, 200]
     assert card_field(card, "Status") == ":mag: Investigating"
 
 
@@ -99,8 +100,9 @@ def test_a_card_post_that_keeps_failing_is_kept_and_posted_later_exactly_once(
     assert slack.channel(ESCALATION_CHANNEL) == []
     row = escalation(db)  # filed in the database even though Slack did not take the post
     assert (row.status, row.assignee_id, row.message_ts) == ("assigned", "U0HANAKO", None)
-    post, line = outbox_rows(db)
+    post, line, dm = outbox_rows(db)
     assert (post.kind, post.status, post.attempts) == ("card.post", "pending", 1)
+    assert (dm.kind, dm.status) == ("dm", "pending")  # the assignee's DM waits its turn too
     assert post.last_error
     assert (line.kind, line.status) == ("thread", "pending")
 
@@ -110,7 +112,7 @@ def test_a_card_post_that_keeps_failing_is_kept_and_posted_later_exactly_once(
     clock.advance(PAST_BACKOFF)
     report = runtime.deliver()
 
-    assert report.sent == 2
+    assert report.sent == 3  # the card, its thread line, the assignee's DM
     [card] = slack.channel(ESCALATION_CHANNEL)
     assert card.blocks[0]["text"]["text"] == "*ESC-1* · Login fails after password reset"
     assert escalation(db).message_ts == card.ts
