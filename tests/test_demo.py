@@ -80,7 +80,7 @@ def test_no_call_in_the_story_is_one_slack_would_reject(tmp_path: Path, database
         "was resolved by @taro (cause: Data fix).",  # a resolution with its cause
         "Escalation digest: November 2026",  # the monthly digest
         "Slow closes",
-        "monthly digest of 2026-11: 5 filed, 4 resolved, 2 slow",  # the job, in words
+        "monthly digest of 2026-11: 6 filed, 4 resolved, 2 slow",  # the job, in words
         "Zendesk → cre-bot: ticket #48250 sent by its trigger (202 accepted)",  # from Zendesk …
         "Escalated to CRE as ESC-5",  # … and written back to the ticket
         "[cre-bot:ESC-5:resolved:",
