@@ -48,7 +48,8 @@ def posted_dms(*, session: Session, escalation_ids: Iterable[int]) -> dict[int, 
         select(Outbox).where(col(Outbox.escalation_id).in_(ids), Outbox.kind == str(OutboxKind.DM))
     ).all()
     for row in rows:
-        if "update_of" not in row.payload and row.escalation_id is not None:
+        # Not a redraw, nor an SLO stage's row merged into another stage's (it names no user).
+        if "user" in row.payload and "update_of" not in row.payload and row.escalation_id:
             found[row.escalation_id].append(row)
     return found
 

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 SETUP_NOTICE = "setup:"
 
@@ -76,7 +76,8 @@ def similar_card(escalation_id: int, version: int) -> str:
 
 def assignment_dm(escalation_id: int, assignee_id: str, assigned_at: datetime) -> str:
     """The DM telling the assignee an escalation is theirs (one per assignment)."""
-    return f"esc:{escalation_id}:dm:{assignee_id}:{assigned_at:%Y%m%dT%H%M%S}"
+    # In UTC: the instant read back from the database must name the same DM as the one just set.
+    return f"esc:{escalation_id}:dm:{assignee_id}:{assigned_at.astimezone(UTC):%Y%m%dT%H%M%S}"
 
 
 def dm_update(dm_key: str, cause: str) -> str:

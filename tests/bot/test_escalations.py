@@ -380,8 +380,11 @@ def test_filing_creates_the_row_the_filed_event_and_a_card_post(
         assert [(r.kind, r.key, r.status) for r in rows] == [
             (OutboxKind.CARD_POST, f"esc:{escalation_id}:post", "pending"),
             (OutboxKind.THREAD, f"esc:{escalation_id}:event:{events[1].id}", "pending"),
+            # The auto-assignment's DM to the new assignee (issue 16: one per assignment).
+            (OutboxKind.DM, f"esc:{escalation_id}:dm:{HANAKO}:20261125T010000", "pending"),
         ]
         assert rows[1].payload == {"event_id": events[1].id}  # worded when sent
+        assert rows[2].payload == {"user": HANAKO}  # drawn when sent
         assert "<@U0HANAKO>" in thread_text(session, policy, rows[1])
         state = session.get(EngineerState, HANAKO)
         assert state is not None
@@ -538,7 +541,8 @@ def test_simultaneous_submissions_of_one_modal_file_once(db: Database, policy: P
     with db.session() as session:
         assert len(session.exec(select(Escalation)).all()) == 1
         assert len(session.exec(select(EscalationEvent)).all()) == 2
-        assert len(session.exec(select(Outbox)).all()) == 2
+        # The card, the auto-assignment's thread line and its DM to the assignee: once each.
+        assert len(session.exec(select(Outbox)).all()) == 3
 
 
 def test_lists_and_counts(db: Database, policy: Policy, policy_text: str) -> None:
@@ -699,10 +703,15 @@ def test_every_action_from_every_status(
                 assert added == set()
             else:
                 event_id = new_events[0][0]
+                # Hanako's assignment DM (sent at filing) is redrawn in place; a claim or a
+                # reassignment also owes its new assignee one DM (issue 16's budget).
+                first_dm = f"esc:{escalation_id}:dm:{HANAKO}:20261125T010000"
+                new_dm = f"esc:{escalation_id}:dm:{after.assignee}:20261125T010500"
                 assert added == {
                     f"esc:{escalation_id}:card:{event_id}",
                     f"esc:{escalation_id}:event:{event_id}",
-                }
+                    f"{first_dm}:update:{event_id}",
+                } | ({new_dm} if rule.event in ("claimed", "reassigned") else set())
 
 
 def test_claim_assigns_the_claimer(db: Database, policy_text: str) -> None:
@@ -930,8 +939,9 @@ def test_resolve_records_cause_note_and_answer(db: Database, policy: Policy) -> 
         assert row.resolution_cause == "data-fix"
         assert row.resolution_note == "restored from backup"
         assert row.resolution_answer == "Your photos are back."
-        thread = outbox_rows(session, escalation_id)[-1]
-        assert thread.kind == OutboxKind.THREAD
+        # The resolution's thread line (its card update and the DM redraw come with it).
+        thread = [r for r in outbox_rows(session, escalation_id) if r.kind == OutboxKind.THREAD][-1]
+        assert thread.key.startswith(f"esc:{escalation_id}:event:")
         assert "<@U0CS>" in thread_text(session, policy, thread)  # the filer is told
         assert "Your photos are back." in thread_text(session, policy, thread)
 
@@ -1060,15 +1070,29 @@ def test_every_change_promises_one_card_update_and_one_thread_line(
         }
     keys = [r.key for r in rows]
     assert len(keys) == len(set(keys))
-    assert len(rows) == 2 + 2 * len(JOURNEY)  # card post + auto-assign line, then two per change
-    for change in events[2:]:
+    # One assignment DM each for hanako (auto-assigned at filing), taro (reassigned at step 4)
+    # and kenji (claimed at step 8), at the minute of their assignment.
+    dm_minutes = {HANAKO: 0, TARO: 4, KENJI: 8}
+    dms = [r.key for r in rows if r.kind == OutboxKind.DM and "update_of" not in r.payload]
+    assert dms == [
+        f"esc:{escalation_id}:dm:{user}:20261125T01{minute:02d}00"
+        for user, minute in dm_minutes.items()
+    ]
+    redraws = 0
+    for step, change in enumerate(events[2:], start=1):
         mine = [r for r in rows if r.key.endswith(f":{change.id}")]
+        # A change redraws every assignment DM sent before it, in place.
+        earlier = [dm for dm, minute in zip(dms, dm_minutes.values(), strict=True) if minute < step]
         assert sorted((r.kind, r.key) for r in mine) == [
             (OutboxKind.CARD_UPDATE, f"esc:{escalation_id}:card:{change.id}"),
+            *((OutboxKind.DM, f"{dm}:update:{change.id}") for dm in earlier),
             (OutboxKind.THREAD, f"esc:{escalation_id}:event:{change.id}"),
         ]
+        redraws += len(earlier)
         thread = next(r for r in mine if r.kind == OutboxKind.THREAD)
         assert texts[thread.key].strip()
+    # card post + auto-assign line, the DMs, then a card update and a thread line per change
+    assert len(rows) == 2 + len(dms) + 2 * len(JOURNEY) + redraws
     assert [r.kind for r in rows].count(OutboxKind.CARD_POST) == 1
 
 
@@ -1139,7 +1163,19 @@ def test_a_row_changed_under_a_change_is_retried(
         *(kind for _id, kind in before.events),
         lifecycle.rule(action).event,
     ]
-    assert len(after.outbox) == len(before.outbox) + 2  # the stale attempt left nothing behind
+    # The stale attempt left nothing behind: only what one change owes (its card update and thread
+    # line, every earlier assignment DM redrawn, and a new assignee's DM) was added, once each.
+    event_id = after.events[-1][0]
+    earlier_dms = [key for key in before.outbox if ":dm:" in key and ":update:" not in key]
+    owed = {
+        f"esc:{escalation_id}:card:{event_id}",
+        f"esc:{escalation_id}:event:{event_id}",
+        *(f"{dm}:update:{event_id}" for dm in earlier_dms),
+    }
+    if action in (Verb.CLAIM, Verb.REASSIGN):
+        owed.add(f"esc:{escalation_id}:dm:{after.assignee}:20261125T010000")
+    assert after.outbox[: len(before.outbox)] == before.outbox
+    assert sorted(after.outbox[len(before.outbox) :]) == sorted(owed)
 
 
 @pytest.mark.postgres  # SQLite serialises writers (BEGIN IMMEDIATE)
