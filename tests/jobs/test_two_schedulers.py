@@ -136,12 +136,14 @@ class Outcome:
     rows: dict[StagePost, Outbox]
     received: Counter[str] = field(default_factory=Counter)  # outbox key -> messages in Slack
     keys: dict[StagePost, str] = field(default_factory=dict)
+    redraws: dict[str, str] = field(default_factory=dict)  # row key -> the DM it redraws
 
     def made(self, stage_post: StagePost) -> int:
-        """How many times Slack got the post that speaks for this stage (its own or a merged one)."""
+        """How many times Slack got the post that speaks for this stage (its own or a merged one;
+        for a warning folded into the assignee's DM, that DM)."""
         row = self.rows[stage_post]
         carrier = str(row.payload.get("merged_into") or self.keys[stage_post])
-        return self.received[carrier]
+        return self.received[self.redraws.get(carrier, carrier)]
 
 
 def _outcome(db: Database, fake: SlackStandIn) -> Outcome:
@@ -159,6 +161,8 @@ def _outcome(db: Database, fake: SlackStandIn) -> Outcome:
         stage_post = (numbers[int(escalation_id)], int(stage), post)
         outcome.rows[stage_post] = row
         outcome.keys[stage_post] = row.key
+        if row.payload.get("update_of"):
+            outcome.redraws[row.key] = str(row.payload["update_of"])
     for messages in list(fake.messages.values()):
         for message in messages:
             key = ((message.metadata or {}).get("event_payload") or {}).get("key")
