@@ -1,7 +1,8 @@
 """Business durations as people type and read them: "1d 2h 30m", "1日2時間", "2 business days".
 
-Shown, a duration names its leading unit as business time ("1 business day 2h", "3 business hours
-10m"; 「1営業日2時間」「3営業時間10分」), since a reader takes a bare "2日" for calendar days.
+Shown, anything under two business days is hours and minutes ("9h 30m", 「9時間30分」): an hour
+of business time is still an hour. From two business days on, the days are named as business days
+("2 business days 3h", 「2営業日3時間」), since a reader takes a bare "2日" for calendar days.
 """
 
 from __future__ import annotations
@@ -57,15 +58,16 @@ def _unit_key(unit: str) -> str:
 
 
 def format_business_duration(value: timedelta, *, day_length: timedelta, lang: str) -> str:
-    """At most two adjacent units, rounded down to the minute, the first named as business time:
-    "1 business day 2h", "3 business hours 10m", "45m" / 「1営業日2時間」「3営業時間10分」「45分」.
+    """At most two adjacent units, rounded down to the minute: under two business days hours and
+    minutes ("9h 30m", "45m" / 「9時間30分」「45分」), from then on business days and hours
+    ("2 business days 3h" / 「2営業日3時間」).
 
     Negative values are formatted by their absolute value; `lang` starting with "ja" gives
     Japanese, anything else English.
     """
     day_us = _unit_microseconds(day_length)["d"]
     remaining = abs(value) // _ONE_US
-    days, remaining = divmod(remaining, day_us)
+    days, remaining = divmod(remaining, day_us) if remaining >= 2 * day_us else (0, remaining)
     hours, remaining = divmod(remaining, _HOUR_US)
     minutes = remaining // _MINUTE_US
     if days:
@@ -76,14 +78,9 @@ def format_business_duration(value: timedelta, *, day_length: timedelta, lang: s
         parts = [(minutes, "m")]
     (lead, lead_unit), *rest = [parts[0]] + [part for part in parts[1:] if part[0]]
     if lang.lower().startswith("ja"):
-        names = {"d": "日", "h": "時間", "m": "分"}
-        first = f"{lead}{'営業' if lead_unit != 'm' else ''}{names[lead_unit]}"
-        return first + "".join(f"{number}{names[unit]}" for number, unit in rest)
-    if lead_unit == "m":
-        first = f"{lead}m"
-    else:
-        noun = "day" if lead_unit == "d" else "hour"
-        first = f"{lead} business {noun}{'' if lead == 1 else 's'}"
+        names = {"d": "営業日", "h": "時間", "m": "分"}
+        return f"{lead}{names[lead_unit]}" + "".join(f"{n}{names[unit]}" for n, unit in rest)
+    first = f"{lead} business days" if lead_unit == "d" else f"{lead}{lead_unit}"
     return " ".join([first, *(f"{number}{unit}" for number, unit in rest)])
 
 

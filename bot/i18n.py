@@ -14,13 +14,13 @@ LANGUAGES = ("en", "ja")
 # key: (English, Japanese)
 CATALOG: dict[str, tuple[str, str]] = {
     # -- statuses and labels -------------------------------------------------------------------
-    "status.open": ("Open", "未割り当て"),
+    "status.open": ("Open", "担当者待ち"),
     "status.assigned": ("Assigned", "割り当て済み"),
     "status.investigating": ("Investigating", "調査中"),
     "status.waiting": ("Waiting on CS", "CS回答待ち"),
     "status.resolved": ("Resolved", "解決済み"),
     # The status inside a sentence ("ESC-4 is waiting on CS; …").
-    "status.phrase.open": ("open", "未割り当て"),
+    "status.phrase.open": ("open", "担当者待ち"),
     "status.phrase.assigned": ("assigned", "割り当て済み"),
     "status.phrase.investigating": ("being investigated", "調査中"),
     "status.phrase.waiting": ("waiting on CS", "CS回答待ち"),
@@ -39,7 +39,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "label.note": ("Note", "メモ"),
     "label.answer": ("Answer for CS", "CSへの回答"),
     "label.source": ("From a message", "元のメッセージ"),
-    "label.unassigned": ("Unassigned", "未割り当て"),
+    "label.unassigned": ("Unassigned", "未定"),
     "label.none": ("—", "—"),
     "label.timeline": ("Timeline", "経緯"),
     # -- buttons ----------------------------------------------------------------------------------
@@ -110,7 +110,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "field.choose_one": ("Choose one of the options.", "選択肢から選んでください。"),
     "field.too_long": (
         "At most {max} characters (this is {length}).",
-        "{max}文字以内で入力してください(現在 {length} 文字)。",
+        "{max}文字以内で入力してください(現在{length}文字)。",
     ),
     "field.end_user_invalid": (
         "Enter a user id (letters, digits, - _ . :) or an email address.",
@@ -121,47 +121,47 @@ CATALOG: dict[str, tuple[str, str]] = {
         "チケット番号(12345)または Zendesk チケットのURLを入力してください。",
     ),
     # -- timeline lines (thread replies) ----------------------------------------------------------
-    "event.filed": ("{actor} filed {key}.", "{actor} が {key} を起票しました。"),
+    "event.filed": ("{actor} filed {key}.", "{actor} さんが {key} を起票しました。"),
     "event.auto_assigned": (
         ":bust_in_silhouette: Assigned to {assignee} (fewest open escalations among those who cover this).",
-        ":bust_in_silhouette: {assignee} に割り当てました(対応可能な担当者のうち担当件数が最少)。",
+        ":bust_in_silhouette: {assignee} さんに割り当てました(この分野を担当するCREメンバーのうち、対応中の件数がいちばん少ない方です)。",
     ),
     "event.unassigned.manual": (
         ":raised_hand: In the queue: any engineer can press *Claim*.",
-        ":raised_hand: キューに入りました。エンジニアは *担当する* を押してください。",
+        ":raised_hand: 担当者待ちです。対応できるCREメンバーは *担当する* を押してください。",
     ),
     "event.unassigned.nobody_available": (
         ":raised_hand: Nobody who covers this is available; it waits in the queue for *Claim*.",
-        ":raised_hand: 対応可能な担当者がいないため、キューで *担当する* を待っています。",
+        ":raised_hand: いま対応できるCREメンバーがいないため、担当者待ちです。対応できる方は *担当する* を押してください。",
     ),
-    "event.claimed": ("{actor} claimed this.", "{actor} が担当になりました。"),
+    "event.claimed": ("{actor} claimed this.", "{actor} さんが担当になりました。"),
     "event.reassigned": (
         "{actor} reassigned this to {to}.",
-        "{actor} が担当を {to} に変更しました。",
+        "{actor} さんが担当者を {to} さんに変更しました。",
     ),
-    "event.acknowledge": (":mag: {actor} is investigating.", ":mag: {actor} が調査を始めました。"),
+    "event.acknowledge": (":mag: {actor} is investigating.", ":mag: {actor} さんが調査を始めました。"),
     "event.wait": (
         ":hourglass_flowing_sand: {actor} is waiting on CS / the user. The SLO clock is paused.",
-        ":hourglass_flowing_sand: {actor} が CS/ユーザーの回答待ちにしました。SLO の計測は止まります。",
+        ":hourglass_flowing_sand: {actor} さんが CS回答待ちにしました(CS・ユーザーからの回答を待っています)。その間、SLO の計測は止まります。",
     ),
     "event.wait.question": ("*Question for CS:*", "*CSへの質問:*"),
     "event.resume": (
         ":arrow_forward: {actor} resumed the investigation.",
-        ":arrow_forward: {actor} が調査を再開しました。",
+        ":arrow_forward: {actor} さんが調査を再開しました。",
     ),
     "event.resolved": (
         ":white_check_mark: {filer} {key} was resolved by {actor} (cause: {cause}).\n*Answer for CS:*\n{answer}",
-        ":white_check_mark: {filer} {key} は {actor} により解決されました(原因: {cause})。\n*CSへの回答:*\n{answer}",
+        ":white_check_mark: {filer} さん、{actor} さんが {key} を解決しました(原因: {cause})。\n*CSへの回答:*\n{answer}",
     ),
     "event.reopened": (
         ":leftwards_arrow_with_hook: {actor} reopened this.",
-        ":leftwards_arrow_with_hook: {actor} が再オープンしました。",
+        ":leftwards_arrow_with_hook: {actor} さんが再オープンしました。",
     ),
     "event.handed_back": (
         ":leftwards_arrow_with_hook: {actor} handed this back to the queue.",
-        ":leftwards_arrow_with_hook: {actor} が担当を外し、キューに戻しました。",
+        ":leftwards_arrow_with_hook: {actor} さんが担当を外れ、担当者待ちに戻しました。",
     ),
-    "event.generic": ("{actor}: {kind}", "{actor}: {kind}"),
+    "event.generic": ("{actor}: {kind}", "{actor} さん: {kind}"),
     "actor.system": ("cre-bot", "cre-bot"),
     # -- errors -----------------------------------------------------------------------------------
     "error.generic": (
@@ -171,14 +171,12 @@ CATALOG: dict[str, tuple[str, str]] = {
     "error.after_commit": (
         "Your change was saved, but updating Slack about it failed; the messages catch up "
         "automatically, so there is no need to do it again.",
-        "変更は保存されましたが、Slack への反映に失敗しました。メッセージは自動で更新されるため、"
-        "もう一度行う必要はありません。",
+        "変更は保存しましたが、Slack への反映に失敗しました。メッセージは自動で更新されるため、やり直す必要はありません。",
     ),
     "error.commit_unknown": (
         "The database stopped answering while saving this, so it may or may not have been saved. "
         "Please check before trying again.",
-        "保存中にデータベースが応答しなくなったため、保存されたかどうか分かりません。"
-        "もう一度行う前に確認してください。",
+        "保存中にデータベースが応答しなくなったため、保存できたかどうか分かりません。やり直す前に確認してください。",
     ),
     "error.database_unavailable": (
         "cre-bot's database is not answering right now, so nothing was changed. "
@@ -215,11 +213,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "error.not_allowed.claim": (
         "Only roster engineers can claim escalations.",
-        "エスカレーションを担当できるのは名簿のエンジニアだけです。",
+        "エスカレーションを担当できるのはCREメンバーだけです。",
     ),
     "error.not_allowed.reassign": (
         "Only the assignee, the lead or the filer can reassign {key}.",
-        "{key} の担当を変更できるのは担当者・リーダー・起票者だけです。",
+        "{key} の担当者を変更できるのは、担当者・リーダー・起票者だけです。",
     ),
     "error.not_allowed.acknowledge": (
         "Only the assignee or the lead can acknowledge {key}.",
@@ -243,7 +241,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "error.not_allowed.hand_back": (
         "Only the assignee or the lead can hand {key} back.",
-        "{key} をキューに戻せるのは担当者かリーダーだけです。",
+        "{key} の担当を外せるのは担当者かリーダーだけです。",
     ),
     "error.not_allowed.still_on_it": (
         "Only the assignee or the lead can answer reminders for {key}.",
@@ -263,11 +261,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "error.already_resolved": (
         "{key} was already resolved by {user}; your answer was not sent. Reopen it to add to it.",
-        "{key} はすでに {user} が解決済みにしたため、あなたの回答は送られていません。追記するには再オープンしてください。",
+        "{key} はすでに {user} さんが解決したため、あなたの回答は送信されていません。追記するには再オープンしてください。",
     ),
     "error.already_claimed": (
         "{key} was already claimed by {user}.",
-        "{key} はすでに {user} が担当しています。",
+        "{key} はすでに {user} さんが担当しています。",
     ),
     "error.transition.claim": (
         "{key} is {status}; it can't be claimed now.",
@@ -275,7 +273,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "error.transition.reassign": (
         "{key} is {status}; it can't be reassigned.",
-        "{key} は「{status}」のため担当を変更できません。",
+        "{key} は「{status}」のため担当者を変更できません。",
     ),
     "error.transition.acknowledge": (
         "{key} is {status}; only an assigned escalation can be acknowledged.",
@@ -300,11 +298,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "error.not_on_roster": (
         "Only engineers on the roster can do that.",
-        "この操作は名簿に載っているエンジニアだけが行えます。",
+        "この操作はCREメンバーだけが行えます。",
     ),
     "error.assignee_not_on_roster": (
         "{user} is not on the roster; choose a roster engineer.",
-        "{user} は名簿に載っていません。名簿のエンジニアを選んでください。",
+        "{user} さんはCREメンバーではありません。CREメンバーから選んでください。",
     ),
     "error.away_in_past": ("{date} is in the past.", "{date} は過去の日付です。"),
     "error.away_too_far": (
@@ -346,8 +344,8 @@ CATALOG: dict[str, tuple[str, str]] = {
         "You have no open escalations. :tada:",
         "担当中のエスカレーションはありません。:tada:",
     ),
-    "reply.mine.title": ("Your escalations ({count})", "あなたの担当 ({count}件)"),
-    "reply.queue.title": ("Queue", "キュー"),
+    "reply.mine.title": ("Your escalations ({count})", "あなたの担当({count}件)"),
+    "reply.queue.title": ("Queue", "担当者待ちと対応中"),
     "reply.busy": (
         "crebot is busy right now. Please try again in a moment.",
         "ただいま混み合っています。少し時間をおいてから、もう一度お試しください。",
@@ -356,17 +354,17 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Working on it… crebot is busy, so this may take a little longer than usual.",
         "処理中です… 混み合っているため、いつもより少し時間がかかる場合があります。",
     ),
-    "reply.queue.unassigned": ("Unassigned ({count})", "未割り当て ({count}件)"),
-    "reply.queue.in_progress": ("In progress ({count})", "対応中 ({count}件)"),
+    "reply.queue.unassigned": ("Unassigned ({count})", "担当者待ち({count}件)"),
+    "reply.queue.in_progress": ("In progress ({count})", "対応中({count}件)"),
     "reply.queue.empty": ("Nothing here.", "ありません。"),
-    "reply.more": ("…and {count} more.", "…ほか {count} 件"),
+    "reply.more": ("…and {count} more.", "…ほか{count}件"),
     "home.title": ("cre-bot", "cre-bot"),
     "home.mine": ("Your escalations", "あなたの担当"),
-    "home.queue": ("Open queue", "未割り当てのキュー"),
-    "home.in_progress": ("Everything in progress", "対応中のすべて"),
+    "home.queue": ("Open queue", "担当者待ち"),
+    "home.in_progress": ("Everything in progress", "対応中のエスカレーション"),
     "home.away": (
         ":palm_tree: You are marked away{until}.",
-        ":palm_tree: 不在に設定されています{until}。",
+        ":palm_tree: 不在に設定中です{until}。",
     ),
     "home.intro": (
         "Escalations from CS to engineers, measured in business time.",
@@ -387,11 +385,11 @@ CATALOG: dict[str, tuple[str, str]] = {
         "*cre-bot* — CSからエンジニアへのエスカレーション\n"
         "• `/escalate [概要]` — エスカレーションを起票(メッセージショートカット *Escalate to CRE* も使えます)\n"
         "• `/cre mine` — 自分の担当\n"
-        "• `/cre queue` — 未割り当てのキューと対応中の一覧\n"
+        "• `/cre queue` — 担当者待ちと対応中の一覧\n"
         "• `/cre show ESC-42` — エスカレーションの詳細と経緯\n"
         "• `/cre similar &lt;本文 | ESC-42&gt;` — 似ている過去のエスカレーションと、その原因・回答\n"
         "• `/cre away [until 2026-12-24]` / `/cre back` — 割り当ての不在設定\n"
-        "• `/cre report [2026-10]` — 月次レポート: 集計と時間がかかった解決(省略すると先月)\n"
+        "• `/cre report [2026-10]` — 月次レポート: 集計と、解決に時間がかかったもの(省略すると先月)\n"
         "• `/lookup &lt;ユーザーID | メールアドレス&gt;` — ユーザーの状態とエスカレーション履歴(監査ログに記録)\n"
         "• `/cre audit [@名前 | ユーザーID] [since 2026-11-01]` — 照会の監査ログ(リーダーのみ)\n"
         "• `/cre help` — このヘルプ",
@@ -423,11 +421,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "error.lookup.not_allowed": (
         "You are not allowed to look up end users; ask the lead for access. This attempt was recorded.",
-        "ユーザー照会の権限がありません。リーダーに依頼してください。この操作は記録されました。",
+        "ユーザー照会の権限がありません。リーダーに依頼してください。この操作は監査ログに記録しました。",
     ),
     "error.lookup.reveal_lead_only": (
         "Only the lead can reveal personal data. This attempt was recorded.",
-        "個人情報を表示できるのはリーダーだけです。この操作は記録されました。",
+        "個人情報を表示できるのはリーダーだけです。この操作は監査ログに記録しました。",
     ),
     "error.lookup.audit_lead_only": (
         "Only the lead can read the look-up audit.",
@@ -442,7 +440,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         ":grey_question: {user} is not a known user in the {source}. Any history under this id is shown below.",
         ":grey_question: {user} は{source}に見つかりませんでした。このIDの履歴があれば下に表示します。",
     ),
-    "lookup.source.directory": ("user directory", "ユーザー名簿"),
+    "lookup.source.directory": ("user directory", "ユーザーディレクトリ"),
     "lookup.source.http": ("admin API", "管理API"),
     "lookup.problem.timeout": (
         ":warning: The user's state is unavailable: the admin API did not answer in time. The chart is below.",
@@ -466,18 +464,18 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "lookup.masked": (
         ":lock: Personal data is masked.",
-        ":lock: 個人情報はマスクされています。",
+        ":lock: 個人情報はマスクしています。",
     ),
     "lookup.revealed": (
         ":unlock: Personal data is shown for this look-up only; the reveal was recorded.",
-        ":unlock: この照会に限り個人情報を表示しています(記録されました)。",
+        ":unlock: この照会に限り個人情報を表示しています(監査ログに記録しました)。",
     ),
     "lookup.chart.title": ("*Chart*", "*カルテ*"),
     "lookup.chart.empty": (
         "No escalations or notes for this user yet.",
         "このユーザーのエスカレーションとメモはまだありません。",
     ),
-    "lookup.chart.open": ("*Open ({count})*", "*対応中 ({count}件)*"),
+    "lookup.chart.open": ("*Open ({count})*", "*対応中({count}件)*"),
     "lookup.chart.resolved": (
         "*Resolved: the last {shown} of {count}*",
         "*解決済み: 全{count}件中 直近{shown}件*",
@@ -491,7 +489,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "resolved {date} · cause: {cause}",
         "解決 {date} · 原因: {cause}",
     ),
-    "lookup.chart.more_open": ("…and {count} more open.", "…ほか対応中 {count} 件"),
+    "lookup.chart.more_open": ("…and {count} more open.", "…ほか対応中{count}件"),
     "lookup.button.escalate": ("Escalate for this user", "このユーザーでエスカレーション"),
     "lookup.button.add_note": ("Add note", "メモを追加"),
     "lookup.button.reveal": ("Reveal personal data", "個人情報を表示"),
@@ -518,19 +516,19 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "history.earlier": (
         ":card_index: {count} earlier escalations for this user · last cause: {cause}",
-        ":card_index: このユーザーの過去のエスカレーション {count} 件 · 前回の原因: {cause}",
+        ":card_index: このユーザーの過去のエスカレーション: {count}件 · 前回の原因: {cause}",
     ),
     "history.earlier_one": (
         ":card_index: 1 earlier escalation for this user · last cause: {cause}",
-        ":card_index: このユーザーの過去のエスカレーション 1 件 · 前回の原因: {cause}",
+        ":card_index: このユーザーの過去のエスカレーション: 1件 · 前回の原因: {cause}",
     ),
     "history.earlier_open": (
         ":card_index: {count} earlier escalations for this user (none resolved yet)",
-        ":card_index: このユーザーの過去のエスカレーション {count} 件(解決済みはまだありません)",
+        ":card_index: このユーザーの過去のエスカレーション: {count}件(解決済みはまだありません)",
     ),
     "history.earlier_one_open": (
         ":card_index: 1 earlier escalation for this user (not resolved yet)",
-        ":card_index: このユーザーの過去のエスカレーション 1 件(まだ解決していません)",
+        ":card_index: このユーザーの過去のエスカレーション: 1件(まだ解決していません)",
     ),
     "audit.title": ("*Look-up audit* · {count} shown", "*照会の監査ログ* · {count}件"),
     "audit.filter.subject": ("for {subject}", "対象: {subject}"),
@@ -624,7 +622,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "audit.since_future": (
         "“{text}” is after today: the audit has nothing from the future. Give a day up to today, e.g. 2026-11-01 or 11/01.",
-        "「{text}」は今日より後の日付です。今日までの日付を指定してください(例: 2026-11-01、11/01)。",
+        "「{text}」は今日より後の日付です。監査ログに未来の記録はありません。今日までの日付を指定してください(例: 2026-11-01、11/01)。",
     ),
     # -- the monthly digest -----------------------------------------------------------------------
     "month.1": ("January", "1月"),
@@ -694,7 +692,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "digest.share.none_resolved": ("none resolved", "解決なし"),
     "digest.business_time": (
         "Times are business time: working hours only, not counting time spent waiting on CS.",
-        "時間は営業時間で数えています(CSの回答待ちの時間は含みません)。",
+        "時間は営業時間で数えています(CS回答待ちの時間は含みません)。",
     ),
     "digest.changes": (
         "In brackets: the change from {month}.",
@@ -711,11 +709,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "digest.slow.none_plain": (
         "None of the {count} escalations resolved in {month} was slow.",
-        "{month}に解決した {count}件に、時間がかかったものはありません。",
+        "{month}に解決した{count}件のうち、時間がかかったものはありません。",
     ),
     "digest.slow.none_plain.one": (
         "The one escalation resolved in {month} was not slow.",
-        "{month}に解決した 1件は、時間がかかっていません。",
+        "{month}に解決した1件は、時間がかかっていません。",
     ),
     "digest.slow.nothing_resolved": (
         "No escalations were resolved in {month}.",
@@ -727,20 +725,20 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "digest.slow.breached": (
         ":warning: {count} escalations breached their SLO target in {month}.",
-        ":warning: {month}は {count}件がSLO目標を超過しました。",
+        ":warning: {month}は{count}件がSLO目標を超過しました。",
     ),
     "digest.slow.breached.one": (
         ":warning: 1 escalation breached its SLO target in {month}.",
-        ":warning: {month}は 1件がSLO目標を超過しました。",
+        ":warning: {month}は1件がSLO目標を超過しました。",
     ),
     "digest.slow.took": ("took {took} (target {target})", "解決まで {took}(目標 {target})"),
     "digest.slow.in_thread": (
         "…and {count} more in the thread.",
-        "…ほか {count} 件はスレッドに続きます。",
+        "…ほか{count}件はスレッドに続きます。",
     ),
     "digest.slow.in_csv": (
         "…and {count} more: every escalation of the month is in the CSV in this thread.",
-        "…ほか {count} 件は、このスレッドのCSV(その月のすべてのエスカレーション)をご覧ください。",
+        "…ほか{count}件は、このスレッドのCSV(その月のすべてのエスカレーション)をご覧ください。",
     ),
     "digest.slow.page": (
         "Slow closes {first}–{last} of {total} ({month})",
@@ -752,7 +750,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "digest.chart.comment": (
         "{month} at a glance: each resolved escalation against its SLO target, the weeks, and the trend over the last months.",
-        "{month}の概要です。解決した各エスカレーションの目標に対する時間、週ごとの件数、ここ数か月の推移を示しています。",
+        "{month}の概要です。解決した各エスカレーションのSLO目標に対する時間、週ごとの件数、ここ数か月の推移を示しています。",
     ),
     "digest.csv.comment": (
         "Every escalation filed or resolved in {month} (CSV).",
@@ -767,7 +765,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "digest.csv.product": ("Product", "プロダクト"),
     "digest.csv.category": ("Category", "カテゴリ"),
     "digest.csv.end_user": ("End user", "ユーザーID"),
-    "digest.csv.zendesk": ("Zendesk ticket", "Zendeskチケット"),
+    "digest.csv.zendesk": ("Zendesk ticket", "Zendesk チケット"),
     "digest.csv.assignee": ("Assignee", "担当者"),
     "digest.csv.business_hours": ("Business hours to resolve", "解決までの営業時間(時間)"),
     "digest.csv.target_hours": ("SLO target (business hours)", "SLO目標(営業時間)"),
@@ -842,17 +840,17 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     # -- the SLO clock ----------------------------------------------------------------------------
     "slo.due": ("due {when} · {left} left", "期限 {when} · 残り{left}"),
-    "slo.breached": ("breached {ago} ago", "{ago}前に期限超過"),
-    "slo.breached_at": ("breached {when}", "{when}に期限超過"),
+    "slo.breached": ("breached {ago} ago", "{ago}前にSLO超過"),
+    "slo.breached_at": ("breached {when}", "{when}にSLO超過"),
     "slo.no_time_left": (
         "due {when} · no business time left (breaches {at})",
         "期限 {when} · 残り営業時間なし({at}に超過)",
     ),
-    "slo.card_breached": ("breached (it was due {when})", "期限超過(期限 {when})"),
-    "slo.paused": ("paused while waiting · {left} left", "回答待ちで停止中 · 残り{left}"),
+    "slo.card_breached": ("breached (it was due {when})", "SLO超過(期限 {when})"),
+    "slo.paused": ("paused while waiting · {left} left", "CS回答待ちで停止中 · 残り{left}"),
     "slo.paused_breached": (
         "paused while waiting · over by {over}",
-        "回答待ちで停止中 · {over}超過",
+        "CS回答待ちで停止中 · {over}超過",
     ),
     "slo.resolved_within": ("resolved in {took} (target {target})", "{took}で解決(目標 {target})"),
     "slo.resolved_missed": (
@@ -861,50 +859,53 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "slo.warning.thread": (
         ":warning: {key} has {used} of its SLO ({target}): {outlook}.",
-        ":warning: {key} は SLO({target})の {used}。{outlook}。",
+        ":warning: {key} は SLO({target})の{used}。{outlook}。",
     ),
+    # the summary is user text that may end in "." or "?": it goes on its own line
     "slo.warning.dm": (
-        ":warning: {link} · {summary} has {used} of its SLO ({target}): {outlook}.",
-        ":warning: {link} · {summary} は SLO({target})の {used}。{outlook}。",
+        ":warning: {link} has {used} of its SLO ({target}): {outlook}.\n&gt; {summary}",
+        ":warning: {link} は SLO({target})の{used}。{outlook}。\n&gt; {summary}",
     ),
     "slo.warning.unassigned": (
-        ":warning: {link} · {summary} is still unassigned and has {used} of its SLO ({target}): {outlook}. Can someone claim it?",
-        ":warning: {link} · {summary} はまだ担当者がいないまま SLO({target})の {used}。{outlook}。どなたか担当できますか?",
+        ":warning: {link} has no assignee yet and has {used} of its SLO ({target}): {outlook}. Can someone claim it?\n&gt; {summary}",
+        ":warning: {link} はまだ担当者がいないまま、SLO({target})の{used}。{outlook}。どなたか担当できますか?\n&gt; {summary}",
     ),
     # one warning: "used 50%"; several passed in one sweep: "passed 50% and 80%"
-    "slo.warning.used": ("used {percents}", "{percents} を経過しました"),
-    "slo.warning.passed": ("passed {percents}", "{percents} を経過しました"),
-    "slo.warning.outlook": ("due {when} ({left} left)", "期限 {when}(残り{left})"),
+    "slo.warning.used": ("used {percents}", "{percents}を経過しました"),
+    "slo.warning.passed": ("passed {percents}", "{percents}を経過しました"),
+    "slo.warning.outlook": ("due {when} ({left} left)", "期限は {when} です(残り{left})"),
     "slo.warning.outlook_breached": (
         "now breached (it was due {when})",
-        "期限 {when} を超過しました",
+        "期限({when})を過ぎ、SLO超過になりました",
     ),
     "slo.percents": ("{head} and {last}", "{head}・{last}"),
     "slo.percents.sep": (", ", "・"),
     "slo.breach": (
-        ":rotating_light: {lead} {key} · {summary} breached its SLO ({target}, {priority}). Assignee: {assignee} · {status}.",
-        ":rotating_light: {lead} {key} · {summary} が SLO({target}、{priority})を超過しました。担当: {assignee} · {status}",
+        ":rotating_light: {lead} {key} breached its SLO ({target}, {priority}). {who}\n&gt; {summary}",
+        ":rotating_light: {lead} {key} が SLO({target}、{priority})を超過しました。{who}\n&gt; {summary}",
     ),
+    "slo.breach.assigned": ("Assignee: {assignee} · {status}.", "担当者: {assignee} さん · {status}"),
+    "slo.breach.unassigned": ("Nobody has claimed it yet.", "まだ担当者がいません。"),
     # -- stale reminders --------------------------------------------------------------------------
     "remind.dm.text": (
         "{count} of your escalations need an update",
-        "対応状況の更新が必要なエスカレーションが {count} 件あります",
+        "対応状況の更新が必要なエスカレーションが{count}件あります",
     ),
     "remind.dm.intro": (
-        ":alarm_clock: These {count} escalations have had no activity for {stale_after}. Are you still on them?",
-        ":alarm_clock: 次の {count} 件は {stale_after}以上動きがありません。対応状況を教えてください。",
+        ":alarm_clock: These {count} escalations have had no activity for {idle} or more. Are you still on them?",
+        ":alarm_clock: 次の{count}件は{idle}以上動きがありません。対応状況を教えてください。",
     ),
     "remind.dm.text.one": (
         "One of your escalations needs an update",
-        "対応状況の更新が必要なエスカレーションが 1 件あります",
+        "対応状況の更新が必要なエスカレーションが1件あります",
     ),
     "remind.dm.intro.one": (
-        ":alarm_clock: This escalation has had no activity for {stale_after}. Are you still on it?",
-        ":alarm_clock: 次の 1 件は {stale_after}以上動きがありません。対応状況を教えてください。",
+        ":alarm_clock: This escalation has had no activity for {idle}. Are you still on it?",
+        ":alarm_clock: 次の1件は{idle}動きがありません。対応状況を教えてください。",
     ),
     "remind.dm.more": (
         "…and {count} more: see `/cre mine`.",
-        "…ほか {count} 件は `/cre mine` で確認できます。",
+        "…ほか{count}件は `/cre mine` で確認できます。",
     ),
     "remind.idle": ("quiet for {idle}", "{idle}動きなし"),
     "remind.age": ("open for {age}", "起票から{age}"),
@@ -914,56 +915,60 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "remind.outcome.handed_back": (
         ":leftwards_arrow_with_hook: Back in the queue (or reassigned).",
-        ":leftwards_arrow_with_hook: キューに戻りました(または担当が変わりました)。",
+        ":leftwards_arrow_with_hook: 担当者待ちに戻りました(または担当者が変わりました)。",
     ),
     "remind.outcome.snoozed": (":zzz: Snoozed.", ":zzz: スヌーズしました。"),
+    "remind.outcome.snoozed_until": (
+        ":zzz: Snoozed until {day}: no reminders before then.",
+        ":zzz: {day}までスヌーズしました。それまでリマインドは届きません。",
+    ),
     "remind.outcome.active": (
         ":ok_hand: Noted: still on it.",
         ":ok_hand: 対応中として記録しました。",
     ),
     "remind.button.still_on_it": ("Still on it", "対応中です"),
-    "remind.button.hand_back": ("Hand back", "キューに戻す"),
+    "remind.button.hand_back": ("Hand back", "担当を外す"),
     "remind.snooze.placeholder": ("Snooze…", "スヌーズ…"),
     "remind.snooze.until": ("Snooze until…", "この日までスヌーズ…"),
     "remind.snooze.days.1": ("1 working day", "1営業日"),
     "remind.snooze.days.3": ("3 working days", "3営業日"),
-    "remind.hand_back.title": ("Hand it back?", "キューに戻しますか?"),
+    "remind.hand_back.title": ("Hand it back?", "担当を外しますか?"),
     "remind.hand_back.text": (
         "{key} goes back to the queue for someone else to claim.",
-        "{key} はキューに戻り、他の人が担当できるようになります。",
+        "{key} は担当者待ちに戻り、ほかのCREメンバーが担当できるようになります。",
     ),
-    "remind.hand_back.confirm": ("Hand back", "戻す"),
+    "remind.hand_back.confirm": ("Hand back", "外す"),
     "remind.lead.text": (
         "{count} escalations are not answering reminders",
-        "リマインドに反応のないエスカレーションが {count} 件あります",
+        "リマインドに反応のないエスカレーションが{count}件あります",
     ),
     "remind.lead.text.one": (
         "An escalation is not answering reminders",
-        "リマインドに反応のないエスカレーションが 1 件あります",
+        "リマインドに反応のないエスカレーションが1件あります",
     ),
     "remind.lead.intro.one": (
         ":bell: {lead} this escalation got {reminders} reminders in a row with no activity:",
-        ":bell: {lead} 次の 1 件は {reminders} 回リマインドしても動きがありません:",
+        ":bell: {lead} 次の1件は{reminders}回リマインドしても動きがありません:",
     ),
     "remind.lead.intro": (
         ":bell: {lead} {count} escalations got {reminders} reminders in a row with no activity:",
-        ":bell: {lead} 次の {count} 件は {reminders} 回リマインドしても動きがありません:",
+        ":bell: {lead} 次の{count}件は{reminders}回リマインドしても動きがありません:",
     ),
     "remind.unassigned.text": (
         "{count} escalations are waiting for someone to claim them",
-        "担当者のいないエスカレーションが {count} 件あります",
+        "担当者待ちのエスカレーションが{count}件あります",
     ),
     "remind.unassigned.intro": (
         ":raised_hand: {count} escalations have waited more than {after} for someone to *Claim* them:",
-        ":raised_hand: 次の {count} 件は {after}以上担当者がいません。*担当する* を押してください:",
+        ":raised_hand: 次の{count}件は{after}以上担当者待ちのままです。対応できる方は *担当する* を押してください:",
     ),
     "remind.unassigned.text.one": (
         "An escalation is waiting for someone to claim it",
-        "担当者のいないエスカレーションが 1 件あります",
+        "担当者待ちのエスカレーションが1件あります",
     ),
     "remind.unassigned.intro.one": (
         ":raised_hand: This escalation has waited more than {after} for someone to *Claim* it:",
-        ":raised_hand: 次の 1 件は {after}以上担当者がいません。*担当する* を押してください:",
+        ":raised_hand: 次の1件は{after}以上担当者待ちのままです。対応できる方は *担当する* を押してください:",
     ),
     "remind.unassigned.filed": ("filed {when}", "起票 {when}"),
     "error.snooze_in_past": (
@@ -971,21 +976,21 @@ CATALOG: dict[str, tuple[str, str]] = {
         "今日より後の日付を選んでください({date} は選べません)。",
     ),
     "error.snooze_too_far": ("Snooze for at most a year.", "スヌーズは1年以内にしてください。"),
-    "event.still_on_it": ("{actor} is still on it.", "{actor}: 対応中です。"),
+    "event.still_on_it": ("{actor} is still on it.", "{actor} さん: 対応中です。"),
     "event.snoozed": (
         ":zzz: {actor} snoozed reminders.",
-        ":zzz: {actor} がリマインドをスヌーズしました。",
+        ":zzz: {actor} さんがリマインドをスヌーズしました。",
     ),
     "event.noted": (
         ":memo: {actor} added a note to the user's chart.",
-        ":memo: {actor} がユーザーのカルテにメモを追加しました。",
+        ":memo: {actor} さんがユーザーのカルテにメモを追加しました。",
     ),
-    "event.thread_reply": ("{actor} replied in the thread.", "{actor} がスレッドに返信しました。"),
+    "event.thread_reply": ("{actor} replied in the thread.", "{actor} さんがスレッドに返信しました。"),
     "event.slo_warning": (
         ":warning: {percent}% of the SLO used.",
-        ":warning: SLO の {percent}% を経過。",
+        ":warning: SLO の{percent}%を経過しました。",
     ),
-    "event.slo_breach": (":rotating_light: SLO breached.", ":rotating_light: SLO を超過。"),
+    "event.slo_breach": (":rotating_light: SLO breached.", ":rotating_light: SLO を超過しました。"),
     "card.fallback": (
         "{key} [{priority}] {summary} — {status}",
         "{key} [{priority}] {summary} — {status}",
@@ -994,7 +999,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     # -- Zendesk: internal notes on the ticket (plain text), and what Slack shows of Zendesk -----
     "zendesk.note.queued": (
         "Escalated to CRE as {key} ({priority}, SLO due {due}). It is in the queue until an engineer claims it.",
-        "{key} として CRE にエスカレーションしました({priority}、SLO 期限 {due})。担当者が決まるまでキューで待っています。",
+        "{key} として CRE にエスカレーションしました({priority}、SLO 期限 {due})。CREメンバーが担当するまで、担当者待ちです。",
     ),
     "zendesk.note.assigned_at_filing": (
         "Escalated to CRE as {key} ({priority}, SLO due {due}). Assigned to {assignee}.",
@@ -1029,7 +1034,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         ":inbox_tray: {filer} escalated Zendesk ticket {ticket} to CRE: *{key}* · {summary} — {where}.",
         ":inbox_tray: {filer} さんが Zendesk チケット {ticket} を CRE にエスカレーションしました: *{key}* · {summary} — {where}",
     ),
-    "zendesk.filed_notice.assigned": ("assigned to {assignee}", "担当: {assignee}"),
+    "zendesk.filed_notice.assigned": ("assigned to {assignee}", "担当者: {assignee} さん"),
     "zendesk.filed_notice.queued": ("waiting for a claim", "担当者待ち"),
     "zendesk.unmapped": (
         ":warning: From Zendesk, not understood: {items}",
@@ -1081,7 +1086,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "event.zendesk_updated": (
         ":arrows_counterclockwise: Updated in Zendesk (ticket #{ticket}).",
-        ":arrows_counterclockwise: Zendesk で更新されました(チケット #{ticket})。",
+        ":arrows_counterclockwise: Zendesk 側で更新がありました(チケット #{ticket})。",
     ),
     # -- the assignee's DM (bot.assignee_dm) -------------------------------------------------------
     "dm.assigned.text": (

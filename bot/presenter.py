@@ -187,7 +187,6 @@ def reminder_blocks(
     workspace_url: str | None,
 ) -> tuple[str, list[Block]]:
     """A reminder DM re-drawn after a button press: answered escalations show what happened."""
-    today = now.astimezone(policy.business_calendar.tz).date()
     items = []
     for escalation_id in escalation_ids:
         escalation = session.get(Escalation, escalation_id, populate_existing=True)
@@ -199,7 +198,7 @@ def reminder_blocks(
         items.append(
             reminder_item(policy=policy, escalation=escalation, now=now, outcome=state.outcome)
         )
-    return build_reminder_dm(policy=policy, items=items, workspace_url=workspace_url, today=today)
+    return build_reminder_dm(policy=policy, items=items, workspace_url=workspace_url)
 
 
 def reminder_item(

@@ -81,7 +81,7 @@ def _dm_row(
         presenter.reminder_item(policy=policy, escalation=e, now=at) for e in stale[:ITEMS_PER_DM]
     ]
     text, blocks = build_reminder_dm(
-        policy=policy, items=items, workspace_url=workspace_url, today=today, total=len(stale)
+        policy=policy, items=items, workspace_url=workspace_url, total=len(stale)
     )
     key = outbox_keys.reminder_dm(today, engineer, (e.id for e in stale))
     return OutboxRow.message(key, channel=engineer, text=text, blocks=blocks)

@@ -47,14 +47,20 @@ def build_breach(
 ) -> str:
     """The breach reply in the escalation's thread (broadcast, mentioning the lead, for P1)."""
     lang = policy.language
-    assignee = (
-        mention(escalation.assignee_id) if escalation.assignee_id else t("label.unassigned", lang)
+    who = (
+        t(
+            "slo.breach.assigned",
+            lang,
+            assignee=mention(escalation.assignee_id),
+            status=t(f"status.{escalation.status}", lang),
+        )
+        if escalation.assignee_id
+        else t("slo.breach.unassigned", lang)
     )
     return t(
         "slo.breach" if mention_lead else "slo.breach.thread",
         lang,
         lead=mention(policy.roster.lead),
-        assignee=assignee,
-        status=t(f"status.{escalation.status}", lang),
+        who=who,
         **_words(policy, escalation, current),
     )

@@ -107,6 +107,15 @@ def format_local(instant: datetime, tz: ZoneInfo, lang: str, *, with_date: bool 
     return f"{day} {local.month}/{local.day} {clock}"
 
 
+def format_day(instant: datetime, tz: ZoneInfo, lang: str) -> str:
+    """The day of an instant in the team's time zone: "Tue 11/24" / "11/24(火)"."""
+    local = instant.astimezone(tz)
+    day = _WEEKDAYS["ja" if lang == "ja" else "en"][local.weekday()]
+    if lang == "ja":
+        return f"{local.month}/{local.day}({day})"
+    return f"{day} {local.month}/{local.day}"
+
+
 def format_date(instant: datetime, tz: ZoneInfo, lang: str) -> str:
     """A date in the team's time zone: "2026-11-24"."""
     return instant.astimezone(tz).date().isoformat()

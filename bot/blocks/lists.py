@@ -57,9 +57,11 @@ def build_row(*, policy: Policy, row: Row, workspace_url: str | None) -> Block:
     url = message_url(workspace_url, escalation.channel_id, escalation.message_ts)
     key = f"<{url}|{escalation.key}>" if url else escalation.key
     summary = escape_truncated(single_line(escalation.summary), 150)
+    # an escalation nobody has is "Open": its status says so, the assignee is not repeated
+    assignee = [mention(escalation.assignee_id)] if escalation.assignee_id else []
     meta = [
         status_text(escalation.status, lang),
-        mention(escalation.assignee_id) if escalation.assignee_id else t("label.unassigned", lang),
+        *assignee,
         escape(policy.label("priorities", escalation.priority)),
         *row.extra,
     ]

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.blocks.common import (
     MESSAGE_BLOCKS_MAX,
@@ -50,7 +53,7 @@ def build_lookup_answer(
     user = f"`{escape(result.subject_id)}`"
     blocks: list[Block] = [section(t("lookup.title", lang, user=user))]
     if result.state is not None:
-        blocks.extend(_state_sections(result.state.fields))
+        blocks.extend(_state_sections(policy, result.state.fields))
         if any(field.pii for field in result.state.fields):
             blocks.append(
                 context(t("lookup.revealed" if result.revealed else "lookup.masked", lang))
@@ -67,15 +70,42 @@ def build_lookup_answer(
     return t("lookup.fallback", lang, user=escape(result.subject_id)), blocks
 
 
-def _state_sections(fields: Sequence[FieldValue]) -> list[Block]:
+def _state_sections(policy: Policy, fields: Sequence[FieldValue]) -> list[Block]:
+    lang = policy.language
+    tz = policy.business_calendar.tz
     texts = [
-        f"*{escape(field.label)}*\n{escape_truncated(single_line(field.value), VALUE_SHOWN)}"
+        f"*{escape(policy.lookup.field_label(field.label, lang))}*\n"
+        + escape_truncated(single_line(readable_value(field.value, tz, lang)), VALUE_SHOWN)
         for field in fields
     ]
     return [
         fields_section(texts[start : start + FIELDS_PER_SECTION])
         for start in range(0, len(texts), FIELDS_PER_SECTION)
     ]
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
+
+
+def readable_value(value: str, tz: ZoneInfo, lang: str) -> str:
+    """A record's value as people read it: an ISO timestamp becomes "2026/03/02 08:41" in the
+    team's time zone ("2026-03-02 08:41" in English); anything else is left as it is.
+
+    A timestamp without an offset is taken as already in the team's time zone.
+    """
+    text = value.strip()
+    date_format = "%Y/%m/%d" if lang == "ja" else "%Y-%m-%d"
+    try:
+        if _ISO_DATETIME.fullmatch(text):
+            instant = datetime.fromisoformat(text)
+            local = instant.astimezone(tz) if instant.tzinfo else instant
+            return local.strftime(f"{date_format} %H:%M")
+        if _ISO_DATE.fullmatch(text):
+            return date.fromisoformat(text).strftime(date_format)
+    except ValueError:
+        return value
+    return value
 
 
 def _answer_actions(*, policy: Policy, result: LookupResult) -> Block:
@@ -147,11 +177,11 @@ def _key_link(escalation: Escalation, workspace_url: str | None) -> str:
 def _open_line(policy: Policy, escalation: Escalation, workspace_url: str | None) -> str:
     lang = policy.language
     filed = format_date(escalation.filed_at, policy.business_calendar.tz, lang)
-    who = mention(escalation.assignee_id) if escalation.assignee_id else t("label.unassigned", lang)
+    who = f" · {mention(escalation.assignee_id)}" if escalation.assignee_id else ""
     return (
         f"• *{_key_link(escalation, workspace_url)}*{_ticket(escalation, lang)} · "
         f"{escape_truncated(single_line(escalation.summary), SUMMARY_SHOWN)} · "
-        f"{status_text(escalation.status, lang)} · {who} · {t('lookup.chart.filed', lang, date=filed)}"
+        f"{status_text(escalation.status, lang)}{who} · {t('lookup.chart.filed', lang, date=filed)}"
     )
 
 
@@ -320,7 +350,8 @@ def audit_line(*, policy: Policy, entry: LookupAudit) -> str:
     if entry.channel_id:
         parts.append(channel_link(entry.channel_id))
     if entry.fields_shown:
-        fields = escape_truncated(", ".join(entry.fields_shown), 200)
+        names = [policy.lookup.field_label(label, lang) for label in entry.fields_shown]
+        fields = escape_truncated(("、" if lang == "ja" else ", ").join(names), 200)
         parts.append(t("audit.fields", lang, fields=fields))
     return " · ".join(parts)
 

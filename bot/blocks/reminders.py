@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.blocks.common import (
@@ -12,6 +12,7 @@ from bot.blocks.common import (
     Block,
     button,
     context,
+    format_day,
     format_local,
     option,
     plain,
@@ -67,7 +68,6 @@ def build_reminder_dm(
     policy: Policy,
     items: Sequence[ReminderItem],
     workspace_url: str | None,
-    today: date,
     total: int | None = None,
 ) -> tuple[str, list[Block]]:
     """The daily DM to one engineer: their stale escalations (the first `ITEMS_PER_DM` with buttons).
@@ -77,33 +77,42 @@ def build_reminder_dm(
     lang = policy.language
     count = max(total or 0, len(items))
     text = t("remind.dm.text", lang, count=count)
-    blocks: list[Block] = [
-        section(
-            t(
-                "remind.dm.intro",
-                lang,
-                count=count,
-                stale_after=_setting(policy, policy.reminders.stale_after),
-            )
-        )
-    ]
     shown = items[:ITEMS_PER_DM]
+    blocks: list[Block] = [
+        section(t("remind.dm.intro", lang, count=count, idle=_quiet_for(policy, shown)))
+    ]
     for item in shown:
-        blocks.extend(_item_blocks(policy, item, workspace_url, today))
+        blocks.extend(_item_blocks(policy, item, workspace_url))
     if count > len(shown):
         blocks.append(context(t("remind.dm.more", lang, count=count - len(shown))))
     return text, blocks
 
 
-def _item_blocks(
-    policy: Policy, item: ReminderItem, workspace_url: str | None, today: date
-) -> list[Block]:
+def _quiet_for(policy: Policy, items: Sequence[ReminderItem]) -> str:
+    """How long the quietest listed escalation has been quiet, so the intro agrees with each item
+    (a snooze that ended makes one due before `stale_after` has passed)."""
+    if not items:
+        return _setting(policy, policy.reminders.stale_after)
+    return _duration(policy, min(item.idle for item in items))
+
+
+def _outcome(policy: Policy, item: ReminderItem) -> str:
+    """What answered this item; a snooze says until which day."""
+    lang = policy.language
+    until = item.escalation.snoozed_until
+    if item.outcome == "snoozed" and until is not None:
+        tz = policy.business_calendar.tz
+        return t("remind.outcome.snoozed_until", lang, day=format_day(until, tz, lang))
+    return t(f"remind.outcome.{item.outcome}", lang)
+
+
+def _item_blocks(policy: Policy, item: ReminderItem, workspace_url: str | None) -> list[Block]:
     lang = policy.language
     escalation = item.escalation
     item_id = f"{ITEM_BLOCK_PREFIX}{escalation.id}"
     if item.outcome is not None:  # answered: what happened replaces the facts and the buttons
         title = section(_title(escalation, workspace_url), block_id=item_id)
-        return [title, context(t(f"remind.outcome.{item.outcome}", lang))]
+        return [title, context(_outcome(policy, item))]
     facts = " · ".join(
         (
             t("remind.age", lang, age=_duration(policy, item.age)),
@@ -127,7 +136,6 @@ def _item_blocks(
         {
             "type": "datepicker",
             "action_id": ActionId.SNOOZE_UNTIL,
-            "initial_date": (today + timedelta(days=7)).isoformat(),
             "placeholder": plain(t("remind.snooze.until", lang), 150),
         },
         button(t("button.resolve", lang), Verb.RESOLVE.action_id, value),

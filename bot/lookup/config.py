@@ -62,12 +62,19 @@ class LookupField(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     label: str = Field(min_length=1, max_length=50)
+    label_ja: str | None = Field(default=None, min_length=1, max_length=50)
     path: str = Field(min_length=1, max_length=200)
     pii: bool = False
 
-    @field_validator("label")
+    def label_in(self, lang: str) -> str:
+        """The label in `lang`: `label_ja` for a Japanese team when given, else `label`."""
+        return self.label_ja if lang == "ja" and self.label_ja else self.label
+
+    @field_validator("label", "label_ja")
     @classmethod
-    def _label_not_blank(cls, value: str) -> str:
+    def _label_not_blank(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         stripped = value.strip()
         if not stripped:
             raise ValueError("label must not be blank")
@@ -142,19 +149,19 @@ class HttpConfig(BaseModel):
 
 
 DEFAULT_FIELDS: tuple[LookupField, ...] = (
-    LookupField(label="Status", path="status"),
-    LookupField(label="Status reason", path="status_reason"),
-    LookupField(label="Ban reason", path="ban_reason"),
-    LookupField(label="Product", path="product"),
-    LookupField(label="Plan", path="plan"),
-    LookupField(label="Last sign-in", path="last_sign_in_at"),
-    LookupField(label="Device", path="device"),
-    LookupField(label="App version", path="app_version"),
-    LookupField(label="Country", path="country"),
-    LookupField(label="Signed up", path="created_at"),
-    LookupField(label="Name", path="name", pii=True),
-    LookupField(label="Email", path="email", pii=True),
-    LookupField(label="Phone", path="phone", pii=True),
+    LookupField(label="Status", label_ja="ステータス", path="status"),
+    LookupField(label="Status reason", label_ja="ステータスの理由", path="status_reason"),
+    LookupField(label="Ban reason", label_ja="利用停止の理由", path="ban_reason"),
+    LookupField(label="Product", label_ja="プロダクト", path="product"),
+    LookupField(label="Plan", label_ja="プラン", path="plan"),
+    LookupField(label="Last sign-in", label_ja="最終ログイン", path="last_sign_in_at"),
+    LookupField(label="Device", label_ja="端末", path="device"),
+    LookupField(label="App version", label_ja="アプリのバージョン", path="app_version"),
+    LookupField(label="Country", label_ja="国", path="country"),
+    LookupField(label="Signed up", label_ja="登録日", path="created_at"),
+    LookupField(label="Name", label_ja="氏名", path="name", pii=True),
+    LookupField(label="Email", label_ja="メールアドレス", path="email", pii=True),
+    LookupField(label="Phone", label_ja="電話番号", path="phone", pii=True),
 )
 
 
@@ -197,6 +204,13 @@ class LookupPolicy(BaseModel):
                 raise ValueError(f"duplicate field label {field.label!r}")
             seen.add(key)
         return value
+
+    def field_label(self, label: str, lang: str) -> str:
+        """A field's label (as recorded in the audit) in `lang`; unknown labels as they are."""
+        for field in self.fields:
+            if field.label == label:
+                return field.label_in(lang)
+        return label
 
     @model_validator(mode="after")
     def _http_source_has_user_url(self) -> LookupPolicy:

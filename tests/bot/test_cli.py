@@ -91,7 +91,7 @@ def test_run_job_runs_the_sweep_as_of_the_instant_given(
     out = capsys.readouterr().out
     assert out == "slo-sweep as of 2026-11-25T03:00:00+00:00: 1 due, 1 crossed a threshold\n"
     [dm] = standin.dms("U0HANAKO")
-    assert "has used 50% of its SLO (4 business hours)" in dm.text
+    assert "has used 50% of its SLO (4h)" in dm.text
 
 
 def test_run_job_a_minute_early_finds_nothing(

@@ -512,4 +512,4 @@ def test_a_japanese_teams_csv_speaks_japanese(
     assert (c["ステータス"], c["目標内"], c["原因"]) == ("解決済み", "いいえ", "不具合")
     assert (c["ユーザーID"], c["解決までの営業時間(時間)"]) == ("u-1001", "47.22")
     y = next(r for r in rows if r["エスカレーション"] == f"ESC-{october['Y']}")
-    assert y["ステータス"] == "未割り当て"
+    assert y["ステータス"] == "担当者待ち"

@@ -86,17 +86,20 @@ def test_day_length_must_be_positive() -> None:
 @pytest.mark.parametrize(
     ("value", "english", "japanese"),
     [
-        (timedelta(hours=11), "1 business day 2h", "1営業日2時間"),
-        (timedelta(hours=3, minutes=10), "3 business hours 10m", "3営業時間10分"),
+        (timedelta(hours=11), "11h", "11時間"),  # under two business days: hours
+        (timedelta(hours=9, minutes=30), "9h 30m", "9時間30分"),
+        (timedelta(hours=17, minutes=59), "17h 59m", "17時間59分"),
+        (timedelta(hours=3, minutes=10), "3h 10m", "3時間10分"),
         (timedelta(minutes=45), "45m", "45分"),
         (timedelta(0), "0m", "0分"),
         (timedelta(seconds=59), "0m", "0分"),
         (timedelta(hours=18), "2 business days", "2営業日"),
-        (timedelta(hours=2), "2 business hours", "2営業時間"),
-        (timedelta(hours=1, minutes=5), "1 business hour 5m", "1営業時間5分"),
-        (timedelta(hours=9, minutes=59), "1 business day", "1営業日"),  # two units, rounded down
-        (timedelta(hours=3, minutes=10, seconds=59), "3 business hours 10m", "3営業時間10分"),
-        (-timedelta(hours=3, minutes=10), "3 business hours 10m", "3営業時間10分"),
+        (timedelta(hours=20, minutes=30), "2 business days 2h", "2営業日2時間"),
+        (timedelta(hours=2), "2h", "2時間"),
+        (timedelta(hours=1, minutes=5), "1h 5m", "1時間5分"),
+        (timedelta(hours=27, minutes=59), "3 business days", "3営業日"),  # two units, rounded down
+        (timedelta(hours=3, minutes=10, seconds=59), "3h 10m", "3時間10分"),
+        (-timedelta(hours=3, minutes=10), "3h 10m", "3時間10分"),
         (timedelta(hours=9 * 200), "200 business days", "200営業日"),
     ],
 )

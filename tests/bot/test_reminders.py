@@ -58,7 +58,7 @@ def test_activity_restarts_the_stale_timer_and_forgives_reminders(policy: Policy
     pressed = datetime(2026, 12, 2, 10, 5, tzinfo=TOKYO)  # Wed
     reminders.touch(policy=policy, escalation=escalation, now=pressed)
     assert (escalation.reminders_unanswered, escalation.lead_told_at) == (0, None)
-    assert escalation.stale_at == datetime(2026, 12, 4, 10, 5, tzinfo=TOKYO)  # 2 x 9 business hours
+    assert escalation.stale_at == datetime(2026, 12, 4, 10, 5, tzinfo=TOKYO)  # 2 x 9h
 
 
 def test_a_snooze_press_makes_the_escalation_due_when_the_snooze_ends(policy: Policy) -> None:

@@ -168,7 +168,7 @@ def test_resolution_records_the_business_time_and_reopen_resumes(
             current=slo.state(policy=policy, escalation=row, now=resolved_at),
             now=resolved_at,
         )
-        assert described == "resolved in 1 business day 2h (target 2 business days)"
+        assert described == "resolved in 11h (target 2 business days)"
     with db.session() as session:
         escalations.reopen(
             session=session,
@@ -225,8 +225,8 @@ def test_a_threshold_fired_before_reopening_does_not_fire_again(
 @pytest.mark.parametrize(
     ("hours_later", "english", "japanese"),
     [
-        (1, "due Wed 11/25 14:00 · 3 business hours left", "期限 11/25(水) 14:00 · 残り3営業時間"),
-        (6, "breached 2 business hours ago", "2営業時間前に期限超過"),
+        (1, "due Wed 11/25 14:00 · 3h left", "期限 11/25(水) 14:00 · 残り3時間"),
+        (6, "breached 2h ago", "2時間前にSLO超過"),
     ],
 )
 def test_describe_in_both_languages(

@@ -89,7 +89,7 @@ def test_a_stopped_clock_keeps_the_running_clocks_verdict(
 
 # -- every place the verdict shows, at the boundary ---------------------------------------------------
 
-# (filed, due): a P1 (4 business hours) due mid-afternoon, and one due at the day's close, whose
+# (filed, due): a P1 (4h) due mid-afternoon, and one due at the day's close, whose
 # breach begins only when work resumes the next morning.
 MIDDAY = (datetime(2026, 11, 25, 10, 0, tzinfo=TOKYO), datetime(2026, 11, 25, 14, 0, tzinfo=TOKYO))
 AT_CLOSE = (

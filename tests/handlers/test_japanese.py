@@ -81,7 +81,7 @@ def test_a_mid_month_report_with_nothing_resolved_and_breaches_does_not_celebrat
     filed_at = datetime(2026, 11, 16, 10, tzinfo=TOKYO)
     with runtime.db.session() as session:
         for _ in range(3):
-            file_one(session, runtime.policy, filed_at, priority="P1")  # due 4 business hours on
+            file_one(session, runtime.policy, filed_at, priority="P1")  # due 4h on
         session.commit()
     run_job(runtime=runtime, name="slo-sweep", at=clock.now())  # the clock says 11/25
     runtime.deliver()
@@ -96,7 +96,7 @@ def test_a_mid_month_report_with_nothing_resolved_and_breaches_does_not_celebrat
     )
     assert payload["blocks"][-1]["text"]["text"] == (
         "2026年11月に解決したエスカレーションは、まだありません。\n"
-        ":warning: 2026年11月は 3件がSLO目標を超過しました。"
+        ":warning: 2026年11月は3件がSLO目標を超過しました。"
     )
     assert ":tada:" not in text
     assert "*現在未解決*\\n3" in text
@@ -108,7 +108,7 @@ def test_business_time_reads_as_business_days_and_hours_on_the_card_and_in_the_d
     file_via_modal(slack, user="U0CS", values={"priority": "P2"})  # 2 business days
     slo_line = card_field(slack.channel("C0ESCALATE")[0], "SLO")
     assert slo_line.endswith("残り2営業日"), slo_line  # not 「残り2日」, read as calendar days
-    clock.set(datetime(2026, 11, 26, 10, tzinfo=TOKYO))  # 9 business hours on: 50% of the SLO
+    clock.set(datetime(2026, 11, 26, 10, tzinfo=TOKYO))  # 9h on: 50% of the SLO
     run_job(runtime=runtime, name="slo-sweep", at=clock.now())
     [dm] = slack.standin.dms("U0HANAKO")  # her assignment DM, redrawn with the warning
     warning = "\n".join(texts_in(dm.blocks))

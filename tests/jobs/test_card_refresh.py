@@ -65,19 +65,19 @@ def test_a_p1_card_counts_down_hour_by_hour(
 ) -> None:
     p1 = _filed(runtime, "P1")  # filed 10:00, due 14:00
     assert p1.card_refresh_at == DAY.replace(hour=11)
-    assert _card_slo(standin, p1).endswith("due Wed 11/25 14:00 · 4 business hours left")
+    assert _card_slo(standin, p1).endswith("due Wed 11/25 14:00 · 4h left")
 
     assert _refresh_at(runtime, clock, DAY.replace(hour=10, minute=50)) == "0 cards refreshed"
     assert _refresh_at(runtime, clock, DAY.replace(hour=11)) == "1 cards refreshed"
-    assert _card_slo(standin, p1).endswith("· 3 business hours left")
+    assert _card_slo(standin, p1).endswith("· 3h left")
     _refresh_at(runtime, clock, DAY.replace(hour=12, minute=10))
-    assert _card_slo(standin, p1).endswith("· 2 business hours left")
+    assert _card_slo(standin, p1).endswith("· 2h left")
     _refresh_at(runtime, clock, DAY.replace(hour=13))
-    assert _card_slo(standin, p1).endswith("· 1 business hour left")
+    assert _card_slo(standin, p1).endswith("· 1h left")
     with runtime.db.session() as session:
         last_hour = session.get(Escalation, p1.id)
         assert last_hour is not None
-        assert last_hour.card_refresh_at is None  # "1 business hour left" holds until the breach
+        assert last_hour.card_refresh_at is None  # "1h left" holds until the breach
 
 
 def test_each_change_is_posted_once_however_often_the_job_runs(
@@ -89,7 +89,7 @@ def test_each_change_is_posted_once_however_often_the_job_runs(
         clock.set(DAY.replace(hour=11, minute=minute))
         run_job(runtime=runtime, name="card-refresh", at=clock.now(), manual=True)
     assert len(standin.calls_to("chat.update")) == before + 1
-    assert _card_slo(standin, p1).endswith("· 3 business hours left")
+    assert _card_slo(standin, p1).endswith("· 3h left")
 
 
 def test_the_count_stands_still_outside_working_hours(
@@ -102,7 +102,7 @@ def test_the_count_stands_still_outside_working_hours(
     assert _refresh_at(runtime, clock, DAY.replace(hour=18)) == "0 cards refreshed"
     assert _refresh_at(runtime, clock, thursday.replace(hour=9)) == "0 cards refreshed"
     assert _refresh_at(runtime, clock, thursday.replace(hour=9, minute=30)) == "1 cards refreshed"
-    assert _card_slo(standin, p1).endswith("due Thu 11/26 12:30 · 3 business hours left")
+    assert _card_slo(standin, p1).endswith("due Thu 11/26 12:30 · 3h left")
 
 
 def test_waiting_stops_the_refreshes_and_resuming_restarts_them(
@@ -154,6 +154,6 @@ def test_a_breached_card_names_its_due_time_and_lists_say_how_long_ago(
     )
     assert (
         slo_words.describe(policy=runtime.policy, current=current, now=now)
-        == "breached 2 business hours ago"
+        == "breached 2h ago"
     )
     assert slo.next_card_change(policy=runtime.policy, escalation=escalation, now=now) is None

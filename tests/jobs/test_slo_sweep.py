@@ -81,7 +81,7 @@ def test_each_threshold_redraws_the_assignees_dm_once_at_its_business_instant(
     assert ":warning:" not in _dm_text(standin)  # the assignment DM, sent when it was filed
     assert _sweep_at(runtime, clock, day.replace(hour=11, minute=59)).startswith("0 due")
     _sweep_at(runtime, clock, day.replace(hour=12, minute=0))
-    assert ":warning: 50% of its SLO (4 business hours) is used." in _dm_text(standin)
+    assert ":warning: 50% of its SLO (4h) is used." in _dm_text(standin)
     redraws = _dm(standin).updated_count
     # the same period again, and a later sweep before 80%: nothing new
     _sweep_at(runtime, clock, day.replace(hour=12, minute=5))
@@ -91,7 +91,7 @@ def test_each_threshold_redraws_the_assignees_dm_once_at_its_business_instant(
         "period"
     )  # same slot
     _sweep_at(runtime, clock, day.replace(hour=13, minute=20))
-    assert ":warning: 80% of its SLO (4 business hours) is used." in _dm_text(standin)
+    assert ":warning: 80% of its SLO (4h) is used." in _dm_text(standin)
     assert _dm(standin).updated_count == redraws + 1
     assert _thread_texts(standin, p1) == []  # warnings are not posted in the thread
     _sweep_at(runtime, clock, day.replace(hour=14, minute=0))  # at the due instant: within target
@@ -99,7 +99,7 @@ def test_each_threshold_redraws_the_assignees_dm_once_at_its_business_instant(
     _sweep_at(runtime, clock, day.replace(hour=14, minute=10))
     [breach] = _thread_texts(standin, p1)
     assert breach.startswith(":rotating_light: <@U0LEAD> ESC-1")
-    assert ":rotating_light: It is past its SLO target (4 business hours)." in _dm_text(standin)
+    assert ":rotating_light: It is past its SLO target (4h)." in _dm_text(standin)
     _sweep_at(runtime, clock, day.replace(hour=17, minute=0))
     assert len(_thread_texts(standin, p1)) == 1
     assert len(standin.dms("U0HANAKO")) == 1
@@ -204,7 +204,7 @@ def test_two_warnings_in_one_sweep_then_the_breach_alone(
 ) -> None:
     _sweep_at(runtime, clock, DAY.replace(hour=13, minute=30))
     assert _replies(standin, p1) == []
-    assert ":warning: 80% of its SLO (4 business hours) is used." in _dm_text(standin)
+    assert ":warning: 80% of its SLO (4h) is used." in _dm_text(standin)
     assert "due Wed 11/25 14:00 · 30m left" in _dm_text(standin)
     _sweep_at(runtime, clock, DAY.replace(hour=14, minute=10))
     [breach] = _replies(standin, p1)
@@ -294,7 +294,7 @@ def test_a_stage_already_claimed_elsewhere_is_not_announced_again(
             enqueue(session, row, now=clock.now())
         session.commit()
     _sweep_at(runtime, clock, DAY.replace(hour=13, minute=30))  # 50% and 80% both passed
-    assert ":warning: 80% of its SLO (4 business hours) is used." in _dm_text(standin)
+    assert ":warning: 80% of its SLO (4h) is used." in _dm_text(standin)
     rows = {r.key: r for r in outbox_rows(runtime.db, p1.id or 0)}
     assert rows[f"slo:{p1.id}:2:direct"].status == OutboxStatus.SENT
     assert rows[f"slo:{p1.id}:2:card"].status == OutboxStatus.SENT
@@ -322,7 +322,7 @@ def test_the_slo_line_shows_everywhere_from_filing_to_breach(
 ) -> None:
     file_via_modal(slack, values={"priority": "P1"})  # Wed 10:00: due 14:00
     filed = _slo_lines(slack)
-    filed_line = "due Wed 11/25 14:00 · 4 business hours left"
+    filed_line = "due Wed 11/25 14:00 · 4h left"
     assert {place: filed_line in text for place, text in filed.items()} == {
         "card": True,
         "show": True,
@@ -333,11 +333,11 @@ def test_the_slo_line_shows_everywhere_from_filing_to_breach(
     run_job(runtime=runtime, name="card-refresh", at=clock.now())  # the hour changed at 11:00
     later = _slo_lines(slack)
     for place in ("show", "queue", "home"):  # drawn now
-        assert "due Wed 11/25 14:00 · 2 business hours 10m left" in later[place], place
+        assert "due Wed 11/25 14:00 · 2h 10m left" in later[place], place
     # a snapshot, rounded up to the hour
-    assert "due Wed 11/25 14:00 · 3 business hours left" in later["card"]
+    assert "due Wed 11/25 14:00 · 3h left" in later["card"]
     _sweep_at(runtime, clock, DAY.replace(hour=16))  # breached after 14:00; the card is refreshed
     breached = _slo_lines(slack)
     for place in ("show", "queue", "home"):
-        assert "breached 2 business hours ago" in breached[place], place
+        assert "breached 2h ago" in breached[place], place
     assert "breached (it was due Wed 11/25 14:00)" in breached["card"]

@@ -131,7 +131,7 @@ def test_the_figures_are_in_the_post_with_their_change_from_last_month(policy: P
         "Still open at month end": "5 (+2)",
         "SLO breaches": "4 (±0)",
         "SLO attainment": "87.5% (+4.2 pts)\n35 of 40 on target",
-        "Median time to resolve": "5 business hours (\u22121 business hour)",
+        "Median time to resolve": "5h (\u22121h)",
         "90% were resolved within": "2 business days 3h (±0)",
         "By product": (
             "Family Album: 30 filed (+5) · 25/28 on target\n"
@@ -160,7 +160,7 @@ def test_a_first_month_shows_no_changes(policy: Policy) -> None:
     found = fields(post.blocks)
     assert (found["Filed"], found["Resolved"]) == ("42", "40")
     assert found["SLO attainment"] == "87.5%\n35 of 40 on target"
-    assert found["Median time to resolve"] == "5 business hours"
+    assert found["Median time to resolve"] == "5h"
     assert found["By product"].startswith("Family Album: 30 filed · 25/28 on target\n")
     assert "In brackets" not in str(post.blocks)
 
@@ -401,7 +401,7 @@ def test_in_japanese_only_a_month_that_earned_it_is_celebrated(policy_text: str)
     assert blocks[0]["text"]["text"] == "エスカレーション月次レポート: 2026年10月(途中経過)"
     assert blocks[-1]["text"]["text"] == (
         "2026年10月に解決したエスカレーションは、まだありません。\n"
-        ":warning: 2026年10月は 3件がSLO目標を超過しました。"
+        ":warning: 2026年10月は3件がSLO目標を超過しました。"
     )
     calm = figures([], breaches=0, within_target=40)
     post = build_digest_post(policy=japanese, figures=calm, workspace_url=None)

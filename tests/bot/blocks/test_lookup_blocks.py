@@ -321,8 +321,41 @@ def test_japanese_answer(policy_text: str) -> None:
 
     _, blocks = build_lookup_answer(policy=policy, result=_result(), workspace_url=None)
 
-    assert "個人情報はマスクされています" in _text(blocks)
+    assert "個人情報はマスクしています" in _text(blocks)
     assert "カルテ" in _text(blocks)
+
+
+def test_a_japanese_answer_labels_fields_in_japanese_and_reads_timestamps(
+    policy_text: str,
+) -> None:
+    policy = parse_policy(policy_text.replace('language = "en"', 'language = "ja"'))
+    state = UserState(
+        user_id="u-1001",
+        fields=(
+            FieldValue("Status", "locked", pii=False),
+            FieldValue("Last sign-in", "2026-03-02T08:41:27+09:00", pii=False),
+            FieldValue("Signed up", "2025-12-01T03:00:00Z", pii=False),
+        ),
+    )
+    _, blocks = build_lookup_answer(policy=policy, result=_result(state=state), workspace_url=None)
+    shown = _text(blocks)
+    assert "*ステータス*\\nlocked" in shown
+    assert "*最終ログイン*\\n2026/03/02 08:41" in shown
+    assert "*登録日*\\n2025/12/01 12:00" in shown  # 03:00 UTC is noon in Tokyo
+    assert "Last sign-in" not in shown and "+09:00" not in shown
+    _, audit = build_audit_list(
+        policy=policy,
+        entries=[_entry(1, fields_shown=["Status", "Last sign-in", "Email"])],
+        request=AuditRequest(None, None, None),
+        limit=40,
+    )
+    assert "表示項目: ステータス、最終ログイン、メールアドレス" in _text(audit)
+
+
+def test_an_english_answer_reads_timestamps_in_the_teams_time_zone(policy: Policy) -> None:
+    state = UserState("u-1001", (FieldValue("Last sign-in", "2026-03-01T23:41:27Z", False),))
+    _, blocks = build_lookup_answer(policy=policy, result=_result(state=state), workspace_url=None)
+    assert "*Last sign-in*\\n2026-03-02 08:41" in _text(blocks)
 
 
 def test_a_failed_source_is_named_as_the_source_the_policy_uses(policy_text: str) -> None:
@@ -341,7 +374,7 @@ def test_a_failed_source_is_named_as_the_source_the_policy_uses(policy_text: str
     assert "the user directory failed" in _text(from_directory)
     assert "admin API" not in _text(from_directory)
     assert "the admin API failed" in _text(from_http)
-    assert "ユーザー名簿でエラーが発生しました" in _text(in_japanese)
+    assert "ユーザーディレクトリでエラーが発生しました" in _text(in_japanese)
 
 
 def test_a_refused_reveal_and_a_failed_look_up_have_their_own_audit_labels(policy: Policy) -> None:

@@ -34,7 +34,7 @@ def _lines(policy: Policy, filed: datetime, now: datetime) -> tuple[str, str]:
 def test_due_at_fridays_close_is_not_breached_over_the_weekend_and_says_when_it_will_be(
     policy: Policy, japanese: Policy
 ) -> None:
-    filed = FRIDAY.replace(hour=14)  # 4 business hours: due Fri 18:00, the close
+    filed = FRIDAY.replace(hour=14)  # 4h: due Fri 18:00, the close
     listed, card = _lines(policy, filed, MONDAY_0850)
     expected = "due Fri 11/27 18:00 · no business time left (breaches Mon 11/30 09:00)"
     assert listed == card == expected
@@ -55,14 +55,14 @@ def test_a_breach_under_a_minute_of_business_time_old_says_when_not_just(
     listed, _ = _lines(policy, filed, MONDAY_0850.replace(hour=9, minute=10))  # 30s + 10m
     assert listed == "breached 10m ago"
     listed, _ = _lines(policy, filed, MONDAY_0850.replace(hour=11, minute=30))
-    assert listed == "breached 2 business hours 30m ago"
+    assert listed == "breached 2h 30m ago"
 
 
 @pytest.mark.parametrize(
     ("hours_in", "english", "japanese_text"),
     [
-        (0, "due Mon 11/30 10:00 · 1 business day left", "期限 11/30(月) 10:00 · 残り1営業日"),
-        (8, "due Mon 11/30 10:00 · 1 business hour left", "期限 11/30(月) 10:00 · 残り1営業時間"),
+        (0, "due Mon 11/30 10:00 · 9h left", "期限 11/30(月) 10:00 · 残り9時間"),
+        (8, "due Mon 11/30 10:00 · 1h left", "期限 11/30(月) 10:00 · 残り1時間"),
     ],
 )
 def test_a_p2_reads_in_business_days_and_hours(

@@ -97,7 +97,7 @@ def test_filing_through_the_modal_posts_and_assigns(tmp_path: Path, database_url
     assert status == 0
     assert "● #cre-escalations · cre-bot · Tue 11/24 09:00" in transcript
     assert "ESC-1 · Login fails after password reset" in transcript
-    assert "SLO: 🟢 due Tue 11/24 13:00 · 4 business hours left" in transcript
+    assert "SLO: 🟢 due Tue 11/24 13:00 · 4h left" in transcript
     assert "✓ saw “Assigned to @hanako”" in transcript
     assert transcript.rstrip().endswith("✓ All 7 checks passed (1 expectation among them).")
 
