@@ -139,7 +139,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "{actor} reassigned this to {to}.",
         "{actor} さんが担当者を {to} さんに変更しました。",
     ),
-    "event.acknowledge": (":mag: {actor} is investigating.", ":mag: {actor} さんが調査を始めました。"),
+    "event.acknowledge": (
+        ":mag: {actor} is investigating.",
+        ":mag: {actor} さんが調査を始めました。",
+    ),
     "event.wait": (
         ":hourglass_flowing_sand: {actor} is waiting on CS / the user. The SLO clock is paused.",
         ":hourglass_flowing_sand: {actor} さんが CS回答待ちにしました(CS・ユーザーからの回答を待っています)。その間、SLO の計測は止まります。",
@@ -884,7 +887,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         ":rotating_light: {lead} {key} breached its SLO ({target}, {priority}). {who}\n&gt; {summary}",
         ":rotating_light: {lead} {key} が SLO({target}、{priority})を超過しました。{who}\n&gt; {summary}",
     ),
-    "slo.breach.assigned": ("Assignee: {assignee} · {status}.", "担当者: {assignee} さん · {status}"),
+    "slo.breach.assigned": (
+        "Assignee: {assignee} · {status}.",
+        "担当者: {assignee} さん · {status}",
+    ),
     "slo.breach.unassigned": ("Nobody has claimed it yet.", "まだ担当者がいません。"),
     # -- stale reminders --------------------------------------------------------------------------
     "remind.dm.text": (
@@ -985,7 +991,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         ":memo: {actor} added a note to the user's chart.",
         ":memo: {actor} さんがユーザーのカルテにメモを追加しました。",
     ),
-    "event.thread_reply": ("{actor} replied in the thread.", "{actor} さんがスレッドに返信しました。"),
+    "event.thread_reply": (
+        "{actor} replied in the thread.",
+        "{actor} さんがスレッドに返信しました。",
+    ),
     "event.slo_warning": (
         ":warning: {percent}% of the SLO used.",
         ":warning: SLO の{percent}%を経過しました。",

@@ -92,6 +92,11 @@ class Choice(_Model):
 
     id: ChoiceId
     label: str = Field(min_length=1, max_length=75)
+    label_ja: str = Field(default="", max_length=75)
+
+    def label_in(self, lang: str) -> str:
+        """The label a team in `lang` reads: `label_ja` for Japanese when given."""
+        return (self.label_ja if lang == "ja" and self.label_ja else self.label) or self.id
 
 
 ChoiceEntry = Annotated[Choice, BeforeValidator(_choice_from_string)]
@@ -102,6 +107,7 @@ class Priority(_Model):
 
     id: ChoiceId
     label: str = Field(default="", max_length=75)
+    label_ja: str = Field(default="", max_length=75)
     target: BusinessDuration = "2d"
     warn_at: tuple[float, ...] = (0.5, 0.8)
 
@@ -112,6 +118,10 @@ class Priority(_Model):
         if list(self.warn_at) != sorted(set(self.warn_at)):
             raise ValueError("warn_at fractions must be increasing and distinct")
         return self
+
+    def label_in(self, lang: str) -> str:
+        """The label a team in `lang` reads: `label_ja` for Japanese when given."""
+        return (self.label_ja if lang == "ja" and self.label_ja else self.label) or self.id
 
 
 class Engineer(_Model):
@@ -446,10 +456,11 @@ class Policy(_Model):
     def label(
         self, kind: Literal["products", "categories", "priorities", "causes"], key: str
     ) -> str:
-        """The label of a product, category, priority or cause (the id if unknown)."""
+        """The label of a product, category, priority or cause in the team's language (the id if
+        unknown)."""
         for choice in getattr(self, kind):
             if choice.id == key:
-                return choice.label or choice.id
+                return str(choice.label_in(self.language))
         return key
 
     @property

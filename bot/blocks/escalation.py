@@ -531,7 +531,7 @@ def _select_input(
     initial: str | None = None,
     hint: str | None = None,
 ) -> Block:
-    options = [option(c.label or c.id, c.id) for c in choices[:100]]
+    options = [option(c.label_in(lang), c.id) for c in choices[:100]]
     element: dict[str, Any] = {
         "type": "static_select",
         "action_id": INPUT_ACTION,

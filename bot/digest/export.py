@@ -62,8 +62,8 @@ def _hours(seconds: int | None) -> str:
     return "" if seconds is None else f"{seconds / 3600:.2f}"
 
 
-def _labels(choices: Sequence[Any]) -> dict[str, str]:
-    return {choice.id: _spreadsheet_safe(choice.label or choice.id) for choice in choices}
+def _labels(choices: Sequence[Any], lang: str) -> dict[str, str]:
+    return {choice.id: _spreadsheet_safe(choice.label_in(lang)) for choice in choices}
 
 
 def _csv_rows(
@@ -74,8 +74,8 @@ def _csv_rows(
     lang = policy.language
     c = _columns()
     # Labels and names looked up once: this loop runs for every escalation of the month.
-    products, categories = _labels(policy.products), _labels(policy.categories)
-    priorities, causes = _labels(policy.priorities), _labels(policy.causes)
+    products, categories = _labels(policy.products, lang), _labels(policy.categories, lang)
+    priorities, causes = _labels(policy.priorities, lang), _labels(policy.causes, lang)
     statuses = {status: t(f"status.{status}", lang) for status in Status}
     on_target = {True: t("digest.csv.yes", lang), False: t("digest.csv.no", lang)}
     names = {e.user: e.name for e in policy.roster.engineers if e.name}

@@ -166,7 +166,10 @@ def _translate(
     if wanted in mapping.map:
         return mapping.map[wanted]
     for choice in choices:
-        if wanted in (choice.id.lower(), (choice.label or "").strip().lower()):
+        labels = (choice.label, choice.label_ja)
+        if wanted == choice.id.lower() or wanted in {
+            label.strip().lower() for label in labels if label
+        }:
             return choice.id
     return None
 

@@ -110,3 +110,13 @@ def test_the_old_zendesk_url_still_works_and_check_config_says_where_it_moved(
     lines = zendesk_lines(capsys)
     assert lines[1].startswith("zendesk: write-back on: notes and tags to https://acme.zendesk.com")
     assert lines[2] == "note: zendesk_url is the old spelling of [zendesk] url: move it there"
+
+
+@pytest.mark.parametrize("example", ["crebot.example.toml", "crebot.example.ja.toml"])
+def test_check_config_accepts_both_example_policies(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], example: str
+) -> None:
+    env.setenv("CREBOT_CONFIG", str(Path(__file__).resolve().parents[2] / example))
+    assert cli.main(["check-config"]) == 0
+    out = capsys.readouterr().out
+    assert "Traceback" not in out

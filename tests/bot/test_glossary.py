@@ -13,7 +13,9 @@ from bot.i18n import CATALOG
 GLOSSARY = Path(__file__).resolve().parents[2] / "docs" / "glossary.md"
 _PLACEHOLDER = re.compile(r"\{[a-z_]+\}|`[^`]*`")  # what is not words: parameters, commands
 # "{count} 件", "3 日": a space between a number and its unit
-_SPACED_UNIT = re.compile(r"(?:\d|\{[a-z_]+\}) +(?:件|日|営業日|時間|営業時間|分|回|か月|文字|ポイント)")
+_SPACED_UNIT = re.compile(
+    r"(?:\d|\{[a-z_]+\}) +(?:件|日|営業日|時間|営業時間|分|回|か月|文字|ポイント)"
+)
 
 
 @dataclass(frozen=True)

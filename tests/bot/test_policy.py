@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -404,3 +405,35 @@ hours.start = "09:00"
 )
 def test_locate_key_line(loc: tuple[object, ...], line: int | None) -> None:
     assert locate_key_line(LOCATE, loc) == line
+
+
+def _labels_shown(policy: Policy) -> list[str]:
+    kinds = ("products", "categories", "priorities", "causes")
+    return [policy.label(kind, choice.id) for kind in kinds for choice in getattr(policy, kind)]
+
+
+@pytest.mark.parametrize("example", ["crebot.example.toml", "crebot.example.ja.toml"])
+def test_a_japanese_team_reads_no_english_label(example: str) -> None:
+    text = (
+        (REPO / example).read_text(encoding="utf-8").replace('language = "en"', 'language = "ja"')
+    )
+    policy = parse_policy(text, source=example)
+    assert policy.language == "ja"
+    shown = _labels_shown(policy)
+    english = [label for label in shown if re.search(r"[A-Za-z]{2,}", label)]
+    assert english == []
+    assert policy.label("causes", "spec") == "仕様どおり"
+    assert policy.label("priorities", "P2") == "P2 — 1人のユーザーが利用できない"
+
+
+def test_an_english_team_reads_the_english_labels_of_the_same_file() -> None:
+    policy = load_policy(REPO / "crebot.example.toml")
+    assert policy.label("causes", "spec") == "Working as designed"
+    assert policy.label("priorities", "P2") == "P2 — one user blocked"
+
+
+def test_a_label_without_japanese_is_shown_as_written() -> None:
+    policy = parse('language = "ja"\n' + MINIMAL)
+    assert policy.language == "ja"
+    assert policy.label("priorities", "P1") == "P1"
+    assert policy.label("products", "album") == "album"

@@ -152,8 +152,5 @@ def test_a_breached_card_names_its_due_time_and_lists_say_how_long_ago(
     assert slo_words.card_line(policy=runtime.policy, current=current, now=now) == (
         "breached (it was due Wed 11/25 14:00)"
     )
-    assert (
-        slo_words.describe(policy=runtime.policy, current=current, now=now)
-        == "breached 2h ago"
-    )
+    assert slo_words.describe(policy=runtime.policy, current=current, now=now) == "breached 2h ago"
     assert slo.next_card_change(policy=runtime.policy, escalation=escalation, now=now) is None
