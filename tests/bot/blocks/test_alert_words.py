@@ -33,7 +33,8 @@ def test_an_unclaimed_breach_says_so_once(policy: Policy, japanese: Policy) -> N
     unclaimed = {"status": Status.OPEN, "assignee_id": None, "assigned_at": None}
     english = _breach(policy, **unclaimed)
     assert "breached its SLO (4h, P1). Nobody has claimed it yet.\n&gt; Login fails" in english
-    assert "Unassigned" not in english and "Open" not in english
+    assert "Unassigned" not in english
+    assert "Open" not in english
     in_japanese = _breach(japanese, **unclaimed)
     assert "が SLO(4時間、P1)を超過しました。まだ担当者がいません。" in in_japanese
     assert in_japanese.count("担当") == 1
