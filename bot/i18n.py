@@ -365,6 +365,24 @@ CATALOG: dict[str, tuple[str, str]] = {
     "home.mine": ("Your escalations", "あなたの担当"),
     "home.queue": ("Open queue", "担当者待ち"),
     "home.in_progress": ("Everything in progress", "対応中のエスカレーション"),
+    "home.in_progress.others": (
+        "In progress with others ({count})",
+        "ほかのメンバーが対応中({count}件)",
+    ),
+    "home.mine.empty_lead": (
+        "Nothing is assigned to you.",
+        "あなたが担当しているエスカレーションはありません。",
+    ),
+    "home.team": (
+        "*Team now:* :rotating_light: {breached} breached · :warning: {at_risk} at risk · "
+        ":raised_hand: {unclaimed} waiting for an assignee",
+        "*チームの状況:* :rotating_light: SLO超過 {breached}件 · :warning: 期限間近 {at_risk}件 · "
+        ":raised_hand: 担当者待ち {unclaimed}件",
+    ),
+    "home.team.calm": (
+        "*Team now:* :white_check_mark: nothing is breached or at risk, and nothing waits for an assignee.",
+        "*チームの状況:* :white_check_mark: SLO超過・期限間近・担当者待ちのエスカレーションはありません。",
+    ),
     "home.away": (
         ":palm_tree: You are marked away{until}.",
         ":palm_tree: 不在に設定中です{until}。",

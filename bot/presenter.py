@@ -13,7 +13,14 @@ from bot.blocks import slo as slo_words
 from bot.blocks.assignment import build_assignment_dm
 from bot.blocks.common import Block
 from bot.blocks.escalation import build_escalation_card, build_thread_line, timeline_line
-from bot.blocks.lists import Group, Row, build_home_view, build_list_message, build_show_message
+from bot.blocks.lists import (
+    Group,
+    Row,
+    build_home_view,
+    build_list_message,
+    build_show_message,
+    team_state_block,
+)
 from bot.blocks.lookup import history_line
 from bot.blocks.reminders import ReminderItem, build_reminder_dm, build_unassigned_post
 from bot.blocks.similar import card_line
@@ -237,14 +244,21 @@ def mine_blocks(
     return build_list_message(policy=policy, groups=[group], workspace_url=workspace_url)
 
 
-def queue_groups(*, session: Session, policy: Policy, now: datetime) -> list[Group]:
-    """The unassigned queue and everything in progress."""
+def queue_groups(
+    *, session: Session, policy: Policy, now: datetime, viewer: str | None = None
+) -> list[Group]:
+    """The unassigned queue and everything in progress (with a `viewer`: what others have, their
+    own being listed apart)."""
     lang = policy.language
     counts = escalations.count_unresolved(session=session)
     unassigned = escalations.list_unassigned(session=session, limit=LIST_LIMIT)
-    in_progress = escalations.list_in_progress(session=session, limit=LIST_LIMIT)
+    in_progress = escalations.list_in_progress(session=session, limit=LIST_LIMIT, excluding=viewer)
     total_unassigned = counts.get("open", 0)
     total_progress = sum(n for status, n in counts.items() if status != "open")
+    title = "reply.queue.in_progress"
+    if viewer:
+        total_progress -= escalations.count_assigned_to(session=session, user_id=viewer)
+        title = "home.in_progress.others"
     return [
         Group(
             t("reply.queue.unassigned", lang, count=total_unassigned),
@@ -252,7 +266,7 @@ def queue_groups(*, session: Session, policy: Policy, now: datetime) -> list[Gro
             total=total_unassigned,
         ),
         Group(
-            t("reply.queue.in_progress", lang, count=total_progress),
+            t(title, lang, count=total_progress),
             _rows(policy, in_progress, now),
             total=total_progress,
         ),
@@ -293,24 +307,32 @@ def show_blocks(
 def home_view(
     *, session: Session, policy: Policy, user_id: str, now: datetime, workspace_url: str | None
 ) -> dict[str, Any]:
-    """The App Home tab for one viewer."""
+    """The App Home tab for one viewer: their escalations, then the queue and what others have.
+
+    The lead sees the team's state first, and their own escalations last.
+    """
     lang = policy.language
+    lead = policy.is_lead(user_id)
     mine = escalations.list_assigned_to(session=session, user_id=user_id, limit=200)
-    groups = [
-        Group(
-            t("home.mine", lang),
-            _rows(policy, mine[:LIST_LIMIT], now),
-            total=len(mine),
-            empty_text=t("reply.mine.empty", lang),
-        ),
-        *queue_groups(session=session, policy=policy, now=now),
-    ]
+    own = Group(
+        t("home.mine", lang),
+        _rows(policy, mine[:LIST_LIMIT], now),
+        total=len(mine),
+        empty_text=t("home.mine.empty_lead" if lead else "reply.mine.empty", lang),
+    )
+    team = queue_groups(session=session, policy=policy, now=now, viewer=user_id)
+    groups = [*team, own] if lead else [own, *team]
     away = assignment.availability(session=session, user_id=user_id, now=now)
     away_text = None
     if away.away:
         away_text = t("home.away", lang, until=_until_text(policy, away.away_until))
+    team_state = slo.team_state(session=session, policy=policy, now=now) if lead else None
     return build_home_view(
-        policy=policy, groups=groups, workspace_url=workspace_url, away_text=away_text
+        policy=policy,
+        groups=groups,
+        workspace_url=workspace_url,
+        away_text=away_text,
+        extra_blocks=[team_state_block(policy=policy, state=team_state)] if team_state else (),
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from bot.models import Escalation, Status
+from bot.models import UNRESOLVED_STATUSES, Escalation, Status
 from bot.policy import Policy
 
 RUNNING_STATUSES = (Status.OPEN, Status.ASSIGNED, Status.INVESTIGATING)
@@ -237,6 +237,33 @@ def state(*, policy: Policy, escalation: Escalation, now: datetime) -> SloState:
         due_at=escalation.slo_due_at,
         resolved=escalation.status == Status.RESOLVED,
     )
+
+
+@dataclass(frozen=True)
+class TeamState:
+    """How the team's unresolved escalations stand: past their SLO, past their first warning, and
+    waiting for an assignee."""
+
+    breached: int
+    at_risk: int
+    unclaimed: int
+
+
+def team_state(*, session: Session, policy: Policy, now: datetime) -> TeamState:
+    """Count the unresolved escalations that are breached, at risk (a warning threshold passed) or
+    unclaimed at `now`."""
+    breached = at_risk = unclaimed = 0
+    rows = session.exec(
+        select(Escalation).where(col(Escalation.status).in_(UNRESOLVED_STATUSES))
+    ).all()
+    for escalation in rows:
+        unclaimed += escalation.status == Status.OPEN
+        current = state(policy=policy, escalation=escalation, now=now)
+        if current.breached:
+            breached += 1
+        elif current.fraction >= min(thresholds(policy, escalation.priority), default=1.0):
+            at_risk += 1
+    return TeamState(breached=breached, at_risk=at_risk, unclaimed=unclaimed)
 
 
 # -- finding what crossed a threshold ----------------------------------------------------------------

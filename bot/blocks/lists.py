@@ -22,6 +22,7 @@ from bot.i18n import t
 from bot.models import Escalation
 from bot.mrkdwn import escape, escape_truncated, mention, message_permalink, single_line
 from bot.policy import Policy
+from bot.slo import TeamState
 
 
 def message_url(workspace_url: str | None, channel_id: str, message_ts: str | None) -> str | None:
@@ -138,6 +139,22 @@ def _chunk_lines(lines: Sequence[str], limit: int) -> list[str]:
     if current:
         chunks.append(current)
     return chunks
+
+
+def team_state_block(*, policy: Policy, state: TeamState) -> Block:
+    """The lead's first line on Home: how many are breached, at risk and waiting for an assignee."""
+    lang = policy.language
+    if not (state.breached or state.at_risk or state.unclaimed):
+        return section(t("home.team.calm", lang))
+    return section(
+        t(
+            "home.team",
+            lang,
+            breached=state.breached,
+            at_risk=state.at_risk,
+            unclaimed=state.unclaimed,
+        )
+    )
 
 
 def build_home_view(

@@ -38,6 +38,7 @@ from bot.escalations.intake import (
     validate_draft,
 )
 from bot.escalations.queries import (
+    count_assigned_to,
     count_unresolved,
     find_by_message,
     get_escalation,
@@ -56,6 +57,7 @@ __all__ = [
     "assign_to",
     "check_may",
     "claim",
+    "count_assigned_to",
     "count_unresolved",
     "file_escalation",
     "find_by_message",

@@ -60,9 +60,24 @@ def list_unassigned(*, session: Session, limit: int = 100) -> Sequence[Escalatio
     return _most_urgent(session, Escalation.status == Status.OPEN, limit=limit)
 
 
-def list_in_progress(*, session: Session, limit: int = 100) -> Sequence[Escalation]:
-    """Assigned, unresolved escalations, most urgent first."""
-    return _most_urgent(session, col(Escalation.status).in_(ACTIVE_STATUSES), limit=limit)
+def list_in_progress(
+    *, session: Session, limit: int = 100, excluding: str | None = None
+) -> Sequence[Escalation]:
+    """Assigned, unresolved escalations (not those of `excluding`), most urgent first."""
+    others = [Escalation.assignee_id != excluding] if excluding else []
+    return _most_urgent(session, col(Escalation.status).in_(ACTIVE_STATUSES), *others, limit=limit)
+
+
+def count_assigned_to(*, session: Session, user_id: str) -> int:
+    """How many unresolved escalations a person has."""
+    return int(
+        session.exec(
+            select(sa.func.count()).where(
+                Escalation.assignee_id == user_id,
+                col(Escalation.status).in_(ACTIVE_STATUSES),
+            )
+        ).one()
+    )
 
 
 def count_unresolved(*, session: Session) -> dict[str, int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -48,7 +48,12 @@ def test_filing_claiming_refusing_and_resolving_read_in_japanese(slack: SlackDri
 
     assert_acked(resolve_via_modal(slack, card, user="U0HANAKO", cause="bug"))
     lines = thread_lines(slack, card)
-    assert any("解決されました" in line and "<@U0CS>" in line for line in lines)
+    assert any(
+        line.startswith(
+            ":white_check_mark: <@U0CS> さん、<@U0HANAKO> さんが ESC-1 を解決しました(原因: "
+        )
+        for line in lines
+    ), lines
 
 
 def test_a_second_resolution_is_refused_naming_who_resolved_it(slack: SlackDriver) -> None:
@@ -66,7 +71,8 @@ def test_a_second_resolution_is_refused_naming_who_resolved_it(slack: SlackDrive
 
     assert_acked(late)
     assert any(
-        "すでに <@U0LEAD> が解決済み" in text for text in _dms_and_replies(slack, "U0HANAKO")
+        "ESC-1 はすでに <@U0LEAD> さんが解決したため" in text
+        for text in _dms_and_replies(slack, "U0HANAKO")
     )
     assert not any("担当者の回答" in line for line in thread_lines(slack, card))
 
@@ -128,3 +134,33 @@ def test_an_audit_name_two_people_share_asks_for_a_mention_in_japanese(
         "@たろう という名前のメンバーが2人います。"
         "@ を入力したときに表示される候補から選んで、どなたか指定してください。"
     )
+
+
+def test_the_leads_home_reads_the_teams_state_in_japanese(
+    slack: SlackDriver, clock: ManualClock
+) -> None:
+    slack.command("/cre", "away", user="U0KENJI")
+    slack.command("/cre", "away", user="U0HANAKO")
+    file_via_modal(slack, summary="全員ログインできない", values={"priority": "P1"})
+    clock.advance(timedelta(days=1))
+
+    slack.event(
+        {
+            "type": "app_home_opened",
+            "user": "U0LEAD",
+            "channel": "D0HOME",
+            "tab": "home",
+            "event_ts": "1795568400.000001",
+        }
+    )
+
+    text = "\n".join(texts_in(slack.standin.home["U0LEAD"]["blocks"]))
+    assert text.startswith("cre-bot\n")
+    assert (
+        "*チームの状況:* :rotating_light: SLO超過 1件 · :warning: 期限間近 0件 · "
+        ":raised_hand: 担当者待ち 1件"
+    ) in text
+    assert "担当者待ち(1件)" in text
+    assert "あなたが担当しているエスカレーションはありません。" in text
+    assert "SLO超過" in text
+    assert "未割り当て" not in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from bot import escalations
@@ -50,9 +51,10 @@ def test_opening_home_publishes_the_viewers_escalations_and_the_queue(
     text = _home_text(slack, "U0HANAKO")
     mine = text.index("Your escalations")
     unassigned = text.index("Unassigned (0)")
-    in_progress = text.index("In progress (2)")
+    in_progress = text.index("In progress with others (1)")
     assert mine < text.index("Login fails after password reset") < unassigned < in_progress
-    assert text.index("Refund not applied") > in_progress  # only in the team's list
+    assert text.count("Login fails after password reset") == 1  # not again under "In progress"
+    assert text.index("Refund not applied") > in_progress
     assert "File an escalation" in text
 
 
@@ -63,7 +65,8 @@ def test_someone_with_nothing_sees_an_empty_list_of_their_own(slack: SlackDriver
 
     text = _home_text(slack, "U0TARO")
     assert "You have no open escalations." in text
-    assert "In progress (1)" in text
+    assert "In progress with others (1)" in text
+    assert "Team now" not in text  # the team's state is the lead's
 
 
 def test_an_away_engineer_is_reminded_on_home(slack: SlackDriver) -> None:
@@ -171,3 +174,29 @@ def test_an_event_is_acked_while_the_database_is_busy_and_handled_after(
         transaction.rollback()
     slack.executor.drain()
     assert "U0HANAKO" in slack.standin.home
+
+
+def test_the_leads_home_starts_with_the_teams_state(slack: SlackDriver, clock: ManualClock) -> None:
+    slack.command("/cre", "away", user="U0KENJI")
+    slack.command("/cre", "away", user="U0HANAKO")
+    file_via_modal(slack, summary="Everyone is locked out", values={"priority": "P1"})  # unclaimed
+    file_via_modal(slack, summary="Refund not applied", values={"product": "game"})  # → U0TARO
+    clock.advance(timedelta(days=1))  # the P1 (4h) is breached; the P2 (2d) has used half
+
+    slack.event(_home_opened("U0LEAD"))
+
+    text = _home_text(slack, "U0LEAD")
+    team = text.index(
+        "*Team now:* :rotating_light: 1 breached · :warning: 1 at risk · "
+        ":raised_hand: 1 waiting for an assignee"
+    )
+    assert team < text.index("Unassigned (1)") < text.index("Your escalations")
+    assert "Nothing is assigned to you." in text
+    assert ":tada:" not in text
+
+
+def test_a_calm_team_says_so_on_the_leads_home(slack: SlackDriver) -> None:
+    slack.event(_home_opened("U0LEAD"))
+
+    text = _home_text(slack, "U0LEAD")
+    assert text.index("nothing is breached or at risk") < text.index("Your escalations")
