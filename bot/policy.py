@@ -281,26 +281,15 @@ DEFAULT_PRIORITIES = (
     Priority(id="P2", label="P2", target="2d"),
     Priority(id="P3", label="P3", target="5d"),
 )
-DEFAULT_CAUSES = {
-    "en": (
-        ("bug", "Bug"),
-        ("spec", "Working as designed"),
-        ("user-operation", "User operation"),
-        ("data-fix", "Data fix"),
-        ("infra", "Infrastructure"),
-        ("third-party", "Third party"),
-        ("unknown", "Unknown"),
-    ),
-    "ja": (
-        ("bug", "不具合"),
-        ("spec", "仕様"),
-        ("user-operation", "ユーザー操作"),
-        ("data-fix", "データ修正"),
-        ("infra", "インフラ"),
-        ("third-party", "外部サービス"),
-        ("unknown", "原因不明"),
-    ),
-}
+DEFAULT_CAUSES = (  # (id, English label, Japanese label)
+    ("bug", "Bug", "不具合"),
+    ("spec", "Working as designed", "仕様どおり"),
+    ("user-operation", "User operation", "ユーザーの操作"),
+    ("data-fix", "Data fix", "データ修正"),
+    ("infra", "Infrastructure", "インフラ"),
+    ("third-party", "Third party", "外部サービス"),
+    ("unknown", "Unknown", "不明"),
+)
 
 
 class Policy(_Model):
@@ -341,9 +330,8 @@ class Policy(_Model):
     @classmethod
     def _default_causes(cls, data: Any) -> Any:
         if isinstance(data, dict) and not data.get("causes"):
-            lang = data.get("language", "en")
-            defaults = DEFAULT_CAUSES.get(lang, DEFAULT_CAUSES["en"])
-            data = {**data, "causes": [{"id": i, "label": label} for i, label in defaults]}
+            causes = [{"id": i, "label": en, "label_ja": ja} for i, en, ja in DEFAULT_CAUSES]
+            data = {**data, "causes": causes}
         return data
 
     @model_validator(mode="before")

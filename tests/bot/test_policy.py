@@ -100,6 +100,7 @@ def test_default_causes_follow_the_language() -> None:
     assert "bug" in [c.id for c in english.causes]
     assert english.label("causes", "bug") == "Bug"
     assert japanese.label("causes", "bug") == "不具合"
+    assert japanese.label("causes", "spec") == "仕様どおり"
 
 
 def test_configured_causes_replace_the_defaults() -> None:
@@ -437,3 +438,5 @@ def test_a_label_without_japanese_is_shown_as_written() -> None:
     assert policy.language == "ja"
     assert policy.label("priorities", "P1") == "P1"
     assert policy.label("products", "album") == "album"
+    assert policy.label("causes", "spec") == "仕様どおり"  # the default causes speak both languages
+    assert parse(MINIMAL).label("causes", "spec") == "Working as designed"
