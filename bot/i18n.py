@@ -79,7 +79,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "modal.choose": ("Choose…", "選択してください"),
     "modal.wait.title": ("Waiting on CS", "CS回答待ち"),
-    "modal.wait.submit": ("Wait on CS", "回答待ちにする"),
+    "modal.wait.submit": ("Wait on CS", "CS回答待ちにする"),
     "modal.wait.question": ("What do you need from CS?", "CSに確認したいこと"),
     "modal.wait.question.placeholder": (
         "e.g. Which app version is the user on?",
@@ -228,7 +228,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "error.not_allowed.wait": (
         "Only the assignee or the lead can set {key} to waiting.",
-        "{key} を回答待ちにできるのは担当者かリーダーだけです。",
+        "{key} をCS回答待ちにできるのは担当者かリーダーだけです。",
     ),
     "error.not_allowed.resume": (
         "Only the assignee or the lead can resume {key}.",
@@ -284,11 +284,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "error.transition.wait": (
         "{key} is {status}; it can't wait on CS now.",
-        "{key} は「{status}」のため回答待ちにできません。",
+        "{key} は「{status}」のためCS回答待ちにできません。",
     ),
     "error.transition.resume": (
         "{key} is {status}; only a waiting escalation can be resumed.",
-        "{key} は「{status}」です。再開できるのは回答待ちのものだけです。",
+        "{key} は「{status}」です。再開できるのはCS回答待ちのものだけです。",
     ),
     "error.transition.resolve": ("{key} is already {status}.", "{key} はすでに「{status}」です。"),
     "error.transition.reopen": (
@@ -336,7 +336,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "reply.away": (
         ":palm_tree: You are away{until}. New escalations skip you until you say `/cre back`.",
-        ":palm_tree: 不在に設定しました{until}。`/cre back` まで新しいエスカレーションは割り当てられません。",
+        ":palm_tree: 不在に設定しました{until}。`/cre back` を実行するまで、新しいエスカレーションは割り当てられません。",
     ),
     "reply.away_until": (" through {date}", "({date} まで)"),
     "reply.back": (
@@ -345,7 +345,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "reply.mine.empty": (
         "You have no open escalations. :tada:",
-        "担当中のエスカレーションはありません。:tada:",
+        "担当しているエスカレーションはありません。:tada:",
     ),
     "reply.mine.title": ("Your escalations ({count})", "あなたの担当({count}件)"),
     "reply.queue.title": ("Queue", "担当者待ちと対応中"),

@@ -76,7 +76,7 @@ def test_no_call_in_the_story_is_one_slack_would_reject(tmp_path: Path, database
         "50% of its SLO (4 business hours) is used.",  # a warning, in the assignee's DM
         "breached its SLO",  # a breach, to the lead
         "has had no activity for 2 business days",  # a stale reminder
-        "💤 Snoozed.",  # a snooze
+        "💤 Snoozed until",  # a snooze, and until when
         "was resolved by @taro (cause: Data fix).",  # a resolution with its cause
         "Escalation digest: November 2026",  # the monthly digest
         "Slow closes",

@@ -175,7 +175,7 @@ def test_every_field_error_is_reported_at_once(policy: Policy) -> None:
         "zendesk": ("field.zendesk_invalid", {}),
     }
     rendered = field_errors(caught.value, "ja")
-    assert rendered["details"] == "3000文字以内で入力してください(現在 3001 文字)。"
+    assert rendered["details"] == "3000文字以内で入力してください(現在3001文字)。"
 
 
 def test_a_summary_over_150_characters_is_refused_with_its_length(policy: Policy) -> None:

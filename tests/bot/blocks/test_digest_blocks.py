@@ -374,7 +374,7 @@ def test_in_japanese(policy_text: str) -> None:
     assert found["カテゴリ別"].startswith("Login / account: 起票 20件(+5) · 目標内 17/18件")
     notes = post.blocks[3]["elements"][0]["text"]
     assert notes == (
-        "時間は営業時間で数えています(CSの回答待ちの時間は含みません)。"
+        "時間は営業時間で数えています(CS回答待ちの時間は含みません)。"
         "括弧内は2026年9月からの増減です。"
     )
     assert "最近順位法" not in str(post.blocks)

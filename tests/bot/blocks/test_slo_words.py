@@ -50,7 +50,7 @@ def test_a_breach_under_a_minute_of_business_time_old_says_when_not_just(
     listed, card = _lines(policy, filed, MONDAY_0850)
     assert listed == "breached Fri 11/27 17:59"
     assert card == "breached (it was due Fri 11/27 17:59)"
-    assert _lines(japanese, filed, MONDAY_0850)[0] == "11/27(金) 17:59に期限超過"
+    assert _lines(japanese, filed, MONDAY_0850)[0] == "11/27(金) 17:59にSLO超過"
     # once a minute of business time has passed, how long ago, in business time
     listed, _ = _lines(policy, filed, MONDAY_0850.replace(hour=9, minute=10))  # 30s + 10m
     assert listed == "breached 10m ago"

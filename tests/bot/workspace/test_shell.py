@@ -355,7 +355,7 @@ def test_a_menu_lists_its_options_and_refuses_an_unknown_one(
     menu = _number_of(transcript, "Snooze… ▾")
     assert f"[{menu} Snooze… ▾] is a menu: `click {menu} N` with one of\n  1) " in transcript
     assert f"'banana' is not a choice of [{menu} Snooze… ▾]; choose one of\n  1) " in transcript
-    assert "💤 Snoozed." in transcript
+    assert "💤 Snoozed until" in transcript
     assert status == 1  # the two refused clicks
 
 
@@ -368,7 +368,7 @@ def test_a_label_after_an_emoji_matches_and_a_date_picker_says_how(
     picker = _number_of(transcript, "📅 Snooze until…")
     assert f"[{picker} 📅 Snooze until…] picks a date: `click {picker} 2026-11-27`." in transcript
     after = transcript.split("snooze until 2026-11-30", 1)[1]
-    assert "💤 Snoozed." in after  # the date picker (an emoji before its label) was used
+    assert "💤 Snoozed until" in after  # the date picker (an emoji before its label) was used
     assert status == 1  # the click without a date
 
 
