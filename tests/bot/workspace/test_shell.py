@@ -556,11 +556,14 @@ def test_the_example_policy_is_bundled_verbatim() -> None:
     ).read_text()
 
 
-@pytest.mark.parametrize("command", ["/cre queue", "home"])
-def test_lists_and_home_render(tmp_path: Path, database_url: str, command: str) -> None:
+@pytest.mark.parametrize(
+    ("command", "shown"),
+    [("/cre queue", "In progress (1)"), ("home", "In progress with others (1)")],
+)
+def test_lists_and_home_render(tmp_path: Path, database_url: str, command: str, shown: str) -> None:
     status, transcript = _run(tmp_path, database_url, FILE_ONE + command + "\n")
     assert status == 0
-    assert "In progress (1)" in transcript
+    assert shown in transcript
 
 
 def test_a_zendesk_delivery_files_the_ticket_and_shows_what_is_written_back(
