@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot import slo
+from bot.blocks import slo as slo_words
 from bot.blocks.alerts import build_breach, build_warning_direct
 from bot.models import Status
 from bot.policy import Policy
@@ -66,3 +67,23 @@ def test_a_warning_keeps_the_summary_out_of_the_sentence(policy: Policy, japanes
         ":warning: ESC-42 は SLO(4時間)の50%を経過しました。期限は 11/24(火) 14:00 です(残り2時間)。\n"
         "&gt; Login fails."
     )
+
+
+def test_a_resolution_under_two_business_days_reads_in_hours_and_minutes(
+    policy: Policy, japanese: Policy
+) -> None:
+    took = int(timedelta(hours=9, minutes=30).total_seconds())
+    escalation = make_escalation(
+        priority="P1", status=Status.RESOLVED, slo_consumed_s=took, slo_target_s=4 * 3600
+    )
+    now = FILED + timedelta(days=2)
+    lines = [
+        slo_words.describe(
+            policy=p, current=slo.state(policy=p, escalation=escalation, now=now), now=now
+        )
+        for p in (policy, japanese)
+    ]
+    assert lines == [
+        "resolved in 9h 30m (target 4h, over by 5h 30m)",
+        "9時間30分で解決(目標 4時間、5時間30分超過)",
+    ]
