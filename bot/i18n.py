@@ -604,7 +604,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "setup.restricted": (
         ":warning: A workspace setting stops me posting in {where} (`{error}`). Ask a Slack admin"
         " to let cre-bot post there, or name another channel in the policy file.",
-        ":warning: ワークスペースの設定により、{where} に投稿できませんでした(`{error}`)。"
+        ":warning: ワークスペースの設定のため、{where} に投稿できませんでした(`{error}`)。"
         "Slack 管理者に cre-bot の投稿を許可してもらうか、ポリシーファイルで別のチャンネルを"
         "指定してください。",
     ),
