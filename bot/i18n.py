@@ -1127,23 +1127,23 @@ CATALOG: dict[str, tuple[str, str]] = {
     "dm.label.due": ("Due", "期限"),
     "dm.slo.warning": (
         ":warning: {percent} of its SLO ({target}) is used.",
-        ":warning: SLO({target})の {percent} を経過しています。",
+        ":warning: SLO({target})の{percent}を経過しています。",
     ),
     "dm.slo.breached": (
         ":rotating_light: It is past its SLO target ({target}).",
-        ":rotating_light: SLO の目標({target})を超過しています。",
+        ":rotating_light: SLO目標({target})を超過しています。",
     ),
     "slo.breach.thread": (
-        ":rotating_light: {key} · {summary} breached its SLO ({target}, {priority}). Assignee: {assignee} · {status}.",
-        ":rotating_light: {key} · {summary} が SLO({target}、{priority})を超過しました。担当: {assignee} · {status}",
+        ":rotating_light: {key} breached its SLO ({target}, {priority}). {who}\n&gt; {summary}",
+        ":rotating_light: {key} が SLO({target}、{priority})を超過しました。{who}\n&gt; {summary}",
     ),
     "remind.lead.dm.intro": (
         ":bell: These {count} escalations got {reminders} reminders in a row with no activity. Reassign them, or ask their assignees:",
-        ":bell: 次の {count} 件は {reminders} 回リマインドしても動きがありません。担当を変更するか、担当者に状況を確認してください:",
+        ":bell: 次の{count}件は{reminders}回リマインドしても動きがありません。担当者を変更するか、担当者に状況を確認してください:",
     ),
     "remind.lead.dm.intro.one": (
         ":bell: This escalation got {reminders} reminders in a row with no activity. Reassign it, or ask its assignee:",
-        ":bell: 次の 1 件は {reminders} 回リマインドしても動きがありません。担当を変更するか、担当者に状況を確認してください:",
+        ":bell: 次の1件は{reminders}回リマインドしても動きがありません。担当者を変更するか、担当者に状況を確認してください:",
     ),
     "remind.lead.reassign": ("Reassign to…", "担当を変更…"),
     "remind.unassigned.taken": (
@@ -1156,7 +1156,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "dm.unassigned": (
         ":leftwards_arrow_with_hook: {link} · {summary} is back in the queue.",
-        ":leftwards_arrow_with_hook: {link} · {summary} はキューに戻りました。",
+        ":leftwards_arrow_with_hook: {link} · {summary} は担当者待ちに戻りました。",
     ),
     "dm.resolved": (
         ":white_check_mark: {link} · {summary} is resolved.",

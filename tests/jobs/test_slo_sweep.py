@@ -238,7 +238,9 @@ def test_a_p2_breach_stays_in_its_thread_without_the_lead(
         assert fresh is not None
         [breach] = _replies(standin, fresh)
     assert not breach.reply_broadcast
-    assert breach.text.startswith(":rotating_light: ESC-1 · Login fails after password reset")
+    assert breach.text.startswith(
+        ":rotating_light: ESC-1 breached its SLO (2 business days, P2). Assignee: <@U0HANAKO>"
+    )
     assert "<@U0LEAD>" not in breach.text
     assert len(_top_level(standin)) == top_before
     assert "past its SLO target (2 business days)" in _dm_text(standin)

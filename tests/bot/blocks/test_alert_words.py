@@ -1,4 +1,4 @@
-"""What SLO warnings and breaches say, in both languages."""
+"""What SLO breaches and resolutions say, in both languages."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from bot import slo
 from bot.blocks import slo as slo_words
-from bot.blocks.alerts import build_breach, build_warning_direct
+from bot.blocks.alerts import build_breach
 from bot.models import Status
 from bot.policy import Policy
 from tests.conftest import TOKYO
@@ -27,7 +27,7 @@ def _breach(policy: Policy, **overrides: object) -> str:
     slo.start(policy=policy, escalation=escalation, now=FILED)
     now = FILED + timedelta(days=1)
     current = slo.state(policy=policy, escalation=escalation, now=now)
-    return build_breach(policy=policy, escalation=escalation, current=current)
+    return build_breach(policy=policy, escalation=escalation, current=current, mention_lead=True)
 
 
 def test_an_unclaimed_breach_says_so_once(policy: Policy, japanese: Policy) -> None:
@@ -44,29 +44,6 @@ def test_an_unclaimed_breach_says_so_once(policy: Policy, japanese: Policy) -> N
 def test_an_assigned_breach_names_the_assignee_and_status(policy: Policy, japanese: Policy) -> None:
     assert "Assignee: <@U0HANAKO> · Assigned." in _breach(policy)
     assert "担当者: <@U0HANAKO> さん · 割り当て済み" in _breach(japanese)
-
-
-def test_a_warning_keeps_the_summary_out_of_the_sentence(policy: Policy, japanese: Policy) -> None:
-    escalation = make_escalation(
-        summary="Login fails.", priority="P1", filed_at=FILED, last_activity_at=FILED
-    )
-    slo.start(policy=policy, escalation=escalation, now=FILED)
-    now = FILED + timedelta(hours=2)
-    current = slo.state(policy=policy, escalation=escalation, now=now)
-    english = build_warning_direct(
-        policy=policy, escalation=escalation, current=current, percents=[50], workspace_url=None
-    )
-    assert english == (
-        ":warning: ESC-42 has used 50% of its SLO (4h): due Tue 11/24 14:00 (2h left).\n"
-        "&gt; Login fails."
-    )
-    in_japanese = build_warning_direct(
-        policy=japanese, escalation=escalation, current=current, percents=[50], workspace_url=None
-    )
-    assert in_japanese == (
-        ":warning: ESC-42 は SLO(4時間)の50%を経過しました。期限は 11/24(火) 14:00 です(残り2時間)。\n"
-        "&gt; Login fails."
-    )
 
 
 def test_a_resolution_under_two_business_days_reads_in_hours_and_minutes(

@@ -65,7 +65,7 @@ def test_claiming_sends_the_claimer_one_dm_with_priority_due_time_and_buttons(
     assert ":inbox_tray: " in text
     assert "is yours" in text
     assert "*Priority*\nP1" in text
-    assert "*Due*\ndue Wed 11/25 14:00 · 4 business hours left" in text
+    assert "*Due*\ndue Wed 11/25 14:00 · 4h left" in text
     assert "*Status*\n" in text
     assert _buttons(dm) == ["esc.acknowledge", "esc.wait"]
     assert [_dms(slack, u) for u in ("U0HANAKO", "U0KENJI", "U0LEAD")] == [[], [], []]
