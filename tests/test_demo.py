@@ -73,7 +73,7 @@ def test_no_call_in_the_story_is_one_slack_would_reject(tmp_path: Path, database
         "Chart",  # a look-up with history
         "The SLO clock is paused.",  # waiting …
         "@taro resumed the investigation.",  # … and resumed
-        "50% of its SLO (4 business hours) is used.",  # a warning, in the assignee's DM
+        "50% of its SLO (4h) is used.",  # a warning, in the assignee's DM
         "breached its SLO",  # a breach, to the lead
         "has had no activity for 2 business days",  # a stale reminder
         "💤 Snoozed until",  # a snooze, and until when

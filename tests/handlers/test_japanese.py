@@ -118,8 +118,8 @@ def test_business_time_reads_as_business_days_and_hours_on_the_card_and_in_the_d
     run_job(runtime=runtime, name="slo-sweep", at=clock.now())
     [dm] = slack.standin.dms("U0HANAKO")  # her assignment DM, redrawn with the warning
     warning = "\n".join(texts_in(dm.blocks))
-    assert "SLO(2営業日)の 50% を経過しています" in warning, warning
-    assert "残り1営業日" in warning
+    assert "SLO(2営業日)の50%を経過しています。" in warning, warning
+    assert "残り9時間" in warning
 
 
 def test_an_audit_name_two_people_share_asks_for_a_mention_in_japanese(

@@ -105,7 +105,7 @@ def test_filing_through_the_modal_posts_and_assigns(tmp_path: Path, database_url
 def test_buttons_by_label_and_the_clock_runs_the_sweep(tmp_path: Path, database_url: str) -> None:
     script = (
         FILE_ONE
-        + "as @hanako\nclick ESC-1 acknowledge\ntime +2h\nexpect 50% of its SLO (4 business hours) is used\n"
+        + "as @hanako\nclick ESC-1 acknowledge\ntime +2h\nexpect 50% of its SLO (4h) is used\n"
     )
     status, transcript = _run(tmp_path, database_url, script)
     assert status == 0
