@@ -90,8 +90,12 @@ def test_run_job_runs_the_sweep_as_of_the_instant_given(
     assert cli.main(["run-job", "slo-sweep", "--at", at]) == 0
     out = capsys.readouterr().out
     assert out == "slo-sweep as of 2026-11-25T03:00:00+00:00: 1 due, 1 crossed a threshold\n"
+    # The warning folds into her assignment DM: no second DM, that one redrawn in place once
+    # (drawn when sent, so as of the present, not of --at; its wording is tested with the sweep).
     [dm] = standin.dms("U0HANAKO")
-    assert "has used 50% of its SLO (4h)" in dm.text
+    assert [
+        c.args["channel"] for c in standin.calls_to("chat.update") if c.args["ts"] == dm.ts
+    ] == [dm.channel]
 
 
 def test_run_job_a_minute_early_finds_nothing(
@@ -102,7 +106,8 @@ def test_run_job_a_minute_early_finds_nothing(
 ) -> None:
     assert cli.main(["run-job", "slo-sweep", "--at", "2026-11-25T11:59"]) == 0
     assert capsys.readouterr().out.endswith(": 0 due, 0 crossed a threshold\n")
-    assert standin.dms("U0HANAKO") == []
+    [dm] = standin.dms("U0HANAKO")  # her assignment DM, as posted: not redrawn with a warning
+    assert [c for c in standin.calls_to("chat.update") if c.args["ts"] == dm.ts] == []
 
 
 def test_run_job_for_a_holiday_says_it_did_nothing_unless_forced(
