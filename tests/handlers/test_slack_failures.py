@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot import outbox
 from bot.clock import ManualClock
 from bot.db import Database
 from bot.policy import Policy
@@ -158,15 +159,23 @@ def test_an_ok_false_answer_that_will_not_change_is_not_retried_forever(
     assert len(slack.standin.calls_to("chat.postMessage")) == 1
 
 
-def test_a_lost_channel_is_retried_later(
+def test_a_lost_channel_waits_for_the_fix_then_is_posted_once(
     slack: SlackDriver, clock: ManualClock, db: Database, runtime: Runtime
 ) -> None:
+    # A setup refusal is not retried hourly (issue 16): the post fails at once, and the
+    # operator's `crebot outbox retry` sends it once the channel is back.
     slack.standin.fail("chat.postMessage", error="channel_not_found")
 
     _file(slack)
 
-    assert outbox_rows(db)[0].status == "pending"
+    post = outbox_rows(db)[0]
+    assert (post.status, post.last_error) == ("failed", "channel_not_found")
     clock.advance(PAST_BACKOFF)
+    runtime.deliver()
+    assert card_posts(slack) == []
+    with db.session() as session:
+        assert outbox.retry_refused(session=session) == 1
+    runtime.deliver()
     runtime.deliver()
     assert len(card_posts(slack)) == 1
 
