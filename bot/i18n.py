@@ -330,10 +330,6 @@ CATALOG: dict[str, tuple[str, str]] = {
         "`{command}` というコマンドはありません。`/cre help` をご覧ください。",
     ),
     # -- replies ------------------------------------------------------------------------------------
-    "reply.filed": (
-        ":inbox_tray: Filed {key} in {channel}.",
-        ":inbox_tray: {key} を {channel} に起票しました。",
-    ),
     "reply.away": (
         ":palm_tree: You are away{until}. New escalations skip you until you say `/cre back`.",
         ":palm_tree: 不在に設定しました{until}。`/cre back` を実行するまで、新しいエスカレーションは割り当てられません。",
@@ -1214,6 +1210,46 @@ CATALOG: dict[str, tuple[str, str]] = {
     "similar.offer.used": (
         "Starts from {key}'s answer: edit it for this case.",
         "{key} の回答を下書きにしています。この件に合わせて編集してください。",
+    ),
+    # -- the CS loop: what the filer hears ---------------------------------------------------------
+    "loop.filed": (
+        ":inbox_tray: You filed {title}\n{where} · {who} · {due}",
+        ":inbox_tray: エスカレーションを起票しました: {title}\n{where} · {who} · {due}",
+    ),
+    "loop.where": ("{card} in {channel}", "{channel} の{card}"),
+    "loop.open_card": ("See it", "カードを開く"),
+    "loop.assigned": ("assigned to {assignee}", "担当: {assignee} さん"),
+    "loop.queued": ("waiting for an engineer to take it", "担当者待ち"),
+    "reply.mine.filed": ("Filed by you ({count})", "あなたが起票したもの ({count}件)"),
+    "reply.mine.filed.empty": (
+        "Nothing you filed is open.",
+        "起票したもので未解決のエスカレーションはありません。",
+    ),
+    "loop.due": ("due {when}", "期限 {when}"),
+    "loop.paused": ("the SLO clock is paused", "SLO の計測は止まっています"),
+    "loop.source": (
+        ":inbox_tray: Escalated to CRE: {title} · {where}",
+        ":inbox_tray: CRE にエスカレーションしました: {title} · {where}",
+    ),
+    "loop.source.open": (
+        ":hourglass: Waiting for an engineer to take it · {due}",
+        ":hourglass: 担当者待ちです · {due}",
+    ),
+    "loop.source.assigned": (
+        ":bust_in_silhouette: Assigned to {assignee} · {due}",
+        ":bust_in_silhouette: {assignee} さんが担当します · {due}",
+    ),
+    "loop.source.investigating": (
+        ":mag: {assignee} is investigating · {due}",
+        ":mag: {assignee} さんが調査しています · {due}",
+    ),
+    "loop.source.waiting": (
+        ":hourglass_flowing_sand: {assignee} is waiting on CS. {filer}, please answer from the DM I sent you:",
+        ":hourglass_flowing_sand: {assignee} さんが CS の回答を待っています。{filer} さん、お送りした DM から回答してください:",
+    ),
+    "loop.source.resolved": (
+        ":white_check_mark: Resolved by {actor}.\n*Answer for CS:*\n{answer}",
+        ":white_check_mark: {actor} さんが解決しました。\n*CSへの回答:*\n{answer}",
     ),
 }
 

@@ -111,6 +111,8 @@ LineRenderer = Callable[[Session, Escalation, int], str]  # a timeline entry's t
 DmRenderer = Callable[[Session, Escalation, str], tuple[str, list[dict[str, Any]]]]
 # A message drawn when sent from its payload ("render" names what it is, e.g. the unclaimed list).
 MessageRenderer = Callable[[Session, dict[str, Any]], tuple[str, list[dict[str, Any]]]]
+# A notice or the source thread's reply (the row's payload says which), as text and blocks.
+NoticeRenderer = Callable[[Session, Escalation, dict[str, Any]], tuple[str, list[dict[str, Any]]]]
 
 
 @dataclass
@@ -254,6 +256,7 @@ class OutboxDeliverer:
     tell_setup_problem: SetupProblemNotice | None = None
     render_dm: DmRenderer | None = None
     render_message: MessageRenderer | None = None
+    render_notice: NoticeRenderer | None = None
     owner: str = "crebot"
     clock: Callable[[], datetime] = field(default_factory=lambda: SystemClock().now)
 
@@ -580,7 +583,7 @@ class OutboxDeliverer:
         if escalation.message_ts is None:
             raise _Deferred
         if kind is OutboxKind.CARD_UPDATE:
-            if self._newer_card_update(session, row):
+            if self._newer_pending(session, row):
                 raise _Superseded
             text, blocks = self.render_card(session, escalation)
             digest = card_digest(text, blocks)
@@ -595,6 +598,8 @@ class OutboxDeliverer:
             call = _SlackCall("chat_update", arguments, created_at=row.created_at)
             call.drawn = (escalation.id, digest)
             return call
+        if kind in (OutboxKind.NOTICE, OutboxKind.SOURCE_POST, OutboxKind.SOURCE_UPDATE):
+            return self._loop_call(session, row, escalation)
         line = None
         if "text" not in row.payload:  # a timeline entry's line, worded now
             if self.render_line is None:
@@ -654,11 +659,33 @@ class OutboxDeliverer:
         ).all()
         return any(other.payload.get("update_of") == row.payload["update_of"] for other in newer)
 
-    def _newer_card_update(self, session: Session, row: Outbox) -> bool:
+    def _loop_call(
+        self, session: Session, row: Outbox, escalation: Escalation
+    ) -> _SlackCall | None:
+        """A notice to the filer, or the source thread's reply posted or updated (after the card)."""
+        if self.render_notice is None:
+            raise _Deferred
+        kind = OutboxKind(row.kind)
+        if kind is OutboxKind.SOURCE_UPDATE and self._newer_pending(session, row):
+            raise _Superseded  # a later update draws the same, newer state
+        text, blocks = self.render_notice(session, escalation, {**row.payload, "kind": row.kind})
+        if kind is OutboxKind.NOTICE:
+            return _post_call(
+                row, channel=row.payload["channel"], thread_ts=None, text=text, blocks=blocks
+            )
+        if kind is OutboxKind.SOURCE_POST:
+            channel, thread_ts = escalation.source_channel_id, escalation.source_message_ts
+            assert channel is not None
+            assert thread_ts is not None
+            return _post_call(row, channel=channel, thread_ts=thread_ts, text=text, blocks=blocks)
+        return self._update_call(session, row, text=text, blocks=blocks)
+
+    def _newer_pending(self, session: Session, row: Outbox) -> bool:
+        """Whether a later row of the same kind waits in the group: it draws the same, newer state."""
         newer = session.exec(
             select(Outbox.id).where(
                 Outbox.group_key == row.group_key,
-                Outbox.kind == OutboxKind.CARD_UPDATE,
+                Outbox.kind == row.kind,
                 Outbox.status == OutboxStatus.PENDING,
                 col(Outbox.id) > (row.id or 0),
             )

@@ -24,7 +24,11 @@ The format is `<what>:<identifying parts…>`, parts joined by ":", at most 200 
     unassigned:2026-11-25:update:7     that post redrawn in place after timeline entry 7 (a claim)
     digest:2026-10:post                October's digest (…:prompt, …:more:1, …:chart, …:csv),
     digest:2026-10:post:rerun-ab12     and an operator's re-run of it
-    esc:42:filer:filed                 the Zendesk agent (or CS channel) told ESC-42 was filed
+    esc:42:filer:filed                 its filer told ESC-42 was filed (a Slack DM; a Zendesk agent
+                                       not in Slack: the CS channel)
+    esc:42:filer:wait:7                its filer asked timeline entry 7's question (waiting on CS)
+    esc:42:source                      the one reply in the thread of the message it was filed from
+    esc:42:source:7                    that reply updated in place after timeline entry 7
     zd:42:7:note                       the Zendesk note for ESC-42's timeline entry 7 (…:add_tags,
                                        …:remove_tags); these live in the zendesk_write table
     zd-gave-up:9:20261125T050000       the lead told write 9 was given up on, at that instant
@@ -118,8 +122,23 @@ def digest_part(month: str, part: str, run_id: str | None = None) -> str:
 
 
 def filer_told(escalation_id: int) -> str:
-    """The Slack notice to whoever filed ESC-<id> from Zendesk."""
+    """The Slack notice to whoever filed ESC-<id> (from the modal, a message or Zendesk)."""
     return f"esc:{escalation_id}:filer:filed"
+
+
+def filer_asked(escalation_id: int, event_id: int) -> str:
+    """The filer's DM with the question of a Waiting-on-CS timeline entry, and a button to answer."""
+    return f"esc:{escalation_id}:filer:wait:{event_id}"
+
+
+def source_reply(escalation_id: int) -> str:
+    """The one reply in the thread of the message the escalation was filed from."""
+    return f"esc:{escalation_id}:source"
+
+
+def source_update(escalation_id: int, event_id: int) -> str:
+    """That reply updated in place after a timeline entry."""
+    return f"esc:{escalation_id}:source:{event_id}"
 
 
 def zendesk_write(escalation_id: int, event_id: int, kind: str) -> str:

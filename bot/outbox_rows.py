@@ -32,6 +32,9 @@ class OutboxKind(StrEnum):
     )
     UPLOAD = "upload"  # a file into a channel or another row's thread
     DM = "dm"  # the assignee's DM about an escalation, drawn when sent; or that DM redrawn
+    NOTICE = "notice"  # a DM about an escalation (channel = user id), worded when sent
+    SOURCE_POST = "source.post"  # the reply in the thread of the message it was filed from
+    SOURCE_UPDATE = "source.update"  # chat.update that reply to the escalation's current state
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,20 @@ class OutboxRow:
         if update_of is not None:
             payload["update_of"] = update_of
         return cls(key, OutboxKind.MESSAGE, None, payload)
+    def notice(cls, key: str, *, escalation_id: int, to: str, what: str, **data: Any) -> OutboxRow:
+        """A DM to `to` about the escalation, worded when sent (`what` names the notice)."""
+        payload = {"channel": to, "notice": what, **data}
+        return cls(key, OutboxKind.NOTICE, escalation_id, payload)
+
+    @classmethod
+    def source_post(cls, key: str, *, escalation_id: int) -> OutboxRow:
+        """Reply in the source message's thread with the escalation's state when sent."""
+        return cls(key, OutboxKind.SOURCE_POST, escalation_id)
+
+    @classmethod
+    def source_update(cls, key: str, *, escalation_id: int, post: str) -> OutboxRow:
+        """Update the reply row `post` made to the escalation's state when sent."""
+        return cls(key, OutboxKind.SOURCE_UPDATE, escalation_id, {"update_of": post})
 
     @classmethod
     def upload(

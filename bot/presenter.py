@@ -22,6 +22,7 @@ from bot.blocks.lists import (
     team_state_block,
 )
 from bot.blocks.lookup import history_line
+from bot.blocks.loop import build_filed_confirmation, build_source_reply
 from bot.blocks.reminders import ReminderItem, build_reminder_dm, build_unassigned_post
 from bot.blocks.similar import card_line
 from bot.blocks.zendesk import pending_line, unmapped_line
@@ -159,6 +160,41 @@ def render_thread_line(
     return build_thread_line(policy=policy, escalation=escalation, event=event)
 
 
+def render_notice(
+    *,
+    session: Session,
+    policy: Policy,
+    escalation: Escalation,
+    payload: dict[str, Any],
+    now: datetime,
+    workspace_url: str | None,
+) -> tuple[str, list[Block]]:
+    """What the filer is told (a DM), worded as it is sent: the row's payload names the notice."""
+    what = payload.get("notice")
+    if payload.get("kind") in ("source.post", "source.update"):
+        return build_source_reply(
+            policy=policy,
+            escalation=escalation,
+            question=_last_question(session, escalation),
+            now=now,
+            workspace_url=workspace_url,
+        )
+    if what == "filed":
+        return build_filed_confirmation(
+            policy=policy, escalation=escalation, now=now, workspace_url=workspace_url
+        )
+    raise LookupError(f"no notice {what!r} for {escalation.key}")
+
+
+def _last_question(session: Session, escalation: Escalation) -> str:
+    """The question of the escalation's latest Waiting on CS ("" when none was asked)."""
+    assert escalation.id is not None
+    for event in reversed(escalations.timeline(session=session, escalation_id=escalation.id)):
+        if event.kind == "wait":
+            return str((event.data or {}).get("question") or "")
+    return ""
+
+
 FileRenderer = Callable[[Session, Policy, dict[str, Any]], tuple[str, bytes]]
 _file_renderers: dict[str, FileRenderer] = {}
 
@@ -232,16 +268,27 @@ def _rows(policy: Policy, items: Sequence[Escalation], now: datetime) -> list[Ro
 def mine_blocks(
     *, session: Session, policy: Policy, user_id: str, now: datetime, workspace_url: str | None
 ) -> list[Block]:
-    """`/cre mine`."""
-    lang = policy.language
+    """`/cre mine`: what the caller owns, and what they filed that is still open."""
     mine = escalations.list_assigned_to(session=session, user_id=user_id, limit=200)
-    group = Group(
-        t("reply.mine.title", lang, count=len(mine)),
-        _rows(policy, mine[:LIST_LIMIT], now),
-        total=len(mine),
-        empty_text=t("reply.mine.empty", lang),
+    filed = escalations.list_filed_by(session=session, user_id=user_id, limit=200)
+    groups: list[Group] = []
+    if mine or policy.is_engineer(user_id):
+        groups.append(_group(policy, "reply.mine.title", "reply.mine.empty", mine, now))
+    if filed or not groups:
+        groups.append(_group(policy, "reply.mine.filed", "reply.mine.filed.empty", filed, now))
+    return build_list_message(policy=policy, groups=groups, workspace_url=workspace_url)
+
+
+def _group(
+    policy: Policy, title: str, empty: str, rows: Sequence[Escalation], now: datetime
+) -> Group:
+    lang = policy.language
+    return Group(
+        t(title, lang, count=len(rows)),
+        _rows(policy, rows[:LIST_LIMIT], now),
+        total=len(rows),
+        empty_text=t(empty, lang),
     )
-    return build_list_message(policy=policy, groups=[group], workspace_url=workspace_url)
 
 
 def queue_groups(

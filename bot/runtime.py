@@ -41,6 +41,7 @@ from bot.presenter import (
     render_card,
     render_file,
     render_message,
+    render_notice,
     render_thread_line,
 )
 from bot.settings import Settings
@@ -255,6 +256,14 @@ class Runtime:
                 payload=payload,
                 now=self.clock.now(),
                 workspace_url=self.known_workspace_url(),
+            ),
+            render_notice=lambda session, escalation, payload: render_notice(
+                session=session,
+                policy=self.policy,
+                escalation=escalation,
+                payload=payload,
+                now=self.clock.now(),
+                workspace_url=self.workspace_url(),
             ),
             owner=self.owner,
             clock=self.clock.now,

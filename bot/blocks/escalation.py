@@ -274,13 +274,26 @@ class EscalationPrefill:
             if workspace_url and ts
             else None
         )
+        summary, details = _summary_and_details(text)
         return cls(
-            summary=text.strip().split("\n", 1)[0],
-            details=text,
+            summary=summary,
+            details=details,
             source_channel_id=channel_id,
             source_message_ts=ts or None,
             source_permalink=permalink,
         )
+
+
+def _summary_and_details(text: str) -> tuple[str, str]:
+    """A message's first line as the summary and the rest as details, so the card says it once.
+
+    A first line too long for the summary is cut there, and the details keep the whole message.
+    """
+    first, _, rest = text.strip().partition("\n")
+    first = " ".join(first.split())
+    if len(first) <= SUMMARY_MAX:
+        return first, rest.strip()
+    return truncate(first, SUMMARY_MAX), text.strip()
 
 
 def build_escalation_modal(*, policy: Policy, prefill: EscalationPrefill) -> dict[str, Any]:

@@ -43,6 +43,7 @@ from bot.escalations.queries import (
     find_by_message,
     get_escalation,
     list_assigned_to,
+    list_filed_by,
     list_in_progress,
     list_unassigned,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "get_escalation",
     "hand_back",
     "list_assigned_to",
+    "list_filed_by",
     "list_in_progress",
     "list_unassigned",
     "parse_key",

@@ -20,6 +20,7 @@ from bot.errors import (
     InvalidInput,
     NotFound,
 )
+from bot.escalations import loop
 from bot.escalations.changes import assign_to
 from bot.escalations.queries import by_intake_key
 from bot.escalations.timeline import record_event
@@ -251,5 +252,6 @@ def file_escalation(
         session, policy, escalation, actor_id=None, kind=kind, now=now, data=data, card=False
     )
     reminders.on_filed(policy=policy, escalation=escalation)
+    loop.on_filed(session=session, escalation=escalation, now=now)
     session.commit()
     return Filed(escalation, created=True)

@@ -55,6 +55,17 @@ def list_assigned_to(*, session: Session, user_id: str, limit: int = 100) -> Seq
     )
 
 
+def list_filed_by(*, session: Session, user_id: str, limit: int = 100) -> Sequence[Escalation]:
+    """What a person filed that is unresolved and not assigned to them, most urgent first."""
+    return _most_urgent(
+        session,
+        Escalation.filed_by == user_id,
+        col(Escalation.assignee_id).is_distinct_from(user_id),
+        col(Escalation.status).in_(UNRESOLVED_STATUSES),
+        limit=limit,
+    )
+
+
 def list_unassigned(*, session: Session, limit: int = 100) -> Sequence[Escalation]:
     """The open queue (nobody assigned), most urgent first."""
     return _most_urgent(session, Escalation.status == Status.OPEN, limit=limit)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot import assignee_dm, outbox_keys, unclaimed
+from bot.escalations import loop
 from bot.models import Escalation, EscalationEvent
 from bot.outbox_rows import OutboxRow, enqueue
 from bot.policy import Policy
@@ -66,6 +67,8 @@ def record_event(
         unclaimed.on_change(
             session=session, policy=policy, escalation=escalation, event_id=event.id, now=now
         )
+    if card:
+        loop.on_event(session=session, escalation=escalation, event=event, now=now)
     # What the entry owes the escalation's Zendesk ticket, if it has one (`lifecycle.WriteBack`).
     writeback.on_event(session=session, policy=policy, escalation=escalation, event=event, now=now)
     return event

@@ -56,8 +56,26 @@ def make_deliverer(
             policy=policy, escalation=escalation, user=user, now=clock.now(), workspace_url=None
         )
 
+    def notice(
+        session: Session, escalation: Escalation, payload: dict[str, Any]
+    ) -> tuple[str, list[dict[str, Any]]]:
+        return presenter.render_notice(
+            session=session,
+            policy=policy,
+            escalation=escalation,
+            payload=payload,
+            now=clock.now(),
+            workspace_url=None,
+        )
+
     return OutboxDeliverer(
-        db=db, client=client, render_card=render, render_line=line, render_dm=dm, clock=clock.now
+        db=db,
+        client=client,
+        render_card=render,
+        render_line=line,
+        render_dm=dm,
+        render_notice=notice,
+        clock=clock.now,
     )
 
 
@@ -69,14 +87,16 @@ def deliverer(
 
 
 def file_and_id(db: Database, policy: Policy, now: datetime = START, **overrides: Any) -> int:
-    """File one (auto-assigned); its assignee's DM is withdrawn: these tests follow the card and
-    its thread (the DM's own delivery: tests/bot/test_assignee_dm.py)."""
+    """File one (auto-assigned); its assignee's and its filer's DMs are withdrawn: these tests follow
+    the card and its thread (the DMs' own delivery: tests/bot/test_assignee_dm.py and
+    tests/handlers/test_cs_loop.py)."""
     with db.session() as session:
         escalation = file_one(session, policy, now, **overrides)
         assert escalation.id is not None
         session.execute(
             sa.delete(Outbox).where(
-                col(Outbox.escalation_id) == escalation.id, col(Outbox.kind) == OutboxKind.DM
+                col(Outbox.escalation_id) == escalation.id,
+                col(Outbox.kind).in_([OutboxKind.DM, OutboxKind.NOTICE]),
             )
         )
         session.commit()

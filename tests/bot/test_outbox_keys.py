@@ -23,6 +23,10 @@ DOCUMENTED = [
     ("unassigned:2026-11-25", outbox_keys.unassigned_reminder(DAY)),
     ("digest:2026-10:post", outbox_keys.digest_part("2026-10", "post")),
     ("digest:2026-10:post:rerun-ab12", outbox_keys.digest_part("2026-10", "post", "ab12")),
+    ("esc:42:filer:filed", outbox_keys.filer_told(42)),
+    ("esc:42:filer:wait:7", outbox_keys.filer_asked(42, 7)),
+    ("esc:42:source", outbox_keys.source_reply(42)),
+    ("esc:42:source:7", outbox_keys.source_update(42, 7)),
 ]
 
 

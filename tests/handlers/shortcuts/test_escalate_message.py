@@ -44,7 +44,10 @@ def test_the_shortcut_opens_the_modal_prefilled_from_the_message(slack: SlackDri
     assert _input(view, "summary")["element"]["initial_value"] == (
         "User u-2002 can't restore their album"
     )
-    assert _input(view, "details")["element"]["initial_value"] == REPORT
+    # The first line is the summary, the rest the details: the card says each once.
+    assert _input(view, "details")["element"]["initial_value"] == (
+        "They tried twice from the app; error E42."
+    )
     assert json.loads(view["private_metadata"]) == {
         "src": ["C0SUPPORT", message.ts],
         "link": f"https://crebot.slack.com/archives/C0SUPPORT/p{message.ts.replace('.', '')}",
@@ -66,7 +69,7 @@ def test_the_card_links_to_the_message_it_came_from(slack: SlackDriver, db: Data
     row = escalation(db)
     assert (row.source_channel_id, row.source_message_ts) == ("C0SUPPORT", message.ts)
     assert row.source_permalink == expected
-    assert row.details == REPORT
+    assert row.details == "They tried twice from the app; error E42."
 
 
 def test_a_reply_in_a_thread_links_to_the_thread(slack: SlackDriver, db: Database) -> None:
