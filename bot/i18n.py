@@ -1225,6 +1225,38 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Nothing you filed is open.",
         "起票したもので未解決のエスカレーションはありません。",
     ),
+    "loop.asked": (
+        ":hourglass_flowing_sand: {assignee} needs your answer on {title} · {where}",
+        ":hourglass_flowing_sand: {assignee} さんが {title} について回答を待っています · {where}",
+    ),
+    "loop.asked.nothing": (
+        ":hourglass_flowing_sand: {assignee} is waiting on CS for {title} · {where}. Tell them what you know:",
+        ":hourglass_flowing_sand: {assignee} さんが {title} について CS の回答を待っています · {where}。わかっていることを伝えてください:",
+    ),
+    "loop.answer.button": ("Answer", "回答する"),
+    "modal.answer.title": ("Answer CRE", "CRE に回答"),
+    "modal.answer.submit": ("Send answer", "回答を送る"),
+    "modal.answer.answer": ("Your answer", "回答"),
+    "modal.answer.hint": (
+        "Posted in the escalation's thread under your name; the SLO clock runs again.",
+        "エスカレーションのスレッドにあなたの名前で投稿し、SLO の計測を再開します。",
+    ),
+    "modal.wait.question.hint.filer": (
+        "Sent to whoever filed it, with a button to answer. The SLO clock pauses until they answer or you resume.",
+        "起票者に回答ボタン付きで送ります。回答があるか再開するまで SLO の計測は止まります。",
+    ),
+    "event.answered": (
+        ":speech_balloon: {actor} answered. The SLO clock is running again.\n{answer}",
+        ":speech_balloon: {actor} さんが回答しました。SLO の計測を再開します。\n{answer}",
+    ),
+    "error.not_allowed.answer": (
+        "Only whoever filed {key} or the lead can answer its question.",
+        "{key} の質問に回答できるのは、起票した方かリーダーだけです。",
+    ),
+    "error.transition.answer": (
+        "{key} is no longer waiting on CS ({status}). Reply in its thread instead.",
+        "{key} は CS の回答待ちではなくなりました({status})。スレッドで返信してください。",
+    ),
     "loop.due": ("due {when}", "期限 {when}"),
     "loop.paused": ("the SLO clock is paused", "SLO の計測は止まっています"),
     "loop.source": (

@@ -25,6 +25,7 @@ class Verb(StrEnum):
     ACKNOWLEDGE = "acknowledge"
     WAIT = "wait"
     RESUME = "resume"
+    ANSWER = "answer"  # the filer answers the engineer's question: back to investigating
     RESOLVE = "resolve"
     REOPEN = "reopen"
     HAND_BACK = "hand_back"
@@ -122,6 +123,7 @@ MOVES: dict[Status, tuple[Move, ...]] = {
     ),
     S.WAITING: (
         Move(Verb.RESUME, S.INVESTIGATING, Control.PRIMARY),
+        Move(Verb.ANSWER, S.INVESTIGATING),  # from the filer's DM, not the card
         Move(Verb.RESOLVE, S.RESOLVED, Control.BUTTON),
         Move(Verb.REASSIGN, S.WAITING, Control.PICK_USER),  # still waiting, on a new assignee
         *_reminder_answers(S.WAITING),
@@ -162,6 +164,11 @@ VERBS: dict[Verb, VerbRule] = {
         event="resume",
         action_id="esc.resume",
         already=frozenset({S.INVESTIGATING}),
+    ),
+    Verb.ANSWER: VerbRule(
+        who=frozenset({FILER, LEAD}),
+        event="answered",
+        action_id="esc.answer",
     ),
     Verb.RESOLVE: VerbRule(
         who=frozenset({ASSIGNEE, LEAD}),

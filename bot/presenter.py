@@ -22,7 +22,7 @@ from bot.blocks.lists import (
     team_state_block,
 )
 from bot.blocks.lookup import history_line
-from bot.blocks.loop import build_filed_confirmation, build_source_reply
+from bot.blocks.loop import build_filed_confirmation, build_question_dm, build_source_reply
 from bot.blocks.reminders import ReminderItem, build_reminder_dm, build_unassigned_post
 from bot.blocks.similar import card_line
 from bot.blocks.zendesk import pending_line, unmapped_line
@@ -170,12 +170,13 @@ def render_notice(
     workspace_url: str | None,
 ) -> tuple[str, list[Block]]:
     """What the filer is told (a DM), worded as it is sent: the row's payload names the notice."""
+    assert escalation.id is not None
     what = payload.get("notice")
     if payload.get("kind") in ("source.post", "source.update"):
         return build_source_reply(
             policy=policy,
             escalation=escalation,
-            question=_last_question(session, escalation),
+            question=escalations.latest_question(session=session, escalation_id=escalation.id),
             now=now,
             workspace_url=workspace_url,
         )
@@ -183,16 +184,13 @@ def render_notice(
         return build_filed_confirmation(
             policy=policy, escalation=escalation, now=now, workspace_url=workspace_url
         )
+    if what == "waiting":
+        event = session.get(EscalationEvent, int(payload["event_id"]))
+        question = str(((event.data if event else None) or {}).get("question") or "")
+        return build_question_dm(
+            policy=policy, escalation=escalation, question=question, workspace_url=workspace_url
+        )
     raise LookupError(f"no notice {what!r} for {escalation.key}")
-
-
-def _last_question(session: Session, escalation: Escalation) -> str:
-    """The question of the escalation's latest Waiting on CS ("" when none was asked)."""
-    assert escalation.id is not None
-    for event in reversed(escalations.timeline(session=session, escalation_id=escalation.id)):
-        if event.kind == "wait":
-            return str((event.data or {}).get("question") or "")
-    return ""
 
 
 FileRenderer = Callable[[Session, Policy, dict[str, Any]], tuple[str, bytes]]

@@ -72,7 +72,14 @@ def test_no_call_in_the_story_is_one_slack_would_reject(tmp_path: Path, database
         "1 earlier escalation for this user · last cause: User operation",  # the history on the card
         "Chart",  # a look-up with history
         "The SLO clock is paused.",  # waiting …
-        "@taro resumed the investigation.",  # … and resumed
+        "@hanako resumed the investigation.",  # … and resumed
+        "📥 You filed ESC-1 · Can't sign in on the new phone",  # CS hears it was filed …
+        "📥 Escalated to CRE: ESC-4",  # … and the message filed from hears it in its thread
+        "needs your answer on ESC-3",  # the engineer's question reaches the filer …
+        "💬 @miki answered. The SLO clock is running again.",  # … whose answer resumes the clock
+        "Filed by you (3)",  # /cre mine for CS
+        "👤 Assigned to @taro · due",  # the reply in CS's thread, updated in place …
+        "✅ Resolved by @taro.",  # … until it carries the answer for CS
         "50% of its SLO (4h) is used.",  # a warning, in the assignee's DM
         "breached its SLO",  # a breach, to the lead
         "has had no activity for 2 business days",  # a stale reminder
@@ -80,7 +87,7 @@ def test_no_call_in_the_story_is_one_slack_would_reject(tmp_path: Path, database
         "was resolved by @taro (cause: Data fix).",  # a resolution with its cause
         "Escalation digest: November 2026",  # the monthly digest
         "Slow closes",
-        "monthly digest of 2026-11: 6 filed, 4 resolved, 2 slow",  # the job, in words
+        "monthly digest of 2026-11: 6 filed, 5 resolved, 2 slow",  # the job, in words
         "Zendesk → cre-bot: ticket #48250 sent by its trigger (202 accepted)",  # from Zendesk …
         "Escalated to CRE as ESC-5",  # … and written back to the ticket
         "[cre-bot:ESC-5:resolved:",

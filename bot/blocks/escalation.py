@@ -167,7 +167,12 @@ def build_card_actions(*, policy: Policy, escalation: Escalation) -> Block:
 
 
 def asks_question(policy: Policy, escalation: Escalation) -> bool:
-    """Whether Waiting on CS asks the engineer's question first: it goes to the Zendesk ticket."""
+    """Whether Waiting on CS asks the engineer's question first: for the filer, or the ticket."""
+    return bool(escalation.filed_by) or writes_question(policy, escalation)
+
+
+def writes_question(policy: Policy, escalation: Escalation) -> bool:
+    """Whether the question goes to the escalation's Zendesk ticket as a note."""
     return escalation.zendesk_ticket_id is not None and policy.zendesk.write_back
 
 
@@ -196,6 +201,10 @@ def build_thread_line(*, policy: Policy, escalation: Escalation, event: Escalati
         return t(f"event.unassigned.{data.get('reason', 'manual')}", lang)
     if kind == "reassigned":
         return t("event.reassigned", lang, actor=actor, to=mention(data.get("to")))
+    if kind == "answered":
+        answer = escape_truncated(str(data.get("answer") or ""), ANSWER_SHOWN)
+        quoted = "\n".join(f">{line}" for line in answer.splitlines()) or ">"
+        return t("event.answered", lang, actor=actor, answer=quoted)
     if kind == "resolved":
         answer = escape_truncated(escalation.resolution_answer or "", ANSWER_SHOWN)
         quoted = "\n".join(f">{line}" for line in answer.splitlines()) or ">"
@@ -411,7 +420,6 @@ def build_resolve_modal(
 def build_wait_modal(*, policy: Policy, escalation: Escalation) -> dict[str, Any]:
     """Waiting on CS, asking what the engineer needs from them (written to the Zendesk ticket)."""
     lang = policy.language
-    ticket = f"#{escalation.zendesk_ticket_id}" if escalation.zendesk_ticket_id else ""
     return {
         "type": "modal",
         "callback_id": ViewId.WAIT,
@@ -428,10 +436,22 @@ def build_wait_modal(*, policy: Policy, escalation: Escalation) -> dict[str, Any
                 multiline=True,
                 optional=True,
                 placeholder=t("modal.wait.question.placeholder", lang),
-                hint=t("modal.wait.question.hint", lang, ticket=ticket),
+                hint=_wait_hint(policy, escalation),
             ),
         ],
     }
+
+
+def _wait_hint(policy: Policy, escalation: Escalation) -> str:
+    """Where the question goes: to the filer (a DM with a button), to the ticket, or both."""
+    lang = policy.language
+    hints = []
+    if escalation.filed_by:
+        hints.append(t("modal.wait.question.hint.filer", lang))
+    if writes_question(policy, escalation):
+        ticket = f"#{escalation.zendesk_ticket_id}"
+        hints.append(t("modal.wait.question.hint", lang, ticket=ticket))
+    return " ".join(hints)
 
 
 def read_input_values(view: dict[str, Any]) -> dict[str, str | None]:

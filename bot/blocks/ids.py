@@ -31,6 +31,7 @@ class ViewId(StrEnum):
     RESOLVE = "resolve"
     ADD_NOTE = "lookup_note"
     WAIT = "wait_question"
+    ANSWER = "answer_question"  # the filer answers the engineer's question
 
 
 class ShortcutId(StrEnum):

@@ -1,14 +1,20 @@
-"""What the escalation's filer reads: the confirmation DM, and the reply in their message's thread."""
+"""What the escalation's filer reads: the confirmation DM, the reply in their message's thread,
+the engineer's question with a button to answer, and the modal that answers it."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from typing import Any
 
 from bot import slo
-from bot.blocks.common import Block, format_local
-from bot.blocks.escalation import ANSWER_SHOWN, escalation_title, filer_text
+from bot.blocks.common import Block, actions, button, format_local, plain, section
+from bot.blocks.escalation import ANSWER_SHOWN, _text_input, escalation_title, filer_text
+from bot.blocks.ids import ViewId
 from bot.blocks.slo import describe
 from bot.i18n import t
+from bot.lifecycle import Verb
+from bot.limits import ANSWER_MAX
 from bot.models import Escalation, Status
 from bot.mrkdwn import channel_link, escape_truncated, link, mention, message_permalink
 from bot.policy import Policy
@@ -102,3 +108,53 @@ def build_source_reply(
             answer=_quoted(escalation.resolution_answer or "", ANSWER_SHOWN),
         )
     return f"{head}\n{state}", []
+
+
+def build_question_dm(
+    *, policy: Policy, escalation: Escalation, question: str, workspace_url: str | None
+) -> tuple[str, list[Block]]:
+    """The filer's DM when the engineer waits on CS: the question and a button to answer it."""
+    lang = policy.language
+    params = {
+        "assignee": mention(escalation.assignee_id),
+        "title": escalation_title(escalation, limit=150),
+        "where": card_place(escalation, workspace_url, lang),
+    }
+    text = t("loop.asked" if question else "loop.asked.nothing", lang, **params)
+    if question:
+        text += "\n" + _quoted(question, ANSWER_SHOWN)
+    answer = button(
+        t("loop.answer.button", lang),
+        Verb.ANSWER.action_id,
+        str(escalation.id),
+        style="primary",
+    )
+    return text, [section(text), actions(f"esc:{escalation.id}", [answer])]
+
+
+def build_answer_modal(*, policy: Policy, escalation: Escalation, question: str) -> dict[str, Any]:
+    """The filer's answer to the engineer's question (posted in the escalation's thread)."""
+    lang = policy.language
+    blocks: list[Block] = [section(escalation_title(escalation))]
+    if question:
+        blocks.append(
+            section(t("event.wait.question", lang) + "\n" + _quoted(question, ANSWER_SHOWN))
+        )
+    blocks.append(
+        _text_input(
+            "answer",
+            t("modal.answer.answer", lang),
+            max_length=ANSWER_MAX,
+            multiline=True,
+            hint=t("modal.answer.hint", lang),
+        )
+    )
+    return {
+        "type": "modal",
+        "callback_id": ViewId.ANSWER,
+        "title": plain(t("modal.answer.title", lang), 24),
+        "submit": plain(t("modal.answer.submit", lang), 24),
+        "close": plain(t("modal.cancel", lang), 24),
+        "private_metadata": json.dumps({"escalation_id": escalation.id}),
+        "blocks": blocks,
+    }

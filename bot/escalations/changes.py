@@ -24,11 +24,11 @@ from bot.errors import (
     InvalidTransition,
     NotAllowed,
 )
-from bot.escalations.queries import find_by_message, get_escalation
+from bot.escalations.queries import find_by_message, get_escalation, latest_question
 from bot.escalations.timeline import record_event
 from bot.lifecycle import Verb
 from bot.limits import ANSWER_MAX, RESOLUTION_NOTE_MAX, WAIT_QUESTION_MAX
-from bot.models import ACTIVE_STATUSES, Escalation, Status
+from bot.models import ACTIVE_STATUSES, Escalation, EscalationEvent, Status
 from bot.mrkdwn import mention
 from bot.policy import Policy
 from bot.user_text import unstorable_error
@@ -109,6 +109,68 @@ def resume(
 ) -> Escalation:
     """Back to investigating after waiting."""
     return _change(session, policy, escalation_id, actor_id, Verb.RESUME, now, _no_data)
+
+
+def answer_question(
+    *,
+    session: Session,
+    policy: Policy,
+    escalation_id: int,
+    actor_id: str,
+    answer: str,
+    answer_key: str,
+    now: datetime,
+) -> Escalation:
+    """The filer answers the engineer's question: it goes to the thread and the clock runs again.
+
+    Once per `answer_key` (the modal's), however often it is submitted; no longer waiting (the
+    engineer resumed first), it is refused, and the modal keeps the text.
+    """
+    text = validate_answer(answer)
+    escalation = get_escalation(session=session, escalation_id=escalation_id)
+    if not lifecycle.may(policy, escalation, actor_id, Verb.ANSWER):
+        raise NotAllowed(f"error.not_allowed.{Verb.ANSWER}", key=escalation.key)
+    if _answered(session, escalation_id, answer_key):
+        return escalation
+    data = {"answer": text, "answer_key": answer_key}
+    return _change(session, policy, escalation_id, actor_id, Verb.ANSWER, now, lambda _e: data)
+
+
+def question_to_answer(
+    *, session: Session, policy: Policy, escalation_id: int, actor_id: str
+) -> tuple[Escalation, str]:
+    """The escalation and the engineer's question, if the actor may answer it now."""
+    escalation = check_may(
+        session=session,
+        policy=policy,
+        escalation_id=escalation_id,
+        actor_id=actor_id,
+        action=Verb.ANSWER,
+    )
+    return escalation, latest_question(session=session, escalation_id=escalation_id)
+
+
+def validate_answer(answer: str) -> str:
+    """The filer's answer, stripped; empty or too long is reported against its field."""
+    text = answer.strip()
+    if not text:
+        raise InvalidInput({"answer": ("field.required", {})})
+    if len(text) > ANSWER_MAX:
+        raise InvalidInput({"answer": ("field.too_long", {"max": ANSWER_MAX, "length": len(text)})})
+    if unstorable := unstorable_error(text):
+        raise InvalidInput({"answer": unstorable})
+    return text
+
+
+def _answered(session: Session, escalation_id: int, answer_key: str) -> bool:
+    """Whether the answer of this modal is on the timeline already."""
+    events = session.exec(
+        select(EscalationEvent).where(
+            EscalationEvent.escalation_id == escalation_id,
+            EscalationEvent.kind == lifecycle.rule(Verb.ANSWER).event,
+        )
+    ).all()
+    return any((event.data or {}).get("answer_key") == answer_key for event in events)
 
 
 def resolve(

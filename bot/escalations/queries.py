@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from bot.errors import (
     NotFound,
 )
-from bot.models import ACTIVE_STATUSES, UNRESOLVED_STATUSES, Escalation, Status
+from bot.models import ACTIVE_STATUSES, UNRESOLVED_STATUSES, Escalation, EscalationEvent, Status
 
 
 def get_escalation(*, session: Session, escalation_id: int) -> Escalation:
@@ -103,3 +103,14 @@ def count_unresolved(*, session: Session) -> dict[str, int]:
 
 def by_intake_key(session: Session, intake_key: str) -> Escalation | None:
     return session.exec(select(Escalation).where(Escalation.intake_key == intake_key)).first()
+
+
+def latest_question(*, session: Session, escalation_id: int) -> str:
+    """The question of the escalation's latest Waiting on CS ("" when none was asked)."""
+    events = session.exec(
+        select(EscalationEvent)
+        .where(EscalationEvent.escalation_id == escalation_id, EscalationEvent.kind == "wait")
+        .order_by(col(EscalationEvent.id).desc())
+        .limit(1)
+    ).all()
+    return str((events[0].data or {}).get("question") or "") if events else ""

@@ -9,6 +9,7 @@ from slack_bolt import App
 
 from bot.blocks.ids import ActionId
 from bot.lifecycle import Verb
+from handlers.actions.answer import answer_clicked
 from handlers.actions.lookup_add_note import lookup_add_note_clicked
 from handlers.actions.lookup_escalate import lookup_escalate_clicked
 from handlers.actions.lookup_reveal import lookup_reveal_clicked
@@ -31,6 +32,7 @@ MODAL_OPENERS: dict[str, Callable[..., None]] = {
     ActionId.LOOKUP_ESCALATE: lookup_escalate_clicked,
     ActionId.LOOKUP_ADD_NOTE: lookup_add_note_clicked,
     ActionId.WAIT_WITH_QUESTION: wait_with_question_clicked,
+    Verb.ANSWER.action_id: answer_clicked,
 }
 OPENS_MODAL = frozenset(MODAL_OPENERS)
 

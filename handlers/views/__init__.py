@@ -7,6 +7,7 @@ import re
 from slack_bolt import App
 
 from bot.blocks.ids import ViewId
+from handlers.views.answer_submitted import answer_submitted
 from handlers.views.escalation_submitted import escalation_submitted
 from handlers.views.note_submitted import note_submitted
 from handlers.views.resolution_submitted import resolution_submitted
@@ -20,6 +21,7 @@ def register(app: App) -> None:
     app.view(ViewId.RESOLVE)(resolution_submitted)
     app.view(ViewId.ADD_NOTE)(note_submitted)
     app.view(ViewId.WAIT)(wait_submitted)
+    app.view(ViewId.ANSWER)(answer_submitted)
     register_late(app)
 
 

@@ -134,6 +134,8 @@ def perform(
         return simple[action](**common)
     if action is Verb.REASSIGN:
         return escalations.reassign(**common, assignee_id=TARO)
+    if action is Verb.ANSWER:
+        return escalations.answer_question(**common, answer="4.2.1", answer_key=f"view:{now}")
     if action is Verb.RESOLVE:
         return escalations.resolve(**common, cause="bug", note="n", answer="Fixed.")
     if action is Verb.SNOOZE:
@@ -382,9 +384,11 @@ def test_filing_creates_the_row_the_filed_event_and_a_card_post(
             (OutboxKind.THREAD, f"esc:{escalation_id}:event:{events[1].id}", "pending"),
             # The auto-assignment's DM to the new assignee (issue 16: one per assignment).
             (OutboxKind.DM, f"esc:{escalation_id}:dm:{HANAKO}:20261125T010000", "pending"),
+            (OutboxKind.NOTICE, f"esc:{escalation_id}:filer:filed", "pending"),
         ]
         assert rows[1].payload == {"event_id": events[1].id}  # worded when sent
         assert rows[2].payload == {"user": HANAKO}  # drawn when sent
+        assert rows[3].payload == {"channel": FILER, "notice": "filed"}  # worded at delivery
         assert "<@U0HANAKO>" in thread_text(session, policy, rows[1])
         state = session.get(EngineerState, HANAKO)
         assert state is not None
@@ -463,7 +467,7 @@ def test_nobody_available_leaves_it_open_with_the_reason(db: Database, policy: P
             ("filed", {}),
             ("unassigned", {"reason": "nobody_available"}),
         ]
-        card, line = outbox_rows(session, escalation_id)
+        card, line, _told = outbox_rows(session, escalation_id)
         assert card.payload == {}  # the card and the line are worded at delivery
         assert "Nobody who covers this is available" in thread_text(session, policy, line)
 
@@ -541,8 +545,9 @@ def test_simultaneous_submissions_of_one_modal_file_once(db: Database, policy: P
     with db.session() as session:
         assert len(session.exec(select(Escalation)).all()) == 1
         assert len(session.exec(select(EscalationEvent)).all()) == 2
-        # The card, the auto-assignment's thread line and its DM to the assignee: once each.
-        assert len(session.exec(select(Outbox)).all()) == 3
+        # The card, the auto-assignment's thread line, its DM to the assignee and the
+        # filer's DM: once each.
+        assert len(session.exec(select(Outbox)).all()) == 4
 
 
 def test_lists_and_counts(db: Database, policy: Policy, policy_text: str) -> None:
@@ -598,6 +603,13 @@ EXPECTED: dict[Verb, dict[Status, Status | str]] = {
         S.OPEN: "invalid",
         S.ASSIGNED: "invalid",
         S.INVESTIGATING: "noop",
+        S.WAITING: S.INVESTIGATING,
+        S.RESOLVED: "invalid",
+    },
+    Verb.ANSWER: {
+        S.OPEN: "invalid",
+        S.ASSIGNED: "invalid",
+        S.INVESTIGATING: "invalid",
         S.WAITING: S.INVESTIGATING,
         S.RESOLVED: "invalid",
     },
@@ -707,11 +719,14 @@ def test_every_action_from_every_status(
                 # reassignment also owes its new assignee one DM (issue 16's budget).
                 first_dm = f"esc:{escalation_id}:dm:{HANAKO}:20261125T010000"
                 new_dm = f"esc:{escalation_id}:dm:{after.assignee}:20261125T010500"
-                assert added == {
+                owed = {
                     f"esc:{escalation_id}:card:{event_id}",
                     f"esc:{escalation_id}:event:{event_id}",
                     f"{first_dm}:update:{event_id}",
                 } | ({new_dm} if rule.event in ("claimed", "reassigned") else set())
+                if action is Verb.WAIT:  # the filer is asked, by DM
+                    owed.add(f"esc:{escalation_id}:filer:wait:{event_id}")
+                assert added == owed
 
 
 def test_claim_assigns_the_claimer(db: Database, policy_text: str) -> None:
@@ -1064,7 +1079,8 @@ def test_every_change_promises_one_card_update_and_one_thread_line(
         for step, (action, actor) in enumerate(JOURNEY, start=1):
             perform(session, policy, action, escalation_id, actor, START + timedelta(minutes=step))
         events = escalations.timeline(session=session, escalation_id=escalation_id)
-        rows = outbox_rows(session, escalation_id)
+        # Less the filer's DMs (filed, asked): the CS loop's, tests/handlers/test_cs_loop.py.
+        rows = [r for r in outbox_rows(session, escalation_id) if r.kind != OutboxKind.NOTICE]
         texts = {
             r.key: thread_text(session, policy, r) for r in rows if r.kind == OutboxKind.THREAD
         }
@@ -1174,6 +1190,8 @@ def test_a_row_changed_under_a_change_is_retried(
     }
     if action in (Verb.CLAIM, Verb.REASSIGN):
         owed.add(f"esc:{escalation_id}:dm:{after.assignee}:20261125T010000")
+    if action is Verb.WAIT:  # the filer is asked, by DM
+        owed.add(f"esc:{escalation_id}:filer:wait:{event_id}")
     assert after.outbox[: len(before.outbox)] == before.outbox
     assert sorted(after.outbox[len(before.outbox) :]) == sorted(owed)
 

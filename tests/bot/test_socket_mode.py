@@ -34,6 +34,7 @@ from tests.support.flows import (
     file_via_modal,
     resolve_via_modal,
     submit_escalation,
+    wait_on_cs,
 )
 from tests.support.slack import SlackDriver, TrackingExecutor
 from tests.support.socket_mode import APP_TOKEN, socket_mode_app
@@ -77,9 +78,10 @@ def _story(slack: SlackDriver) -> list[str]:
     refused = submit_escalation(slack, values={"zendesk": "not a ticket"})
     acks.append(refused.body)
     card = file_via_modal(slack)
-    for action in ("esc.acknowledge", "esc.wait", "esc.resume"):
-        assert_acked(slack.click(card, action, user="U0HANAKO"))
-    assert_acked(slack.click(card, "esc.wait", user="U0OTHER"))  # refused privately
+    assert_acked(slack.click(card, "esc.acknowledge", user="U0HANAKO"))
+    acks.append(wait_on_cs(slack, card, user="U0HANAKO").body)  # a modal's submission, acked
+    assert_acked(slack.click(card, "esc.resume", user="U0HANAKO"))
+    assert_acked(slack.click(card, "esc.wait_question", user="U0OTHER"))  # refused privately
     assert_acked(slack.command("/cre", "queue", user="U0LEAD"))
     assert_acked(slack.command("/cre", "show ESC-1", user="U0LEAD"))
     slack.event({"type": "app_home_opened", "user": "U0HANAKO", "tab": "home"})

@@ -29,6 +29,7 @@ from tests.support.flows import (
     submit_escalation,
     thread_lines,
     wait_for,
+    wait_on_cs,
 )
 from tests.support.slack import Response, SlackDriver
 
@@ -128,11 +129,15 @@ def test_simultaneous_different_buttons_leave_one_consistent_story(
 ) -> None:
     card = file_via_modal(slack)
     slack.click(card, "esc.claim", user="U0ENG01")
+    assert_acked(slack.click(card, "esc.wait_question", user="U0LEAD"))  # its question modal
+    wait_view, wait_view_id = opened_view(slack)
 
     _all_at_once(
         [
             lambda: slack.click(card, "esc.acknowledge", user="U0ENG01", drain=False),
-            lambda: slack.click(card, "esc.wait", user="U0LEAD", drain=False),
+            lambda: slack.submit(
+                wait_view, {"question": ""}, user="U0LEAD", view_id=wait_view_id, drain=False
+            ),
             lambda: slack.click(
                 card, "esc.reassign", user="U0LEAD", selected_user="U0ENG02", drain=False
             ),
@@ -191,7 +196,7 @@ def test_a_slow_card_update_never_leaves_the_card_behind_the_database(
 
     slack.click(card, "esc.acknowledge", user="U0ENG01", drain=False)
     _until(lambda: not slack.standin._failures.get("chat.update"))  # that update is in flight
-    slack.click(card, "esc.wait", user="U0ENG01")
+    wait_on_cs(slack, card, user="U0ENG01")
     slack.executor.drain()
 
     assert escalation(db).status == "waiting"
@@ -205,7 +210,7 @@ def test_a_slow_thread_line_is_never_overtaken_by_the_next_one(slack: SlackDrive
 
     slack.click(card, "esc.acknowledge", user="U0ENG01", drain=False)
     _until(lambda: not slack.standin._failures.get("chat.postMessage"))
-    slack.click(card, "esc.wait", user="U0ENG01")
+    wait_on_cs(slack, card, user="U0ENG01")
     slack.executor.drain()
 
     lines = thread_lines(slack, card)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from bot.clock import ManualClock
 from bot.db import Database
 from bot.policy import Policy
 from bot.workspace.webapi import Message
@@ -13,13 +16,17 @@ from tests.support.flows import (
     assert_acked,
     card_texts,
     escalation,
+    event_kinds,
+    everything_posted,
     file_via_modal,
+    opened_view,
     outbox_rows,
     resolve_via_modal,
     submit_escalation,
     texts_in,
+    thread_lines,
 )
-from tests.support.slack import SlackDriver
+from tests.support.slack import Response, SlackDriver
 
 WORDS = {
     "en": {
@@ -232,3 +239,124 @@ def test_what_i_filed_leaves_out_resolved_ones(slack: SlackDriver, lang: str) ->
 
     assert MINE[lang][2] in shown
     assert "fixed soon" not in shown
+
+
+# -- waiting on CS: the filer is asked, answers from the DM, and the clock runs again ----------------
+
+ASKED = {
+    "en": (
+        ":hourglass_flowing_sand: <@U0HANAKO> needs your answer on *ESC-1* · "
+        "User u-2002 can't restore their album · <https://"
+    ),
+    "ja": (
+        ":hourglass_flowing_sand: <@U0HANAKO> さんが *ESC-1* · "
+        "User u-2002 can't restore their album について回答を待っています · <#C0ESCALATE> の<https://"
+    ),
+}
+ANSWERED = {
+    "en": ":speech_balloon: <@U0CS> answered. The SLO clock is running again.\n>",
+    "ja": ":speech_balloon: <@U0CS> さんが回答しました。SLO の計測を再開します。\n>",
+}
+WAITING_REPLY = {
+    "en": ":hourglass_flowing_sand: <@U0HANAKO> is waiting on CS. <@U0CS>, please answer",
+    "ja": ":hourglass_flowing_sand: <@U0HANAKO> さんが CS の回答を待っています。<@U0CS> さん、",
+}
+
+
+def _wait_on_cs(slack: SlackDriver, card: Message, *, user: str, question: str) -> None:
+    assert_acked(slack.click(card, "esc.wait_question", user=user))
+    view, view_id = opened_view(slack)
+    assert view["callback_id"] == "wait_question"
+    assert_acked(slack.submit(view, {"question": question}, user=user, view_id=view_id))
+
+
+def _answer(slack: SlackDriver, dm: Message, *, user: str, answer: str) -> Response:
+    assert_acked(slack.click(dm, "esc.answer", user=user))
+    view, view_id = opened_view(slack)
+    assert view["callback_id"] == "answer_question"
+    return slack.submit(view, {"answer": answer}, user=user, view_id=view_id)
+
+
+def test_the_filer_is_asked_answers_in_the_thread_and_the_clock_runs_again(
+    slack: SlackDriver, db: Database, clock: ManualClock, lang: str
+) -> None:
+    message = _file_from_message(slack)
+    [card] = slack.channel(ESCALATION_CHANNEL)
+    assert_acked(slack.click(card, "esc.acknowledge", user="U0HANAKO"))
+    _wait_on_cs(
+        slack, slack.channel(ESCALATION_CHANNEL)[0], user="U0HANAKO", question="Which app version?"
+    )
+
+    _, asked = slack.standin.dms("U0CS")  # after the confirmation
+    assert asked.text.startswith(ASKED[lang])
+    assert asked.text.endswith("\n>Which app version?")
+    assert "esc.answer" in [
+        e["action_id"] for b in asked.blocks if b["type"] == "actions" for e in b["elements"]
+    ]
+    [reply] = _replies(slack, message)
+    assert WAITING_REPLY[lang] in reply.text
+    assert reply.text.endswith("\n>Which app version?")
+    assert escalation(db).status == "waiting"
+    assert escalation(db).slo_running_since is None  # the clock is paused
+
+    clock.advance(timedelta(minutes=30))
+    assert_acked(_answer(slack, asked, user="U0CS", answer="4.2.1 on iOS 18"))
+
+    assert thread_lines(slack, card)[-1] == ANSWERED[lang] + "4.2.1 on iOS 18"
+    row = escalation(db)
+    assert row.status == "investigating"
+    assert row.slo_running_since == clock.now()  # running again from the answer
+    [reply] = _replies(slack, message)  # the same reply, redrawn once more
+    # Due 30 minutes later than before: the clock stood still while it waited on CS.
+    assert SOURCE[lang]["investigating"].replace("10:00", "10:30") in reply.text
+    assert reply.updated_count == 3  # acknowledged, waiting, answered
+
+
+def test_answering_twice_from_one_modal_posts_once(slack: SlackDriver, db: Database) -> None:
+    card = file_via_modal(slack, user="U0CS")
+    _wait_on_cs(slack, card, user="U0HANAKO", question="Which app version?")
+    _, asked = slack.standin.dms("U0CS")
+    assert_acked(slack.click(asked, "esc.answer", user="U0CS"))
+    view, view_id = opened_view(slack)
+
+    for _ in range(2):
+        assert_acked(slack.submit(view, {"answer": "4.2.1"}, user="U0CS", view_id=view_id))
+
+    assert event_kinds(db).count("answered") == 1
+    assert sum("4.2.1" in line for line in thread_lines(slack, card)) == 1
+
+
+REFUSED = {
+    "en": "Only whoever filed ESC-1 or the lead can answer its question.",
+    "ja": "ESC-1 の質問に回答できるのは、起票した方かリーダーだけです。",
+}
+NO_LONGER = {"en": "no longer waiting on CS", "ja": "CS の回答待ちではなくなりました"}
+
+
+def test_someone_else_cannot_answer(slack: SlackDriver, db: Database, lang: str) -> None:
+    card = file_via_modal(slack, user="U0CS")
+    _wait_on_cs(slack, card, user="U0HANAKO", question="Which app version?")
+    _, asked = slack.standin.dms("U0CS")
+
+    assert_acked(slack.click(asked, "esc.answer", user="U0TARO"))
+
+    assert slack.standin.calls_to("views.open")[-1].args["view"]["callback_id"] != "answer_question"
+    assert REFUSED[lang] in everything_posted(slack)
+    assert escalation(db).status == "waiting"
+
+
+def test_an_answer_after_the_engineer_resumed_stays_in_the_modal(
+    slack: SlackDriver, db: Database, lang: str
+) -> None:
+    card = file_via_modal(slack, user="U0CS")
+    _wait_on_cs(slack, card, user="U0HANAKO", question="Which app version?")
+    _, asked = slack.standin.dms("U0CS")
+    assert_acked(slack.click(asked, "esc.answer", user="U0CS"))
+    view, view_id = opened_view(slack)
+    assert_acked(slack.click(slack.channel(ESCALATION_CHANNEL)[0], "esc.resume", user="U0HANAKO"))
+
+    response = slack.submit(view, {"answer": "4.2.1"}, user="U0CS", view_id=view_id)
+
+    assert response.json()["response_action"] == "errors"
+    assert NO_LONGER[lang] in response.json()["errors"]["answer"]
+    assert "answered" not in event_kinds(db)

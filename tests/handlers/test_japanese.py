@@ -22,6 +22,7 @@ from tests.support.flows import (
     resolve_via_modal,
     texts_in,
     thread_lines,
+    wait_on_cs,
 )
 from tests.support.slack import SlackDriver
 
@@ -37,7 +38,7 @@ def test_filing_claiming_refusing_and_resolving_read_in_japanese(slack: SlackDri
 
     assert_acked(slack.click(card, "esc.acknowledge", user="U0TARO"))
     assert_acked(slack.click(card, "esc.acknowledge", user="U0HANAKO"))
-    assert_acked(slack.click(card, "esc.wait", user="U0HANAKO"))
+    assert_acked(wait_on_cs(slack, card, user="U0HANAKO"))
     stale = {"type": "button", "action_id": "esc.acknowledge", "value": "1", "block_id": "esc:1"}
     assert_acked(block_action(slack, card, stale, user="U0HANAKO"))
 

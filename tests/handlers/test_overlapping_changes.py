@@ -27,6 +27,7 @@ from tests.support.flows import (
     card_field,
     escalation,
     file_via_modal,
+    opened_view,
     policy_from,
     thread_lines,
     wait_for,
@@ -116,13 +117,17 @@ def test_a_change_made_while_the_last_one_is_posting_goes_right_after_it(
 ) -> None:
     card = file_via_modal(slack)
     assert_acked(slack.click(card, "esc.claim", user=ENGINEER))
+    assert_acked(second.click(card, "esc.wait_question", user=ENGINEER))  # its question modal
+    wait_view, wait_view_id = opened_view(second)
     lines_before = len(thread_lines(slack, card))
     slack.standin.fail("chat.update", delay=SLOW_UPDATE, times=SLOW_UPDATES)
     since = clock.now().timestamp()
 
     assert_acked(slack.click(card, "esc.acknowledge", user=ENGINEER, drain=False))
     assert wait_for(lambda: slack.standin.scripted_left("chat.update") < SLOW_UPDATES)
-    assert_acked(second.click(card, "esc.wait", user=ENGINEER, drain=False))
+    assert_acked(
+        second.submit(wait_view, {"question": ""}, user=ENGINEER, view_id=wait_view_id, drain=False)
+    )
     slack.executor.drain()
     second.executor.drain()
 

@@ -101,11 +101,13 @@ def test_a_card_post_that_keeps_failing_is_kept_and_posted_later_exactly_once(
     assert slack.channel(ESCALATION_CHANNEL) == []
     row = escalation(db)  # filed in the database even though Slack did not take the post
     assert (row.status, row.assignee_id, row.message_ts) == ("assigned", "U0HANAKO", None)
-    post, line, dm = outbox_rows(db)
+    post, line, dm, told = outbox_rows(db)
     assert (post.kind, post.status, post.attempts) == ("card.post", "pending", 1)
     assert (dm.kind, dm.status) == ("dm", "pending")  # the assignee's DM waits its turn too
     assert post.last_error
     assert (line.kind, line.status) == ("thread", "pending")
+    assert (told.kind, told.status) == ("notice", "pending")  # the filer's DM waits for the card
+    assert slack.standin.dms("U0CS") == []
 
     runtime.deliver()  # too early: the backoff has not passed
     assert slack.channel(ESCALATION_CHANNEL) == []
@@ -113,8 +115,10 @@ def test_a_card_post_that_keeps_failing_is_kept_and_posted_later_exactly_once(
     clock.advance(PAST_BACKOFF)
     report = runtime.deliver()
 
-    assert report.sent == 3  # the card, its thread line, the assignee's DM
+    assert report.sent == 4  # the card, its thread line, the assignee's DM, the filer's
     [card] = slack.channel(ESCALATION_CHANNEL)
+    [told] = slack.standin.dms("U0CS")  # and links to it
+    assert f"/archives/{ESCALATION_CHANNEL}/p{card.ts.replace('.', '')}|" in told.text
     assert card.blocks[0]["text"]["text"] == "*ESC-1* · Login fails after password reset"
     assert escalation(db).message_ts == card.ts
     assert len(thread_lines(slack, card)) == 1

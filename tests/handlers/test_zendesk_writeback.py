@@ -25,6 +25,7 @@ from tests.support.flows import (
     opened_view,
     resolve_via_modal,
     thread_lines,
+    wait_on_cs,
 )
 from tests.support.slack import SlackDriver
 from tests.support.zendesk import deliver, ticket_body, writer_on_test_time, zendesk_settings
@@ -117,12 +118,13 @@ def test_an_escalation_filed_in_slack_with_a_ticket_is_written_back_the_same(
     assert first_lines(zendesk)[1] == "ESC-1 was resolved by hanako. Cause: Bug."
 
 
-def test_without_a_ticket_nothing_is_written_and_waiting_stays_one_click(
+def test_without_a_ticket_nothing_is_written_and_the_question_goes_to_the_filer_only(
     slack: SlackDriver, zendesk: ZendeskStandIn, db: Database
 ) -> None:
     filed = file_via_modal(slack)
-    assert "esc.wait" in card_actions(filed)
-    slack.click(filed, "esc.wait", user="U0HANAKO")
+    assert "esc.wait_question" in card_actions(filed)
+    wait_on_cs(slack, filed, user="U0HANAKO", question="Which app version?")
+    assert slack.standin.dms("U0CS")[-1].text.endswith(">Which app version?")
     assert zendesk.calls == []
 
 

@@ -200,6 +200,16 @@ def resolve_via_modal(
     )
 
 
+def wait_on_cs(
+    slack: SlackDriver, card: Message, *, user: str, question: str = "", **kwargs: Any
+) -> Response:
+    """Press Waiting on CS on the card and submit its question modal (the question may be empty)."""
+    assert_acked(slack.click(card, "esc.wait_question", user=user))
+    view, view_id = opened_view(slack)
+    assert view["callback_id"] == "wait_question"
+    return slack.submit(view, {"question": question}, user=user, view_id=view_id, **kwargs)
+
+
 # -- interactions the driver has no verb for -----------------------------------------------------
 
 

@@ -31,8 +31,9 @@ from tests.support.factories import make_escalation, policy_variant
 HOSTILE = "<!channel> <@U123> <https://evil.example|click>"
 CARD_BUTTONS = {
     Status.OPEN: ["esc.claim", "esc.reassign", "esc.resolve"],
-    Status.ASSIGNED: ["esc.acknowledge", "esc.wait", "esc.resolve", "esc.reassign"],
-    Status.INVESTIGATING: ["esc.wait", "esc.resolve", "esc.reassign"],
+    # Waiting on CS asks the question for the filer first (a modal).
+    Status.ASSIGNED: ["esc.acknowledge", "esc.wait_question", "esc.resolve", "esc.reassign"],
+    Status.INVESTIGATING: ["esc.wait_question", "esc.resolve", "esc.reassign"],
     Status.WAITING: ["esc.resume", "esc.resolve", "esc.reassign"],
     Status.RESOLVED: ["esc.reopen"],
 }

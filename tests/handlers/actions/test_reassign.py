@@ -16,6 +16,7 @@ from tests.support.flows import (
     escalation,
     event_kinds,
     file_via_modal,
+    wait_on_cs,
     watch,
 )
 from tests.support.slack import SlackDriver
@@ -79,7 +80,7 @@ def test_the_off_roster_refusal_names_the_person_as_a_mention(slack: SlackDriver
 
 def test_reassign_keeps_a_waiting_escalation_waiting(slack: SlackDriver, db: Database) -> None:
     card = file_via_modal(slack)
-    slack.click(card, "esc.wait", user="U0HANAKO")
+    wait_on_cs(slack, card, user="U0HANAKO")
 
     slack.click(card, "esc.reassign", user="U0HANAKO", selected_user="U0KENJI")
 

@@ -24,6 +24,7 @@ from tests.support.flows import (
     policy_from,
     resolve_via_modal,
     thread_lines,
+    wait_on_cs,
     watch,
 )
 from tests.support.slack import SlackDriver
@@ -85,7 +86,12 @@ def test_claim_takes_the_escalation_and_updates_the_card_in_place(
     assert line == "<@U0TARO> claimed this."
     assert card_field(card, "Assignee") == "<@U0TARO>"
     assert card_field(card, "Status") == ":bust_in_silhouette: Assigned"
-    assert card_actions(card) == ["esc.acknowledge", "esc.wait", "esc.resolve", "esc.reassign"]
+    assert card_actions(card) == [
+        "esc.acknowledge",
+        "esc.wait_question",
+        "esc.resolve",
+        "esc.reassign",
+    ]
     assert event_kinds(db) == ["filed", "unassigned", "claimed"]
     assert ephemeral_replies(slack) == []
 
@@ -160,7 +166,7 @@ def test_acknowledge_starts_the_investigation(slack: SlackDriver, db: Database) 
     line = assert_updated_in_place_once(slack, card, before)
     assert line == ":mag: <@U0TARO> is investigating."
     assert card_field(card, "Status") == ":mag: Investigating"
-    assert card_actions(card) == ["esc.wait", "esc.resolve", "esc.reassign"]
+    assert card_actions(card) == ["esc.wait_question", "esc.resolve", "esc.reassign"]
 
 
 def test_waiting_on_cs_and_resume(slack: SlackDriver, db: Database) -> None:
@@ -168,7 +174,7 @@ def test_waiting_on_cs_and_resume(slack: SlackDriver, db: Database) -> None:
     slack.click(card, "esc.acknowledge", user="U0TARO")
 
     before = watch(slack, card)
-    assert_acked(slack.click(card, "esc.wait", user="U0TARO"))
+    assert_acked(wait_on_cs(slack, card, user="U0TARO"))
     waiting_line = assert_updated_in_place_once(slack, card, before)
     waiting_card = (card_field(card, "Status"), card_actions(card))
 
@@ -190,7 +196,7 @@ def test_waiting_on_cs_and_resume(slack: SlackDriver, db: Database) -> None:
 def test_waiting_straight_from_assigned(slack: SlackDriver, db: Database) -> None:
     card = _claimed(slack)
 
-    slack.click(card, "esc.wait", user="U0TARO")
+    wait_on_cs(slack, card, user="U0TARO")
 
     assert escalation(db).status == "waiting"
 
@@ -210,8 +216,12 @@ def test_the_lead_may_act_on_someone_elses_escalation(slack: SlackDriver, db: Da
     [
         ("esc.acknowledge", "U0KENJI", "Only the assignee or the lead can acknowledge ESC-1."),
         ("esc.acknowledge", "U0CS", "Only the assignee or the lead can acknowledge ESC-1."),
-        ("esc.wait", "U0HANAKO", "Only the assignee or the lead can set ESC-1 to waiting."),
-        ("esc.wait", "U0CS", "Only the assignee or the lead can set ESC-1 to waiting."),
+        (
+            "esc.wait_question",
+            "U0HANAKO",
+            "Only the assignee or the lead can set ESC-1 to waiting.",
+        ),
+        ("esc.wait_question", "U0CS", "Only the assignee or the lead can set ESC-1 to waiting."),
     ],
 )
 def test_only_the_assignee_or_the_lead_may_change_the_status(
@@ -230,7 +240,7 @@ def test_only_the_assignee_or_the_lead_may_change_the_status(
 
 def test_resume_by_someone_else_is_refused(slack: SlackDriver, db: Database) -> None:
     card = _claimed(slack, by="U0TARO")
-    slack.click(card, "esc.wait", user="U0TARO")
+    wait_on_cs(slack, card, user="U0TARO")
     before = watch(slack, card)
 
     slack.click(card, "esc.resume", user="U0KENJI")
@@ -303,7 +313,7 @@ def test_reopen_by_the_assignee_the_filer_or_the_lead(
     line = assert_updated_in_place_once(slack, card, before)
     assert line == f":leftwards_arrow_with_hook: <@{user}> reopened this."
     assert card_field(card, "Status") == ":mag: Investigating"
-    assert card_actions(card) == ["esc.wait", "esc.resolve", "esc.reassign"]
+    assert card_actions(card) == ["esc.wait_question", "esc.resolve", "esc.reassign"]
 
 
 def test_reopen_by_anyone_else_is_refused(slack: SlackDriver, db: Database) -> None:
@@ -342,12 +352,15 @@ def test_a_whole_life_is_one_message_with_one_thread_line_per_change(
     steps = [
         ("esc.claim", "U0HANAKO", "assigned"),
         ("esc.acknowledge", "U0HANAKO", "investigating"),
-        ("esc.wait", "U0HANAKO", "waiting"),
+        ("esc.wait_question", "U0HANAKO", "waiting"),
         ("esc.resume", "U0HANAKO", "investigating"),
     ]
     for action_id, user, status in steps:
         before = watch(slack, card)
-        assert_acked(slack.click(card, action_id, user=user))
+        if action_id == "esc.wait_question":  # it asks the question for CS first
+            assert_acked(wait_on_cs(slack, card, user=user))
+        else:
+            assert_acked(slack.click(card, action_id, user=user))
         assert_updated_in_place_once(slack, card, before)
         assert escalation(db).status == status
     before = watch(slack, card)
@@ -376,7 +389,7 @@ def test_a_refused_transition_names_the_status_as_people_say_it(slack: SlackDriv
     card = file_via_modal(slack)
     slack.click(card, "esc.claim", user="U0HANAKO")
     slack.click(card, "esc.acknowledge", user="U0HANAKO")
-    slack.click(card, "esc.wait", user="U0HANAKO")
+    wait_on_cs(slack, card, user="U0HANAKO")
 
     block_action(slack, card, _forged("esc.acknowledge"), user="U0HANAKO")
 

@@ -49,7 +49,12 @@ def test_submitting_posts_one_card_with_everything_about_the_escalation(
     assert card_field(card, "Assignee") == "<@U0HANAKO>"
     assert card_field(card, "Status") == ":bust_in_silhouette: Assigned"
     assert "Tried twice; the reset mail arrives." in "\n".join(card_texts(card))
-    assert card_actions(card) == ["esc.acknowledge", "esc.wait", "esc.resolve", "esc.reassign"]
+    assert card_actions(card) == [
+        "esc.acknowledge",
+        "esc.wait_question",
+        "esc.resolve",
+        "esc.reassign",
+    ]
     assert "ESC-1" in card.text  # the notification fallback names the escalation too
 
     row = escalation(db)
