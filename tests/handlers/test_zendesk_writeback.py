@@ -82,6 +82,12 @@ def test_a_ticket_from_filing_to_resolution_gets_each_note_and_tag_once(
         "*Question for CS:*\n>Which app version is the user on?"
         in thread_lines(slack, card(slack))[-1]
     )
+    # The agent, a Slack user by their email, is asked too, by DM with a button to answer.
+    told, asked = slack.standin.dms("U0CS")
+    assert told.text.startswith(":inbox_tray: You escalated Zendesk ticket")  # as before
+    assert asked.text.endswith("\n>Which app version is the user on?")
+    buttons = [e for b in asked.blocks if b["type"] == "actions" for e in b["elements"]]
+    assert [e["action_id"] for e in buttons] == ["esc.answer"]
     slack.click(card(slack), "esc.resume", user="U0HANAKO")
     resolve_via_modal(slack, card(slack), user="U0HANAKO", answer="Update to 5.2, then sign in.")
     # The agent hears of it in Slack as a Slack filer would: mentioned with the answer.
