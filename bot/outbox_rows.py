@@ -122,6 +122,8 @@ class OutboxRow:
         if update_of is not None:
             payload["update_of"] = update_of
         return cls(key, OutboxKind.MESSAGE, None, payload)
+
+    @classmethod
     def notice(cls, key: str, *, escalation_id: int, to: str, what: str, **data: Any) -> OutboxRow:
         """A DM to `to` about the escalation, worded when sent (`what` names the notice)."""
         payload = {"channel": to, "notice": what, **data}

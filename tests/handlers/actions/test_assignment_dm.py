@@ -19,6 +19,7 @@ from tests.support.flows import (
     policy_from,
     resolve_via_modal,
     texts_in,
+    wait_on_cs,
 )
 from tests.support.slack import SlackDriver
 
@@ -67,7 +68,7 @@ def test_claiming_sends_the_claimer_one_dm_with_priority_due_time_and_buttons(
     assert "*Priority*\nP1" in text
     assert "*Due*\ndue Wed 11/25 14:00 · 4h left" in text
     assert "*Status*\n" in text
-    assert _buttons(dm) == ["esc.acknowledge", "esc.wait"]
+    assert _buttons(dm) == ["esc.acknowledge", "esc.wait_question"]
     assert [_dms(slack, u) for u in ("U0HANAKO", "U0KENJI", "U0LEAD")] == [[], [], []]
 
 
@@ -86,7 +87,7 @@ def test_acknowledge_in_the_dm_redraws_it_in_place_and_a_second_press_changes_no
     assert redrawn.ts == dm.ts
     assert redrawn.updated_count == 1
     assert "Investigating" in _text(redrawn)
-    assert _buttons(redrawn) == ["esc.wait"]
+    assert _buttons(redrawn) == ["esc.wait_question"]
     posts = len(slack.standin.calls_to("chat.postMessage"))
     slack.click(as_first_drawn, "esc.acknowledge", user="U0TARO")  # a double click
     assert len(slack.standin.calls_to("chat.postMessage")) == posts
@@ -98,7 +99,7 @@ def test_waiting_on_cs_from_the_dm_pauses_the_clock(slack: SlackDriver, db: Data
     slack.click(card, "esc.claim", user="U0TARO")
     [dm] = _dms(slack, "U0TARO")
 
-    assert_acked(slack.click(dm, "esc.wait", user="U0TARO"))
+    assert_acked(wait_on_cs(slack, dm, user="U0TARO"))  # the question modal, submitted
 
     assert escalation(db).status == "waiting"
     [redrawn] = _dms(slack, "U0TARO")
@@ -115,7 +116,7 @@ def test_reassigning_sends_the_new_assignee_a_dm_and_the_old_one_reads_that_it_m
 
     [hanako] = _dms(slack, "U0HANAKO")
     assert "is yours" in _text(hanako)
-    assert _buttons(hanako) == ["esc.acknowledge", "esc.wait"]
+    assert _buttons(hanako) == ["esc.acknowledge", "esc.wait_question"]
     [taro] = _dms(slack, "U0TARO")
     assert "is now with <@U0HANAKO>." in _text(taro)
     assert _buttons(taro) == []
