@@ -1220,7 +1220,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "loop.open_card": ("See it", "カードを開く"),
     "loop.assigned": ("assigned to {assignee}", "担当: {assignee} さん"),
     "loop.queued": ("waiting for an engineer to take it", "担当者待ち"),
-    "reply.mine.filed": ("Filed by you ({count})", "あなたが起票したもの ({count}件)"),
+    "reply.mine.filed": ("Filed by you ({count})", "あなたが起票したもの({count}件)"),
     "reply.mine.filed.empty": (
         "Nothing you filed is open.",
         "起票したもので未解決のエスカレーションはありません。",

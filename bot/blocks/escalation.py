@@ -255,6 +255,11 @@ class EscalationPrefill:
     product: str | None = None
     category: str | None = None
 
+    @property
+    def text(self) -> str:
+        """What the modal starts with, summary and details together (what suggestions read)."""
+        return "\n".join(part for part in (self.summary, self.details) if part)
+
     def suggested(self, suggestion: Suggestion | None) -> EscalationPrefill:
         """The same start with the suggested product and category (never a priority)."""
         if suggestion is None:

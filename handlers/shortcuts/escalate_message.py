@@ -38,7 +38,7 @@ def escalate_message(
     )
     # A search of the index this process holds (never a wait for it): well inside the 3 s.
     suggestion = suggest_at_intake(
-        index=runtime.similarity, policy=runtime.policy, text=prefill.details
+        index=runtime.similarity, policy=runtime.policy, text=prefill.text
     )
     prefill = prefill.suggested(suggestion)
     client.views_open(

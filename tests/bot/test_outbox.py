@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from sqlmodel import Session, col, select
 
-from bot import escalations, presenter
+from bot import escalations, outbox_keys, presenter
 from bot.clock import ManualClock
 from bot.db import Database
 from bot.models import Escalation, Outbox, OutboxStatus
@@ -496,8 +496,13 @@ def test_rows_queued_behind_a_post_in_flight_go_with_it_even_when_stamped_later(
     assert other.deliver_due(now=later, escalation_id=escalation_id).sent == 0
     sending.join(timeout=30)
 
-    assert first[0].sent == 4  # its card update and line, then the ones queued behind them
+    # its card update and line, then the ones queued behind them: the wait's update and line and
+    # the filer's DM asking the question
+    assert first[0].sent == 5
     assert all(r.status == OutboxStatus.SENT for r in rows(db, escalation_id))
+    assert [r.key for r in rows(db, escalation_id) if r.kind == OutboxKind.NOTICE] == [
+        outbox_keys.filer_asked(escalation_id, 4)
+    ]
     card_ts = escalation(db, escalation_id).message_ts
     assert card_ts is not None
     *_, investigating, waiting = replies(standin, card_ts)

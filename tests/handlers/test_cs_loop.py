@@ -189,7 +189,7 @@ def test_the_source_thread_gets_one_reply_updated_in_place_until_resolved(
 MINE = {
     "en": ("Filed by you (3)", "Your escalations (", "Nothing you filed is open."),
     "ja": (
-        "あなたが起票したもの (3件)",
+        "あなたが起票したもの(3件)",
         "あなたの担当 (",
         "起票したもので未解決のエスカレーションはありません。",
     ),
@@ -224,7 +224,7 @@ def test_an_engineer_sees_what_they_own_and_what_they_filed(slack: SlackDriver, 
 
     titles = {
         "en": ("Your escalations (1)", "Filed by you (1)"),
-        "ja": ("あなたの担当 (1件)", "あなたが起票したもの (1件)"),
+        "ja": ("あなたの担当(1件)", "あなたが起票したもの(1件)"),
     }
     owned, filed = shown.split(titles[lang][1])
     assert titles[lang][0] in owned
