@@ -96,7 +96,7 @@ def writer(
     time: TestTime,
     given_up: list[int],
 ) -> ZendeskWriter:
-    return make_writer(db, policy, zendesk_server, clock, time, given_up, timeout=0.5)
+    return make_writer(db, policy, zendesk_server, clock, time, given_up, timeout=1.0)
 
 
 def promise_timeline(session: Session, policy: Policy, escalation_id: int, now: datetime) -> None:
