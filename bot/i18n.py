@@ -1231,7 +1231,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "loop.asked.nothing": (
         ":hourglass_flowing_sand: {assignee} is waiting on CS for {title} · {where}. Tell them what you know:",
-        ":hourglass_flowing_sand: {assignee} さんが {title} について CS の回答を待っています · {where}。わかっていることを伝えてください:",
+        ":hourglass_flowing_sand: {assignee} さんが {title} を CS回答待ちにしました · {where}。わかっていることを伝えてください:",
     ),
     "loop.answer.button": ("Answer", "回答する"),
     "modal.answer.title": ("Answer CRE", "CRE に回答"),
@@ -1255,7 +1255,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "error.transition.answer": (
         "{key} is no longer waiting on CS ({status}). Reply in its thread instead.",
-        "{key} は CS の回答待ちではなくなりました({status})。スレッドで返信してください。",
+        "{key} はもう CS回答待ちではありません({status})。スレッドで返信してください。",
     ),
     "loop.due": ("due {when}", "期限 {when}"),
     "loop.paused": ("the SLO clock is paused", "SLO の計測は止まっています"),
@@ -1277,7 +1277,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "loop.source.waiting": (
         ":hourglass_flowing_sand: {assignee} is waiting on CS. {filer}, please answer from the DM I sent you:",
-        ":hourglass_flowing_sand: {assignee} さんが CS の回答を待っています。{filer} さん、お送りした DM から回答してください:",
+        ":hourglass_flowing_sand: {assignee} さんが CS回答待ちにしました。{filer} さん、お送りした DM から回答してください:",
     ),
     "loop.source.resolved": (
         ":white_check_mark: Resolved by {actor}.\n*Answer for CS:*\n{answer}",

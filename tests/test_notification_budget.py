@@ -32,6 +32,8 @@ DM_KEYS = {
     "assignment": re.compile(r"^esc:(\d+):dm:(U\w+):\d{8}T\d{6}$"),
     "reminder": re.compile(r"^remind:\d{4}-\d\d-\d\d:(U\w+):\w+$"),
     "lead": re.compile(r"^remind-lead:\d{4}-\d\d-\d\d:\w+$"),
+    "filer confirmation": re.compile(r"^esc:(\d+):filer:filed$"),
+    "filer question": re.compile(r"^esc:(\d+):filer:wait:\d+$"),
 }
 TOP_KEYS = {
     "card": re.compile(r"^esc:(\d+):post$"),
@@ -66,10 +68,13 @@ def _day(month: Month, n: Notification) -> date:
     return n.at.astimezone(month.policy.business_calendar.tz).date()
 
 
-def test_every_dm_is_an_assignment_a_daily_reminder_or_the_leads_list(month: Month) -> None:
+def test_every_dm_is_an_assignment_a_daily_reminder_the_leads_list_or_for_the_filer(
+    month: Month,
+) -> None:
     kinds = Counter(_kind(n.key, DM_KEYS) for n in month.of_kind(DM))
     assert None not in kinds, [n.key for n in month.of_kind(DM) if not _kind(n.key, DM_KEYS)]
     assert kinds["assignment"] >= len(CASES) - 1  # every assignment (one is never claimed)
+    assert kinds["filer confirmation"] == len(CASES)  # one per escalation filed
 
 
 def test_one_assignment_dm_per_assignment_with_priority_due_time_and_buttons(
@@ -88,7 +93,7 @@ def test_one_assignment_dm_per_assignment_with_priority_due_time_and_buttons(
         assert n.text.startswith(f"ESC-{escalation_id} [{priority}] is yours: ")
         assert f"*Priority*\\n{priority}" in n.everything
         assert re.search(r"\*Due\*\\n(due |breached)", n.everything)
-        assert n.buttons() == ["esc.acknowledge", "esc.wait"]
+        assert n.buttons() == ["esc.acknowledge", "esc.wait_question"]
     # Each assignee got exactly one for each escalation they were given.
     for escalation_id, people in month.assignees.items():
         for person in people:

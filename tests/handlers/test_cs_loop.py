@@ -260,7 +260,7 @@ ANSWERED = {
 }
 WAITING_REPLY = {
     "en": ":hourglass_flowing_sand: <@U0HANAKO> is waiting on CS. <@U0CS>, please answer",
-    "ja": ":hourglass_flowing_sand: <@U0HANAKO> さんが CS の回答を待っています。<@U0CS> さん、",
+    "ja": ":hourglass_flowing_sand: <@U0HANAKO> さんが CS回答待ちにしました。<@U0CS> さん、",
 }
 
 
@@ -331,7 +331,7 @@ REFUSED = {
     "en": "Only whoever filed ESC-1 or the lead can answer its question.",
     "ja": "ESC-1 の質問に回答できるのは、起票した方かリーダーだけです。",
 }
-NO_LONGER = {"en": "no longer waiting on CS", "ja": "CS の回答待ちではなくなりました"}
+NO_LONGER = {"en": "no longer waiting on CS", "ja": "もう CS回答待ちではありません"}
 
 
 def test_someone_else_cannot_answer(slack: SlackDriver, db: Database, lang: str) -> None:
