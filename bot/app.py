@@ -70,7 +70,10 @@ class CreBotApp(App):
             # shares with the dispatching thread to 500 before clearing it again): a refusal
             # then went unacked over the socket, or reached Slack as a 500 over HTTP. A request
             # no listener matched keeps Bolt's 404. A 200 keeps its body: "busy" or "queued".
-            return response if response.status == 200 else BoltResponse(status=200, body="")
+            # A copy: the runner may still set the status of the object it handed back to 500.
+            if response.status == 200:
+                return BoltResponse(status=200, body=response.body, headers=dict(response.headers))
+            return BoltResponse(status=200, body="")
         if response.status >= 500:
             return _instead_of_a_500(req, response, label=label)
         return response
