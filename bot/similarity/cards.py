@@ -17,6 +17,7 @@ from sqlmodel import Session, col
 
 from bot.models import Escalation, SimilarMatch, Status
 from bot.similarity.index import SimilarityIndex, Snapshot
+from bot.similarity.store import text_columns
 from bot.similarity.text import document_text, fingerprint
 
 CARD_WINDOW = timedelta(days=30)
@@ -39,15 +40,7 @@ def card_text(*, summary: str, details: str, end_user_id: str) -> str:
 def _due(*, now: datetime, limit: int, after_id: int) -> Any:
     e, m = Escalation, SimilarMatch
     return (
-        sa.select(
-            col(e.id),
-            col(e.version),
-            col(e.summary),
-            col(e.details),
-            col(e.end_user_id),
-            col(m.fingerprint),
-            col(m.matches),
-        )
+        sa.select(*text_columns(), col(m.fingerprint), col(m.matches))
         .outerjoin(m, col(m.escalation_id) == col(e.id))
         .where(
             col(e.id) > after_id,

@@ -67,6 +67,13 @@ def _text(*, summary: str, details: str, note: str | None, status: str, end_user
     )
 
 
+def text_columns() -> tuple[Any, ...]:
+    """The escalation columns a document or a card's search text is made from, in this order:
+    id, version, summary, details, end-user id (the similarity jobs select them with their own)."""
+    e = Escalation
+    return (col(e.id), col(e.version), col(e.summary), col(e.details), col(e.end_user_id))
+
+
 def _fingerprint(*, text: str, status: str, category: str, product: str) -> str:
     resolved = "resolved" if status == Status.RESOLVED else "open"
     return fingerprint(text, resolved, category, product)
@@ -118,15 +125,11 @@ def _stale_rows(*, scorer_name: str, limit: int, after_id: int) -> Any:
     e, d = Escalation, SimilarityDoc
     return (
         sa.select(
-            col(e.id),
-            col(e.version),
-            col(e.summary),
-            col(e.details),
+            *text_columns(),
             col(e.resolution_note),
             col(e.status),
             col(e.category),
             col(e.product),
-            col(e.end_user_id),
             col(d.fingerprint),
             col(d.scorer),
         )
@@ -158,7 +161,7 @@ def sync_batch(
     texts: list[str] = []
     unchanged: list[dict[str, int]] = []
     for row in rows:
-        escalation_id, version, summary, details, note, status, category, product, user = row[:9]
+        escalation_id, version, summary, details, user, note, status, category, product = row[:9]
         text = _text(summary=summary, details=details, note=note, status=status, end_user_id=user)
         print_ = _fingerprint(text=text, status=status, category=category, product=product)
         if (row.fingerprint, row.scorer) == (print_, scorer.name):
