@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.i18n import t
 from bot.mrkdwn import truncate
 
 Block = dict[str, Any]
@@ -55,6 +58,28 @@ def context(*texts: str) -> Block:
     return {
         "type": "context",
         "elements": [md(truncate(t, SECTION_TEXT_MAX)) for t in texts[:CONTEXT_ELEMENTS_MAX]],
+    }
+
+
+def modal_view(
+    *,
+    callback_id: str,
+    title: str,
+    submit: str,
+    lang: str,
+    metadata: dict[str, Any],
+    blocks: Sequence[Block],
+) -> dict[str, Any]:
+    """A modal view: its title and submit label (already translated) cut to Slack's view limit,
+    the usual Cancel, and `metadata` carried as JSON in `private_metadata`."""
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(title, VIEW_TITLE_MAX),
+        "submit": plain(submit, VIEW_TITLE_MAX),
+        "close": plain(t("modal.cancel", lang), VIEW_TITLE_MAX),
+        "private_metadata": json.dumps(metadata),
+        "blocks": list(blocks),
     }
 
 

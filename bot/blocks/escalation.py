@@ -16,6 +16,7 @@ from bot.blocks.common import (
     fields_section,
     format_local,
     md,
+    modal_view,
     option,
     plain,
     section,
@@ -368,15 +369,14 @@ def build_escalation_modal(*, policy: Policy, prefill: EscalationPrefill) -> dic
             placeholder=t("modal.escalate.zendesk.placeholder", lang),
         ),
     ]
-    return {
-        "type": "modal",
-        "callback_id": ViewId.ESCALATE,
-        "title": plain(t("modal.escalate.title", lang), 24),
-        "submit": plain(t("modal.escalate.submit", lang), 24),
-        "close": plain(t("modal.cancel", lang), 24),
-        "private_metadata": json.dumps(metadata),
-        "blocks": blocks,
-    }
+    return modal_view(
+        callback_id=ViewId.ESCALATE,
+        title=t("modal.escalate.title", lang),
+        submit=t("modal.escalate.submit", lang),
+        lang=lang,
+        metadata=metadata,
+        blocks=blocks,
+    )
 
 
 def build_resolve_modal(
@@ -390,14 +390,13 @@ def build_resolve_modal(
     lang = policy.language
     offered = [answer_offer(policy=policy, offer=offer)] if offer and not use_offer else []
     used = offer if offer and use_offer else None
-    return {
-        "type": "modal",
-        "callback_id": ViewId.RESOLVE,
-        "title": plain(t("modal.resolve.title", lang, key=escalation.key), 24),
-        "submit": plain(t("modal.resolve.submit", lang), 24),
-        "close": plain(t("modal.cancel", lang), 24),
-        "private_metadata": json.dumps({"escalation_id": escalation.id}),
-        "blocks": [
+    return modal_view(
+        callback_id=ViewId.RESOLVE,
+        title=t("modal.resolve.title", lang, key=escalation.key),
+        submit=t("modal.resolve.submit", lang),
+        lang=lang,
+        metadata={"escalation_id": escalation.id},
+        blocks=[
             section(escalation_title(escalation)),
             *offered,
             _select_input("cause", t("label.cause", lang), policy.causes, lang=lang),
@@ -419,20 +418,19 @@ def build_resolve_modal(
                 placeholder=t("modal.resolve.note.placeholder", lang),
             ),
         ],
-    }
+    )
 
 
 def build_wait_modal(*, policy: Policy, escalation: Escalation) -> dict[str, Any]:
     """Waiting on CS, asking what the engineer needs from them (written to the Zendesk ticket)."""
     lang = policy.language
-    return {
-        "type": "modal",
-        "callback_id": ViewId.WAIT,
-        "title": plain(t("modal.wait.title", lang), 24),
-        "submit": plain(t("modal.wait.submit", lang), 24),
-        "close": plain(t("modal.cancel", lang), 24),
-        "private_metadata": json.dumps({"escalation_id": escalation.id}),
-        "blocks": [
+    return modal_view(
+        callback_id=ViewId.WAIT,
+        title=t("modal.wait.title", lang),
+        submit=t("modal.wait.submit", lang),
+        lang=lang,
+        metadata={"escalation_id": escalation.id},
+        blocks=[
             section(escalation_title(escalation)),
             _text_input(
                 "question",
@@ -444,7 +442,7 @@ def build_wait_modal(*, policy: Policy, escalation: Escalation) -> dict[str, Any
                 hint=_wait_hint(policy, escalation),
             ),
         ],
-    }
+    )
 
 
 def _wait_hint(policy: Policy, escalation: Escalation) -> str:

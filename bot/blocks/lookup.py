@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 from bot.blocks.common import (
     MESSAGE_BLOCKS_MAX,
     SECTION_TEXT_MAX,
-    VIEW_TITLE_MAX,
     Block,
     actions,
     button,
@@ -22,6 +21,7 @@ from bot.blocks.common import (
     fields_section,
     format_date,
     format_local,
+    modal_view,
     plain,
     section,
 )
@@ -252,14 +252,13 @@ def build_note_modal(
     """The modal for adding a note to an end user's chart."""
     lang = policy.language
     metadata = {"user": end_user_id, "response_url": response_url}
-    return {
-        "type": "modal",
-        "callback_id": ViewId.ADD_NOTE,
-        "title": plain(t("lookup.note.title", lang), VIEW_TITLE_MAX),
-        "submit": plain(t("lookup.note.submit", lang), VIEW_TITLE_MAX),
-        "close": plain(t("modal.cancel", lang), VIEW_TITLE_MAX),
-        "private_metadata": json.dumps(metadata),
-        "blocks": [
+    return modal_view(
+        callback_id=ViewId.ADD_NOTE,
+        title=t("lookup.note.title", lang),
+        submit=t("lookup.note.submit", lang),
+        lang=lang,
+        metadata=metadata,
+        blocks=[
             {
                 "type": "input",
                 "block_id": NOTE_INPUT,
@@ -274,7 +273,7 @@ def build_note_modal(
                 },
             }
         ],
-    }
+    )
 
 
 def read_note_submission(view: dict[str, Any]) -> NoteSubmission | None:

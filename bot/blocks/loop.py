@@ -3,12 +3,11 @@ the engineer's question with a button to answer, and the modal that answers it."
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from bot import slo
-from bot.blocks.common import Block, actions, button, format_local, plain, section
+from bot.blocks.common import Block, actions, button, format_local, modal_view, section
 from bot.blocks.escalation import ANSWER_SHOWN, _text_input, escalation_title, filer_text
 from bot.blocks.ids import ViewId
 from bot.blocks.slo import describe
@@ -149,12 +148,11 @@ def build_answer_modal(*, policy: Policy, escalation: Escalation, question: str)
             hint=t("modal.answer.hint", lang),
         )
     )
-    return {
-        "type": "modal",
-        "callback_id": ViewId.ANSWER,
-        "title": plain(t("modal.answer.title", lang), 24),
-        "submit": plain(t("modal.answer.submit", lang), 24),
-        "close": plain(t("modal.cancel", lang), 24),
-        "private_metadata": json.dumps({"escalation_id": escalation.id}),
-        "blocks": blocks,
-    }
+    return modal_view(
+        callback_id=ViewId.ANSWER,
+        title=t("modal.answer.title", lang),
+        submit=t("modal.answer.submit", lang),
+        lang=lang,
+        metadata={"escalation_id": escalation.id},
+        blocks=blocks,
+    )
