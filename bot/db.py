@@ -89,6 +89,10 @@ POSTGRES_CONNECT_ARGS: dict[str, Any] = {
 POOL_TIMEOUT_SECONDS = 3  # waiting for a pooled connection
 SQLITE_JOB_BUSY_MS = 30_000  # a job (or a command) waits this long for SQLite's write lock
 PING_SECONDS = 1.0
+# A pooled connection is pinged before use only when it sat idle longer than this: one just used is
+# alive (a ping per checkout was 6% of the CPU under load); if it died anyway, its first statement
+# fails as a disconnect, which invalidates it and every older connection in the pool.
+IDLE_PING_SECONDS = 5.0
 PROBE = "crebot_probe"  # execution option of a ping's connection
 READ_ONLY = "crebot_read_only"  # execution option of a session that only reads
 BREAKER_SECONDS = 3.0  # after the database failed to answer, requests fail fast this long
@@ -111,13 +115,13 @@ def create_db_engine(url: str, *, pool_size: int = 10, migrations: bool = False)
         engine = sa.create_engine(
             url,
             hide_parameters=True,  # error text would otherwise carry end-user ids and note text
-            pool_pre_ping=True,
             pool_size=pool_size,
             max_overflow=pool_size * 2,
             pool_timeout=POOL_TIMEOUT_SECONDS,
             connect_args={**POSTGRES_CONNECT_ARGS, "options": options},
         )
         _guard_calls(engine, _Watchdog())
+        _ping_after_idle(engine)
     _watch_statements(engine)
     return engine
 
@@ -172,6 +176,37 @@ def _sqlite_engine(url: str) -> Engine:
 
     _note_failed_commits(engine)
     return engine
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Ping a pooled connection at checkout only if it sat idle in the pool over `IDLE_PING_SECONDS`.
+
+    A failed ping discards the connection and every older one in the pool, and the pool connects
+    anew (SQLAlchemy's `DisconnectionError` protocol), as `pool_pre_ping` did on every checkout.
+    """
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop(_IDLE_SINCE, None)
+        if since is None or time.monotonic() - since <= IDLE_PING_SECONDS:
+            return
+        try:
+            alive = dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            if not dialect.is_disconnect(exc, dbapi_connection, None):  # type: ignore[arg-type]
+                raise
+            alive = False
+        if not alive:
+            raise sa.exc.DisconnectionError("a pooled connection did not answer its ping")
+
+
+_IDLE_SINCE = "crebot_idle_since"
 
 
 def _watch_statements(engine: Engine) -> None:

@@ -11,11 +11,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import StatementError
 
+from bot import db as db_module
 from bot import scope
 from bot.db import Database, DatabaseUnavailable, UTCDateTime, normalize_database_url
 from bot.errors import ConfigError
 from bot.models import EngineerState
 from tests.conftest import TOKYO
+from tests.support.db_faults import break_connection
 
 
 def test_an_aware_datetime_round_trips_as_the_same_instant_in_utc(db: Database) -> None:
@@ -182,3 +184,41 @@ def test_while_the_breaker_is_open_only_work_slack_waits_on_fails_fast(db: Datab
     submission.until = time.monotonic() + 2.5
     with scope.scoped(submission), pytest.raises(DatabaseUnavailable), db.session():
         pass
+
+
+def _pooled_connection_broken_while_idle(db: Database) -> None:
+    """Use one pooled connection, then cut it while it sits in the pool (a database restart)."""
+    with db.engine.connect() as connection:
+        connection.execute(sa.text("SELECT 1"))
+        dbapi_connection = connection.connection.dbapi_connection
+    break_connection(dbapi_connection)
+
+
+@pytest.mark.postgres
+def test_a_connection_that_sat_idle_is_pinged_and_replaced_when_dead(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db_module, "IDLE_PING_SECONDS", 0.0)  # every connection counts as idle
+    database = Database(database_url)
+    try:
+        _pooled_connection_broken_while_idle(database)
+        with database.engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT 1")).scalar() == 1
+    finally:
+        database.dispose()
+
+
+@pytest.mark.postgres
+def test_a_connection_used_just_now_is_not_pinged_and_a_dead_one_fails_once(
+    database_url: str,
+) -> None:
+    database = Database(database_url)
+    try:
+        _pooled_connection_broken_while_idle(database)
+        with pytest.raises(sa.exc.OperationalError) as failed, database.engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        assert failed.value.connection_invalidated
+        with database.engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT 1")).scalar() == 1
+    finally:
+        database.dispose()
