@@ -874,29 +874,11 @@ CATALOG: dict[str, tuple[str, str]] = {
         "resolved in {took} (target {target}, over by {over})",
         "{took}で解決(目標 {target}、{over}超過)",
     ),
-    "slo.warning.thread": (
-        ":warning: {key} has {used} of its SLO ({target}): {outlook}.",
-        ":warning: {key} は SLO({target})の{used}。{outlook}。",
-    ),
-    # the summary is user text that may end in "." or "?": it goes on its own line
-    "slo.warning.dm": (
-        ":warning: {link} has {used} of its SLO ({target}): {outlook}.\n&gt; {summary}",
-        ":warning: {link} は SLO({target})の{used}。{outlook}。\n&gt; {summary}",
-    ),
-    "slo.warning.unassigned": (
-        ":warning: {link} has no assignee yet and has {used} of its SLO ({target}): {outlook}. Can someone claim it?\n&gt; {summary}",
-        ":warning: {link} はまだ担当者がいないまま、SLO({target})の{used}。{outlook}。どなたか担当できますか?\n&gt; {summary}",
-    ),
-    # one warning: "used 50%"; several passed in one sweep: "passed 50% and 80%"
-    "slo.warning.used": ("used {percents}", "{percents}を経過しました"),
-    "slo.warning.passed": ("passed {percents}", "{percents}を経過しました"),
     "slo.warning.outlook": ("due {when} ({left} left)", "期限は {when} です(残り{left})"),
     "slo.warning.outlook_breached": (
         "now breached (it was due {when})",
         "期限({when})を過ぎ、SLO超過になりました",
     ),
-    "slo.percents": ("{head} and {last}", "{head}・{last}"),
-    "slo.percents.sep": (", ", "・"),
     "slo.breach": (
         ":rotating_light: {lead} {key} breached its SLO ({target}, {priority}). {who}\n&gt; {summary}",
         ":rotating_light: {lead} {key} が SLO({target}、{priority})を超過しました。{who}\n&gt; {summary}",
