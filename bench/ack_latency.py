@@ -55,7 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.blocks.ids import ViewId
 from bot.db import create_db_engine, normalize_database_url
 from bot.lifecycle import Verb
-from bot.settings import Settings
+from bot.settings import Settings, default_web_concurrency
 from bot.workspace.webapi import RESPONSE_URL, RecordedCall, RunningServer, SlackStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -1115,7 +1115,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--workers",
         type=int,
-        default=defaults["web_concurrency"].get_default(call_default_factory=True),
+        default=None,
+        help="gunicorn workers, both apps (default: crebot's default for --database)",
     )
     parser.add_argument("--threads", type=int, default=defaults["web_threads"].default)
     parser.add_argument("--seed", type=int, default=7)
@@ -1135,6 +1136,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "(raw stacks, summarised by bench/profile_summary.py); skews crebot's CPU figures",
     )
     args = parser.parse_args(argv)
+    if args.workers is None:
+        args.workers = default_web_concurrency({"database_url": args.database})
     if args.escalations < max(args.clients):
         parser.error("--escalations must be at least the largest client count")
     return args

@@ -16,6 +16,16 @@ DEFAULT_DATABASE_URL = "sqlite:///crebot.db"
 Mode = Literal["http", "socket", "local"]
 
 
+def default_web_concurrency(data: dict[str, object]) -> int:
+    """gunicorn workers by default: one per CPU on PostgreSQL; one on SQLite.
+
+    SQLite has one write lock per database: two worker processes wait for it through SQLite's
+    sleeping busy handler and do less than one process whose threads take turns (bench/README.md).
+    """
+    url = str(data.get("database_url") or DEFAULT_DATABASE_URL)
+    return 1 if url.startswith("sqlite") else os.cpu_count() or 1
+
+
 class Settings(BaseSettings):
     """Everything the process reads from its environment, validated once at start."""
 
@@ -31,7 +41,7 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
-    web_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
+    web_concurrency: int = Field(default_factory=default_web_concurrency, ge=1, le=64)
     web_threads: int = Field(default=16, ge=1, le=256)
     zendesk_webhook_secret: SecretStr | None = None
     zendesk_email: str | None = None

@@ -266,8 +266,23 @@ def test_env_example_copied_unedited_stops_start_up_at_its_placeholder(
         load_settings(_env_file=ENV_EXAMPLE)
 
 
-def test_web_concurrency_defaults_to_one_worker_per_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_web_concurrency_defaults_to_one_worker_per_cpu_on_postgresql(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://crebot@db/crebot")
     monkeypatch.setattr("os.cpu_count", lambda: 6)
 
     assert Settings(_env_file=None).web_concurrency == 6  # type: ignore[call-arg]
+
+
+def test_web_concurrency_defaults_to_one_worker_on_sqlite(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 6)
+
+    assert Settings(_env_file=None).web_concurrency == 1  # type: ignore[call-arg]
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////data/crebot.db")
+    assert Settings(_env_file=None).web_concurrency == 1  # type: ignore[call-arg]
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    assert Settings(_env_file=None).web_concurrency == 3  # type: ignore[call-arg]
