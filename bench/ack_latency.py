@@ -884,6 +884,7 @@ def check_crebot_run(
     before: Snapshot,
     settled: bool,
     errors: list[str],
+    channel: str,
 ) -> list[Check]:
     """Every request acked with 200, and the fake saw the Slack calls those requests imply.
 
@@ -910,7 +911,11 @@ def check_crebot_run(
     unchanged = after.unchanged - before.unchanged
     updates_sent = after.card_updates["sent"] - before.card_updates["sent"] - unchanged
     superseded = after.card_updates["superseded"] - before.card_updates["superseded"]
-    updates = [c for c in new_calls["chat.update"] if c.status == 200 and _ok(c)]
+    redraws = [c for c in new_calls["chat.update"] if c.status == 200 and _ok(c)]
+    # The cards are in the escalation channel; the assignees' DMs are redrawn in place after each
+    # change too (bot.assignee_dm), and are not card updates.
+    updates = [c for c in redraws if c.args.get("channel") == channel]
+    dm_redraws = len(redraws) - len(updates)
     thread_lines = [c for c in new_calls["chat.postMessage"] if c.args.get("thread_ts") and _ok(c)]
     outbox = outbox_counts(engine)
     repeats = by_kind["click"] - changed - refused
@@ -961,7 +966,7 @@ def check_crebot_run(
             f"{by_kind['click']} clicks: {changed} status changes, {len(updates)} card updates "
             f"(+{superseded} superseded by a newer one, {unchanged} already shown), "
             f"{len(thread_lines)} thread lines; "
-            f"{refused} refused, {repeats} repeats",
+            f"{refused} refused, {repeats} repeats; {dm_redraws} DMs redrawn in place",
         ),
         Check(
             "outbox",
@@ -1234,6 +1239,7 @@ def measure(
         before=before,
         settled=all(settled),
         errors=bench.crebot.logged_errors()[errors_before:],
+        channel=bench.policy.channel,
     )
     return bare, crebot, checks
 

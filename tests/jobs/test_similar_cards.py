@@ -7,7 +7,9 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.clock import ManualClock
-from bot.models import Escalation, Outbox
+from bot.db import Database
+from bot.lifecycle import Verb
+from bot.models import Escalation, Outbox, Status
 from bot.runtime import Runtime
 from bot.scheduler import run_job
 from bot.workspace.webapi import Message
@@ -15,6 +17,7 @@ from tests.support.flows import (
     assert_acked,
     card_texts,
     card_updates,
+    escalation,
     file_via_modal,
     resolve_via_modal,
     texts_in,
@@ -120,3 +123,27 @@ def test_a_changed_summary_finds_the_matches_again(
     with runtime.db.session() as session:
         keys = session.exec(select(Outbox.key).where(Outbox.escalation_id == 2)).all()
     assert sum(":card:similar:" in key for key in keys) == 1
+
+
+def test_a_status_change_with_the_same_matches_is_not_redrawn_again_by_the_job(
+    slack: SlackDriver, runtime: Runtime, clock: ManualClock, db: Database
+) -> None:
+    _resolved_photos_case(slack, clock)
+    second = file_via_modal(slack, summary=PHOTOS_AGAIN)
+    _index(runtime, clock)
+    [line] = _similar_lines(_latest(slack, second))
+    assignee = escalation(db, 2).assignee_id
+    assert assignee
+    assert_acked(slack.click(_latest(slack, second), Verb.ACKNOWLEDGE.action_id, user=assignee))
+    runtime.deliver()
+    assert escalation(db, 2).status == Status.INVESTIGATING
+    updates = len(slack.standin.calls_to("chat.update"))
+    assert _similar_lines(_latest(slack, second)) == [line]  # the change's own redraw keeps it
+
+    # The job looks at the changed escalation again (its version moved on), finds the same
+    # matches, and asks Slack for nothing.
+    assert _index(runtime, clock) == "0 encoded, 1 unchanged, generation 1"
+    assert len(slack.standin.calls_to("chat.update")) == updates
+    with runtime.db.session() as session:
+        keys = session.exec(select(Outbox.key).where(Outbox.escalation_id == 2)).all()
+    assert sum(":card:similar:" in key for key in keys) == 1  # the first finding's only
