@@ -50,6 +50,7 @@ class OutboxRow:
     escalation_id: int | None = None
     payload: dict[str, Any] = field(default_factory=dict)
     status: OutboxStatus = OutboxStatus.PENDING
+    group: str | None = None  # the rows it goes in order with, when not those of its escalation
 
     @classmethod
     def card_post(cls, key: str, *, escalation_id: int) -> OutboxRow:
@@ -114,14 +115,23 @@ class OutboxRow:
         channel: str,
         render: str,
         update_of: str | None = None,
+        about: int | None = None,
         **params: Any,
     ) -> OutboxRow:
         """A channel post drawn when sent by the renderer `render` from `params` (JSON values);
-        with `update_of`, that earlier post (the row with that key) redrawn in place."""
+        with `update_of`, that earlier post (the row with that key) redrawn in place.
+
+        `about` is the escalation whose change the redraw shows: the row goes out with that
+        escalation's posts (the click that changed it delivers it), still in order with the
+        post's other redraws.
+        """
         payload: dict[str, Any] = {"channel": channel, "render": render, **params}
         if update_of is not None:
             payload["update_of"] = update_of
-        return cls(key, OutboxKind.MESSAGE, None, payload)
+        group = None
+        if about is not None:
+            group = outbox_keys.group(key=key, escalation_id=None, thread_of=update_of)
+        return cls(key, OutboxKind.MESSAGE, about, payload, group=group)
 
     @classmethod
     def notice(cls, key: str, *, escalation_id: int, to: str, what: str, **data: Any) -> OutboxRow:
@@ -150,7 +160,12 @@ class OutboxRow:
     def merged_into(self, key: str, carrier: str) -> OutboxRow:
         """This kind of row claiming `key` without posting: `carrier`'s post speaks for it."""
         return OutboxRow(
-            key, self.kind, self.escalation_id, {"merged_into": carrier}, OutboxStatus.SUPERSEDED
+            key,
+            self.kind,
+            self.escalation_id,
+            {"merged_into": carrier},
+            OutboxStatus.SUPERSEDED,
+            group=self.group,
         )
 
     def values(self, *, now: datetime) -> dict[str, Any]:
@@ -160,8 +175,11 @@ class OutboxRow:
         return {
             "key": self.key,
             "kind": str(self.kind),
-            "group_key": outbox_keys.group(
-                key=self.key, escalation_id=self.escalation_id, thread_of=thread_of
+            "group_key": (
+                self.group
+                or outbox_keys.group(
+                    key=self.key, escalation_id=self.escalation_id, thread_of=thread_of
+                )
             )[:200],
             "escalation_id": self.escalation_id,
             "payload": self.payload,

@@ -3,7 +3,9 @@
 The stale-reminders run posts the list of escalations nobody claimed in time, drawn when sent
 (`OutboxRow.drawn`, renderer "unclaimed") with a Claim button on each. When one of them changes
 status that day (claimed from the list or the card, reassigned, resolved) the post is redrawn in
-place: its item says who took it and loses its button. Nobody is notified by a redraw.
+place: its item says who took it and loses its button. The redraw goes out with the change's own
+posts (the click that claimed it delivers it, not the next outbox flush). Nobody is notified by a
+redraw.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ def on_change(
         channel=str(posted.payload["channel"]),
         render=RENDER,
         update_of=key,
+        about=escalation.id,
         ids=posted.payload["ids"],
     )
     enqueue(session, row, now=now)

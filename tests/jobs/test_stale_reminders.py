@@ -410,7 +410,7 @@ def test_the_days_unclaimed_list_has_a_claim_button_each_and_is_redrawn_in_place
 
     clock.set(datetime(2026, 12, 1, 10, 30, tzinfo=TOKYO))
     slack.click(unclaimed, "esc.claim", user="U0KENJI")  # the first item's button
-    runtime.deliver()  # the list's redraw goes with the next flush (the card's went at once)
+    # the click delivered the list's redraw with the card's (no outbox flush in between)
 
     with runtime.db.session() as session:
         claimed = session.get(Escalation, first)
