@@ -1053,6 +1053,14 @@ CATALOG: dict[str, tuple[str, str]] = {
         "{what} (none given; filed as {used})",
         "{what}(指定なし、{used} として起票)",
     ),
+    "zendesk.unmapped.item_suggested": (
+        "{what} “{value}” (filed as {used}, suggested by similar resolved escalations)",
+        "{what}「{value}」(似た解決済みエスカレーションからの候補 {used} として起票)",
+    ),
+    "zendesk.unmapped.item_empty_suggested": (
+        "{what} (none given; filed as {used}, suggested by similar resolved escalations)",
+        "{what}(指定なし、似た解決済みエスカレーションからの候補 {used} として起票)",
+    ),
     "zendesk.pending": (
         ":memo: Not yet on Zendesk ticket {ticket}: {items}.",
         ":memo: Zendesk チケット {ticket} にまだ書き込まれていないもの: {items}",

@@ -46,6 +46,7 @@ from bot.presenter import (
 )
 from bot.settings import Settings
 from bot.similarity.index import SimilarityIndex
+from bot.similarity.service import suggested_labels
 from bot.workspace import checks
 from bot.zendesk.service import ZendeskService, without_write_back, writeback_off_reason
 
@@ -320,6 +321,9 @@ class Runtime:
                     executor=self.background,
                     deliver=lambda escalation_id: self.deliver(escalation_id=escalation_id),
                     workspace_url=self.workspace_url,  # asked of Slack once, off the request
+                    suggest=lambda text: suggested_labels(
+                        index=self.similarity, policy=self.policy, text=text
+                    ),
                 )
             return self._zendesk
 

@@ -49,6 +49,8 @@ def unmapped_line(*, policy: Policy, escalation: Escalation) -> str | None:
         used = escape(_used_label(policy, what, item.get("used", "")))
         value = item.get("value") or ""
         key = "zendesk.unmapped.item" if value else "zendesk.unmapped.item_empty"
+        if item.get("suggested"):  # from similar resolved escalations
+            key += "_suggested"
         shown.append(t(key, lang, what=label, value=escape(value), used=used))
     return t("zendesk.unmapped", lang, items="; ".join(shown))
 

@@ -431,6 +431,21 @@ def suggest_at_intake(*, index: SimilarityIndex, policy: Policy, text: str) -> S
         return None
 
 
+def suggested_labels(
+    *, index: SimilarityIndex, policy: Policy, text: str
+) -> tuple[str | None, str | None]:
+    """(product, category) suggested for a ticket's text, each None when not confident; never
+    waits for the index (a Zendesk delivery filed meanwhile keeps its defaults)."""
+    suggestion = suggest_at_intake(index=index, policy=policy, text=text)
+    if suggestion is None:
+        return None, None
+    product, category = suggestion.product, suggestion.category
+    return (
+        product.value if product is not None else None,
+        category.value if category is not None else None,
+    )
+
+
 # -- recurring groups -------------------------------------------------------------------------
 
 

@@ -4,7 +4,9 @@ The escalation filed from a ticket is the same as one filed in Slack (card, assi
 reminders, digest, chart); its SLO starts when the ticket was escalated, not when we got to it.
 Its filer is the Zendesk agent: the Slack user with their email address, else recorded by name.
 That person (or the `[zendesk] cs_channel`) is told in Slack (the words are handed in by the
-wiring: `bot.zendesk.notices`). A ticket that already has an open
+wiring: `bot.zendesk.notices`). A product or category the ticket's fields and tags do not give is
+suggested from its text by the team's resolved escalations when they are confident (handed in by
+the wiring too), and the card says it was suggested. A ticket that already has an open
 escalation is not filed twice: the delivery becomes a line in that escalation's thread.
 
 Processing is idempotent: the escalation's intake key is the delivery's, and the delivery is
@@ -28,7 +30,7 @@ from bot.models import UNRESOLVED_STATUSES, Escalation, ZendeskDelivery
 from bot.outbox_rows import OutboxRow, enqueue
 from bot.policy import Policy
 from bot.zendesk import inbox
-from bot.zendesk.mapping import TicketIntake, map_ticket
+from bot.zendesk.mapping import TicketIntake, map_ticket, with_suggestions
 from bot.zendesk.payload import TicketPayload
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,9 @@ class ZendeskIntake:
     # What Slack is told (words are the presentation's; None: nothing to tell).
     filer_notice: Callable[[Escalation], OutboxRow | None] = lambda _escalation: None
     failure_notice: Callable[[int, int, str], OutboxRow | None] = lambda *_args: None
+    # (product, category) suggested for a ticket's text by the team's resolved escalations,
+    # each None when not confident; asked only for what the mapping did not find, never waits.
+    suggest: Callable[[str], tuple[str | None, str | None]] = lambda _text: (None, None)
 
     def process_due(self, *, limit: int = 100) -> list[Processed]:
         """Process every delivery that is due now."""
@@ -74,7 +79,9 @@ class ZendeskIntake:
             assert row is not None
             payload, received_at = TicketPayload.from_json(row.payload), row.received_at
         try:
-            intake = map_ticket(policy=self.policy, payload=payload, received_at=received_at)
+            intake = self._suggested(
+                map_ticket(policy=self.policy, payload=payload, received_at=received_at)
+            )
             filer = self.slack_user(intake.agent_email) if intake.agent_email else None
             processed = self._file_or_link(delivery_id, intake, filer or "")
         except Exception as exc:  # recorded on the row and retried; never lost quietly
@@ -89,6 +96,18 @@ class ZendeskIntake:
         if processed.escalation_id is not None:
             self.after(processed.escalation_id)
         return processed
+
+    def _suggested(self, intake: TicketIntake) -> TicketIntake:
+        """The product and category the mapping did not find, suggested when confident (a
+        suggestion that fails leaves the defaults: filing never depends on it)."""
+        if not intake.guessable:
+            return intake
+        try:
+            product, category = self.suggest(intake.text)
+        except Exception as exc:
+            log.warning("no suggestion for a Zendesk ticket: %s", exc.__class__.__name__)
+            return intake
+        return with_suggestions(intake, product=product, category=category)
 
     def _file_or_link(self, delivery_id: int, intake: TicketIntake, filer: str) -> Processed:
         ticket_id = intake.draft.zendesk.ticket_id if intake.draft.zendesk else 0

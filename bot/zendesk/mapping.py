@@ -1,11 +1,14 @@
 """From a ticket delivery to an escalation draft, by the policy's `[zendesk]` mapping.
 
 A value that does not map is not a failure: the field gets its default and the escalation records
-what was not understood, which its card then shows.
+what was not understood, which its card then shows. A product or category the mapping did not find
+(not understood, or not given) may instead be suggested from the ticket's text by the team's
+resolved escalations (`with_suggestions`); the card says so. The priority is never guessed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,10 +34,12 @@ class Unmapped:
     what: str  # end_user, product, category or priority
     value: str
     used: str
+    suggested: bool = False  # `used` was suggested by similar resolved escalations
 
     def to_json(self) -> dict[str, str]:
         """A JSON-ready dict (stored on the escalation)."""
-        return {"what": self.what, "value": self.value, "used": self.used}
+        found = {"what": self.what, "value": self.value, "used": self.used}
+        return {**found, "suggested": "1"} if self.suggested else found
 
 
 @dataclass(frozen=True)
@@ -46,11 +51,18 @@ class TicketIntake:
     agent_name: str
     agent_email: str
     escalated_at: datetime
+    guessable: frozenset[str] = frozenset()  # product and category when the mapping found neither
+
+    @property
+    def text(self) -> str:
+        """What a suggestion reads: the ticket's title and description."""
+        return f"{self.draft.summary}\n{self.draft.details}".strip()
 
 
 def map_ticket(*, policy: Policy, payload: TicketPayload, received_at: datetime) -> TicketIntake:
     """The escalation a delivery asks for (never fails: defaults fill what is missing)."""
     unmapped: list[Unmapped] = []
+    found: set[str] = set()
     end_user = _end_user(payload, unmapped)
     zendesk = policy.zendesk
     product = _choose(
@@ -60,6 +72,7 @@ def map_ticket(*, policy: Policy, payload: TicketPayload, received_at: datetime)
         policy.products,
         fallback=policy.products[0].id,
         unmapped=unmapped,
+        found=found,
     )
     category = _choose(
         "category",
@@ -68,6 +81,7 @@ def map_ticket(*, policy: Policy, payload: TicketPayload, received_at: datetime)
         policy.categories,
         fallback=_other_or_first(policy.categories),
         unmapped=unmapped,
+        found=found,
     )
     priority = _choose(
         "priority",
@@ -76,6 +90,7 @@ def map_ticket(*, policy: Policy, payload: TicketPayload, received_at: datetime)
         policy.priorities,
         fallback=policy.fallback_priority,
         unmapped=unmapped,
+        found=found,
     )
     draft = EscalationDraft(
         end_user_id=end_user,
@@ -92,7 +107,31 @@ def map_ticket(*, policy: Policy, payload: TicketPayload, received_at: datetime)
         agent_name=single_line(payload.agent_name)[:120],
         agent_email=payload.agent_email.strip().lower()[:254],
         escalated_at=escalated_at(payload, received_at=received_at),
+        guessable=frozenset({"product", "category"} - found),
     )
+
+
+def with_suggestions(
+    intake: TicketIntake, *, product: str | None, category: str | None
+) -> TicketIntake:
+    """The intake with suggested labels in place of those the mapping did not find (each
+    recorded as suggested, for the card to say so); the others are left as mapped."""
+    guesses = {"product": product, "category": category}
+    chosen = {w: g for w, g in guesses.items() if g is not None and w in intake.guessable}
+    if not chosen:
+        return intake
+    unmapped = [u for u in intake.unmapped if u.what not in chosen]
+    for what, guess in chosen.items():
+        given = next((u.value for u in intake.unmapped if u.what == what), "")
+        unmapped.append(Unmapped(what, given, guess, suggested=True))
+    order = ("end_user", "product", "category", "priority")
+    unmapped.sort(key=lambda u: order.index(u.what) if u.what in order else len(order))
+    draft = dataclasses.replace(
+        intake.draft,
+        product=chosen.get("product", intake.draft.product),
+        category=chosen.get("category", intake.draft.category),
+    )
+    return dataclasses.replace(intake, draft=draft, unmapped=tuple(unmapped))
 
 
 def summary_of(payload: TicketPayload) -> str:
@@ -138,21 +177,24 @@ def _choose(
     *,
     fallback: str,
     unmapped: list[Unmapped],
+    found: set[str],
 ) -> str:
     value = payload.fields.get(mapping.field, "") if mapping.field else ""
     if what == "priority" and not mapping.field:
         value = payload.priority
     if value:
-        found = _translate(value, mapping, choices)
-        if found is not None:
-            return found
+        translated = _translate(value, mapping, choices)
+        if translated is not None:
+            found.add(what)
+            return translated
     if mapping.tags:
         for tag in payload.tags:
             if mapping.tag_prefix and not tag.startswith(mapping.tag_prefix):
                 continue
-            found = _translate(tag.removeprefix(mapping.tag_prefix), mapping, choices)
-            if found is not None:
-                return found
+            translated = _translate(tag.removeprefix(mapping.tag_prefix), mapping, choices)
+            if translated is not None:
+                found.add(what)
+                return translated
     chosen = mapping.default or fallback
     if value:
         unmapped.append(Unmapped(what, _shown(value), chosen))

@@ -67,6 +67,8 @@ class ZendeskService:
     deliver: Callable[[int | None], Any]  # send the Slack posts promised (for one escalation)
     workspace_url: Callable[[], str | None] = lambda: None
     limiter: RateLimiter | None = None
+    # (product, category) suggested for a ticket's text (see `ZendeskIntake.suggest`).
+    suggest: Callable[[str], tuple[str | None, str | None]] = lambda _text: (None, None)
     people: SlackPeople = field(init=False)
     intake: ZendeskIntake = field(init=False)
     webhook: ZendeskWebhook | None = field(init=False, default=None)
@@ -86,6 +88,7 @@ class ZendeskService:
             failure_notice=lambda delivery_id, ticket_id, error: notices.delivery_failed_notice(
                 self.policy, delivery_id, ticket_id, error
             ),
+            suggest=self.suggest,
         )
         secret = self.settings.zendesk_secret()
         if secret:

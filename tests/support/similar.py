@@ -3,19 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
 
 from bot import escalations
-from bot.clock import Clock
+from bot.clock import Clock, ManualClock
 from bot.db import Database
 from bot.models import Escalation
 from bot.policy import Policy
+from bot.runtime import Runtime
+from bot.scheduler import run_job
 from bot.similarity import store
 from bot.similarity.index import SimilarityIndex
 from tests.support.factories import LEAD, file_one
+
+# Two problems the team resolved six times each, told differently each time.
+LOGIN = [
+    "Cannot log in to the market app after changing the password",
+    "Login to the marketplace fails right after a password change",
+    "The market app rejects the new password after a reset",
+    "After resetting her password she cannot sign in to the market",
+    "Sign-in fails on the market app since the password was changed",
+    "Password changed, now the market login keeps failing",
+]
+BILLING = [
+    "Invoice PDF shows the wrong tax rate",
+    "The monthly invoice has last year's tax rate",
+    "Tax on the invoice is calculated at the old rate",
+    "Wrong consumption tax on the downloaded invoice",
+    "Invoice total is off because of the tax rate",
+    "Our invoice uses an outdated tax percentage",
+]
 
 
 def run_inline(task: Callable[[], None]) -> None:
@@ -83,3 +103,24 @@ def sync_all(db: Database, index: SimilarityIndex, now: datetime) -> None:
         after_id = report.last_id
         if report.looked < 100:
             return
+
+
+def resolved_history(runtime: Runtime, clock: ManualClock, *, login: list[str] = LOGIN) -> None:
+    """The team's resolved escalations (`login` as market/login, BILLING as album/billing), then
+    the similarity-index job five minutes later."""
+    cases = [(text, "market", "login") for text in login] + [
+        (text, "album", "billing") for text in BILLING
+    ]
+    with runtime.db.session() as session:
+        for text, product, category in cases:
+            file_text(
+                session,
+                runtime.policy,
+                clock.now(),
+                text,
+                product=product,
+                category=category,
+                resolved=("bug", "Fixed at the root", "Fixed; ask them to retry."),
+            )
+    clock.advance(timedelta(minutes=5))
+    run_job(runtime=runtime, name="similarity-index", at=clock.now())

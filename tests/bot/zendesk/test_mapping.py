@@ -8,7 +8,13 @@ import pytest
 
 from bot.escalations import ZendeskTicket
 from bot.policy import Policy, parse_policy
-from bot.zendesk.mapping import Unmapped, escalated_at, map_ticket, placeholder_user
+from bot.zendesk.mapping import (
+    Unmapped,
+    escalated_at,
+    map_ticket,
+    placeholder_user,
+    with_suggestions,
+)
 from bot.zendesk.payload import TicketPayload
 
 RECEIVED = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
@@ -201,3 +207,78 @@ def test_a_mapping_to_an_unknown_id_is_refused_at_load(policy_text: str) -> None
 
     with pytest.raises(ConfigError, match=r"zendesk\.product\.map\.x: 'nope' is not a product id"):
         parse_policy(policy_text + '\n[zendesk.product]\nmap = { x = "nope" }\n', source="p.toml")
+
+
+@pytest.mark.parametrize(
+    ("values", "guessable"),
+    [
+        ({"fields": {"product": "puzzle"}, "tags": ("cat_billing",)}, frozenset()),
+        ({"fields": {"product": "spaceship"}, "tags": ("cat_billing",)}, {"product"}),
+        ({"fields": {"product": "puzzle"}}, {"category"}),  # none given: the default is a guess
+        ({"tags": ("cat_nothing",)}, {"product", "category"}),
+        # The priority is never guessed.
+        ({"priority": "Critical!!", "fields": {"product": "puzzle"}}, {"category"}),
+    ],
+)
+def test_what_the_mapping_did_not_find_may_be_suggested(
+    mapped_policy: Policy, values: dict[str, object], guessable: frozenset[str]
+) -> None:
+    intake = map_ticket(policy=mapped_policy, payload=ticket(**values), received_at=RECEIVED)
+    assert intake.guessable == guessable
+
+
+@pytest.mark.parametrize(
+    ("values", "guesses", "expected", "unmapped"),
+    [
+        # Not understood, then suggested: the value Zendesk sent is kept beside the suggestion.
+        (
+            {"fields": {"product": "spaceship"}, "tags": ("cat_billing",)},
+            ("market", "login"),
+            ("market", "billing"),  # the category mapped: not replaced
+            (Unmapped("product", "spaceship", "market", suggested=True),),
+        ),
+        # Not given, then suggested.
+        (
+            {"fields": {"product": "puzzle"}},
+            ("market", "login"),
+            ("game", "login"),
+            (Unmapped("category", "", "login", suggested=True),),
+        ),
+        # Nothing confident: the defaults, as before.
+        (
+            {"fields": {"product": "spaceship"}, "priority": "Critical!!"},
+            (None, None),
+            ("album", "other"),
+            (Unmapped("product", "spaceship", "album"), Unmapped("priority", "Critical!!", "P2")),
+        ),
+        # One of two: the other keeps its default; priority stays as mapped.
+        (
+            {"priority": "Critical!!"},
+            (None, "login"),
+            ("album", "login"),
+            (
+                Unmapped("category", "", "login", suggested=True),
+                Unmapped("priority", "Critical!!", "P2"),
+            ),
+        ),
+    ],
+)
+def test_suggestions_replace_only_what_the_mapping_did_not_find(
+    mapped_policy: Policy,
+    values: dict[str, object],
+    guesses: tuple[str | None, str | None],
+    expected: tuple[str, str],
+    unmapped: tuple[Unmapped, ...],
+) -> None:
+    intake = map_ticket(
+        policy=mapped_policy,
+        payload=ticket(requester_external_id="u-1", **values),
+        received_at=RECEIVED,
+    )
+    product, category = guesses
+    suggested = with_suggestions(intake, product=product, category=category)
+    assert (suggested.draft.product, suggested.draft.category) == expected
+    assert suggested.draft.priority == intake.draft.priority
+    assert suggested.unmapped == unmapped
+    stored = [u.to_json() for u in suggested.unmapped]
+    assert [u.get("suggested") for u in stored] == ["1" if u.suggested else None for u in unmapped]

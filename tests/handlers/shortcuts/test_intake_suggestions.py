@@ -2,58 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from bot.clock import ManualClock
 from bot.db import Database
 from bot.runtime import Runtime
-from bot.scheduler import run_job
 from bot.workspace.webapi import Message
 from tests.support.flows import DEFAULT_VALUES, assert_acked, escalation, opened_view
-from tests.support.similar import file_text
+from tests.support.similar import BILLING, LOGIN, resolved_history
 from tests.support.slack import SlackDriver
 
-LOGIN = [
-    "Cannot log in to the market app after changing the password",
-    "Login to the marketplace fails right after a password change",
-    "The market app rejects the new password after a reset",
-    "After resetting her password she cannot sign in to the market",
-    "Sign-in fails on the market app since the password was changed",
-    "Password changed, now the market login keeps failing",
-]
-BILLING = [
-    "Invoice PDF shows the wrong tax rate",
-    "The monthly invoice has last year's tax rate",
-    "Tax on the invoice is calculated at the old rate",
-    "Wrong consumption tax on the downloaded invoice",
-    "Invoice total is off because of the tax rate",
-    "Our invoice uses an outdated tax percentage",
-]
 SUGGESTED = "Suggested from the text by similar resolved escalations: change it if it is wrong."
 
 
 def _input(view: dict[str, Any], block_id: str) -> dict[str, Any]:
     return next(b for b in view["blocks"] if b.get("block_id") == block_id)
-
-
-def _history(runtime: Runtime, clock: ManualClock, login: list[str] = LOGIN) -> None:
-    cases = [(text, "market", "login") for text in login] + [
-        (text, "album", "billing") for text in BILLING
-    ]
-    with runtime.db.session() as session:
-        for text, product, category in cases:
-            file_text(
-                session,
-                runtime.policy,
-                clock.now(),
-                text,
-                product=product,
-                category=category,
-                resolved=("bug", "Fixed at the root", "Fixed; ask them to retry."),
-            )
-    clock.advance(timedelta(minutes=5))
-    run_job(runtime=runtime, name="similarity-index", at=clock.now())
 
 
 def _shortcut(slack: SlackDriver, text: str) -> dict[str, Any]:
@@ -66,7 +29,7 @@ def _shortcut(slack: SlackDriver, text: str) -> dict[str, Any]:
 def test_a_message_like_earlier_ones_gets_their_product_and_category_marked_as_suggested(
     slack: SlackDriver, runtime: Runtime, clock: ManualClock
 ) -> None:
-    _history(runtime, clock)
+    resolved_history(runtime, clock)
     view = _shortcut(slack, "Customer can't log in to the market app after a password change")
 
     product, category = _input(view, "product"), _input(view, "category")
@@ -81,7 +44,7 @@ def test_a_message_like_earlier_ones_gets_their_product_and_category_marked_as_s
 def test_a_suggestion_can_be_changed_before_filing(
     slack: SlackDriver, runtime: Runtime, clock: ManualClock, db: Database
 ) -> None:
-    _history(runtime, clock)
+    resolved_history(runtime, clock)
     view = _shortcut(slack, "Customer can't log in to the market app after a password change")
     values = {**DEFAULT_VALUES, "product": "game", "category": "other"}
     assert_acked(slack.submit(view, values, user="U0CS", view_id=view.get("id")))
@@ -99,7 +62,7 @@ def test_nothing_is_suggested_before_the_index_exists(slack: SlackDriver) -> Non
 def test_a_label_the_team_resolved_fewer_than_five_times_is_not_suggested(
     slack: SlackDriver, runtime: Runtime, clock: ManualClock
 ) -> None:
-    _history(runtime, clock, login=LOGIN[:4])
+    resolved_history(runtime, clock, login=LOGIN[:4])
     view = _shortcut(slack, "Customer can't log in to the market app after a password change")
     assert "initial_option" not in _input(view, "category")["element"]
     assert "initial_option" not in _input(view, "product")["element"]

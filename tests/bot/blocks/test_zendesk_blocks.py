@@ -1,0 +1,46 @@
+"""The card's line naming what a Zendesk delivery said that was not understood, and what was
+suggested instead, in English and Japanese."""
+
+from __future__ import annotations
+
+from bot.blocks.zendesk import unmapped_line
+from bot.models import Escalation
+from bot.policy import Policy
+from tests.support.factories import policy_variant
+
+ITEMS = [
+    {"what": "product", "value": "space<ship>", "used": "market", "suggested": "1"},
+    {"what": "category", "value": "", "used": "login", "suggested": "1"},
+    {"what": "priority", "value": "Critical", "used": "P2"},
+]
+
+
+def _escalation() -> Escalation:
+    return Escalation(
+        end_user_id="u-1",
+        product="market",
+        category="login",
+        priority="P2",
+        summary="Login fails",
+        intake_unmapped=ITEMS,
+    )
+
+
+def test_suggested_labels_are_marked_as_suggested(policy: Policy) -> None:
+    line = unmapped_line(policy=policy, escalation=_escalation())
+    assert line == (
+        ":warning: From Zendesk, not understood: "
+        "Product “space&lt;ship&gt;” (filed as Handmade Market, suggested by similar resolved "
+        "escalations); Category (none given; filed as Login / account, suggested by similar "
+        "resolved escalations); Priority “Critical” (filed as P2)"
+    )
+
+
+def test_in_japanese(policy_text: str) -> None:
+    ja = policy_variant(policy_text, ('language = "en"', 'language = "ja"'))
+    line = unmapped_line(policy=ja, escalation=_escalation())
+    assert line is not None
+    product, category = ja.label("products", "market"), ja.label("categories", "login")
+    assert f"似た解決済みエスカレーションからの候補 {product} として起票" in line
+    assert f"(指定なし、似た解決済みエスカレーションからの候補 {category} として起票)" in line
+    assert "suggested" not in line
