@@ -3,6 +3,11 @@
 An escalation is stale when it is assigned or investigating and nothing happened for `stale_after`
 business time. The instant it becomes stale is stored (`stale_at`) whenever activity happens, so
 the daily run finds every stale escalation with one indexed query.
+
+Reminders back off while nobody answers them: the second comes the working day after the first,
+the third two working days later, then four, and never more than a week apart (`backoff`). After
+`escalate_after` unanswered reminders the lead is told at the next run, and the assignee is not
+reminded of it again: the next activity (an answer, a reassign, a snooze) starts over.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from bot.mrkdwn import escape
 from bot.policy import Policy
 
 REMINDED_STATUSES = (Status.ASSIGNED, Status.INVESTIGATING)
+BACKOFF_MAX = 5  # working days: at most a week between two reminders nobody answered
 
 
 # -- keeping the timers -----------------------------------------------------------------------------
@@ -121,13 +127,52 @@ def _due(at: datetime, today: date) -> list[Any]:
     ]
 
 
-def due_reminders(*, session: Session, at: datetime, today: date) -> Sequence[Escalation]:
+def backoff(unanswered: int) -> int:
+    """Working days from a reminder nobody answered to the next: 1, 2, 4, then `BACKOFF_MAX`."""
+    return min(2 ** max(unanswered - 1, 0), BACKOFF_MAX)
+
+
+def reminder_due(
+    *, policy: Policy, unanswered: int, last_reminded_on: date | None, today: date
+) -> bool:
+    """Whether a stale escalation gets a reminder today (it is not snoozed).
+
+    Never twice a day; after unanswered reminders, only once their `backoff` has passed; never
+    after `escalate_after` of them (the lead is told instead, and it is theirs to take up).
+    A reminder only counted in "…and N more" was not seen: it is due again the next day.
+    """
+    if unanswered >= policy.reminders.escalate_after:
+        return False
+    if last_reminded_on is None:
+        return True
+    if last_reminded_on >= today:
+        return False
+    if unanswered == 0:
+        return True
+    calendar = policy.business_calendar
+    return today >= calendar.add_working_days(last_reminded_on, backoff(unanswered))
+
+
+def due_reminders(
+    *, session: Session, policy: Policy, at: datetime, today: date
+) -> list[Escalation]:
     """The escalations due a reminder today, per assignee, longest stale first."""
-    return session.exec(
+    stale = session.exec(
         select(Escalation)
-        .where(*_due(at, today))
+        .where(
+            *_due(at, today),
+            col(Escalation.reminders_unanswered) < policy.reminders.escalate_after,
+        )
         .order_by(col(Escalation.assignee_id), col(Escalation.stale_at), col(Escalation.id))
     ).all()
+    due: dict[tuple[int, date | None], bool] = {}  # few distinct pairs among many rows
+    for e in stale:
+        pair = (e.reminders_unanswered, e.last_reminded_on)
+        if pair not in due:
+            due[pair] = reminder_due(
+                policy=policy, unanswered=pair[0], last_reminded_on=pair[1], today=today
+            )
+    return [e for e in stale if due[(e.reminders_unanswered, e.last_reminded_on)]]
 
 
 def by_assignee(escalations: Sequence[Escalation]) -> dict[str, list[Escalation]]:
@@ -172,10 +217,10 @@ def _chunks(ids: list[int | None], size: int = 10_000) -> list[list[int | None]]
 
 
 def ignored(*, session: Session, policy: Policy, at: datetime, today: date) -> Sequence[Escalation]:
-    """Escalations due again today after `escalate_after` unanswered reminders, lead not yet told.
+    """Escalations still stale after `escalate_after` unanswered reminders, lead not yet told.
 
     Asked before today's reminders are counted: the engineer had a whole working day to answer
-    the last one, so the lead hears at the run after it, never in the same run.
+    the last one, so the lead hears at the run after it (no backoff), never in the same run.
     """
     return session.exec(
         select(Escalation)

@@ -24,10 +24,10 @@ def send_stale_reminders(*, runtime: Runtime, at: datetime) -> str:
     today = at.astimezone(policy.business_calendar.tz).date()
     workspace_url = runtime.workspace_url()
     with runtime.db.session() as session:
-        # The lead hears about what was still unanswered after `escalate_after` reminders and is
-        # due again today: asked before today's reminders are counted.
+        # The lead hears about what was still unanswered after `escalate_after` reminders (its
+        # assignee is reminded no more): asked before today's reminders are counted.
         ignored = list(reminders.ignored(session=session, policy=policy, at=at, today=today))
-        due = list(reminders.due_reminders(session=session, at=at, today=today))
+        due = reminders.due_reminders(session=session, policy=policy, at=at, today=today)
         grouped = reminders.by_assignee(due)
         rows = [
             _dm_row(policy, engineer, items, at, workspace_url, today)

@@ -9,7 +9,7 @@ import pytest
 from bot import presenter, reminders
 from bot.errors import DomainError
 from bot.models import Status
-from bot.policy import Policy
+from bot.policy import Policy, parse_policy
 from tests.conftest import TOKYO
 from tests.support.factories import make_escalation
 
@@ -103,3 +103,57 @@ def test_a_reminder_item_has_the_age_and_the_quiet_time_in_business_time(policy:
     assert item.idle == timedelta(hours=1 + 9 + 9 + 1)
     assert item.slo_line
     assert item.outcome is None
+
+
+WED, THU, FRI, MON = date(2026, 12, 2), date(2026, 12, 3), date(2026, 12, 4), date(2026, 12, 7)
+
+
+@pytest.mark.parametrize(
+    ("escalate_after", "unanswered", "last_reminded_on", "today", "due"),
+    [
+        (3, 0, None, WED, True),  # the first reminder of a quiet spell
+        (3, 0, WED, WED, False),  # never twice a day (a re-run)
+        (
+            3,
+            0,
+            date(2026, 12, 1),
+            WED,
+            True,
+        ),  # only in "…and N more", or activity since: due each day
+        (3, 1, WED, THU, True),  # one unanswered: the next working day
+        (3, 1, FRI, MON, True),  # the weekend does not count
+        (3, 2, THU, FRI, False),  # two unanswered: two working days
+        (3, 2, THU, MON, True),
+        (3, 2, date(2026, 11, 20), date(2026, 11, 24), False),  # Mon 23rd is a holiday
+        (3, 2, date(2026, 11, 20), date(2026, 11, 25), True),
+        (3, 2, date(2026, 12, 25), date(2026, 12, 28), False),  # then the year-end closure
+        (3, 2, date(2026, 12, 25), date(2027, 1, 4), True),
+        (3, 3, MON, date(2026, 12, 14), False),  # escalate_after reached: the lead's, not theirs
+        (3, 4, MON, date(2026, 12, 14), False),
+        (6, 3, WED, FRI, False),  # three unanswered: four working days
+        (6, 3, WED, date(2026, 12, 8), True),
+        (6, 5, MON, date(2026, 12, 11), False),  # then a week at most
+        (6, 5, MON, date(2026, 12, 14), True),
+        (6, 6, MON, date(2026, 12, 21), False),
+    ],
+)
+def test_reminders_back_off_while_unanswered_and_stop_at_the_lead(
+    policy_text: str,
+    escalate_after: int,
+    unanswered: int,
+    last_reminded_on: date | None,
+    today: date,
+    due: bool,
+) -> None:
+    policy = parse_policy(policy_text + f"\n[reminders]\nescalate_after = {escalate_after}\n")
+    assert (
+        reminders.reminder_due(
+            policy=policy, unanswered=unanswered, last_reminded_on=last_reminded_on, today=today
+        )
+        is due
+    )
+
+
+@pytest.mark.parametrize(("unanswered", "days"), [(0, 1), (1, 1), (2, 2), (3, 4), (4, 5), (19, 5)])
+def test_the_backoff_doubles_up_to_a_week(unanswered: int, days: int) -> None:
+    assert reminders.backoff(unanswered) == days

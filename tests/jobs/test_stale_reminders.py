@@ -45,6 +45,18 @@ def _file(runtime: Runtime, summary: str, claimer: str | None) -> int:
     return escalation.id
 
 
+def _still_on_it(runtime: Runtime, ids: list[int], engineer: str) -> None:
+    with runtime.db.session() as session:
+        for escalation_id in ids:
+            escalations.still_on_it(
+                session=session,
+                policy=runtime.policy,
+                escalation_id=escalation_id,
+                actor_id=engineer,
+                now=runtime.now(),
+            )
+
+
 def _run(runtime: Runtime, clock: ManualClock, day: date) -> str:
     at = datetime(day.year, day.month, day.day, 10, 0, tzinfo=TOKYO)
     clock.set(at)
@@ -113,16 +125,15 @@ def test_reminders_over_two_weeks(
     assert [_dm_keys(m) for m in _dms(standin, "U0HANAKO")[1:]] == [[f"ESC-{c}"]]
     assert len(_dms(standin, "U0TARO")) == 2
 
-    # Fri: the third reminder for C and D. The lead is not told yet: they may still answer it.
+    # Fri: C and D have two unanswered reminders each: the next waits two working days.
     _run(runtime, clock, date(2026, 12, 4))
-    assert len(_dms(standin, "U0TARO")) == 3
-    assert _channel_posts(standin, "not answering reminders") == []
+    assert len(_dms(standin, "U0HANAKO")) == 2
+    assert len(_dms(standin, "U0TARO")) == 2
 
     # The weekend: not a working day, nobody is reminded.
     assert _run(runtime, clock, date(2026, 12, 5)) == "not due at this instant"
 
-    # Mon: Taro answered his third reminder by replying in D's thread before the run: activity,
-    # so D is quiet again and the lead never hears of it.
+    # Mon: Taro answered by replying in D's thread before the run: activity, so D is quiet again.
     with runtime.db.session() as session:
         card_ts = session.get(Escalation, d).message_ts  # type: ignore[union-attr]
     clock.set(datetime(2026, 12, 7, 9, 0, tzinfo=TOKYO))
@@ -137,16 +148,20 @@ def test_reminders_over_two_weeks(
         }
     )
     _run(runtime, clock, date(2026, 12, 7))
-    assert len(_dms(standin, "U0TARO")) == 3  # Wed, Thu, Fri only
-    # C is still ignored; A went stale again (Fri 10:30); B's snooze ended at midnight on the
+    assert len(_dms(standin, "U0TARO")) == 2  # Wed, Thu only
+    # C's third reminder; A went stale again (Fri 10:30); B's snooze ended at midnight on the
     # third working day after Wednesday (Thu, Fri, Mon), so it is in Monday's run.
     assert _dm_keys(_dms(standin, "U0HANAKO")[-1]) == [
         f"ESC-{c}",
         f"ESC-{a}",
         f"ESC-{b}",
     ]  # longest stale first
-    # C was due again after three unanswered reminders: now the lead is told, of C alone,
-    # privately (nothing in the channel), with its SLO and a picker to reassign it.
+    assert [m for m in standin.dms("U0LEAD") if "not answering reminders" in m.text] == []
+
+    # Tue: C is still stale after three unanswered reminders: now the lead is told, of C alone,
+    # privately (nothing in the channel), with its SLO and a picker to reassign it. Hanako is not
+    # reminded of C again (the lead has it); A and B had one reminder, a working day ago.
+    _run(runtime, clock, date(2026, 12, 8))
     assert _channel_posts(standin, "not answering reminders") == []
     [lead_post] = [m for m in standin.dms("U0LEAD") if "not answering reminders" in m.text]
     assert [b["accessory"]["action_id"] for b in lead_post.blocks if "accessory" in b] == [
@@ -155,9 +170,10 @@ def test_reminders_over_two_weeks(
     assert f"esc:{c}" in [b.get("block_id") for b in lead_post.blocks]
     assert f"ESC-{c}" in str(lead_post.blocks)
     assert f"ESC-{d}" not in str(lead_post.blocks)
+    assert _dm_keys(_dms(standin, "U0HANAKO")[-1]) == [f"ESC-{a}", f"ESC-{b}"]
 
-    # Tue: resolving C clears it from reminders; the lead is not told twice.
-    clock.set(datetime(2026, 12, 8, 9, 0, tzinfo=TOKYO))
+    # Wed: resolving C clears it; the lead is not told twice. A and B wait two working days.
+    clock.set(datetime(2026, 12, 9, 9, 0, tzinfo=TOKYO))
     with runtime.db.session() as session:
         escalations.resolve(
             session=session,
@@ -169,9 +185,12 @@ def test_reminders_over_two_weeks(
             answer="fixed",
             now=clock.now(),
         )
-    _run(runtime, clock, date(2026, 12, 8))
-    assert _dm_keys(_dms(standin, "U0HANAKO")[-1]) == [f"ESC-{a}", f"ESC-{b}"]
+    hanako_dms = len(_dms(standin, "U0HANAKO"))
+    _run(runtime, clock, date(2026, 12, 9))
+    assert len(_dms(standin, "U0HANAKO")) == hanako_dms
     assert len([m for m in standin.dms("U0LEAD") if "not answering" in m.text]) == 1
+    _run(runtime, clock, date(2026, 12, 10))  # Thu: their third
+    assert _dm_keys(_dms(standin, "U0HANAKO")[-1]) == [f"ESC-{a}", f"ESC-{b}"]
 
     # Re-running the same day sends nothing new.
     dms_before = len(standin.calls_to("chat.postMessage"))
@@ -184,21 +203,29 @@ def test_a_month_of_runs_never_sends_two_dms_a_day(
     runtime: Runtime, clock: ManualClock, standin: SlackStandIn
 ) -> None:
     clock.set(MON)
-    for n in range(12):
-        _file(runtime, f"case {n}", ("U0HANAKO", "U0TARO", "U0KENJI")[n % 3])
+    ids = [_file(runtime, f"case {n}", ("U0HANAKO", "U0TARO", "U0KENJI")[n % 3]) for n in range(12)]
     day = date(2026, 12, 1)
     while day < date(2027, 1, 8):
+        if day == date(2026, 12, 22):  # Tue: Hanako says she is still on hers, before the run
+            clock.set(datetime(2026, 12, 22, 9, 0, tzinfo=TOKYO))
+            _still_on_it(runtime, ids[::3], "U0HANAKO")
         _run(runtime, clock, day)
         day += timedelta(days=1)
-    for engineer in ("U0HANAKO", "U0TARO", "U0KENJI"):
-        sent_days = [
-            datetime.fromtimestamp(float(m.ts), TOKYO).date() for m in _dms(standin, engineer)
-        ]
-        assert len(sent_days) == len(set(sent_days)), engineer
-        # never on a weekend or during the year-end closure (12-29..01-03)
-        assert all(d.weekday() < 5 for d in sent_days)
-        assert not any(date(2026, 12, 29) <= d <= date(2027, 1, 3) for d in sent_days)
-        assert len(sent_days) > 10
+    reminded = {engineer: _days_reminded(standin, engineer) for engineer in ("U0TARO", "U0KENJI")}
+    # Left alone: Wed, Thu, then two working days later; the lead hears on Tue, then nothing.
+    first_spell = [date(2026, 12, 2), date(2026, 12, 3), date(2026, 12, 7)]
+    assert reminded == {"U0TARO": first_spell, "U0KENJI": first_spell}
+    # Hanako's answer started a new spell: stale Thu 24th, then Fri, then two working days
+    # later across the year-end closure (12-29..01-03): Mon 28th, Mon 4th.
+    assert _days_reminded(standin, "U0HANAKO") == [
+        *first_spell,
+        date(2026, 12, 24),
+        date(2026, 12, 25),
+        date(2027, 1, 4),
+    ]
+    told = [m for m in standin.dms("U0LEAD") if "not answering reminders" in m.text]
+    told_days = [datetime.fromtimestamp(float(m.ts), TOKYO).date() for m in told]
+    assert told_days == [date(2026, 12, 8), date(2027, 1, 5)]
 
 
 def test_hand_back_from_a_reminder_returns_it_to_the_queue(
@@ -352,14 +379,7 @@ def test_activity_during_a_snooze_does_not_end_it(
         runtime, clock, standin, slack, pressed=pressed, until="2026-12-10"
     )
     clock.set(datetime(2026, 12, 3, 11, 0, tzinfo=TOKYO))  # Still on it from an old message
-    with runtime.db.session() as session:
-        escalations.still_on_it(
-            session=session,
-            policy=runtime.policy,
-            escalation_id=a,
-            actor_id="U0HANAKO",
-            now=clock.now(),
-        )
+    _still_on_it(runtime, [a], "U0HANAKO")
     for day in (4, 7, 8, 9, 10):
         _run(runtime, clock, date(2026, 12, day))
     # stale again Mon 11:00 by the activity, but snoozed until Thu the 10th: reminded that day
@@ -374,25 +394,32 @@ def test_only_the_escalations_a_dm_shows_count_as_reminded(
     clock.set(MON)
     ids = [_file(runtime, f"case {n}", "U0HANAKO") for n in range(30)]
     shown, unseen = ids[:ITEMS_PER_DM], ids[ITEMS_PER_DM:]
-    for day in (2, 3, 4):  # Wed, Thu, Fri: the same 24 oldest each day, "…and 6 more"
+    for day in (2, 3):  # Wed, Thu: the same 24 oldest each day, "…and 6 more"
         _run(runtime, clock, date(2026, 12, day))
         dm = _dms(standin, "U0HANAKO")[-1]
         assert _dm_keys(dm) == [f"ESC-{i}" for i in shown]
         assert "and 6 more" in str(dm.blocks)
+    # Fri: the 24 back off (two unanswered); the six she never saw are due, and shown
+    _run(runtime, clock, date(2026, 12, 4))
+    dm = _dms(standin, "U0HANAKO")[-1]
+    assert _dm_keys(dm) == [f"ESC-{i}" for i in unseen]
+    assert "and 6 more" not in str(dm.blocks)
     assert len(_dms(standin, "U0HANAKO")) == 3  # one DM a run
-    # a second run the same day sends nothing, not even the six left out
+    # a second run the same day sends nothing
     run_job(runtime=runtime, name="stale-reminders", at=clock.now(), manual=True)
     assert len(_dms(standin, "U0HANAKO")) == 3
     with runtime.db.session() as session:
         rows = {i: session.get(Escalation, i) for i in ids}
         counts = {i: (r.reminders_unanswered, r.last_reminded_on) for i, r in rows.items() if r}
-    assert {counts[i] for i in shown} == {(3, date(2026, 12, 4))}
-    assert {counts[i] for i in unseen} == {(0, date(2026, 12, 4))}  # listed only as "6 more"
-    _run(runtime, clock, date(2026, 12, 7))  # Mon: the lead hears of the 24 she saw, not the 6
+    assert {counts[i] for i in shown} == {(2, date(2026, 12, 3))}
+    assert {counts[i] for i in unseen} == {(1, date(2026, 12, 4))}  # "6 more" twice, then shown
+    _run(runtime, clock, date(2026, 12, 7))  # Mon: the 24's third reminder
+    _run(runtime, clock, date(2026, 12, 8))  # Tue: the lead hears of the 24 she saw, not the 6
     [lead_post] = [m for m in standin.dms("U0LEAD") if "not answering reminders" in m.text]
     listed = {int(n) for n in re.findall(r"\|ESC-(\d+)>", str(lead_post.blocks))}
     assert listed == set(shown)
     assert "24 escalations got 3 reminders" in lead_post.text + str(lead_post.blocks)
+    assert _dm_keys(_dms(standin, "U0HANAKO")[-1]) == [f"ESC-{i}" for i in unseen]
 
 
 def test_the_days_unclaimed_list_has_a_claim_button_each_and_is_redrawn_in_place(
@@ -435,7 +462,7 @@ def test_the_lead_reassigns_from_the_private_ignored_list(
 ) -> None:
     clock.set(MON)
     quiet = _file(runtime, "case quiet", "U0HANAKO")
-    for day in (2, 3, 4, 7):  # stale from Wed; three unanswered reminders, then the lead
+    for day in (2, 3, 7, 8):  # stale from Wed; reminded Wed, Thu, Mon (backing off), then the lead
         _run(runtime, clock, date(2026, 12, day))
     [told] = [m for m in standin.dms("U0LEAD") if "not answering reminders" in m.text]
     assert "due" in str(told.blocks) or "breached" in str(told.blocks)  # its SLO state
