@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.error import URLError
+from urllib.request import Request
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -25,7 +26,7 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.web import SlackResponse
 from sqlmodel import Session
 
-from bot import metrics, scope
+from bot import metrics, scope, slack_http
 from bot.arrivals import EventNotes
 from bot.blocks.setup import setup_notice
 from bot.clock import Clock, SystemClock
@@ -144,7 +145,13 @@ def slack_retry_handlers() -> list[RetryHandler]:
 
 
 class MeasuredWebClient(WebClient):
-    """slack_sdk's client, counting every call by method and outcome, and timing it."""
+    """slack_sdk's client over kept-alive connections, counting every call by outcome, and timing it."""
+
+    def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
+        """Send through the process's pooled connections (`bot.slack_http`) instead of urllib's."""
+        if self.proxy is not None or not url.lower().startswith(("http://", "https://")):
+            return super()._perform_urllib_http_request_internal(url, req)
+        return slack_http.send(url, req, context=self.ssl, timeout=self.timeout)
 
     def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
         """Call the Web API as WebClient does, measured."""

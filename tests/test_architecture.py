@@ -29,6 +29,7 @@ PRESENTATION = (
 WIRING = (
     "bot.app",
     "bot.runtime",
+    "bot.slack_http",  # the Slack client's pooled connections
     "bot.scheduler",
     "bot.web",
     "bot.ops_web",  # /healthz /readyz /metrics

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +20,27 @@ class LoopbackServer(ThreadingHTTPServer):
     def __init__(self, handler: type[BaseHTTPRequestHandler], *, standin: Any) -> None:
         super().__init__(("127.0.0.1", 0), handler)
         self.standin = standin
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        self.connections_accepted = 0  # how many TCP connections clients opened (keep-alive reuses)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+            self.connections_accepted += 1
+        try:
+            super().finish_request(request, client_address)
+        finally:
+            with self._open_lock:
+                self._open.discard(request)
+
+    def close_connections(self) -> None:
+        """Cut the connections still open (kept alive by HTTP/1.1 clients): a stopped server is gone."""
+        with self._open_lock:
+            open_now = list(self._open)
+        for connection in open_now:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     @property
     def url(self) -> str:
@@ -41,11 +64,17 @@ class RunningLoopback:
         )
         self._thread.start()
 
+    @property
+    def connections_accepted(self) -> int:
+        """How many TCP connections clients opened to this server so far."""
+        return self._httpd.connections_accepted
+
     def stop(self) -> None:
         """Stop serving, cutting short any scripted delay still sleeping."""
         self._wake()
         self._httpd.shutdown()
         self._httpd.server_close()
+        self._httpd.close_connections()
         self._thread.join()
 
     def __enter__(self) -> Self:

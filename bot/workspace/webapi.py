@@ -1228,6 +1228,10 @@ class RunningServer(RunningLoopback):
 
 
 class _StandInRequestHandler(LoopbackHandler):
+    protocol_version = (
+        "HTTP/1.1"  # keeps connections open for clients that reuse them, as Slack does
+    )
+
     def do_GET(self) -> None:
         self._dispatch()
 
