@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from bot import assignment, escalations, reminders, slo, unclaimed
 from bot.blocks import slo as slo_words
 from bot.blocks.assignment import build_assignment_dm
-from bot.blocks.common import Block
+from bot.blocks.common import MESSAGE_BLOCKS_MAX, Block
 from bot.blocks.escalation import build_escalation_card, build_thread_line, timeline_line
 from bot.blocks.lists import (
     Group,
@@ -19,6 +19,7 @@ from bot.blocks.lists import (
     build_home_view,
     build_list_message,
     build_show_message,
+    rows_per_group,
     team_state_block,
 )
 from bot.blocks.lookup import history_line
@@ -48,7 +49,9 @@ class Facts:
         self.row: list[str] = []
 
 
-def collect_facts(*, policy: Policy, escalation: Escalation, now: datetime, live: bool) -> Facts:
+def collect_facts(
+    *, policy: Policy, escalation: Escalation | escalations.Listed, now: datetime, live: bool
+) -> Facts:
     """What the card and list rows show beyond the record itself: the SLO clock.
 
     `live` is for what is drawn when asked (lists, /cre show); the channel message is a
@@ -257,7 +260,9 @@ def reminder_item(
     )
 
 
-def _rows(policy: Policy, items: Sequence[Escalation], now: datetime) -> list[Row]:
+def _rows(
+    policy: Policy, items: Sequence[Escalation | escalations.Listed], now: datetime
+) -> list[Row]:
     return [
         Row(e, collect_facts(policy=policy, escalation=e, now=now, live=True).row) for e in items
     ]
@@ -290,14 +295,19 @@ def _group(
 
 
 def queue_groups(
-    *, session: Session, policy: Policy, now: datetime, viewer: str | None = None
+    *,
+    session: Session,
+    policy: Policy,
+    now: datetime,
+    viewer: str | None = None,
+    rows: int = LIST_LIMIT,
 ) -> list[Group]:
     """The unassigned queue and everything in progress (with a `viewer`: what others have, their
-    own being listed apart)."""
+    own being listed apart), at most `rows` of each: the most urgent."""
     lang = policy.language
     counts = escalations.count_unresolved(session=session)
-    unassigned = escalations.list_unassigned(session=session, limit=LIST_LIMIT)
-    in_progress = escalations.list_in_progress(session=session, limit=LIST_LIMIT, excluding=viewer)
+    unassigned = escalations.list_unassigned(session=session, limit=rows)
+    in_progress = escalations.list_in_progress(session=session, limit=rows, excluding=viewer)
     total_unassigned = counts.get("open", 0)
     total_progress = sum(n for status, n in counts.items() if status != "open")
     title = "reply.queue.in_progress"
@@ -322,7 +332,8 @@ def queue_blocks(
     *, session: Session, policy: Policy, now: datetime, workspace_url: str | None
 ) -> list[Block]:
     """`/cre queue`."""
-    groups = queue_groups(session=session, policy=policy, now=now)
+    shown = rows_per_group(groups=2, limit=MESSAGE_BLOCKS_MAX)  # no row is read and then cut
+    groups = queue_groups(session=session, policy=policy, now=now, rows=shown)
     return build_list_message(policy=policy, groups=groups, workspace_url=workspace_url)
 
 

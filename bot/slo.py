@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -225,7 +225,22 @@ def _target(policy: Policy, priority: str) -> timedelta:
         return policy.business_duration("2d")
 
 
-def state(*, policy: Policy, escalation: Escalation, now: datetime) -> SloState:
+class SloClock(Protocol):
+    """What the clock reads of an escalation: a loaded `Escalation`, or a list's `Listed` row."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def slo_target_s(self) -> int: ...
+    @property
+    def slo_consumed_s(self) -> int: ...
+    @property
+    def slo_running_since(self) -> datetime | None: ...
+    @property
+    def slo_due_at(self) -> datetime | None: ...
+
+
+def state(*, policy: Policy, escalation: SloClock, now: datetime) -> SloState:
     """The escalation's SLO state at `now`."""
     elapsed = timedelta(seconds=escalation.slo_consumed_s)
     if escalation.slo_running_since is not None and now > escalation.slo_running_since:

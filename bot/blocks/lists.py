@@ -18,6 +18,7 @@ from bot.blocks.common import (
 )
 from bot.blocks.escalation import status_text
 from bot.blocks.ids import ActionId
+from bot.escalations import Listed
 from bot.i18n import t
 from bot.models import Escalation
 from bot.mrkdwn import escape, escape_truncated, mention, message_permalink, single_line
@@ -36,7 +37,7 @@ def message_url(workspace_url: str | None, channel_id: str, message_ts: str | No
 class Row:
     """One escalation in a list, with the extra facts shown beside it (e.g. its SLO state)."""
 
-    escalation: Escalation
+    escalation: Escalation | Listed
     extra: Sequence[str] = ()
 
 
@@ -69,13 +70,18 @@ def build_row(*, policy: Policy, row: Row, workspace_url: str | None) -> Block:
     return section(f"*{key}* · {summary}\n{' · '.join(meta)}")
 
 
+def rows_per_group(*, groups: int, limit: int) -> int:
+    """How many rows each of `groups` groups shows within `limit` blocks (the rest are "…and N more")."""
+    return max((limit - 3 * groups) // max(groups, 1), 1)
+
+
 def build_groups(
     *, policy: Policy, groups: Sequence[Group], workspace_url: str | None, limit: int
 ) -> list[Block]:
     """Titled groups of rows within `limit` blocks, each group ending with "…and N more" if cut."""
     lang = policy.language
     blocks: list[Block] = []
-    per_group_budget = max((limit - 3 * len(groups)) // max(len(groups), 1), 1)
+    per_group_budget = rows_per_group(groups=len(groups), limit=limit)
     for group in groups:
         blocks.append(section(f"*{escape(group.title)}*"))
         if not group.rows:

@@ -41,6 +41,7 @@ from bot.escalations.intake import (
     validate_draft,
 )
 from bot.escalations.queries import (
+    Listed,
     count_assigned_to,
     count_unresolved,
     find_by_message,
@@ -57,6 +58,7 @@ __all__ = [
     "ONE_CLICK",
     "EscalationDraft",
     "Filed",
+    "Listed",
     "ZendeskTicket",
     "acknowledge",
     "answer_question",

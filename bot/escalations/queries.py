@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -45,6 +47,79 @@ def _most_urgent(session: Session, *conditions: Any, limit: int) -> Sequence[Esc
     ).all()
 
 
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """What a list row (`/cre queue`, the App Home) shows of an escalation, read as plain columns.
+
+    Loading whole `Escalation` rows for a list (details, intake data, every timestamp converted)
+    was most of `/cre queue`'s cost.
+    """
+
+    id: int
+    status: str
+    assignee_id: str | None
+    priority: str
+    summary: str
+    channel_id: str
+    message_ts: str | None
+    slo_target_s: int
+    slo_consumed_s: int
+    slo_running_since: datetime | None
+    slo_due_at: datetime | None
+
+    @property
+    def key(self) -> str:
+        """The human key, e.g. ESC-42."""
+        return f"ESC-{self.id}"
+
+
+def _build_listed() -> dict[str, Any]:
+    """The lists' statements, built once (building one per call cost more than running it)."""
+    columns = [col(getattr(Escalation, name)) for name in Listed.__dataclass_fields__]
+    most_urgent = (
+        col(Escalation.slo_due_at).is_(None),
+        col(Escalation.slo_due_at),
+        col(Escalation.filed_at),
+    )
+    limit = sa.bindparam("limit", type_=sa.Integer)
+    active = col(Escalation.status).in_(ACTIVE_STATUSES)
+    return {
+        "unassigned": sa.select(*columns)
+        .where(col(Escalation.status) == Status.OPEN)
+        .order_by(*most_urgent)
+        .limit(limit),
+        "in_progress": sa.select(*columns).where(active).order_by(*most_urgent).limit(limit),
+        "in_progress_excluding": sa.select(*columns)
+        .where(active, col(Escalation.assignee_id) != sa.bindparam("excluding"))
+        .order_by(*most_urgent)
+        .limit(limit),
+        "count_unresolved": sa.select(col(Escalation.status), sa.func.count())
+        .where(col(Escalation.status).in_(UNRESOLVED_STATUSES))
+        .group_by(col(Escalation.status)),
+    }
+
+
+_LISTED = _build_listed()
+
+
+def list_unassigned(*, session: Session, limit: int = 100) -> list[Listed]:
+    """The open queue (nobody assigned), most urgent first."""
+    rows = session.execute(_LISTED["unassigned"], {"limit": limit})
+    return [Listed(*row) for row in rows]
+
+
+def list_in_progress(
+    *, session: Session, limit: int = 100, excluding: str | None = None
+) -> list[Listed]:
+    """Assigned, unresolved escalations (not those of `excluding`), most urgent first."""
+    if excluding:
+        statement = _LISTED["in_progress_excluding"]
+        rows = session.execute(statement, {"limit": limit, "excluding": excluding})
+    else:
+        rows = session.execute(_LISTED["in_progress"], {"limit": limit})
+    return [Listed(*row) for row in rows]
+
+
 def list_assigned_to(*, session: Session, user_id: str, limit: int = 100) -> Sequence[Escalation]:
     """A person's unresolved escalations, most urgent first."""
     return _most_urgent(
@@ -66,19 +141,6 @@ def list_filed_by(*, session: Session, user_id: str, limit: int = 100) -> Sequen
     )
 
 
-def list_unassigned(*, session: Session, limit: int = 100) -> Sequence[Escalation]:
-    """The open queue (nobody assigned), most urgent first."""
-    return _most_urgent(session, Escalation.status == Status.OPEN, limit=limit)
-
-
-def list_in_progress(
-    *, session: Session, limit: int = 100, excluding: str | None = None
-) -> Sequence[Escalation]:
-    """Assigned, unresolved escalations (not those of `excluding`), most urgent first."""
-    others = [Escalation.assignee_id != excluding] if excluding else []
-    return _most_urgent(session, col(Escalation.status).in_(ACTIVE_STATUSES), *others, limit=limit)
-
-
 def count_assigned_to(*, session: Session, user_id: str) -> int:
     """How many unresolved escalations a person has."""
     return int(
@@ -93,11 +155,7 @@ def count_assigned_to(*, session: Session, user_id: str) -> int:
 
 def count_unresolved(*, session: Session) -> dict[str, int]:
     """Unresolved escalations by status."""
-    rows = session.exec(
-        select(Escalation.status, sa.func.count())
-        .where(col(Escalation.status).in_(UNRESOLVED_STATUSES))
-        .group_by(col(Escalation.status))
-    ).all()
+    rows = session.execute(_LISTED["count_unresolved"]).all()
     return {status: int(n) for status, n in rows}
 
 

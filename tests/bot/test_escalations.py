@@ -550,6 +550,40 @@ def test_simultaneous_submissions_of_one_modal_file_once(db: Database, policy: P
         assert len(session.exec(select(Outbox)).all()) == 4
 
 
+def test_the_queue_reads_only_the_rows_it_shows_the_most_urgent_first(
+    db: Database, policy_text: str
+) -> None:
+    manual = manual_policy(policy_text)
+    with db.session() as session:
+        # Filed a minute apart: the first filed is due first.
+        ids = [file_id(session, manual, START + timedelta(minutes=n)) for n in range(30)]
+        session.commit()
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with db.session(read_only=True) as session:
+            blocks = presenter.queue_blocks(
+                session=session, policy=manual, now=START + timedelta(hours=1), workspace_url=None
+            )
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", count)
+
+    texts = [str(block.get("text", {}).get("text", "")) for block in blocks]
+    shown = [text.split(" · ")[0].strip("*") for text in texts if text.startswith("*ESC-")]
+    assert shown == [f"ESC-{n}" for n in ids[: len(shown)]]
+    assert len(shown) == 22  # what 50 blocks hold for two groups
+    assert any(f"and {30 - len(shown)} more" in str(block) for block in blocks)
+    # The counts and the two lists, each limited to the rows shown.
+    queries = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(queries) == 3
+    assert sum("LIMIT" in q.upper() for q in queries) == 2
+    assert all("details" not in q for q in queries)
+
+
 def test_lists_and_counts(db: Database, policy: Policy, policy_text: str) -> None:
     manual = manual_policy(policy_text)
     with db.session() as session:
