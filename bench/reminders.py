@@ -5,9 +5,10 @@ Run: .venv/bin/python bench/reminders.py [--database sqlite|postgresql|both] [--
 
 Fills a fresh, migrated database in bulk with a team of `--engineers` (a policy generated from
 `crebot.example.toml`'s shape), `--stale` stale escalations spread over all of them (some already
-reminded on earlier days, `--ignored` of them reminded `escalate_after` times without an answer, so
-this run, the one after their last reminder, tells the lead; some get their `escalate_after`-th
-reminder in this run, which must not tell the lead yet),
+reminded on earlier days, most of those due again today and a share still backing off, which this
+run must leave alone; `--ignored` of them reminded `escalate_after` times without an answer, so
+this run, the one after their last reminder, tells the lead and reminds them no more; some get
+their `escalate_after`-th reminder in this run, which must not tell the lead yet),
 some that are not stale yet, some snoozed, some waiting on CS, `--unassigned` open ones nobody
 claimed in time, and 100,000 resolved ones as history. It then times the job's own work alone
 (`jobs.stale_reminders.send_stale_reminders`) at `--stale-small` and at `--stale` stale
@@ -15,8 +16,8 @@ escalations, and one whole `stale-reminders` run (`bot.scheduler.run_job`, which
 posts to a fake Slack over HTTP), counting SQL statements on the runtime's engine and Slack calls
 on the fake; then runs the job again the same day (as an operator would, `manual=True`).
 
-Expected: one DM per engineer with stale escalations, one post telling the lead, one post listing
-the unclaimed queue, nothing else but the process's one `auth.test`; a number of SQL statements
+Expected: one DM per engineer with escalations due a reminder, one DM telling the lead, one post
+listing the unclaimed queue, nothing else but the process's one `auth.test`; a number of SQL statements
 that does not grow with the number of stale escalations; nothing new on the second run.
 bench/README.md has figures and what they showed.
 PostgreSQL: postgresql://postgres@127.0.0.1:5432/bench_reminders (created and dropped here).
@@ -59,6 +60,7 @@ from bot.db import Database  # noqa: E402
 from bot.models import Escalation, Status  # noqa: E402
 from bot.outbox import OUTBOX_EVENT, DeliveryReport, pending_count  # noqa: E402
 from bot.policy import Policy, parse_policy  # noqa: E402
+from bot.reminders import backoff  # noqa: E402
 from bot.runtime import Runtime, make_web_client  # noqa: E402
 from bot.scheduler import run_job  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -78,6 +80,7 @@ SNOOZED = 500  # stale, but snoozed past the run: must be skipped
 WAITING = 1_000  # waiting on CS: never reminded
 OPEN_FRESH = 100  # open, filed minutes ago: not yet overdue for the queue post
 LEAD_TOLD_SHARE = 0.02  # stale ones whose lead was told on an earlier day (not told again)
+RESTING_SHARE = 0.25  # stale ones with unanswered reminders whose last was the previous working day
 EXPIRED_SNOOZE_SHARE = 0.03  # stale ones whose snooze ended before the run (reminded again)
 CHUNK = 20_000
 RESOLVED_PROTOTYPES = 2_000
@@ -192,6 +195,7 @@ class Population:
     """What was loaded, as the generator intended it: the expected outcome of the run."""
 
     stale: dict[str, list[tuple[datetime, int]]] = field(default_factory=lambda: defaultdict(list))
+    resting: set[int] = field(default_factory=set)  # stale, not due: backing off, or the lead's
     ignored: set[int] = field(default_factory=set)
     last_reminder: set[int] = field(default_factory=set)  # the escalate_after-th reminder today
     reminders_before: dict[int, int] = field(default_factory=dict)  # unanswered, as loaded
@@ -215,7 +219,7 @@ class Population:
         return {row_id for items in self.stale.values() for _, row_id in sorted(items)[:DM_ROOM]}
 
     def channel_posts(self) -> int:
-        """The lead post (when some are ignored) and the queue post (when some are unclaimed)."""
+        """The lead's DM (when some are ignored) and the queue post (when some are unclaimed)."""
         return int(bool(self.ignored)) + int(bool(self.unassigned))
 
 
@@ -305,10 +309,12 @@ class RowMaker:
         row["stale_at"] = self._stale_at(last_activity)
 
     def _quiet_since(self, earlier_reminders: int) -> datetime:
-        """A last activity whose stale instant leaves room for `earlier_reminders` working days."""
+        """A last activity whose stale instant leaves room for `earlier_reminders` reminders,
+        backing off (`bot.reminders.backoff` working days after each)."""
         calendar = self.policy.business_calendar
         latest_stale = self.at
-        for _ in range(earlier_reminders):  # each earlier reminder was on an earlier working day
+        room = sum(backoff(n) for n in range(1, earlier_reminders + 1))
+        for _ in range(room):  # each earlier reminder was on an earlier working day
             day = latest_stale.astimezone(calendar.tz).date() - timedelta(days=1)
             while not calendar.is_working_day(day):
                 day -= timedelta(days=1)
@@ -319,20 +325,30 @@ class RowMaker:
             last_activity -= timedelta(hours=6)
         return last_activity
 
-    def _previous_working_day(self) -> date:
+    def _working_days_before(self, n: int) -> date:
         calendar = self.policy.business_calendar
-        day = TODAY - timedelta(days=1)
-        while not calendar.is_working_day(day):
+        day = TODAY
+        for _ in range(n):
             day -= timedelta(days=1)
+            while not calendar.is_working_day(day):
+                day -= timedelta(days=1)
         return day
 
+    def _previous_working_day(self) -> date:
+        return self._working_days_before(1)
+
     def stale(self, count: int, *, ignored: int) -> Iterator[Row]:
-        """Stale escalations over all engineers (each has one at least), `ignored` past the lead's
-        threshold since their last reminder (told in this run)."""
+        """Stale escalations over all engineers (each has one due today at least), `ignored` past
+        the lead's threshold since their last reminder (told in this run, not reminded again).
+
+        Those with unanswered reminders had the last one `backoff` working days ago (due today)
+        or, for a share, on the previous working day (due only after one unanswered reminder:
+        the others are resting, and this run leaves them alone)."""
         rng = self.rng
         engineers = self.policy.engineer_ids
         escalate_after = self.policy.reminders.escalate_after
-        ignored_at = set(rng.sample(range(count), min(ignored, count)))
+        firsts = len(engineers) if count - len(engineers) >= ignored else 0
+        ignored_at = set(rng.sample(range(firsts, count), min(ignored, count)))
         for position in range(count):
             row_id = self._take_id()
             engineer = (
@@ -346,10 +362,10 @@ class RowMaker:
             elif rng.random() < LEAD_TOLD_SHARE:
                 reminders = escalate_after + rng.randrange(0, 4)
                 self.population.lead_told.add(row_id)
+            elif position < firsts:
+                reminders = 0  # each engineer's first: due today
             else:
                 reminders = rng.randrange(0, escalate_after)  # short of the lead before this run
-                if reminders == escalate_after - 1:
-                    self.population.last_reminder.add(row_id)
             row = self._common(row_id)
             status = rng.choice((Status.ASSIGNED, Status.INVESTIGATING))
             self._assigned(
@@ -357,17 +373,26 @@ class RowMaker:
             )
             row["reminders_unanswered"] = reminders
             self.population.reminders_before[row_id] = reminders
-            if reminders:
+            due = reminders < escalate_after
+            if reminders >= escalate_after or (reminders and rng.random() < RESTING_SHARE):
                 row["last_reminded_on"] = self._previous_working_day()
+                due = due and backoff(reminders) == 1
+            elif reminders:
+                row["last_reminded_on"] = self._working_days_before(backoff(reminders))
             elif rng.random() < 0.3:  # reminded long ago, then active again, then quiet
                 row["last_reminded_on"] = row["last_activity_at"].date() - timedelta(days=3)
+            if due and reminders == escalate_after - 1:
+                self.population.last_reminder.add(row_id)
             if row_id in self.population.lead_told:
                 row["lead_told_at"] = self.at - timedelta(days=rng.randrange(1, 10))
             if rng.random() < EXPIRED_SNOOZE_SHARE:
                 row["snoozed_until"] = self.at - timedelta(minutes=rng.randrange(1, 3 * 1440))
                 self.population.expired_snooze.add(row_id)
             assert row["stale_at"] <= self.at
-            self.population.stale[engineer].append((row["stale_at"], row_id))
+            if due:
+                self.population.stale[engineer].append((row["stale_at"], row_id))
+            else:
+                self.population.resting.add(row_id)
             yield row
 
     def snoozed(self, count: int) -> Iterator[Row]:
@@ -886,10 +911,19 @@ def check_dms(population: Population, posts: Sequence[RecordedCall]) -> Check:
 
 
 def check_channel_post(
-    name: str, posts: Sequence[RecordedCall], key_prefix: str, expected: set[int]
+    name: str,
+    posts: Sequence[RecordedCall],
+    key_prefix: str,
+    expected: set[int],
+    *,
+    to: str | None = None,
 ) -> Check:
-    """One channel post whose escalation keys are exactly `expected`."""
-    matching = [c for c in posts if _metadata_key(c).startswith(key_prefix)]
+    """One post (to `to`, if given) whose escalation keys are exactly `expected`."""
+    matching = [
+        c
+        for c in posts
+        if _metadata_key(c).startswith(key_prefix) and to in (None, c.args.get("channel"))
+    ]
     if len(matching) != (1 if expected else 0):
         return Check(name, False, f"{len(matching)} posts with key {key_prefix}…")
     if not expected:
@@ -905,7 +939,8 @@ def check_channel_post(
 
 
 def check_database(bench: Bench, population: Population) -> Check:
-    """After the run: every stale one covered today, only those shown counted; the lead as due."""
+    """After the run: every one due covered today, only those shown counted, those backing off
+    (or the lead's) untouched; the lead as due."""
     table = Escalation.__table__  # type: ignore[attr-defined]
     escalate_after = bench.policy.reminders.escalate_after
     with bench.engine.connect() as connection:
@@ -935,11 +970,17 @@ def check_database(bench: Bench, population: Population) -> Check:
     ]
     if touched:
         problems.append(f"{len(touched)} snoozed or fresh marked reminded")
+    reminded_resting = [
+        i
+        for i in population.resting
+        if by_id[i].last_reminded_on == TODAY or by_id[i].reminders_unanswered != before[i]
+    ]
+    if reminded_resting:
+        problems.append(f"{len(reminded_resting)} backing off (or the lead's) reminded")
     not_escalated = [
         i
         for i in population.ignored
-        if by_id[i].reminders_unanswered != escalate_after + (i in shown)
-        or by_id[i].lead_told_at != RUN_AT
+        if by_id[i].reminders_unanswered != escalate_after or by_id[i].lead_told_at != RUN_AT
     ]
     if not_escalated:
         problems.append(f"{len(not_escalated)} ignored ones not recorded as told to the lead")
@@ -953,6 +994,7 @@ def check_database(bench: Bench, population: Population) -> Check:
     detail = "; ".join(problems) or (
         f"{len(stale):,} covered by today's DMs, of which the {len(shown):,} shown count one more "
         f"reminder and the {len(stale - shown):,} in '…and N more' none, "
+        f"{len(population.resting):,} resting (backing off, or the lead's) untouched, "
         f"{len(population.ignored)} past {escalate_after} unanswered with the lead told, "
         f"{last_shown} reminded for the {escalate_after}. time in this run and not told yet, "
         f"{len(population.snoozed)} snoozed and {len(population.not_stale):,} fresh untouched"
@@ -1091,13 +1133,13 @@ def verdicts(
     """The bench's verdicts, the issue's first."""
     posts = job.posts()
     engineers = set(population.stale)
-    dms = [c for c in posts if _is_dm(c)]
-    channel = [c for c in posts if not _is_dm(c)]
+    dms = [c for c in posts if _is_reminder(c)]
+    channel = [c for c in posts if not _is_reminder(c)]
     others = Counter(c.method for c in job.slack_calls if c.method != "chat.postMessage")
     expected_posts = len(engineers) + population.channel_posts()
     calls_ok = len(posts) == expected_posts and others == Counter({"auth.test": 1})
     all_calls = [*job.slack_calls, *again.slack_calls]
-    dm_count = Counter(str(c.args["channel"]) for c in [*posts, *again.posts()] if _is_dm(c))
+    dm_count = Counter(str(c.args["channel"]) for c in [*posts, *again.posts()] if _is_reminder(c))
     twice = sorted(user for user, n in dm_count.items() if n > 1)
     small_counts = sorted({m.sql.statements for m in small})
     full_counts = sorted({m.sql.statements for m in full})
@@ -1109,9 +1151,9 @@ def verdicts(
     again_posts = again.posts()
     return [
         Check(
-            "Slack calls == engineers with stale items + channel posts",
+            "Slack calls == engineers due a reminder + the lead's DM + the queue post",
             calls_ok,
-            f"{len(posts)} chat.postMessage = {len(dms)} DMs + {len(channel)} channel posts "
+            f"{len(posts)} chat.postMessage = {len(dms)} reminder DMs + {len(channel)} others "
             f"(expected {len(engineers)} + {population.channel_posts()}); other calls: "
             f"{dict(others) or 'none'}",
         ),
@@ -1141,7 +1183,7 @@ def verdicts(
         ),
         check_dms(population, dms),
         check_channel_post(
-            "the lead is told in one post", posts, "remind-lead:", population.ignored
+            "the lead is told in one DM", posts, "remind-lead:", population.ignored, to=LEAD
         ),
         check_channel_post(
             "the unclaimed queue in one post", posts, "unassigned:", population.unassigned
@@ -1150,8 +1192,9 @@ def verdicts(
     ]
 
 
-def _is_dm(call: RecordedCall) -> bool:
-    return str(call.args.get("channel", ""))[:1] in ("U", "W")
+def _is_reminder(call: RecordedCall) -> bool:
+    """An engineer's reminder DM (the lead's DM and the queue post are keyed otherwise)."""
+    return _metadata_key(call).startswith("remind:")
 
 
 def population_label(runs: Sequence[Measurement]) -> str:
