@@ -948,14 +948,6 @@ CATALOG: dict[str, tuple[str, str]] = {
         "An escalation is not answering reminders",
         "リマインドに反応のないエスカレーションが1件あります",
     ),
-    "remind.lead.intro.one": (
-        ":bell: {lead} this escalation got {reminders} reminders in a row with no activity:",
-        ":bell: {lead} 次の1件は{reminders}回リマインドしても動きがありません:",
-    ),
-    "remind.lead.intro": (
-        ":bell: {lead} {count} escalations got {reminders} reminders in a row with no activity:",
-        ":bell: {lead} 次の{count}件は{reminders}回リマインドしても動きがありません:",
-    ),
     "remind.unassigned.text": (
         "{count} escalations are waiting for someone to claim them",
         "担当者待ちのエスカレーションが{count}件あります",

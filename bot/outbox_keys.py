@@ -102,8 +102,13 @@ def reminder_dm(day: date, engineer_id: str, escalation_ids: Iterable[int | None
 
 
 def lead_reminder(day: date, escalation_ids: Iterable[int | None]) -> str:
-    """The lead's post for a day about the reminders nobody answered."""
+    """The lead's DM for a day about the reminders nobody answered."""
     return f"remind-lead:{day}:{_digest(escalation_ids)}"
+
+
+def lead_reminder_update(post: str, escalation_id: int, version: int) -> str:
+    """The lead's DM `post` redrawn in place after a change to one it lists (at that version)."""
+    return f"{post}:update:{escalation_id}:{version}"
 
 
 def unassigned_reminder(day: date) -> str:

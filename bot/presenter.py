@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot import assignment, escalations, reminders, slo, unclaimed
+from bot import assignment, escalations, lead_dm, reminders, slo, unclaimed
 from bot.blocks import slo as slo_words
 from bot.blocks.assignment import build_assignment_dm
 from bot.blocks.common import MESSAGE_BLOCKS_MAX, Block
@@ -24,7 +24,12 @@ from bot.blocks.lists import (
 )
 from bot.blocks.lookup import history_line
 from bot.blocks.loop import build_filed_confirmation, build_question_dm, build_source_reply
-from bot.blocks.reminders import ReminderItem, build_reminder_dm, build_unassigned_post
+from bot.blocks.reminders import (
+    ReminderItem,
+    build_lead_dm,
+    build_reminder_dm,
+    build_unassigned_post,
+)
 from bot.blocks.similar import card_line
 from bot.blocks.zendesk import pending_line, unmapped_line
 from bot.digest import chart as digest_chart
@@ -136,9 +141,11 @@ def render_message(
     now: datetime,
     workspace_url: str | None,
 ) -> tuple[str, list[Block]]:
-    """A post drawn when sent (`OutboxRow.drawn`): the day's unclaimed list, as its escalations stand."""
-    if payload.get("render") != unclaimed.RENDER:
-        raise ValueError(f"no renderer for {payload.get('render')!r}")
+    """A post drawn when sent (`OutboxRow.drawn`): the day's unclaimed list, or the lead's DM of
+    ignored work, as its escalations stand."""
+    render = payload.get("render")
+    if render not in (unclaimed.RENDER, lead_dm.RENDER):
+        raise ValueError(f"no renderer for {render!r}")
     ids = [int(i) for i in payload.get("ids") or []]
     rows = session.exec(select(Escalation).where(col(Escalation.id).in_(ids))).all()
     listed = sorted(rows, key=lambda e: ids.index(e.id or 0))
@@ -148,6 +155,18 @@ def render_message(
         )
         for e in listed
     }
+    if render == lead_dm.RENDER:
+        items = [
+            reminder_item(policy=policy, escalation=e, now=now, outcome=lead_dm.outcome(e))
+            for e in listed
+        ]
+        return build_lead_dm(
+            policy=policy,
+            items=items,
+            slo_lines=slo_lines,
+            workspace_url=workspace_url,
+            post=payload.get("post"),
+        )
     return build_unassigned_post(
         policy=policy, escalations=listed, slo_lines=slo_lines, workspace_url=workspace_url
     )

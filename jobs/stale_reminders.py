@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime
 
-from bot import outbox_keys, presenter, reminders, slo, unclaimed
-from bot.blocks import slo as slo_words
-from bot.blocks.reminders import (
-    ITEMS_PER_DM,
-    build_lead_dm,
-    build_reminder_dm,
-)
+from bot import lead_dm, outbox_keys, presenter, reminders, unclaimed
+from bot.blocks.reminders import ITEMS_PER_DM, build_reminder_dm
 from bot.models import Escalation
 from bot.outbox_rows import OutboxRow, enqueue_many
 from bot.policy import Policy
@@ -38,18 +32,8 @@ def send_stale_reminders(*, runtime: Runtime, at: datetime) -> str:
         reminders.mark_reminded(session=session, escalations=due, shown=shown, today=today)
         if ignored:
             # Privately: who is quiet is for the lead to take up, not for the channel to read.
-            text, blocks = build_lead_dm(
-                policy=policy,
-                items=[
-                    presenter.reminder_item(policy=policy, escalation=e, now=at) for e in ignored
-                ],
-                slo_lines=_slo_lines(policy, ignored, at),
-                workspace_url=workspace_url,
-            )
-            key = outbox_keys.lead_reminder(today, (e.id for e in ignored))
-            rows.append(
-                OutboxRow.message(key, channel=policy.roster.lead, text=text, blocks=blocks)
-            )
+            # Drawn when sent, and redrawn in place after a reassign picked in it.
+            rows.append(lead_dm.row(policy=policy, ignored=ignored, today=today))
             reminders.mark_lead_told(session=session, escalations=ignored, now=at)
         unassigned = list(reminders.unassigned_overdue(session=session, at=at))
         if unassigned:  # one post a day, drawn when sent and redrawn as they are claimed
@@ -57,15 +41,6 @@ def send_stale_reminders(*, runtime: Runtime, at: datetime) -> str:
         enqueue_many(session, rows, now=at)
         session.commit()
     return f"{len(due)} stale escalations for {len(grouped)} engineers; lead told of {len(ignored)}; {len(unassigned)} unclaimed"
-
-
-def _slo_lines(policy: Policy, escalations: Sequence[Escalation], at: datetime) -> dict[int, str]:
-    return {
-        e.id or 0: slo_words.describe(
-            policy=policy, current=slo.state(policy=policy, escalation=e, now=at), now=at
-        )
-        for e in escalations
-    }
 
 
 def _dm_row(

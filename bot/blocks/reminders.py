@@ -29,6 +29,7 @@ from bot.policy import Policy
 
 REMINDER_BLOCK_PREFIX = "remind:"  # the actions block of an item still waiting for an answer
 ITEM_BLOCK_PREFIX = "remind-item:"  # every item's section, answered or not
+LEAD_DM_PREFIX = "remind-lead:"  # the lead's DM: its outbox key, the intro's block id
 BLOCKS_PER_ITEM = 2
 ITEMS_PER_DM = (MESSAGE_BLOCKS_MAX - 2) // BLOCKS_PER_ITEM  # the intro and "…and N more" take two
 
@@ -174,16 +175,26 @@ def build_lead_dm(
     items: Sequence[ReminderItem],
     slo_lines: dict[int, str],
     workspace_url: str | None,
+    post: str | None = None,
 ) -> tuple[str, list[Block]]:
     """The lead's DM about escalations whose reminders went unanswered: each with its assignee,
-    how long it has been quiet, its SLO, and a picker to give it to someone else."""
+    how long it has been quiet, its SLO, and a picker to give it to someone else.
+
+    Drawn when sent and redrawn after a reassign from it: an item whose `outcome` is set (someone
+    has it now, it is back in the queue, or resolved) says so, without the picker. `post` (the
+    DM's outbox key) is the intro's block id, so a pick in it names the DM to redraw.
+    """
     lang = policy.language
     count = policy.reminders.escalate_after
     intro = t("remind.lead.dm.intro", lang, reminders=count, count=len(items))
-    blocks: list[Block] = [section(intro)]
+    blocks: list[Block] = [section(intro, block_id=post) if post else section(intro)]
     room = MESSAGE_BLOCKS_MAX - 2
     for item in items[:room]:
         escalation = item.escalation
+        if item.outcome is not None:
+            title = f"~{_title(escalation, workspace_url)}~\n{_lead_outcome(policy, item)}"
+            blocks.append(section(title, block_id=f"esc:{escalation.id}"))
+            continue
         line = (
             f"{_title(escalation, workspace_url)}\n{mention(escalation.assignee_id)} · "
             + t("remind.idle", lang, idle=_duration(policy, item.idle))
@@ -198,6 +209,21 @@ def build_lead_dm(
     if len(items) > room:
         blocks.append(context(t("reply.more", lang, count=len(items) - room)))
     return t("remind.lead.text", lang, count=len(items)), blocks
+
+
+def _lead_outcome(policy: Policy, item: ReminderItem) -> str:
+    lang = policy.language
+    if item.outcome == "taken":
+        return t("remind.unassigned.taken", lang, user=mention(item.escalation.assignee_id))
+    return t(f"remind.outcome.{item.outcome}", lang)
+
+
+def lead_dm_post(message: dict[str, Any] | None) -> str | None:
+    """The outbox key of the lead's DM a click came from (its intro's block id), if it did."""
+    blocks = (message or {}).get("blocks") or []
+    first = blocks[0] if blocks and isinstance(blocks[0], dict) else {}
+    block_id = str(first.get("block_id") or "")
+    return block_id if block_id.startswith(LEAD_DM_PREFIX) else None
 
 
 def build_unassigned_post(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -457,17 +458,19 @@ def test_the_days_unclaimed_list_has_a_claim_button_each_and_is_redrawn_in_place
     assert f"ESC-{first}" not in str(posts[-1].blocks)
 
 
-def test_the_lead_reassigns_from_the_private_ignored_list(
+def test_the_lead_reassigns_from_the_private_ignored_list_which_is_redrawn_in_place(
     runtime: Runtime, clock: ManualClock, standin: SlackStandIn, slack: SlackDriver
 ) -> None:
     clock.set(MON)
     quiet = _file(runtime, "case quiet", "U0HANAKO")
+    other = _file(runtime, "case also quiet", "U0HANAKO")
     for day in (2, 3, 7, 8):  # stale from Wed; reminded Wed, Thu, Mon (backing off), then the lead
         _run(runtime, clock, date(2026, 12, day))
     [told] = [m for m in standin.dms("U0LEAD") if "not answering reminders" in m.text]
     assert "due" in str(told.blocks) or "breached" in str(told.blocks)  # its SLO state
 
-    slack.click(told, "esc.reassign", user="U0LEAD", selected_user="U0TARO")
+    clock.set(datetime(2026, 12, 8, 11, 0, tzinfo=TOKYO))
+    slack.click(told, "esc.reassign", user="U0LEAD", selected_user="U0TARO")  # the first item
 
     with runtime.db.session() as session:
         moved = session.get(Escalation, quiet)
@@ -475,3 +478,31 @@ def test_the_lead_reassigns_from_the_private_ignored_list(
         assert moved.assignee_id == "U0TARO"
     [taro_dm] = [m for m in standin.dms("U0TARO") if "is yours" in m.text]
     assert f"ESC-{quiet}" in taro_dm.text
+    # The lead's DM was redrawn in place by the click itself (no outbox flush in between):
+    # the reassigned item says who has it now, without its picker; the other keeps its picker.
+    [redrawn] = [m for m in standin.dms("U0LEAD") if "not answering reminders" in m.text]
+    assert (redrawn.ts, redrawn.updated_count) == (told.ts, 1)
+    items = {b.get("block_id"): b for b in redrawn.blocks}
+    assert "accessory" not in items[f"esc:{quiet}"]
+    assert "<@U0TARO> has it." in items[f"esc:{quiet}"]["text"]["text"]
+    assert items[f"esc:{other}"]["accessory"]["action_id"] == "esc.reassign"
+
+
+def test_a_reassign_picked_elsewhere_redraws_no_lead_dm(
+    runtime: Runtime, clock: ManualClock, standin: SlackStandIn, slack: SlackDriver
+) -> None:
+    clock.set(MON)
+    quiet = _file(runtime, "case quiet", "U0HANAKO")
+    _file(runtime, "case nobody claims", None)  # the day's unclaimed list exists
+    for day in (2, 3, 7, 8):
+        _run(runtime, clock, date(2026, 12, day))
+    [told] = [m for m in standin.dms("U0LEAD") if "not answering reminders" in m.text]
+    # a made-up message naming another post (the day's unclaimed list) in its intro: no redraw
+    forged = replace(
+        told, blocks=[{**told.blocks[0], "block_id": "unassigned:2026-12-08"}, *told.blocks[1:]]
+    )
+    slack.click(forged, "esc.reassign", user="U0LEAD", selected_user="U0TARO")
+    with runtime.db.session() as session:
+        assert session.get(Escalation, quiet).assignee_id == "U0TARO"  # type: ignore[union-attr]
+    [unchanged] = [m for m in standin.dms("U0LEAD") if "not answering reminders" in m.text]
+    assert unchanged.updated_count == 0
