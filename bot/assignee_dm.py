@@ -45,7 +45,13 @@ def posted_dms(*, session: Session, escalation_ids: Iterable[int]) -> dict[int, 
     if not ids:
         return found
     rows = session.exec(
-        select(Outbox).where(col(Outbox.escalation_id).in_(ids), Outbox.kind == str(OutboxKind.DM))
+        select(Outbox).where(
+            col(Outbox.escalation_id).in_(ids),
+            Outbox.kind == str(OutboxKind.DM),
+            # Not the redraws (one per change: reading them all made each click slower than the
+            # last); the payload check below still decides.
+            ~col(Outbox.key).contains(":update:"),
+        )
     ).all()
     for row in rows:
         # Not a redraw, nor an SLO stage's row merged into another stage's (it names no user).

@@ -317,16 +317,16 @@ def history_summary(
     count = session.exec(select(sa.func.count()).select_from(Escalation).where(*earlier)).one()
     if not count:
         return None
-    last = session.exec(
-        select(Escalation)
+    last = session.exec(  # two columns, not the whole row: every card drawn asks this
+        select(Escalation.resolution_cause, Escalation.id)
         .where(*earlier, col(Escalation.resolution_cause).is_not(None))
         .order_by(col(Escalation.resolved_at).desc(), col(Escalation.id).desc())
         .limit(1)
     ).first()
     return HistorySummary(
         count=int(count),
-        last_cause=last.resolution_cause if last else None,
-        last_key=last.key if last else None,
+        last_cause=last[0] if last else None,
+        last_key=f"ESC-{last[1]}" if last else None,
     )
 
 
