@@ -201,12 +201,74 @@ def _build_statements() -> dict[str, Any]:
         .where(earlier.c.id == sa.bindparam("row_id"))
         .scalar_subquery()
     )
-    next_in_group = (
-        sa.select(table.c.id, table.c.lease_until, table.c.next_attempt_at, table.c.attempts)
-        .where(table.c.group_key == group_of_row, pending)
-        .order_by(table.c.id)
-        .limit(1)
+    # What delivering a claimed row needs of it, returned by the statement that claims it.
+    claimed = (
+        table.c.id,
+        table.c.key,
+        table.c.kind,
+        table.c.group_key,
+        table.c.escalation_id,
+        table.c.payload,
+        table.c.created_at,
+        table.c.uncertain,
     )
+    later = table.alias("later")
+    unleased = sa.or_(table.c.lease_until.is_(None), table.c.lease_until < now)
+    lease = {
+        "lease_until": sa.bindparam("lease_until", type_=table.c.lease_until.type),
+        "uncertain": sa.or_(table.c.uncertain, table.c.lease_until.is_not(None)),
+    }
+    # A group's earliest pending row, claimed if nobody holds it and it is due: the head of an
+    # escalation's group (all its rows share one) when a click delivers its posts.
+    head_of_group = (
+        sa.select(later.c.id)
+        .where(
+            later.c.group_key == sa.bindparam("group"),
+            later.c.status == str(OutboxStatus.PENDING),
+        )
+        .order_by(later.c.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    claim_head = (
+        sa.update(table)
+        .where(table.c.id == head_of_group, pending, unleased, table.c.next_attempt_at <= now)
+        .values(**lease)
+        .returning(*claimed)
+    )
+    # The group's next row after `row_id` (done in this transaction), claimed if nobody holds it
+    # and it may go now: a row never tried goes at once, even if created after `now` by a process
+    # whose clock is ahead; a row waiting out its backoff does not.
+    next_of_row = (
+        sa.select(later.c.id)
+        .where(later.c.group_key == group_of_row, later.c.status == str(OutboxStatus.PENDING))
+        .order_by(later.c.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    claim_next = (
+        sa.update(table)
+        .where(
+            table.c.id == next_of_row,
+            pending,
+            unleased,
+            sa.or_(table.c.attempts == 0, table.c.next_attempt_at <= now),
+        )
+        .values(**lease)
+        .returning(*claimed)
+    )
+    # A claimed row settled without a call (superseded, already shown) or let go (deferred).
+    settle = (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("row_id"))
+        .values(
+            status=sa.bindparam("status"),
+            lease_until=None,
+            sent_at=sa.bindparam("sent_at", type_=table.c.sent_at.type),
+            result=sa.bindparam("result", type_=table.c.result.type),
+        )
+    )
+    release = sa.update(table).where(table.c.id == sa.bindparam("row_id")).values(lease_until=None)
     sent = (
         sa.update(table)
         .where(table.c.id == sa.bindparam("row_id"))
@@ -219,27 +281,78 @@ def _build_statements() -> dict[str, Any]:
             result=sa.bindparam("result", type_=table.c.result.type),
         )
     )
+    escalations = Escalation.__table__  # type: ignore[attr-defined]
+    of_card = escalations.c.id == sa.bindparam("escalation_id")
+    card_posted = (
+        sa.update(escalations)
+        .where(of_card, escalations.c.message_ts.is_(None))
+        .values(message_ts=sa.bindparam("ts"), channel_id=sa.bindparam("channel"))
+    )
+    card_drawn = sa.update(escalations).where(of_card).values(card_digest=sa.bindparam("digest"))
     return {
         "sent": sent,
+        "card_posted": card_posted,
+        "card_drawn": card_drawn,
         "heads": heads,
-        "heads_of_escalation": heads.where(of_escalation),
         "still_due": still_due,
         "still_due_of_escalation": still_due.where(of_escalation),
-        "claim": claim,
-        "next_in_group": next_in_group,
+        "claim": claim.returning(*claimed),
+        "claim_head": claim_head,
+        "claim_next": claim_next,
+        "settle": settle,
+        "release": release,
     }
 
 
 _STATEMENTS = _build_statements()
 _HEADS = _STATEMENTS["heads"]
-_HEADS_OF_ESCALATION = _STATEMENTS["heads_of_escalation"]
+_CARD_POSTED = _STATEMENTS["card_posted"]
+_CARD_DRAWN = _STATEMENTS["card_drawn"]
 _STILL_DUE = _STATEMENTS["still_due"]
 _STILL_DUE_OF_ESCALATION = _STATEMENTS["still_due_of_escalation"]
 _CLAIM = _STATEMENTS["claim"]
 _SENT = _STATEMENTS["sent"]
-_NEXT_IN_GROUP = _STATEMENTS["next_in_group"]
+_CLAIM_HEAD = _STATEMENTS["claim_head"]
+_CLAIM_NEXT = _STATEMENTS["claim_next"]
+_SETTLE = _STATEMENTS["settle"]
+_RELEASE = _STATEMENTS["release"]
 # Outcomes after which the group's next row may go.
 _DONE = frozenset({OutboxStatus.SENT, OutboxStatus.SUPERSEDED})
+
+
+def _group_of(escalation_id: int) -> str:
+    return outbox_keys.group(key="", escalation_id=escalation_id, thread_of=None)
+
+
+@dataclass(frozen=True)
+class _Start:
+    """Where a group's delivery starts: a head found by `_heads`, or an escalation's group."""
+
+    row_id: int | None = None
+    group_key: str | None = None
+
+
+@dataclass(frozen=True)
+class _ClaimedRow:
+    """What delivering a row needs of it (the columns the claiming statement returns)."""
+
+    id: int
+    key: str
+    kind: str
+    group_key: str
+    escalation_id: int | None
+    payload: dict[str, Any]
+    created_at: datetime
+    uncertain: bool
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """A claimed row's prepared call (None: nothing to send), and the instant it was prepared."""
+
+    row: _ClaimedRow
+    call: _SlackCall | None
+    now: datetime
 
 
 @dataclass
@@ -282,12 +395,16 @@ class OutboxDeliverer:
         report = DeliveryReport()
         attempted = 0
         while attempted < limit:
-            heads = self._heads(
-                now=clock(), escalation_id=escalation_id, limit=min(100, limit - attempted)
-            )
+            if escalation_id is not None:
+                # An escalation's rows are one group: claiming its head is finding it.
+                groups: list[_Start] = [_Start(group_key=_group_of(escalation_id))]
+            else:
+                heads = self._heads(now=clock(), limit=min(100, limit - attempted))
+                groups = [_Start(row_id=row_id) for row_id in heads]
             progressed = False
-            for row_id in heads:
-                for outcome in self._deliver_group(row_id, clock=clock, report=report):
+            for start in groups:
+                room = limit - attempted
+                for outcome in self._deliver_group(start, room=room, clock=clock, report=report):
                     attempted += 1
                     progressed |= outcome in _DONE
                     if attempted >= limit:
@@ -301,50 +418,74 @@ class OutboxDeliverer:
         return report
 
     def _deliver_group(
-        self, row_id: int, *, clock: Callable[[], datetime], report: DeliveryReport
+        self,
+        start: _Start,
+        *,
+        room: int,
+        clock: Callable[[], datetime],
+        report: DeliveryReport,
     ) -> Iterator[OutboxStatus]:
         """Send a group's head, then each row queued behind it for as long as they go through.
 
         Another process that found this group busy gave up on it, trusting the holder of its
         earlier row to send what it queued; so whoever finishes a row carries on with the next.
+        Each transaction settles what it can and claims what goes next: the head's, then one per
+        call made (its outcome recorded, the next row claimed and prepared). At most `room`
+        rows are tried: none is claimed that the pass would then leave leased.
         """
-        next_id: int | None = row_id
-        while next_id is not None:
-            delivered = self._deliver_one(next_id, clock=clock, report=report)
-            if delivered is None:
-                return  # another process took it first, and carries on with the group
-            outcome, next_id = delivered
-            yield outcome
-            if outcome not in _DONE:
+        with self.db.session() as session:
+            now = clock()
+            params: dict[str, Any] = {"now": now, "lease_until": now + LEASE}
+            if start.row_id is not None:
+                claimed = session.execute(_CLAIM, {**params, "row_id": start.row_id}).first()
+            else:
+                params["group"] = start.group_key
+                claimed = session.execute(_CLAIM_HEAD, params).first()
+            settled, ready = self._advance(session, claimed, room=room, clock=clock, report=report)
+            session.commit()
+        while True:
+            yield from settled
+            room -= len(settled)
+            if ready is None:
+                return
+            try:
+                result = self._perform(ready.call, key=ready.row.key)
+            except (SlackApiError, SlackClientError, URLError, OSError, HTTPException) as exc:
+                row = ready.row
+                status = self._record_failure(row.id, exc, now=ready.now, call=ready.call)
+                report.failed += status == OutboxStatus.FAILED
+                report.retrying += status != OutboxStatus.FAILED
+                report.errors.append(f"{row.kind} {row.key}: {_error_code(exc)}")
+                yield status
                 return  # to be retried later: what queued behind it waits, in order
+            report.sent += 1
+            room -= 1
+            with self.db.session() as session:
+                self._record_success(session, ready, result)
+                following = self._claim_next(session, ready.row.id, now=clock()) if room else None
+                settled, ready = self._advance(
+                    session, following, room=room, clock=clock, report=report
+                )
+                session.commit()
+            yield OutboxStatus.SENT
 
     # -- choosing and claiming rows --------------------------------------------------------------
 
-    def _heads(self, *, now: datetime, escalation_id: int | None, limit: int) -> list[int]:
+    def _heads(self, *, now: datetime, limit: int) -> list[int]:
         """Due rows that are the earliest pending row of their group and not leased by anyone."""
-        statement = _HEADS if escalation_id is None else _HEADS_OF_ESCALATION
-        params = {"now": now, "limit": limit, "escalation_id": escalation_id}
         with self.db.session() as session:
-            ids = [int(row[0]) for row in session.execute(statement, params)]
+            ids = [int(row[0]) for row in session.execute(_HEADS, {"now": now, "limit": limit})]
             session.commit()
         return ids
 
-    def _next_in(self, session: Session, row_id: int, *, now: datetime) -> int | None:
-        """The earliest pending row of `row_id`'s group, if nobody holds it and it may go now.
+    def _claim_next(self, session: Session, row_id: int, *, now: datetime) -> sa.Row[Any] | None:
+        """The earliest pending row of `row_id`'s group, claimed, if nobody holds it and it may go now.
 
         Asked in the transaction that finished `row_id`. A row never tried goes at once, even if
         created after `now` by a process whose clock is ahead; a row waiting out its backoff does not.
         """
-        session.flush()
-        found = session.execute(_NEXT_IN_GROUP, {"row_id": row_id}).first()
-        if found is None:
-            return None
-        next_id, lease_until, next_attempt_at, attempts = found
-        if lease_until is not None and lease_until >= now:
-            return None  # someone else is sending it (and carries on after it)
-        if attempts and next_attempt_at > now:
-            return None
-        return int(next_id)
+        params = {"row_id": row_id, "now": now, "lease_until": now + LEASE}
+        return session.execute(_CLAIM_NEXT, params).first()
 
     def _still_due(self, *, now: datetime, escalation_id: int | None) -> int:
         statement = _STILL_DUE if escalation_id is None else _STILL_DUE_OF_ESCALATION
@@ -359,58 +500,59 @@ class OutboxDeliverer:
 
     # -- sending one row -----------------------------------------------------------------------
 
-    def _deliver_one(
-        self, row_id: int, *, clock: Callable[[], datetime], report: DeliveryReport
-    ) -> tuple[OutboxStatus, int | None] | None:
-        """Send one claimed row: its outcome and, once it is done, the group's next row to send.
+    def _advance(
+        self,
+        session: Session,
+        claimed: sa.Row[Any] | None,
+        *,
+        room: int,
+        clock: Callable[[], datetime],
+        report: DeliveryReport,
+    ) -> tuple[list[OutboxStatus], _Ready | None]:
+        """Prepare the claimed row's call; rows settled without one are recorded, and the group's
+        next row claimed, in this same transaction. Returns their outcomes and the call to make.
 
-        None: another process holds it. Two short transactions around the HTTP call: claim and
-        prepare, then record the outcome (and find the next row). Holding a transaction across
-        the call would block every writer on SQLite.
+        Nothing claimed: another process holds the row, and carries on with the group. The call
+        is made after the transaction: holding one across it would block every writer on SQLite.
         """
-        now = clock()
-        with self.db.session() as session:
-            claimed = session.execute(
-                _CLAIM, {"row_id": row_id, "now": now, "lease_until": now + LEASE}
-            )
-            if not claimed.rowcount:  # type: ignore[attr-defined]
-                session.commit()
-                return None
-            row = session.get(Outbox, row_id)
-            assert row is not None
-            kind, key = row.kind, row.key
+        settled: list[OutboxStatus] = []
+        while claimed is not None:
+            row = _ClaimedRow(**claimed._mapping)
+            now = clock()
             try:
                 call = self._prepare(session, row)
             except _Deferred:
-                self._release(session, row)
-                return OutboxStatus.PENDING, None
+                session.execute(_RELEASE, {"row_id": row.id})
+                settled.append(OutboxStatus.PENDING)
+                return settled, None
             except _Superseded:
-                row.status, row.lease_until, row.sent_at = OutboxStatus.SUPERSEDED, None, now
-                session.add(row)
-                following = self._next_in(session, row_id, now=clock())
-                session.commit()
+                self._settle(session, row.id, OutboxStatus.SUPERSEDED, now=now, result={})
                 report.superseded += 1
-                return OutboxStatus.SUPERSEDED, following
+                settled.append(OutboxStatus.SUPERSEDED)
             except _Unchanged:
-                row.status, row.lease_until, row.sent_at = OutboxStatus.SENT, None, now
-                row.result = {"unchanged": True}
-                session.add(row)
-                following = self._next_in(session, row_id, now=clock())
-                session.commit()
+                self._settle(
+                    session, row.id, OutboxStatus.SENT, now=now, result={"unchanged": True}
+                )
                 report.unchanged += 1
-                return OutboxStatus.SENT, following
-            session.commit()
-        try:
-            result = self._perform(call, key=key)
-        except (SlackApiError, SlackClientError, URLError, OSError, HTTPException) as exc:
-            status = self._record_failure(row_id, exc, now=now, call=call)
-            report.failed += status == OutboxStatus.FAILED
-            report.retrying += status != OutboxStatus.FAILED
-            report.errors.append(f"{kind} {key}: {_error_code(exc)}")
-            return status, None
-        following = self._record_success(row_id, call, result, now=now, clock=clock)
-        report.sent += 1
-        return OutboxStatus.SENT, following
+                settled.append(OutboxStatus.SENT)
+            else:
+                return settled, _Ready(row=row, call=call, now=now)
+            if len(settled) >= room:
+                break  # the pass stops here: the next row stays free for the next pass
+            claimed = self._claim_next(session, row.id, now=clock())
+        return settled, None
+
+    def _settle(
+        self,
+        session: Session,
+        row_id: int,
+        status: OutboxStatus,
+        *,
+        now: datetime,
+        result: dict[str, Any],
+    ) -> None:
+        params = {"row_id": row_id, "status": str(status), "sent_at": now, "result": result}
+        session.execute(_SETTLE, params)
 
     def _perform(self, call: _SlackCall | None, *, key: str) -> dict[str, Any]:
         if call is None:
@@ -473,38 +615,20 @@ class OutboxDeliverer:
                 return
         log.warning("outbox search stopped after %d pages in %s", SEARCH_PAGES, channel)
 
-    def _release(self, session: Session, row: Outbox) -> None:
-        row.lease_until = None
-        session.add(row)
-        session.commit()
-
-    def _record_success(
-        self,
-        row_id: int,
-        call: _SlackCall | None,
-        result: dict[str, Any],
-        *,
-        now: datetime,
-        clock: Callable[[], datetime],
-    ) -> int | None:
-        """Record the post as sent, and find the group's next row in the same transaction."""
-        with self.db.session() as session:
-            table = Escalation.__table__  # type: ignore[attr-defined]
-            if call is not None and call.card_of is not None:
-                session.execute(
-                    sa.update(table)
-                    .where(table.c.id == call.card_of, table.c.message_ts.is_(None))
-                    .values(message_ts=result["ts"], channel_id=result["channel"])
-                )
-            if call is not None and call.drawn is not None:
-                escalation_id, digest = call.drawn
-                session.execute(
-                    sa.update(table).where(table.c.id == escalation_id).values(card_digest=digest)
-                )
-            session.execute(_SENT, {"row_id": row_id, "sent_at": now, "result": result})
-            following = self._next_in(session, row_id, now=clock())
-            session.commit()
-        return following
+    def _record_success(self, session: Session, ready: _Ready, result: dict[str, Any]) -> None:
+        """Record the post as sent (the group's next row is claimed in the same transaction)."""
+        call = ready.call
+        if call is not None and call.card_of is not None:
+            params = {
+                "escalation_id": call.card_of,
+                "ts": result["ts"],
+                "channel": result["channel"],
+            }
+            session.execute(_CARD_POSTED, params)
+        if call is not None and call.drawn is not None:
+            escalation_id, digest = call.drawn
+            session.execute(_CARD_DRAWN, {"escalation_id": escalation_id, "digest": digest})
+        session.execute(_SENT, {"row_id": ready.row.id, "sent_at": ready.now, "result": result})
 
     def _record_failure(
         self, row_id: int, exc: Exception, *, now: datetime, call: _SlackCall | None
@@ -549,7 +673,7 @@ class OutboxDeliverer:
 
     # -- what to send -------------------------------------------------------------------------
 
-    def _prepare(self, session: Session, row: Outbox) -> _SlackCall | None:
+    def _prepare(self, session: Session, row: _ClaimedRow) -> _SlackCall | None:
         kind = OutboxKind(row.kind)
         if kind is OutboxKind.MESSAGE:
             text, blocks = None, None
@@ -609,7 +733,9 @@ class OutboxDeliverer:
             row, channel=escalation.channel_id, thread_ts=escalation.message_ts, text=line
         )
 
-    def _dm_call(self, session: Session, row: Outbox, escalation: Escalation) -> _SlackCall | None:
+    def _dm_call(
+        self, session: Session, row: _ClaimedRow, escalation: Escalation
+    ) -> _SlackCall | None:
         """The assignee's DM, drawn now: posted, or an earlier one changed in place."""
         if self.render_dm is None:
             raise _Deferred
@@ -626,7 +752,7 @@ class OutboxDeliverer:
     def _update_call(
         self,
         session: Session,
-        row: Outbox,
+        row: _ClaimedRow,
         *,
         text: str | None = None,
         blocks: list[dict[str, Any]] | None = None,
@@ -647,7 +773,7 @@ class OutboxDeliverer:
         }
         return _SlackCall("chat_update", arguments, created_at=row.created_at)
 
-    def _newer_update(self, session: Session, row: Outbox) -> bool:
+    def _newer_update(self, session: Session, row: _ClaimedRow) -> bool:
         """Whether a later redraw of the same DM is queued (this one would draw an older state)."""
         newer = session.exec(
             select(Outbox).where(
@@ -660,7 +786,7 @@ class OutboxDeliverer:
         return any(other.payload.get("update_of") == row.payload["update_of"] for other in newer)
 
     def _loop_call(
-        self, session: Session, row: Outbox, escalation: Escalation
+        self, session: Session, row: _ClaimedRow, escalation: Escalation
     ) -> _SlackCall | None:
         """A notice to the filer, or the source thread's reply posted or updated (after the card)."""
         if self.render_notice is None:
@@ -680,7 +806,7 @@ class OutboxDeliverer:
             return _post_call(row, channel=channel, thread_ts=thread_ts, text=text, blocks=blocks)
         return self._update_call(session, row, text=text, blocks=blocks)
 
-    def _newer_pending(self, session: Session, row: Outbox) -> bool:
+    def _newer_pending(self, session: Session, row: _ClaimedRow) -> bool:
         """Whether a later row of the same kind waits in the group: it draws the same, newer state."""
         newer = session.exec(
             select(Outbox.id).where(
@@ -700,7 +826,7 @@ class OutboxDeliverer:
             raise _Deferred
         return str(parent.result["ts"])
 
-    def _upload_call(self, session: Session, row: Outbox) -> _SlackCall:
+    def _upload_call(self, session: Session, row: _ClaimedRow) -> _SlackCall:
         if self.render_file is None:
             raise _Deferred
         payload = row.payload
@@ -740,7 +866,7 @@ class _SlackCall:
 
 
 def _post_call(
-    row: Outbox,
+    row: _ClaimedRow,
     *,
     channel: str,
     thread_ts: str | None,

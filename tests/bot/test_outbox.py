@@ -583,6 +583,32 @@ def test_only_due_rows_of_the_asked_escalation_are_sent(
         assert pending_count(session) == 2
 
 
+def test_a_pass_with_a_limit_leaves_the_rows_it_did_not_try_free(
+    db: Database, policy: Policy, deliverer: OutboxDeliverer
+) -> None:
+    escalation_id = file_and_id(db, policy)
+    change(db, policy, escalation_id, "ack", "wait")  # more rows queued behind the card
+    promised = len(rows(db, escalation_id))
+
+    def tried(report: DeliveryReport) -> int:
+        return report.sent + report.unchanged + report.superseded
+
+    assert tried(deliverer.deliver_due(now=START, limit=1)) == 1
+    assert tried(deliverer.deliver_due(now=START, escalation_id=escalation_id, limit=2)) == 2
+
+    waiting = [row for row in rows(db, escalation_id) if row.status == OutboxStatus.PENDING]
+    assert len(waiting) == promised - 3
+    assert [row.lease_until for row in waiting] == [None] * len(waiting), "claimed, not tried"
+    assert not any(row.uncertain for row in waiting)
+    assert tried(deliverer.deliver_due(now=START)) == len(waiting)  # at once: no lease to wait out
+    assert pending_count_of(db) == 0
+
+
+def pending_count_of(db: Database) -> int:
+    with db.session() as session:
+        return pending_count(session)
+
+
 # -- a post whose sender died after Slack took it ------------------------------------------------
 
 
