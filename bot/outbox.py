@@ -294,6 +294,7 @@ def _build_statements() -> dict[str, Any]:
         "card_posted": card_posted,
         "card_drawn": card_drawn,
         "heads": heads,
+        "heads_of_escalation": heads.where(of_escalation),
         "still_due": still_due,
         "still_due_of_escalation": still_due.where(of_escalation),
         "claim": claim.returning(*claimed),
@@ -306,6 +307,7 @@ def _build_statements() -> dict[str, Any]:
 
 _STATEMENTS = _build_statements()
 _HEADS = _STATEMENTS["heads"]
+_HEADS_OF_ESCALATION = _STATEMENTS["heads_of_escalation"]
 _CARD_POSTED = _STATEMENTS["card_posted"]
 _CARD_DRAWN = _STATEMENTS["card_drawn"]
 _STILL_DUE = _STATEMENTS["still_due"]
@@ -394,12 +396,17 @@ class OutboxDeliverer:
 
         report = DeliveryReport()
         attempted = 0
+        first = True
         while attempted < limit:
-            if escalation_id is not None:
-                # An escalation's rows are one group: claiming its head is finding it.
+            if escalation_id is not None and first:
+                # Most of an escalation's rows are its own group's: its head is claimed by the
+                # statement that finds it. The passes after it find the rest (a list's redraw
+                # goes with its own group), and rows committed meanwhile by another process.
                 groups: list[_Start] = [_Start(group_key=_group_of(escalation_id))]
             else:
-                heads = self._heads(now=clock(), limit=min(100, limit - attempted))
+                heads = self._heads(
+                    now=clock(), escalation_id=escalation_id, limit=min(100, limit - attempted)
+                )
                 groups = [_Start(row_id=row_id) for row_id in heads]
             progressed = False
             for start in groups:
@@ -411,8 +418,9 @@ class OutboxDeliverer:
                         break
                 if attempted >= limit:
                     break
-            if not progressed:
+            if not progressed and not first:
                 break
+            first = False
         if count_waiting:
             report.deferred = self._still_due(now=clock(), escalation_id=escalation_id)
         return report
@@ -471,10 +479,12 @@ class OutboxDeliverer:
 
     # -- choosing and claiming rows --------------------------------------------------------------
 
-    def _heads(self, *, now: datetime, limit: int) -> list[int]:
+    def _heads(self, *, now: datetime, escalation_id: int | None, limit: int) -> list[int]:
         """Due rows that are the earliest pending row of their group and not leased by anyone."""
+        statement = _HEADS if escalation_id is None else _HEADS_OF_ESCALATION
+        params = {"now": now, "limit": limit, "escalation_id": escalation_id}
         with self.db.session() as session:
-            ids = [int(row[0]) for row in session.execute(_HEADS, {"now": now, "limit": limit})]
+            ids = [int(row[0]) for row in session.execute(statement, params)]
             session.commit()
         return ids
 
