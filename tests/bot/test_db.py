@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -13,7 +14,13 @@ from sqlalchemy.exc import StatementError
 
 from bot import db as db_module
 from bot import scope
-from bot.db import Database, DatabaseUnavailable, UTCDateTime, normalize_database_url
+from bot.db import (
+    Database,
+    DatabaseUnavailable,
+    UTCDateTime,
+    _Watchdog,
+    normalize_database_url,
+)
 from bot.errors import ConfigError
 from bot.models import EngineerState
 from tests.conftest import TOKYO
@@ -222,3 +229,19 @@ def test_a_connection_used_just_now_is_not_pinged_and_a_dead_one_fails_once(
             assert connection.execute(sa.text("SELECT 1")).scalar() == 1
     finally:
         database.dispose()
+
+
+def test_the_watchdog_cuts_a_call_past_its_deadline_and_spares_one_within() -> None:
+    watchdog = _Watchdog(tick=0.01)
+    silent, peer = socket.socketpair()
+    spared, spared_peer = socket.socketpair()
+    with silent, peer, spared, spared_peer:
+        silent.settimeout(10)
+        with watchdog.guard(spared, 60):
+            pass  # done well within its deadline: disarmed
+        started = time.monotonic()
+        with watchdog.guard(silent, 0.05):
+            assert silent.recv(1) == b""  # no answer ever comes: cut, not waited out
+        assert time.monotonic() - started < 5
+        spared_peer.sendall(b"x")
+        assert spared.recv(1) == b"x"
