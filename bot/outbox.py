@@ -289,7 +289,23 @@ def _build_statements() -> dict[str, Any]:
         .values(message_ts=sa.bindparam("ts"), channel_id=sa.bindparam("channel"))
     )
     card_drawn = sa.update(escalations).where(of_card).values(card_digest=sa.bindparam("digest"))
+    # Later pending rows of a kind in a group (a newer redraw makes this one moot), and a post's
+    # row by its key (what an update or a reply needs of the post it follows).
+    newer = (
+        table.c.group_key == sa.bindparam("group"),
+        table.c.kind == sa.bindparam("kind"),
+        pending,
+        table.c.id > sa.bindparam("row_id"),
+    )
+    newer_pending = sa.select(table.c.id).where(*newer).limit(1)
+    newer_payloads = sa.select(table.c.payload).where(*newer)
+    parent = sa.select(table.c.status, table.c.result).where(
+        table.c.key == sa.bindparam("parent_key")
+    )
     return {
+        "newer_pending": newer_pending,
+        "newer_payloads": newer_payloads,
+        "parent": parent,
         "sent": sent,
         "card_posted": card_posted,
         "card_drawn": card_drawn,
@@ -308,6 +324,9 @@ def _build_statements() -> dict[str, Any]:
 _STATEMENTS = _build_statements()
 _HEADS = _STATEMENTS["heads"]
 _HEADS_OF_ESCALATION = _STATEMENTS["heads_of_escalation"]
+_NEWER_PENDING = _STATEMENTS["newer_pending"]
+_NEWER_PAYLOADS = _STATEMENTS["newer_payloads"]
+_PARENT = _STATEMENTS["parent"]
 _CARD_POSTED = _STATEMENTS["card_posted"]
 _CARD_DRAWN = _STATEMENTS["card_drawn"]
 _STILL_DUE = _STATEMENTS["still_due"]
@@ -768,16 +787,17 @@ class OutboxDeliverer:
         blocks: list[dict[str, Any]] | None = None,
     ) -> _SlackCall | None:
         """chat.update of the message row `update_of` posted (nothing when it never was)."""
-        parent = session.exec(select(Outbox).where(Outbox.key == row.payload["update_of"])).first()
+        parent = session.execute(_PARENT, {"parent_key": row.payload["update_of"]}).first()
         if parent is None or parent.status in (OutboxStatus.FAILED, OutboxStatus.SUPERSEDED):
             return None  # nothing on Slack to change
         if parent.status != OutboxStatus.SENT:
             raise _Deferred
-        if "ts" not in parent.result or "channel" not in parent.result:
+        posted = parent.result or {}
+        if "ts" not in posted or "channel" not in posted:
             return None
         arguments = {
-            "channel": parent.result["channel"],
-            "ts": parent.result["ts"],
+            "channel": posted["channel"],
+            "ts": posted["ts"],
             "text": text if text is not None else row.payload["text"],
             "blocks": blocks if blocks is not None else row.payload.get("blocks", []),
         }
@@ -785,15 +805,11 @@ class OutboxDeliverer:
 
     def _newer_update(self, session: Session, row: _ClaimedRow) -> bool:
         """Whether a later redraw of the same DM is queued (this one would draw an older state)."""
-        newer = session.exec(
-            select(Outbox).where(
-                Outbox.group_key == row.group_key,
-                Outbox.kind == OutboxKind.DM,
-                Outbox.status == OutboxStatus.PENDING,
-                col(Outbox.id) > (row.id or 0),
-            )
-        ).all()
-        return any(other.payload.get("update_of") == row.payload["update_of"] for other in newer)
+        params = {"group": row.group_key, "kind": str(OutboxKind.DM), "row_id": row.id}
+        newer = session.execute(_NEWER_PAYLOADS, params).scalars()
+        return any(
+            (payload or {}).get("update_of") == row.payload["update_of"] for payload in newer
+        )
 
     def _loop_call(
         self, session: Session, row: _ClaimedRow, escalation: Escalation
@@ -818,21 +834,18 @@ class OutboxDeliverer:
 
     def _newer_pending(self, session: Session, row: _ClaimedRow) -> bool:
         """Whether a later row of the same kind waits in the group: it draws the same, newer state."""
-        newer = session.exec(
-            select(Outbox.id).where(
-                Outbox.group_key == row.group_key,
-                Outbox.kind == row.kind,
-                Outbox.status == OutboxStatus.PENDING,
-                col(Outbox.id) > (row.id or 0),
-            )
-        ).first()
-        return newer is not None
+        params = {"group": row.group_key, "kind": row.kind, "row_id": row.id}
+        return session.execute(_NEWER_PENDING, params).first() is not None
 
     def _parent_ts(self, session: Session, parent_key: str | None) -> str | None:
         if not parent_key:
             return None
-        parent = session.exec(select(Outbox).where(Outbox.key == parent_key)).first()
-        if parent is None or parent.status != OutboxStatus.SENT or "ts" not in parent.result:
+        parent = session.execute(_PARENT, {"parent_key": parent_key}).first()
+        if (
+            parent is None
+            or parent.status != OutboxStatus.SENT
+            or "ts" not in (parent.result or {})
+        ):
             raise _Deferred
         return str(parent.result["ts"])
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlmodel import Session, select
+import sqlalchemy as sa
+from sqlmodel import Session
 
 from bot import outbox_keys
 from bot.models import Escalation, Outbox
@@ -21,6 +22,9 @@ from bot.outbox_rows import OutboxRow, enqueue
 from bot.policy import Policy
 
 RENDER = "unclaimed"  # the renderer that draws the list (bot.presenter)
+# The day's list as promised (asked on every status change: one prebuilt column read).
+_OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
+_POSTED_PAYLOAD = sa.select(_OUTBOX.c.payload).where(_OUTBOX.c.key == sa.bindparam("key"))
 
 
 def list_row(*, policy: Policy, escalations: Sequence[Escalation], now: datetime) -> OutboxRow:
@@ -40,15 +44,15 @@ def on_change(
     """Redraw today's list in place if it names this escalation (its status just changed)."""
     today = now.astimezone(policy.business_calendar.tz).date()
     key = outbox_keys.unassigned_reminder(today)
-    posted = session.exec(select(Outbox).where(Outbox.key == key)).first()
-    if posted is None or escalation.id not in (posted.payload.get("ids") or []):
+    posted = session.execute(_POSTED_PAYLOAD, {"key": key}).scalar()
+    if posted is None or escalation.id not in (posted.get("ids") or []):
         return
     row = OutboxRow.drawn(
         outbox_keys.unassigned_update(today, event_id),
-        channel=str(posted.payload["channel"]),
+        channel=str(posted["channel"]),
         render=RENDER,
         update_of=key,
         about=escalation.id,
-        ids=posted.payload["ids"],
+        ids=posted["ids"],
     )
     enqueue(session, row, now=now)

@@ -307,22 +307,36 @@ def end_user_names(*, policy: Policy, end_user_id: str) -> list[str]:
     return list(dict.fromkeys([end_user_id, *directory.names_of(end_user_id)]))
 
 
+def _history_statements(*, before: bool) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """How many escalations a user had (before one), and the last resolved one's cause and id."""
+    table = Escalation.__table__  # type: ignore[attr-defined]
+    earlier = [table.c.end_user_id.in_(sa.bindparam("names", expanding=True))]
+    if before:
+        earlier.append(table.c.id < sa.bindparam("before"))
+    count = sa.select(sa.func.count()).select_from(table).where(*earlier)
+    last = (
+        sa.select(table.c.resolution_cause, table.c.id)
+        .where(*earlier, table.c.resolution_cause.is_not(None))
+        .order_by(table.c.resolved_at.desc(), table.c.id.desc())
+        .limit(1)
+    )
+    return count, last
+
+
+# Built once: every card drawn asks them (building them per card cost more than running them).
+_HISTORY = {before: _history_statements(before=before) for before in (False, True)}
+
+
 def history_summary(
     *, session: Session, end_user_ids: Sequence[str], exclude_id: int | None
 ) -> HistorySummary | None:
     """The escalations filed under any of `end_user_ids` before `exclude_id` (all if None), or None."""
-    earlier: list[sa.ColumnElement[bool]] = [col(Escalation.end_user_id).in_(list(end_user_ids))]
-    if exclude_id is not None:
-        earlier.append(col(Escalation.id) < exclude_id)
-    count = session.exec(select(sa.func.count()).select_from(Escalation).where(*earlier)).one()
+    count_of, last_of = _HISTORY[exclude_id is not None]
+    params = {"names": list(end_user_ids), "before": exclude_id}
+    count = session.execute(count_of, params).scalar_one()
     if not count:
         return None
-    last = session.exec(  # two columns, not the whole row: every card drawn asks this
-        select(Escalation.resolution_cause, Escalation.id)
-        .where(*earlier, col(Escalation.resolution_cause).is_not(None))
-        .order_by(col(Escalation.resolved_at).desc(), col(Escalation.id).desc())
-        .limit(1)
-    ).first()
+    last = session.execute(last_of, params).first()
     return HistorySummary(
         count=int(count),
         last_cause=last[0] if last else None,
