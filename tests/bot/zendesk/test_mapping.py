@@ -9,6 +9,7 @@ import pytest
 from bot.escalations import ZendeskTicket
 from bot.policy import Policy, parse_policy
 from bot.zendesk.mapping import (
+    TicketIntake,
     Unmapped,
     escalated_at,
     map_ticket,
@@ -33,6 +34,12 @@ default = "other"
 [zendesk.priority]
 map = { "high" = "P1" }
 """
+
+
+def map_known_user(policy: Policy, values: dict[str, object]) -> TicketIntake:
+    """The intake of a ticket from a known end user with these values."""
+    payload = ticket(requester_external_id="u-1", **values)
+    return map_ticket(policy=policy, payload=payload, received_at=RECEIVED)
 
 
 @pytest.fixture
@@ -113,11 +120,7 @@ def test_product_category_and_priority(
     expected: tuple[str, str, str],
     unmapped: tuple[Unmapped, ...],
 ) -> None:
-    intake = map_ticket(
-        policy=mapped_policy,
-        payload=ticket(requester_external_id="u-1", **values),
-        received_at=RECEIVED,
-    )
+    intake = map_known_user(mapped_policy, values)
     assert (intake.draft.product, intake.draft.category, intake.draft.priority) == expected
     assert intake.unmapped == unmapped
 
@@ -270,11 +273,7 @@ def test_suggestions_replace_only_what_the_mapping_did_not_find(
     expected: tuple[str, str],
     unmapped: tuple[Unmapped, ...],
 ) -> None:
-    intake = map_ticket(
-        policy=mapped_policy,
-        payload=ticket(requester_external_id="u-1", **values),
-        received_at=RECEIVED,
-    )
+    intake = map_known_user(mapped_policy, values)
     product, category = guesses
     suggested = with_suggestions(intake, product=product, category=category)
     assert (suggested.draft.product, suggested.draft.category) == expected
