@@ -13,6 +13,11 @@ and each one in turn is the query, itself excluded:
 - the card's threshold: for each score, the share of matches shown on a card (at most 3, at or
   above it) that are the same problem, and the share of escalations that show one; the threshold
   in `bot.similarity.service` should be the lowest whose precision is >= 0.8;
+- the card's threshold by history size: the same precision on random histories of 10 to 315
+  escalations of the set (each of a history in turn the new one), with the IDF fitted on the whole
+  history and on the fewest documents the index may have fitted it on before it rebuilds
+  (`bot.similarity.index`); `card_threshold` in `bot.similarity.service` should be at least the
+  lowest score with precision >= 0.8 at each size;
 - category (and product) suggestion accuracy, with the product's vote and confidence floor
   (`bot.similarity.suggest`), every other escalation standing for the team's resolved history:
   leave-one-out (the same problem was seen before) and leave-group-out (the problem is new: its
@@ -153,6 +158,7 @@ def quality(items: list[Item], *, linear: bool) -> bool:
         print(f"  {lang}: recall@5 {hit5[mask].mean():.3f}  recall@1 {same[mask, 0].mean():.3f}")
     ok = recall5 >= RECALL_TARGET
     ok &= card_threshold(scores, order, groups)
+    ok &= corpus_sizes(items)
     ok &= suggestions(items, scores)
     ok &= recurring(items)
     if linear:
@@ -180,6 +186,83 @@ def card_threshold(scores: np.ndarray, order: np.ndarray, groups: np.ndarray) ->
         f"  lowest score with precision >= {CARD_PRECISION}: {chosen}; in the code: "
         f"{service.SIMILAR_THRESHOLD} ({verdict(ok)})"
     )
+    return ok
+
+
+CORPUS_SIZES = (10, 20, 30, 40, 50, 75, 100, 150, 200, 250, 315)
+SIZE_THRESHOLDS = np.round(np.arange(0.2, 0.701, 0.025), 3)
+
+
+def stale_base(size: int) -> int:
+    """The fewest documents the product's IDF may have been fitted on when `size` are searchable:
+    the index is rebuilt once the documents added since exceed the overlay's limit."""
+    from bot.similarity.index import OVERLAY_MIN, OVERLAY_SHARE
+
+    return min(max(0, size - OVERLAY_MIN), int(np.ceil(size / (1 + OVERLAY_SHARE))))
+
+
+def corpus_precision(
+    items: list[Item], encodings: list[bytes], size: int, *, stale: bool, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Matches shown and right per threshold, for a random history of `size` escalations each
+    of which in turn is the new one (the card's at most 3, the others of the history searched).
+    `stale`: weighted by an IDF fitted on the history's first `stale_base(size)` only."""
+    groups = np.array([i.group for i in items])
+    chosen = random.Random(seed).sample(range(len(items)), size)
+    history = [encodings[k] for k in chosen]
+    base = stale_base(size) if stale else size
+    space = DEFAULT_SCORER.fit(lambda: iter(history[:base]))
+    if base < size:
+        space = space.derive(history)
+    scores = np.array([space.scores(e) for e in history], dtype=np.float64)
+    np.fill_diagonal(scores, -1.0)
+    top = np.argsort(-scores, axis=1, kind="stable")[:, : service.CARD_LIMIT]
+    best = np.take_along_axis(scores, top, axis=1)
+    same = groups[chosen][top] == groups[chosen][:, None]
+    shown = np.array([(best >= t).sum() for t in SIZE_THRESHOLDS], dtype=np.float64)
+    right = np.array([((best >= t) & same).sum() for t in SIZE_THRESHOLDS], dtype=np.float64)
+    return shown, right
+
+
+def corpus_sizes(items: list[Item]) -> bool:
+    """Precision of the card's matches against the history's size: the threshold's rule."""
+    encodings = DEFAULT_SCORER.encode([item.text for item in items])
+    print(
+        f"\ncard threshold by history size (random histories of the set; each escalation of one "
+        f"in turn the new one; at most {service.CARD_LIMIT} shown; precision, then matches shown "
+        "per escalation; IDF fitted on the whole history / on the fewest the index may have "
+        "fitted it on before a rebuild):"
+    )
+    print(f"  {'size  reps':>10s}  " + " ".join(f"{t:5.3f}" for t in SIZE_THRESHOLDS))
+    ok = True
+    for size in CORPUS_SIZES:
+        reps = 1 if size == len(items) else (200 if size <= 50 else 40)
+        lowest: dict[bool, float | None] = {}
+        for stale in (False, True):
+            shown = np.zeros(len(SIZE_THRESHOLDS))
+            right = np.zeros(len(SIZE_THRESHOLDS))
+            for seed in range(reps):
+                s, r = corpus_precision(items, encodings, size, stale=stale, seed=seed)
+                shown += s
+                right += r
+            precision = right / np.maximum(shown, 1)
+            meets = [
+                float(t)
+                for t, p, n in zip(SIZE_THRESHOLDS, precision, shown, strict=True)
+                if p >= CARD_PRECISION and n > 0
+            ]
+            lowest[stale] = meets[0] if meets else None
+            head = f"base {stale_base(size)}" if stale else f"{size:4d}  {reps:4d}"
+            print(f"  {head:>10s}  " + " ".join(f"{p:5.2f}" for p in precision))
+            print(f"  {'':>10s}  " + " ".join(f"{n / reps / size:5.2f}" for n in shown))
+        measured = max((v for v in lowest.values() if v is not None), default=None)
+        in_code = service.card_threshold(size)
+        passed = measured is not None and in_code >= measured - 1e-9
+        ok &= passed
+        print(
+            f"        lowest with precision >= {CARD_PRECISION}: {lowest[False]} (whole) / "
+            f"{lowest[True]} (stale); in the code: {in_code} ({verdict(passed)})"
+        )
     return ok
 
 

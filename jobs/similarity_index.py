@@ -8,7 +8,7 @@ from bot import outbox_keys
 from bot.outbox_rows import OutboxRow, enqueue_many
 from bot.runtime import Runtime
 from bot.similarity import cards, store
-from bot.similarity.service import CARD_LIMIT, SIMILAR_THRESHOLD
+from bot.similarity.service import CARD_LIMIT, card_threshold
 
 BATCH = 1000
 MAX_BATCHES = 2000
@@ -48,6 +48,7 @@ def _find_card_matches(*, runtime: Runtime, at: datetime) -> int:
     if snapshot is None:
         return 0
     updated = after_id = 0
+    min_score = card_threshold(snapshot.size)  # stricter while the history is short
     for _ in range(MAX_CARD_BATCHES):
         with runtime.db.session() as session:
             report = cards.find_batch(
@@ -56,7 +57,7 @@ def _find_card_matches(*, runtime: Runtime, at: datetime) -> int:
                 snapshot=snapshot,
                 now=at,
                 limit=CARD_BATCH,
-                min_score=SIMILAR_THRESHOLD,
+                min_score=min_score,
                 per_card=CARD_LIMIT,
                 after_id=after_id,
             )

@@ -11,7 +11,7 @@ from bot.durations import format_business_duration
 from bot.i18n import t
 from bot.mrkdwn import escape, escape_truncated, message_permalink
 from bot.policy import Policy
-from bot.similarity.service import SIMILAR_THRESHOLD, Match, SearchResult
+from bot.similarity.service import Match, SearchResult
 
 
 def match_key(match: Match, workspace_url: str | None) -> str:
@@ -144,6 +144,6 @@ def build_search_answer(
         for match in result.matches
     ]
     if result.matches:
-        threshold = f"{SIMILAR_THRESHOLD:.2f}"
+        threshold = f"{result.card_threshold:.3g}"
         blocks.append(context(t("similar.search.note", policy.language, threshold=threshold)))
     return heading, blocks

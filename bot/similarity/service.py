@@ -33,8 +33,24 @@ from bot.similarity.suggest import (
 from bot.similarity.text import document_text, redact
 
 # Chosen on the shipped evaluation set (bench/similar.py): the lowest score at which at least
-# 4 in 5 of the matches a card shows are the same problem.
+# 4 in 5 of the matches a card shows are the same problem, over the whole set (315).
 SIMILAR_THRESHOLD = 0.225
+# With a shorter history, fewer new escalations have an earlier one like them and the weighting
+# knows fewer texts, so unrelated ones score higher: a card shows a match only from the threshold
+# for the number of escalations in the index (at least that many -> threshold). Each is the
+# lowest score with that precision on random histories of that size drawn from the same set
+# (bench/similar.py, "card threshold by history size"); sizes between two measured ones take the
+# smaller size's (higher) threshold.
+CARD_THRESHOLDS: tuple[tuple[int, float], ...] = (
+    (0, 0.6),
+    (20, 0.45),
+    (30, 0.425),
+    (75, 0.4),
+    (100, 0.375),
+    (200, 0.35),
+    (250, 0.325),
+    (315, SIMILAR_THRESHOLD),
+)
 # Recurring groups in the digest: average-linkage clusters whose members are on average at least
 # this similar (chosen on the same set: the best pairwise F1 against the true groups).
 GROUP_THRESHOLD = 0.25
@@ -125,6 +141,15 @@ class RecurringGroup:
 # -- matches ----------------------------------------------------------------------------------
 
 
+def card_threshold(size: int) -> float:
+    """The lowest score a card shows when the index holds `size` escalations."""
+    chosen = CARD_THRESHOLDS[0][1]
+    for at_least, threshold in CARD_THRESHOLDS:
+        if size >= at_least:
+            chosen = threshold
+    return chosen
+
+
 def query_text(text: str) -> str:
     """What a free-text query is compared as (normalised, personal data left out)."""
     return document_text(summary=text, details="")
@@ -137,10 +162,11 @@ def similar_to(
     escalation_id: int,
     audience: Audience,
     limit: int = CARD_LIMIT,
-    min_score: float = SIMILAR_THRESHOLD,
+    min_score: float | None = None,
     resolved_only: bool = False,
 ) -> list[Match]:
-    """Escalations similar to this one (never itself), best first.
+    """Escalations similar to this one (never itself), best first, scoring at least `min_score`
+    (by default what a card shows: `card_threshold` of the index's size).
 
     Raises `NotFound` for an unknown escalation and `SimilarityNotReady` while there is no index.
     """
@@ -155,7 +181,7 @@ def similar_to(
         text=escalation_text(escalation),
         audience=audience,
         limit=limit,
-        min_score=min_score,
+        min_score=card_threshold(snapshot.size) if min_score is None else min_score,
         resolved_only=resolved_only,
         exclude=(escalation_id,),
     )
@@ -298,6 +324,7 @@ class SearchResult:
     escalation_id: int | None  # when the search was for an escalation's text
     text: str  # the text searched for otherwise
     matches: list[Match]
+    card_threshold: float = SIMILAR_THRESHOLD  # from which a card would show them, now
 
 
 def search(
@@ -326,7 +353,13 @@ def search(
         )
     else:
         matches = similar_to_text(session=session, index=index, text=query, audience=audience)
-    return SearchResult(escalation_id=escalation_id, text=query, matches=matches)
+    size = index.snapshot().size
+    return SearchResult(
+        escalation_id=escalation_id,
+        text=query,
+        matches=matches,
+        card_threshold=card_threshold(size),
+    )
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from bot.lifecycle import Verb
 from bot.models import Escalation, Outbox, Status
 from bot.runtime import Runtime
 from bot.scheduler import run_job
+from bot.similarity.service import CHANNEL, SIMILAR_THRESHOLD, card_threshold, similar_to
 from bot.workspace.webapi import Message
 from tests.support.flows import (
     assert_acked,
@@ -27,6 +28,8 @@ from tests.support.slack import SlackDriver
 PHOTOS = "Photos disappear from the album after restoring a backup"
 PHOTOS_AGAIN = "After restoring the backup, photos disappeared from the album"
 BILLING = "Invoice PDF shows the wrong tax rate for Osaka"
+RESET = "Password reset email never arrives"
+RESET_AGAIN = "Reset password mail not received"
 
 
 def _similar_lines(card: Message) -> list[str]:
@@ -147,3 +150,26 @@ def test_a_status_change_with_the_same_matches_is_not_redrawn_again_by_the_job(
     with runtime.db.session() as session:
         keys = session.exec(select(Outbox.key).where(Outbox.escalation_id == 2)).all()
     assert sum(":card:similar:" in key for key in keys) == 1  # the first finding's only
+
+
+def test_with_a_short_history_a_weaker_match_is_not_shown(
+    slack: SlackDriver, runtime: Runtime, clock: ManualClock
+) -> None:
+    first = file_via_modal(slack, summary=RESET)
+    clock.advance(timedelta(days=2))
+    assert_acked(resolve_via_modal(slack, first, user="U0HANAKO", answer="Ask them to retry."))
+    second = file_via_modal(slack, summary=RESET_AGAIN)
+    _index(runtime, clock)
+    with runtime.db.session() as session:
+        found = similar_to(
+            session=session,
+            index=runtime.similarity,
+            escalation_id=2,
+            audience=CHANNEL,
+            min_score=SIMILAR_THRESHOLD,
+        )
+    # The same problem in other words: a long history's threshold would show it, two do not.
+    assert [(m.key, m.score >= SIMILAR_THRESHOLD) for m in found] == [("ESC-1", True)]
+    assert found[0].score < card_threshold(2)
+    assert _similar_lines(_latest(slack, second)) == []
+    assert card_updates(slack, second) == []

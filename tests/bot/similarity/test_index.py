@@ -124,6 +124,24 @@ def test_a_large_overlay_is_folded_into_a_new_base(
     assert second.base.ids.size == 3
 
 
+def test_a_base_built_on_nothing_is_rebuilt_after_ten_more_documents(
+    db: Database, policy: Policy, clock: ManualClock
+) -> None:
+    """Its IDF weighs every n-gram alike: the team's first escalations must not wait for 2,000."""
+    idx = inline_index(db, clock)
+    sync_all(db, idx, clock.now())
+    assert idx.snapshot().base.ids.size == 0
+    for added, (base, overlay) in ((10, (0, 10)), (1, (11, None))):
+        with db.session() as session:
+            for n in range(added):
+                file_text(session, policy, clock.now(), f"{SYNC} ({n})")
+        sync_all(db, idx, clock.now())
+        clock.advance(idx.check_every)
+        snapshot = idx.snapshot()
+        assert snapshot.base.ids.size == base
+        assert (snapshot.overlay.ids.size if snapshot.overlay else None) == overlay
+
+
 def test_a_failed_refresh_keeps_the_snapshot_and_is_tried_again(
     db: Database, policy: Policy, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -44,6 +44,12 @@ GEM_TEXTS = [
 ]
 
 
+@pytest.fixture
+def long_history(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cards show matches from the threshold of a long history (these corpora are a dozen)."""
+    monkeypatch.setattr(service, "CARD_THRESHOLDS", ((0, service.SIMILAR_THRESHOLD),))
+
+
 def _indexed(db: Database, clock: ManualClock) -> SimilarityIndex:
     idx = inline_index(db, clock)
     sync_all(db, idx, clock.now())
@@ -79,6 +85,7 @@ def corpus(db: Database, policy: Policy, clock: ManualClock) -> dict[str, list[i
     return ids
 
 
+@pytest.mark.usefixtures("long_history")
 def test_similar_to_finds_the_same_problem_best_first_and_never_itself(
     db: Database, clock: ManualClock, corpus: dict[str, list[int]]
 ) -> None:
@@ -97,6 +104,52 @@ def test_similar_to_finds_the_same_problem_best_first_and_never_itself(
     assert first.cause == "bug"
     assert first.answer == RESET[2]
     assert first.key == f"ESC-{corpus['reset'][0]}"
+
+
+@pytest.mark.parametrize(
+    ("size", "threshold"),
+    [
+        (0, 0.6),
+        (5, 0.6),
+        (19, 0.6),
+        (20, 0.45),
+        (29, 0.45),
+        (30, 0.425),
+        (74, 0.425),
+        (75, 0.4),
+        (99, 0.4),
+        (100, 0.375),
+        (199, 0.375),
+        (200, 0.35),
+        (249, 0.35),
+        (250, 0.325),
+        (314, 0.325),
+        (315, 0.225),
+        (100_000, 0.225),
+    ],
+)
+def test_the_card_threshold_falls_as_the_history_grows(size: int, threshold: float) -> None:
+    assert service.card_threshold(size) == threshold
+
+
+def test_a_short_history_shows_only_close_matches(
+    db: Database, clock: ManualClock, corpus: dict[str, list[int]]
+) -> None:
+    idx = _indexed(db, clock)
+    assert idx.snapshot().size == 11
+    asked = corpus["reset"][1]
+    with db.session() as session:
+        at_315 = {"min_score": service.SIMILAR_THRESHOLD}
+        weak, shown = (
+            service.similar_to(
+                session=session, index=idx, escalation_id=asked, audience=CHANNEL, **kwargs
+            )
+            for kwargs in (at_315, {})
+        )
+    # The same problem told in other words: found at a long history's threshold, not at 0.6.
+    assert [m.escalation_id for m in weak][:1] == [corpus["reset"][0]]
+    assert weak[0].score < 0.6
+    assert [m for m in weak if m.score >= 0.6] == shown
 
 
 def test_nothing_close_means_no_matches(
@@ -160,6 +213,7 @@ def test_similar_to_text_across_writing_styles(
     assert matches[0].escalation_id in corpus[group]
 
 
+@pytest.mark.usefixtures("long_history")
 def test_resolved_only_and_the_answer_to_reuse(
     db: Database, clock: ManualClock, corpus: dict[str, list[int]]
 ) -> None:

@@ -76,7 +76,8 @@ def test_a_text_gets_the_ten_best_with_scores_causes_and_answers(
     [resolved] = [item for item in items if item.startswith("*<") and "|ESC-1>*" in item]
     assert " · resolved 25 Nov · Bug · " in resolved
     assert "Ask them to run the restore again from Settings" in resolved
-    assert items[-1].startswith("Scores run from 0 to 1 (cards show matches from 0.23)")
+    # A dozen escalations: cards show only close matches yet (bot.similarity.service).
+    assert items[-1].startswith("Scores run from 0 to 1 (cards show matches from 0.6)")
 
 
 def test_a_key_searches_with_that_escalation_s_text_and_leaves_it_out(
