@@ -1,11 +1,17 @@
-"""Slack Web API calls over kept-alive connections: one pooled HTTP client per process.
+"""Slack Web API calls over kept-alive connections: one per thread and host, reused.
 
 slack_sdk's `WebClient` sends each call through `urllib`, which opens a new TCP connection (and
 resolves the host) per call: under load that was a sixth of the request threads' time. `send`
-takes the request slack_sdk built and sends it through a shared, thread-safe `httpx.Client` that
-keeps connections open, and answers exactly as slack_sdk's `urllib` path does: the same response
-dict, `HTTPError` for a status outside 2xx, and `urllib`'s exceptions for a failed connection or a
-timeout. slack_sdk's retry handlers, error types and base URL therefore work unchanged.
+takes the request slack_sdk built and sends it over a connection this thread keeps open
+(`http.client`, as urllib itself uses, without urllib's per-call opener: httpx cost more CPU per
+call than urllib did), and answers exactly as slack_sdk's urllib path does: the same response
+dict, `HTTPError` for a status outside 2xx, `URLError` when the request could not be sent, and the
+same exceptions while waiting for the answer. slack_sdk's retry handlers, error types and base URL
+therefore work unchanged.
+
+A kept connection is not reused once it sat idle over `IDLE_SECONDS` or the server closed it (it
+is readable while idle): a fresh one is opened instead. A request is never sent twice here: what
+happens after a failure is the retry handlers' and the outbox's decision, as with urllib.
 """
 
 from __future__ import annotations
@@ -13,91 +19,105 @@ from __future__ import annotations
 import http.client
 import io
 import os
+import select
 import ssl
 import threading
+import time
+from dataclasses import dataclass
 from typing import Any
 from urllib.error import HTTPError, URLError
+from urllib.parse import urlsplit
 from urllib.request import Request
 
-import httpx
+IDLE_SECONDS = 15.0  # below the idle timeouts of Slack's and common proxies' load balancers
 
-# Connections kept per process: enough for every request and listener thread of a worker at once.
-LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=32, keepalive_expiry=20.0)
-
-_lock = threading.Lock()
-_clients: dict[ssl.SSLContext | None, httpx.Client] = {}
-_owner_pid = 0
+_local = threading.local()
 
 
-def shared_client(context: ssl.SSLContext | None) -> httpx.Client:
-    """This process's pooled client for `context` (a forked worker gets its own, never its parent's)."""
-    global _owner_pid
-    with _lock:
-        if _owner_pid != os.getpid():
-            _clients.clear()  # the parent's sockets are the parent's: never write to them here
-            _owner_pid = os.getpid()
-        client = _clients.get(context)
-        if client is None:
-            client = httpx.Client(
-                verify=context if context is not None else True,
-                limits=LIMITS,
-                # As urllib: no compressed answers (slack_sdk reads the body as it comes).
-                headers={"Accept-Encoding": "identity"},
-                trust_env=False,
-            )
-            _clients[context] = client
-        return client
+@dataclass
+class _Kept:
+    connection: http.client.HTTPConnection
+    pid: int
+    idle_since: float
 
 
 def send(
     url: str, request: Request, *, context: ssl.SSLContext | None, timeout: float
 ) -> dict[str, Any]:
     """Send slack_sdk's `request`; answer as `WebClient._perform_urllib_http_request_internal`."""
+    parts = urlsplit(url)
+    key = (parts.scheme, parts.hostname or "", parts.port, id(context))
+    connection = _connection(key, parts, context, timeout)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
     headers = {name: str(value) for name, value in request.header_items()}
+    headers.setdefault("Connection", "keep-alive")
     try:
-        response = shared_client(context).request(
-            request.get_method(),
-            url,
-            content=request.data,  # type: ignore[arg-type]
-            headers=headers,
-            timeout=timeout,
-        )
-    except httpx.HTTPError as exc:
-        raise _as_urllib_error(exc) from exc
-    message = http.client.HTTPMessage()
-    for name, value in response.headers.multi_items():
-        message[name] = value
-    if not 200 <= response.status_code < 300:
-        raise HTTPError(
-            url, response.status_code, response.reason_phrase, message, io.BytesIO(response.content)
-        )
+        try:
+            connection.request(request.get_method(), path, request.data, headers)
+        except OSError as err:  # as urllib: not sent (or not wholly)
+            raise URLError(err) from err
+        response = connection.getresponse()
+        body = response.read()
+    except BaseException:
+        _drop(key)
+        raise
+    if response.will_close:
+        _drop(key)
+    else:
+        _kept()[key].idle_since = time.monotonic()
+    message = response.msg
+    if not 200 <= response.status < 300:
+        raise HTTPError(url, response.status, response.reason, message, io.BytesIO(body))
     if message.get_content_type() == "application/gzip":
-        return {"status": response.status_code, "headers": message, "body": response.content}
+        return {"status": response.status, "headers": message, "body": body}
     charset = message.get_content_charset() or "utf-8"
-    body = response.content.decode(charset)
-    return {"status": response.status_code, "headers": message, "body": body}
+    return {"status": response.status, "headers": message, "body": body.decode(charset)}
 
 
-def _as_urllib_error(exc: httpx.HTTPError) -> Exception:
-    """The exception `urllib` raises for the same failure (what the retry handlers and outbox read)."""
-    cause = _os_error_under(exc)
-    if isinstance(exc, httpx.ConnectTimeout):
-        return URLError(TimeoutError("timed out"))
-    if isinstance(exc, httpx.TimeoutException):  # read, write, or no pooled connection in time
-        return TimeoutError("timed out")
-    if isinstance(exc, httpx.ConnectError):
-        return URLError(cause if cause is not None else ConnectionRefusedError(str(exc)))
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return http.client.RemoteDisconnected(str(exc))
-    if isinstance(exc, httpx.NetworkError):
-        return cause if cause is not None else ConnectionResetError(str(exc))
-    return URLError(str(exc))
+def _kept() -> dict[tuple[Any, ...], _Kept]:
+    kept: dict[tuple[Any, ...], _Kept] | None = getattr(_local, "kept", None)
+    if kept is None:
+        kept = _local.kept = {}
+    return kept
 
 
-def _os_error_under(exc: BaseException) -> OSError | None:
-    seen: BaseException | None = exc.__cause__ or exc.__context__
-    while seen is not None:
-        if isinstance(seen, OSError):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-    return None
+def _connection(
+    key: tuple[Any, ...], parts: Any, context: ssl.SSLContext | None, timeout: float
+) -> http.client.HTTPConnection:
+    """This thread's open connection for `key` if it may be reused, else a new one (not yet open)."""
+    kept = _kept()
+    found = kept.get(key)
+    if found is not None:
+        if found.pid == os.getpid() and _reusable(found):
+            found.connection.timeout = timeout
+            if found.connection.sock is not None:
+                found.connection.sock.settimeout(timeout)
+            return found.connection
+        _drop(key)
+    if parts.scheme == "https":
+        connection: http.client.HTTPConnection = http.client.HTTPSConnection(
+            parts.hostname, parts.port, timeout=timeout, context=context
+        )
+    else:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    kept[key] = _Kept(connection, os.getpid(), time.monotonic())
+    return connection
+
+
+def _reusable(kept: _Kept) -> bool:
+    sock = kept.connection.sock
+    if sock is None:
+        return True  # never opened (or closed by http.client): it connects on its next request
+    if time.monotonic() - kept.idle_since > IDLE_SECONDS:
+        return False
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable  # an idle connection with something to read was closed by the server
+
+
+def _drop(key: tuple[Any, ...]) -> None:
+    found = _kept().pop(key, None)
+    if found is not None and found.pid == os.getpid():
+        found.connection.close()

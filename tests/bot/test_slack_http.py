@@ -16,7 +16,7 @@ from bot.runtime import make_web_client, slack_retry_handlers
 from bot.workspace.webapi import RunningServer, SlackStandIn
 
 
-def test_many_calls_from_many_threads_share_a_few_connections(
+def test_many_calls_from_many_threads_reuse_a_connection_per_thread(
     slack_server: RunningServer, standin: SlackStandIn
 ) -> None:
     client = make_web_client("xoxb-test", base_url=slack_server.base_url)
@@ -31,7 +31,7 @@ def test_many_calls_from_many_threads_share_a_few_connections(
     assert 1 <= slack_server.connections_accepted <= 4  # urllib opened one per call: 60
 
 
-def test_each_client_of_the_process_shares_the_pool(
+def test_each_client_of_the_thread_shares_its_connection(
     slack_server: RunningServer, standin: SlackStandIn
 ) -> None:
     for number in range(10):  # Bolt builds a client per request
@@ -102,8 +102,23 @@ def test_a_timeout_reads_as_urllibs_and_is_retried_only_when_safe(
     assert standin.channel_messages("C0ESCALATE")[-1].text == "edited"
 
 
-def test_a_forked_process_gets_its_own_pool(monkeypatch: pytest.MonkeyPatch) -> None:
-    first = slack_http.shared_client(None)
-    assert slack_http.shared_client(None) is first
-    monkeypatch.setattr("os.getpid", lambda: -1)
-    assert slack_http.shared_client(None) is not first
+def test_a_forked_process_never_reuses_its_parents_connection(
+    slack_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = make_web_client("xoxb-test", base_url=slack_server.base_url)
+    client.auth_test()
+    client.auth_test()
+    assert slack_server.connections_accepted == 1
+    monkeypatch.setattr("os.getpid", lambda: -1)  # as in a gunicorn worker forked after the calls
+    client.auth_test()
+    assert slack_server.connections_accepted == 2
+
+
+def test_a_connection_idle_too_long_is_not_reused(
+    slack_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = make_web_client("xoxb-test", base_url=slack_server.base_url)
+    client.auth_test()
+    monkeypatch.setattr(slack_http, "IDLE_SECONDS", -1.0)  # every kept connection counts as stale
+    client.auth_test()
+    assert slack_server.connections_accepted == 2
