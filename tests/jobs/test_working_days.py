@@ -124,12 +124,9 @@ def test_a_working_saturday_gets_its_reminders_and_a_holiday_none(
     ):
         clock.set(fire)
         run_job(runtime=runtime, name="stale-reminders", at=fire)
-    assert _dm_days(standin, "U0HANAKO") == [
-        date(2026, 11, 20),
-        SATURDAY,
-        date(2026, 11, 24),
-        date(2026, 11, 25),
-    ]
+    # Fri, the working Saturday (the next working day), then two working days later, backing
+    # off: not Mon 23rd (a holiday) nor Tue 24th (one working day), but Wed 25th.
+    assert _dm_days(standin, "U0HANAKO") == [date(2026, 11, 20), SATURDAY, date(2026, 11, 25)]
 
 
 @pytest.mark.parametrize("job", WORKING_DAYS_JOBS)
