@@ -161,8 +161,15 @@ def test_start_up_warns_until_slack_sends_an_event_and_check_config_says_when_on
                 "X-Slack-Signature": str(signature),
             }
             assert client.post("/slack/events", content=body, headers=headers).status_code == 200
-        assert cli.main(["check-config"]) == 0
-        heard = capsys.readouterr().out
+        heard = ""
+
+        def check_config_heard_it() -> bool:  # the arrival is written after the ack
+            nonlocal heard
+            assert cli.main(["check-config"]) == 0
+            heard = capsys.readouterr().out
+            return "slack events: the last arrived at " in heard
+
+        wait_for(check_config_heard_it, timeout=30)
 
     assert "slack events: none since the server started at " in silent
     assert "Slack sends none until the Events request URL is verified" in silent
