@@ -71,6 +71,10 @@ class Escalation(SQLModel, table=True):
     filer_name: str | None = Field(default=None, max_length=120)
     # What a Zendesk delivery said that the mapping did not understand: [{what, value, used}].
     intake_unmapped: list[dict[str, str]] | None = Field(default=None, sa_type=sa.JSON)
+    # Product and category filed as suggested by similar resolved escalations and not yet
+    # confirmed or changed by a person (`bot.escalations.labels`): no example for suggestions.
+    product_suggested: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    category_suggested: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     filed_at: datetime = _ts(nullable=False, index=True)
     status: str = Field(default=Status.OPEN, max_length=20, index=True)
     assignee_id: str | None = Field(default=None, max_length=32)

@@ -89,6 +89,11 @@ class EscalationDraft:
     filer_name: str | None = None
     unmapped: tuple[dict[str, str], ...] = ()
 
+    @property
+    def suggested(self) -> frozenset[str]:
+        """The fields (product, category) filed as suggested by similar resolved escalations."""
+        return frozenset(u.get("what", "") for u in self.unmapped if u.get("suggested"))
+
 
 def validate_draft(
     *,
@@ -209,6 +214,8 @@ def file_escalation(
         source=draft.source,
         filer_name=draft.filer_name,
         intake_unmapped=list(draft.unmapped) or None,
+        product_suggested="product" in draft.suggested,
+        category_suggested="category" in draft.suggested,
         filed_by=filed_by,
         filed_at=now,
         status=Status.OPEN,

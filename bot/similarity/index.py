@@ -173,7 +173,8 @@ class Snapshot:
 
     @cached_property
     def resolved_label_counts(self) -> tuple[Counter[str], Counter[str]]:
-        """How many live resolved documents carry each category, and each product."""
+        """How many live resolved documents carry each category, and each product (an
+        unconfirmed suggestion's "" is counted too, and is never a label to suggest)."""
         categories: Counter[str] = Counter()
         products: Counter[str] = Counter()
         for segment in self.segments():

@@ -43,7 +43,7 @@ class StoredDoc:
     generation: int
     encoded: bytes
     resolved: bool
-    category: str
+    category: str  # "" while it is an unconfirmed suggestion (`training_labels`)
     product: str
 
 
@@ -72,6 +72,17 @@ def text_columns() -> tuple[Any, ...]:
     id, version, summary, details, end-user id (the similarity jobs select them with their own)."""
     e = Escalation
     return (col(e.id), col(e.version), col(e.summary), col(e.details), col(e.end_user_id))
+
+
+def training_labels() -> tuple[Any, Any]:
+    """The escalation's category and product as examples for suggestions: "" while a label is
+    still the suggestion it was filed with (never confirmed or changed by a person), so
+    suggestions never learn from their own guesses."""
+    e = Escalation
+    return (
+        sa.case((col(e.category_suggested), ""), else_=col(e.category)),
+        sa.case((col(e.product_suggested), ""), else_=col(e.product)),
+    )
 
 
 def _fingerprint(*, text: str, status: str, category: str, product: str) -> str:
@@ -128,8 +139,7 @@ def _stale_rows(*, scorer_name: str, limit: int, after_id: int) -> Any:
             *text_columns(),
             col(e.resolution_note),
             col(e.status),
-            col(e.category),
-            col(e.product),
+            *training_labels(),
             col(d.fingerprint),
             col(d.scorer),
         )
@@ -226,9 +236,9 @@ def _docs_page(
     columns = [col(doc.escalation_id), col(doc.encoded)]
     query = sa.select(*columns)
     if labels:
-        query = sa.select(
-            *columns, col(doc.generation), col(esc.status), col(esc.category), col(esc.product)
-        ).join(esc, col(esc.id) == col(doc.escalation_id))
+        query = sa.select(*columns, col(doc.generation), col(esc.status), *training_labels()).join(
+            esc, col(esc.id) == col(doc.escalation_id)
+        )
     query = query.where(col(doc.scorer) == scorer_name, col(doc.escalation_id) > after_id)
     if after_generation is not None:
         query = query.where(col(doc.generation) > after_generation)

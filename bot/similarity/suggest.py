@@ -5,7 +5,9 @@ label is suggested only when it carries at least `CONFIDENCE_FLOOR` of the vote 
 resolved at least `MIN_EXAMPLES` escalations with it; otherwise nothing is suggested (a wrong
 pre-filled field costs more than an empty one). On the shipped evaluation set a vote is as
 accurate as a logistic regression trained on the same vectors (bench/README.md), needs no
-training, and works from the first few resolved escalations. Priority is never suggested.
+training, and works from the first few resolved escalations. Priority is never suggested. A label
+filed as a suggestion and never confirmed or changed by a person is no example and has no vote
+(the index holds it as ""), so suggestions never learn from their own guesses.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def vote(
     """The label with the largest weighted vote, if it is allowed, known well enough and confident."""
     weights: defaultdict[str, float] = defaultdict(float)
     for label, weight in votes:
-        if weight > 0:
+        if weight > 0 and label:  # "": a suggestion nobody confirmed, no example
             weights[label] += weight
     total = sum(weights.values())
     if total <= 0:

@@ -181,3 +181,44 @@ def test_cards_posted_before_the_card_refresh_are_refreshed_once_after_it(
     engine.dispose()
     assert marked["k1"] is not None
     assert (marked["k2"], marked["k3"]) == (None, None)
+
+
+def test_labels_filed_as_suggestions_before_0015_are_marked_suggested(empty_sqlite: str) -> None:
+    """0015 reads what earlier Zendesk intakes recorded as suggested into the new columns."""
+    migrate.upgrade(empty_sqlite, "0014")
+    engine = create_db_engine(empty_sqlite)
+    stamp = "2026-11-25 01:00:00.000000"
+    unmapped = {
+        "both": '[{"what": "product", "value": "x", "used": "album", "suggested": "1"},'
+        ' {"what": "category", "value": "", "used": "login", "suggested": "1"}]',
+        "category": '[{"what": "category", "value": "", "used": "login", "suggested": "1"},'
+        ' {"what": "priority", "value": "P9", "used": "P2"}]',
+        "not_understood": '[{"what": "product", "value": "x", "used": "album"}]',
+        "slack": None,
+    }
+    with engine.begin() as connection:
+        for key, items in unmapped.items():
+            connection.execute(
+                sa.text(
+                    "INSERT INTO escalation (intake_key, end_user_id, product, category, priority,"
+                    " summary, details, filed_by, filed_at, status, channel_id, version,"
+                    " last_activity_at, intake_unmapped) VALUES (:key, 'u-1', 'album', 'login',"
+                    " 'P2', 's', '', 'U0CS', :at, 'open', 'C0ESCALATE', 1, :at, :unmapped)"
+                ),
+                {"key": key, "at": stamp, "unmapped": items},
+            )
+    migrate.upgrade(empty_sqlite)
+    with engine.connect() as connection:
+        marked = {
+            key: (bool(product), bool(category))
+            for key, product, category in connection.execute(
+                sa.text("SELECT intake_key, product_suggested, category_suggested FROM escalation")
+            ).all()
+        }
+    engine.dispose()
+    assert marked == {
+        "both": (True, True),
+        "category": (False, True),
+        "not_understood": (False, False),
+        "slack": (False, False),
+    }

@@ -51,6 +51,7 @@ def test_a_ticket_without_product_or_category_gets_them_suggested_and_the_card_s
     filed = escalation(db, escalation_count(db))
     assert (filed.source, filed.product, filed.category) == ("zendesk", "market", "login")
     assert filed.priority == runtime.policy.fallback_priority
+    assert (filed.product_suggested, filed.category_suggested) == (True, True)
     line = _not_understood(slack)
     assert f"Product “spaceship” (filed as Handmade Market, {SUGGESTED})" in line
     assert f"Category (none given; filed as Login / account, {SUGGESTED})" in line
@@ -68,6 +69,7 @@ def test_what_the_fields_give_is_kept_whatever_the_text_resembles(
     )
     filed = escalation(db, escalation_count(db))
     assert (filed.product, filed.category) == ("game", "billing")
+    assert (filed.product_suggested, filed.category_suggested) == (False, False)
     card = slack.channel(ESCALATION_CHANNEL)[-1]
     assert card.text.startswith(f"ESC-{filed.id} ")
     assert not any("not understood" in text for text in card_texts(card))

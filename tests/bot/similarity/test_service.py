@@ -361,6 +361,54 @@ def test_labels_the_policy_no_longer_has_are_not_suggested(
     assert suggestion == Suggestion(product=Guess(value="game", confidence=1.0), category=None)
 
 
+def _gems_filed_as(suggested: tuple[str, ...]) -> tuple[dict[str, str], ...]:
+    """A Zendesk intake's record of these fields filed as suggestions."""
+    used = {"product": "game", "category": "billing"}
+    return tuple({"what": w, "value": "", "used": used[w], "suggested": "1"} for w in suggested)
+
+
+@pytest.mark.parametrize(
+    ("suggested", "product", "category"),
+    [
+        ((), "game", "billing"),
+        (("category",), "game", None),
+        (("product",), None, "billing"),
+        (("product", "category"), None, None),
+    ],
+)
+def test_a_label_still_as_suggested_is_no_example_for_suggestions(
+    db: Database,
+    policy: Policy,
+    clock: ManualClock,
+    suggested: tuple[str, ...],
+    product: str | None,
+    category: str | None,
+) -> None:
+    """Resolved with a label nobody confirmed or changed, an escalation does not teach it."""
+    with db.session() as session:
+        for summary, details in GEM_TEXTS:
+            file_text(
+                session,
+                policy,
+                clock.now(),
+                summary,
+                details,
+                product="game",
+                category="billing",
+                unmapped=_gems_filed_as(suggested),
+                resolved=("bug", "レシート検証の再試行漏れ", "付与しました。"),
+            )
+    idx = _indexed(db, clock)
+
+    suggestion = service.suggest(index=idx, policy=policy, text="ジェムを購入したのに反映されない")
+
+    got = (
+        None if suggestion is None or suggestion.product is None else suggestion.product.value,
+        None if suggestion is None or suggestion.category is None else suggestion.category.value,
+    )
+    assert got == (product, category)
+
+
 # -- recurring groups -------------------------------------------------------------------------
 
 
