@@ -248,27 +248,26 @@ class _Watchdog:
         self._lock = threading.Lock()
         self._pid = 0  # the process whose watchdog thread runs (a forked child starts its own)
 
-    @contextmanager
-    def guard(self, dbapi_connection: Any, seconds: float | None) -> Iterator[None]:
-        """Run the block with `dbapi_connection` cut if it takes longer than `seconds`.
+    def guard(self, dbapi_connection: Any, seconds: float | None) -> _Guarded:
+        """A `with` block during which `dbapi_connection` is cut if it takes longer than `seconds`.
 
         Arming is a dict entry, nothing more: the watchdog looks every `tick` seconds instead of
         being woken for each statement (waking it per statement was a quarter of the CPU under
         load), so a call is cut at most one tick after its deadline.
         """
-        if seconds is None:
-            yield
-            return
+        return _Guarded(self, dbapi_connection, seconds)
+
+    def arm(self, dbapi_connection: Any, seconds: float) -> int:
         key = id(dbapi_connection)
         with self._lock:
             self._armed[key] = (time.monotonic() + seconds, dbapi_connection.fileno())
             if self._pid != os.getpid():
                 self._start()
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._armed.pop(key, None)
+        return key
+
+    def disarm(self, key: int) -> None:
+        with self._lock:
+            self._armed.pop(key, None)
 
     def _start(self) -> None:
         self._pid = os.getpid()
@@ -282,6 +281,26 @@ class _Watchdog:
                 late = [key for key, (due, _fd) in self._armed.items() if due <= now]
                 for key in late:
                     _shut_down(self._armed.pop(key)[1])
+
+
+class _Guarded:
+    """`_Watchdog.guard`'s block (a class, not a generator: it runs around every statement)."""
+
+    __slots__ = ("_connection", "_key", "_seconds", "_watchdog")
+
+    def __init__(self, watchdog: _Watchdog, dbapi_connection: Any, seconds: float | None) -> None:
+        self._watchdog = watchdog
+        self._connection = dbapi_connection
+        self._seconds = seconds
+        self._key: int | None = None
+
+    def __enter__(self) -> None:
+        if self._seconds is not None:
+            self._key = self._watchdog.arm(self._connection, self._seconds)
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._key is not None:
+            self._watchdog.disarm(self._key)
 
 
 def _shut_down(fd: int) -> None:
