@@ -135,6 +135,23 @@ CATALOG: dict[str, tuple[str, str]] = {
         ":raised_hand: いま対応できるCREメンバーがいないため、担当者待ちです。対応できる方は *担当する* を押してください。",
     ),
     "event.claimed": ("{actor} claimed this.", "{actor} さんが担当になりました。"),
+    "event.relabeled": (
+        "{actor} changed {what}: {old} → {new}.",
+        "{actor} さんが{what}を変更しました: {old} → {new}",
+    ),
+    "event.relabeled.both": (
+        "{actor} changed product: {product_old} → {product_new};"
+        " category: {category_old} → {category_new}.",
+        "{actor} さんがプロダクトとカテゴリを変更しました:"
+        " プロダクト {product_old} → {product_new}、カテゴリ {category_old} → {category_new}",
+    ),
+    "event.relabeled.confirmed": (
+        "{actor} confirmed the suggested {what}.",
+        "{actor} さんが候補の{what}を確定しました。",
+    ),
+    "relabel.field.product": ("product", "プロダクト"),
+    "relabel.field.category": ("category", "カテゴリ"),
+    "relabel.field.both": ("product and category", "プロダクトとカテゴリ"),
     "event.reassigned": (
         "{actor} reassigned this to {to}.",
         "{actor} さんが担当者を {to} さんに変更しました。",
@@ -233,6 +250,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "error.not_allowed.resume": (
         "Only the assignee or the lead can resume {key}.",
         "{key} を再開できるのは担当者かリーダーだけです。",
+    ),
+    "error.not_allowed.relabel": (
+        "Only someone who can change the status of {key} can change its product or category.",
+        "{key} のプロダクトとカテゴリを変更できるのは、ステータスを変更できる人だけです。",
     ),
     "error.not_allowed.resolve": (
         "Only the assignee or the lead can resolve {key}.",
@@ -1053,6 +1074,14 @@ CATALOG: dict[str, tuple[str, str]] = {
         "{what} (none given; filed as {used}, suggested by similar resolved escalations)",
         "{what}(指定なし、似た解決済みエスカレーションからの候補 {used} として起票)",
     ),
+    "zendesk.unmapped.item_changed": (
+        "{what} “{value}” (filed as {used}, changed to {now})",
+        "{what}「{value}」({used} として起票、{now} に変更済み)",
+    ),
+    "zendesk.unmapped.item_empty_changed": (
+        "{what} (none given; filed as {used}, changed to {now})",
+        "{what}(指定なし、{used} として起票、{now} に変更済み)",
+    ),
     "zendesk.pending": (
         ":memo: Not yet on Zendesk ticket {ticket}: {items}.",
         ":memo: Zendesk チケット {ticket} にまだ書き込まれていないもの: {items}",
@@ -1181,6 +1210,13 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Scores run from 0 to 1 (cards show matches from {threshold}). Only you can see this.",
         "スコアは 0〜1 です(カードには {threshold} 以上を表示します)。この結果はあなたにだけ表示されています。",
     ),
+    "modal.relabel.title": ("Product and category", "プロダクトとカテゴリ"),
+    "modal.relabel.submit": ("Save", "保存"),
+    "modal.relabel.suggested": (
+        "Suggested by similar resolved escalations: keep it to confirm it, or change it.",
+        "似た解決済みエスカレーションからの候補です。このまま保存すると確定します。違う場合は変更してください。",
+    ),
+    "menu.relabel": ("Change product or category", "プロダクト・カテゴリを変更"),
     "modal.escalate.suggested": (
         "Suggested from the text by similar resolved escalations: change it if it is wrong.",
         "本文と似た解決済みエスカレーションからの候補です。違う場合は変更してください。",

@@ -208,6 +208,9 @@ SYSTEM_EVENTS: dict[str, WriteBack | None] = {
     "thread_reply": None,  # the assignee replied in the thread: activity
     "noted": None,  # the assignee added a note to the end user's chart: activity
     "zendesk_updated": None,  # another delivery from the ticket's Zendesk trigger: a thread line
+    # Product or category changed, or suggested ones confirmed (`bot.escalations.labels`), by
+    # whoever may change the status (`may_change_status`).
+    "relabeled": None,
 }
 
 
@@ -269,3 +272,17 @@ def roles(policy: Policy, escalation: Escalation, actor_id: str) -> frozenset[Ro
 def may(policy: Policy, escalation: Escalation, actor_id: str, verb: Verb) -> bool:
     """Whether `actor_id` may do `verb` to `escalation` (whatever its status)."""
     return not VERBS[verb].who.isdisjoint(roles(policy, escalation, actor_id))
+
+
+def may_change_status(policy: Policy, escalation: Escalation, actor_id: str) -> bool:
+    """Whether `actor_id` may press one of the card's status buttons now (one leading to another
+    status): the assignee and the leads; while it is open, anyone on the roster (who may claim
+    it); once resolved, the filer too (who may reopen it). Reassigning changes who has it, not
+    how far it got, so it does not count."""
+    status = Status(escalation.status)
+    return any(
+        m.card in (Control.PRIMARY, Control.BUTTON)
+        and m.to != status
+        and may(policy, escalation, actor_id, m.verb)
+        for m in card_moves(status)
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 from bot import lifecycle
 from bot.blocks.common import (
@@ -58,6 +58,11 @@ STATUS_EMOJI = {
     Status.RESOLVED: ":white_check_mark:",
 }
 DETAILS_SHOWN = 1500
+# The labels a person may change after filing, and the policy's lists of choices for them.
+_LABEL_KINDS: dict[str, Literal["products", "categories"]] = {
+    "product": "products",
+    "category": "categories",
+}
 ANSWER_SHOWN = 2500
 
 
@@ -115,7 +120,10 @@ def build_escalation_card(
     ]
     blocks: list[Block] = [
         section(escalation_title(escalation, limit=400)),
-        fields_section(fields[:10]),
+        {
+            **fields_section(fields[:10]),
+            "accessory": card_menu(policy=policy, escalation=escalation),
+        },
     ]
     if escalation.details:
         blocks.append(
@@ -167,6 +175,15 @@ def build_card_actions(*, policy: Policy, escalation: Escalation) -> Block:
     return actions(f"esc:{escalation.id}", elements)
 
 
+def card_menu(*, policy: Policy, escalation: Escalation) -> dict[str, Any]:
+    """The "⋯" menu beside the card's fields: changing the product or category."""
+    return {
+        "type": "overflow",
+        "action_id": ActionId.RELABEL,
+        "options": [option(t("menu.relabel", policy.language), str(escalation.id))],
+    }
+
+
 def asks_question(policy: Policy, escalation: Escalation) -> bool:
     """Whether Waiting on CS asks the engineer's question first: for the filer, or the ticket."""
     return bool(escalation.filed_by) or writes_question(policy, escalation)
@@ -178,8 +195,12 @@ def writes_question(policy: Policy, escalation: Escalation) -> bool:
 
 
 def escalation_id_from_action(action: dict[str, Any]) -> int | None:
-    """The escalation an action belongs to: a button's value or its block id "esc:<id>"."""
-    for candidate in (action.get("value"), str(action.get("block_id", "")).removeprefix("esc:")):
+    """The escalation an action belongs to: a button's or a chosen option's value, or its block
+    id "esc:<id>"."""
+    chosen = action.get("selected_option")
+    picked = chosen.get("value") if isinstance(chosen, dict) else None
+    block_id = str(action.get("block_id", "")).removeprefix("esc:")
+    for candidate in (action.get("value"), picked, block_id):
         if (
             isinstance(candidate, str)
             and candidate.isascii()
@@ -202,6 +223,8 @@ def build_thread_line(*, policy: Policy, escalation: Escalation, event: Escalati
         return t(f"event.unassigned.{data.get('reason', 'manual')}", lang)
     if kind == "reassigned":
         return t("event.reassigned", lang, actor=actor, to=mention(data.get("to")))
+    if kind == "relabeled":
+        return _relabeled_line(policy, actor, data)
     if kind == "answered":
         answer = escape_truncated(str(data.get("answer") or ""), ANSWER_SHOWN)
         quoted = "\n".join(f">{line}" for line in answer.splitlines()) or ">"
@@ -227,6 +250,30 @@ def build_thread_line(*, policy: Policy, escalation: Escalation, event: Escalati
         quoted = "\n".join(f">{part}" for part in question.splitlines()) or ">"
         line += "\n" + t("event.wait.question", lang) + "\n" + quoted
     return line
+
+
+def _relabeled_line(policy: Policy, actor: str, data: dict[str, Any]) -> str:
+    """ "<@U> changed category: Login → Billing." (or the suggested labels confirmed as they were)."""
+    lang = policy.language
+    kinds = _LABEL_KINDS
+    changed = data.get("changed")
+    changed = changed if isinstance(changed, dict) else {}
+    names = {}
+    for field, pair in changed.items():
+        if field in kinds and isinstance(pair, list) and len(pair) == 2:
+            old, new = (escape(policy.label(kinds[field], str(v))) for v in pair)
+            names[f"{field}_old"], names[f"{field}_new"] = old, new
+    fields = [f for f in kinds if f"{f}_old" in names]
+    if len(fields) == 2:
+        return t("event.relabeled.both", lang, actor=actor, **names)
+    if len(fields) == 1:
+        field = fields[0]
+        what = t(f"relabel.field.{field}", lang)
+        old, new = names[f"{field}_old"], names[f"{field}_new"]
+        return t("event.relabeled", lang, actor=actor, what=what, old=old, new=new)
+    confirmed = [f for f in kinds if f in (data.get("confirmed") or [])]
+    what = t(f"relabel.field.{confirmed[0] if len(confirmed) == 1 else 'both'}", lang)
+    return t("event.relabeled.confirmed", lang, actor=actor, what=what)
 
 
 def timeline_line(*, policy: Policy, escalation: Escalation, event: EscalationEvent) -> str:
@@ -442,6 +489,31 @@ def build_wait_modal(*, policy: Policy, escalation: Escalation) -> dict[str, Any
                 hint=_wait_hint(policy, escalation),
             ),
         ],
+    )
+
+
+def build_relabel_modal(*, policy: Policy, escalation: Escalation) -> dict[str, Any]:
+    """The escalation's product and category as they are, to change (or confirm a suggested one)."""
+    lang = policy.language
+    hint = t("modal.relabel.suggested", lang)
+    selects = [
+        _select_input(
+            field,
+            t(f"label.{field}", lang),
+            getattr(policy, kind),
+            lang=lang,
+            initial=getattr(escalation, field),
+            hint=hint if getattr(escalation, f"{field}_suggested") else None,
+        )
+        for field, kind in _LABEL_KINDS.items()
+    ]
+    return modal_view(
+        callback_id=ViewId.RELABEL,
+        title=t("modal.relabel.title", lang),
+        submit=t("modal.relabel.submit", lang),
+        lang=lang,
+        metadata={"escalation_id": escalation.id},
+        blocks=[section(escalation_title(escalation)), *selects],
     )
 
 

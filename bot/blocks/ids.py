@@ -22,6 +22,8 @@ class ActionId(StrEnum):
     WAIT_WITH_QUESTION = "esc.wait_question"
     # In the Resolve modal: start the answer for CS from a similar resolved escalation's.
     USE_SIMILAR_ANSWER = "resolve.use_answer"
+    # The card's "⋯" menu: change the product or category (`bot.escalations.labels`).
+    RELABEL = "esc.relabel"
 
 
 class ViewId(StrEnum):
@@ -32,6 +34,7 @@ class ViewId(StrEnum):
     ADD_NOTE = "lookup_note"
     WAIT = "wait_question"
     ANSWER = "answer_question"  # the filer answers the engineer's question
+    RELABEL = "relabel"  # the product and category changed after filing
 
 
 class ShortcutId(StrEnum):

@@ -37,7 +37,8 @@ def build_filed_notice(*, policy: Policy, escalation: Escalation, in_channel: bo
 
 
 def unmapped_line(*, policy: Policy, escalation: Escalation) -> str | None:
-    """The card's line naming what a Zendesk delivery said that the mapping did not understand."""
+    """The card's line naming what a Zendesk delivery said that the mapping did not understand, and
+    what was filed instead: as suggested, or changed since (`bot.escalations.labels`)."""
     items = escalation.intake_unmapped or []
     if not items:
         return None
@@ -49,9 +50,13 @@ def unmapped_line(*, policy: Policy, escalation: Escalation) -> str | None:
         used = escape(_used_label(policy, what, item.get("used", "")))
         value = item.get("value") or ""
         key = "zendesk.unmapped.item" if value else "zendesk.unmapped.item_empty"
-        if item.get("suggested"):  # from similar resolved escalations
-            key += "_suggested"
-        shown.append(t(key, lang, what=label, value=escape(value), used=used))
+        now = getattr(escalation, what) if what in ("product", "category") else item.get("used", "")
+        if now != item.get("used", ""):  # changed since (`bot.escalations.labels`)
+            key += "_changed"
+        elif item.get("suggested") and getattr(escalation, f"{what}_suggested", False):
+            key += "_suggested"  # from similar resolved escalations, not yet confirmed
+        now_label = escape(_used_label(policy, what, now))
+        shown.append(t(key, lang, what=label, value=escape(value), used=used, now=now_label))
     return t("zendesk.unmapped", lang, items="; ".join(shown))
 
 

@@ -6,6 +6,7 @@ change is checked against the row's version so two people acting at once never b
 - `intake`: the modal's values checked and filed once per intake key; keys and Zendesk tickets.
 - `changes`: every verb of the lifecycle (`bot.lifecycle` says what each may do), recorded.
 - `queries`: one escalation, the lists and counts people ask for.
+- `labels`: the product and category changed after filing, or suggested ones confirmed.
 - `timeline`: the append-only record, and the Slack posts each entry promises.
 """
 
@@ -40,6 +41,7 @@ from bot.escalations.intake import (
     parse_zendesk_ticket,
     validate_draft,
 )
+from bot.escalations.labels import check_may_relabel, relabel, validate_labels
 from bot.escalations.queries import (
     Listed,
     count_assigned_to,
@@ -64,6 +66,7 @@ __all__ = [
     "answer_question",
     "assign_to",
     "check_may",
+    "check_may_relabel",
     "claim",
     "count_assigned_to",
     "count_unresolved",
@@ -84,6 +87,7 @@ __all__ = [
     "record_event",
     "record_note_activity",
     "record_thread_reply",
+    "relabel",
     "reopen",
     "resolve",
     "resume",
@@ -92,6 +96,7 @@ __all__ = [
     "timeline",
     "validate_answer",
     "validate_draft",
+    "validate_labels",
     "validate_question",
     "validate_resolution",
     "wait_on_cs",

@@ -15,6 +15,7 @@ from handlers.actions.lookup_escalate import lookup_escalate_clicked
 from handlers.actions.lookup_reveal import lookup_reveal_clicked
 from handlers.actions.open_escalation_modal import open_escalation_modal
 from handlers.actions.reassign import reassign_selected
+from handlers.actions.relabel import relabel_chosen
 from handlers.actions.resolve import resolve_clicked
 from handlers.actions.snooze import snooze_chosen
 from handlers.actions.status_change import STATUS_ACTIONS, status_button
@@ -33,6 +34,7 @@ MODAL_OPENERS: dict[str, Callable[..., None]] = {
     ActionId.LOOKUP_ADD_NOTE: lookup_add_note_clicked,
     ActionId.WAIT_WITH_QUESTION: wait_with_question_clicked,
     Verb.ANSWER.action_id: answer_clicked,
+    ActionId.RELABEL: relabel_chosen,
 }
 OPENS_MODAL = frozenset(MODAL_OPENERS)
 

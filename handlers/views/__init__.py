@@ -10,6 +10,7 @@ from bot.blocks.ids import ViewId
 from handlers.views.answer_submitted import answer_submitted
 from handlers.views.escalation_submitted import escalation_submitted
 from handlers.views.note_submitted import note_submitted
+from handlers.views.relabel_submitted import relabel_submitted
 from handlers.views.resolution_submitted import resolution_submitted
 from handlers.views.unknown import unknown_view
 from handlers.views.wait_submitted import wait_submitted
@@ -22,6 +23,7 @@ def register(app: App) -> None:
     app.view(ViewId.ADD_NOTE)(note_submitted)
     app.view(ViewId.WAIT)(wait_submitted)
     app.view(ViewId.ANSWER)(answer_submitted)
+    app.view(ViewId.RELABEL)(relabel_submitted)
     register_late(app)
 
 

@@ -11,7 +11,16 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.workspace.zendesk import RunningZendesk
 from tests.conftest import ZENDESK_EMAIL, ZENDESK_TOKEN
-from tests.support.flows import ESCALATION_CHANNEL, card_texts, escalation, escalation_count
+from tests.support.flows import (
+    ESCALATION_CHANNEL,
+    assert_acked,
+    assert_updated_in_place_once,
+    card_texts,
+    escalation,
+    escalation_count,
+    opened_view,
+    watch,
+)
 from tests.support.similar import LOGIN, resolved_history
 from tests.support.slack import SlackDriver
 from tests.support.zendesk import deliver, ticket_body, zendesk_settings
@@ -96,3 +105,36 @@ def test_a_label_the_team_resolved_fewer_than_five_times_is_not_suggested(
     line = _not_understood(slack)
     assert "Category “??” (filed as Other)" in line
     assert SUGGESTED not in line
+
+
+def test_suggested_labels_are_changed_or_confirmed_from_the_card(
+    slack: SlackDriver, runtime: Runtime, clock: ManualClock, db: Database
+) -> None:
+    resolved_history(runtime, clock)
+    deliver(slack, ticket_body(title=LIKE_LOGIN, product="spaceship", category=""), at=clock.now())
+    filed = escalation(db, escalation_count(db))
+    card = slack.channel(ESCALATION_CHANNEL)[-1]
+
+    assert_acked(slack.click(card, "esc.relabel", user="U0LEAD", selected_value=str(filed.id)))
+    view, view_id = opened_view(slack)
+    hints = {b["block_id"]: b.get("hint", {}).get("text", "") for b in view["blocks"][1:]}
+    assert all(
+        hint.startswith("Suggested by similar resolved escalations") for hint in hints.values()
+    )
+    before = watch(slack, card)
+    values: dict[str, str | None] = {"product": "market", "category": "billing"}
+    assert_acked(slack.submit(view, values, user="U0LEAD", view_id=view_id))
+
+    line = assert_updated_in_place_once(slack, card, before)
+    assert line == "<@U0LEAD> changed category: Login / account → Purchases / billing."
+    relabeled = escalation(db, filed.id or 0)
+    assert (relabeled.product, relabeled.category) == ("market", "billing")
+    # Both were looked at: the kept product is confirmed, the category changed.
+    assert (relabeled.product_suggested, relabeled.category_suggested) == (False, False)
+    not_understood = _not_understood(slack)
+    assert SUGGESTED not in not_understood
+    assert "Product “spaceship” (filed as Handmade Market)" in not_understood
+    assert (
+        "Category (none given; filed as Login / account, changed to Purchases / billing)"
+        in not_understood
+    )

@@ -15,6 +15,7 @@ from bot.blocks.escalation import (
     build_card_actions,
     build_escalation_card,
     build_escalation_modal,
+    build_relabel_modal,
     build_resolve_modal,
     build_thread_line,
     escalation_id_from_action,
@@ -258,6 +259,9 @@ def test_build_card_actions_alone(policy: Policy) -> None:
         ({"value": "42"}, 42),
         ({"value": "", "block_id": "esc:7"}, 7),
         ({"block_id": "esc:7", "selected_user": "U0TARO"}, 7),
+        ({"block_id": "x", "selected_option": {"value": "42"}}, 42),  # the card's "⋯" menu
+        ({"selected_option": {"value": "x"}}, None),
+        ({"selected_option": "42"}, None),
         ({"value": "x", "block_id": "esc:x"}, None),
         ({"value": "1234567890"}, None),
         ({"value": "-1"}, None),
@@ -295,6 +299,9 @@ EVENTS = [
     event("thread_reply"),
     event("slo_warning", None, stage=1, percent=50),
     event("slo_breach", None, stage=3, percent=100),
+    event("relabeled", changed={"category": ["login", "billing"]}, confirmed=[]),
+    event("relabeled", changed={"product": ["album", "game"], "category": ["login", "data"]}),
+    event("relabeled", changed={}, confirmed=["category"]),
 ]
 
 
@@ -435,6 +442,45 @@ def test_the_resolve_modal_is_valid_for_the_longest_key(
         causes = [o["value"] for o in modal_input(view, "cause")["element"]["options"]]
         assert causes == [c.id for c in each.causes]
         assert "&lt;&amp;" in view["blocks"][0]["text"]["text"]
+
+
+def test_the_card_menu_beside_the_fields_changes_product_or_category(
+    policy: Policy, japanese: Policy
+) -> None:
+    for status in Status:
+        _, blocks = build_escalation_card(policy=policy, escalation=make_escalation(status=status))
+        menu = blocks[1]["accessory"]
+        assert (menu["type"], menu["action_id"]) == ("overflow", "esc.relabel")
+        assert [(o["text"]["text"], o["value"]) for o in menu["options"]] == [
+            ("Change product or category", "42")
+        ]
+    _, blocks = build_escalation_card(policy=japanese, escalation=make_escalation())
+    assert blocks[1]["accessory"]["options"][0]["text"]["text"] == "プロダクト・カテゴリを変更"
+
+
+def test_the_relabel_modal_starts_from_the_labels_as_they_are(policy: Policy) -> None:
+    escalation = make_escalation(product="game", category="billing", category_suggested=True)
+    view = build_relabel_modal(policy=policy, escalation=escalation)
+    assert check_view(view) == []
+    assert view["callback_id"] == "relabel"
+    assert read_private_metadata(view) == {"escalation_id": 42}
+    product, category = modal_input(view, "product"), modal_input(view, "category")
+    assert [o["value"] for o in product["element"]["options"]] == [p.id for p in policy.products]
+    assert [o["value"] for o in category["element"]["options"]] == [c.id for c in policy.categories]
+    assert product["element"]["initial_option"]["value"] == "game"
+    assert category["element"]["initial_option"]["value"] == "billing"
+    assert "hint" not in product  # chosen by a person
+    assert category["hint"]["text"].startswith("Suggested by similar resolved escalations")
+
+
+def test_the_relabel_modal_with_long_labels_and_a_label_the_policy_dropped(
+    long_labels: Policy,
+) -> None:
+    escalation = make_escalation(id=999_999_999, summary="&<" * 75, category="gone")
+    view = build_relabel_modal(policy=long_labels, escalation=escalation)
+    assert check_view(view) == []
+    assert "initial_option" not in modal_input(view, "category")["element"]  # to choose anew
+    assert view["title"]["text"] == "プロダクトとカテゴリ"
 
 
 def submitted(values: dict[str, Any]) -> dict[str, Any]:
