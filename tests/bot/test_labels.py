@@ -7,6 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
 from sqlmodel import Session, col, select
 
 from bot import escalations, presenter
@@ -251,3 +253,61 @@ def test_labels_chosen_by_a_person_are_escaped_in_the_line(db: Database, policy_
         assert _thread_lines(session, odd, escalation_id) == [
             "<@U0HANAKO> changed product: Family Album → &lt;Puzzle&gt; &amp; Game."
         ]
+
+
+# -- at the same time -------------------------------------------------------------------------
+
+
+def test_a_row_changed_under_a_relabel_is_retried_and_leaves_nothing_twice(
+    db: Database, policy: Policy
+) -> None:
+    """The version check fails once (the row moved on inside our transaction): retried, once."""
+    table = Escalation.__table__  # type: ignore[attr-defined]
+    with db.session() as session:
+        escalation_id = _file(session, policy)
+        bumped: list[bool] = []
+
+        def bump_version_once(flushing: Session, _context: Any, _instances: Any) -> None:
+            if not bumped:
+                bumped.append(True)
+                flushing.connection().execute(
+                    sa.update(table)
+                    .where(table.c.id == escalation_id)
+                    .values(version=table.c.version + 1)
+                )
+
+        sa_event.listen(session, "before_flush", bump_version_once)
+        try:
+            escalation = _relabel(session, policy, escalation_id, "album", "billing")
+        finally:
+            sa_event.remove(session, "before_flush", bump_version_once)
+        assert bumped == [True]
+        assert escalation.category == "billing"
+        assert _posts(session, escalation_id) == [OutboxKind.CARD_UPDATE, OutboxKind.THREAD]
+        assert len(_thread_lines(session, policy, escalation_id)) == 1
+
+
+@pytest.mark.postgres  # SQLite serialises writers (BEGIN IMMEDIATE)
+def test_the_same_modal_submitted_twice_at_once_changes_it_once(
+    db: Database, policy: Policy
+) -> None:
+    with db.session() as session:
+        escalation_id = _file(session, policy)
+        interfered: list[bool] = []
+
+        def same_submission_elsewhere(_flushing: Session, _context: Any, _instances: Any) -> None:
+            if interfered:
+                return
+            interfered.append(True)
+            with db.session() as other:
+                _relabel(other, policy, escalation_id, "album", "billing")
+
+        sa_event.listen(session, "before_flush", same_submission_elsewhere)
+        try:
+            escalation = _relabel(session, policy, escalation_id, "album", "billing")
+        finally:
+            sa_event.remove(session, "before_flush", same_submission_elsewhere)
+        assert interfered == [True]
+        assert escalation.category == "billing"
+        assert _posts(session, escalation_id) == [OutboxKind.CARD_UPDATE, OutboxKind.THREAD]
+        assert len(_thread_lines(session, policy, escalation_id)) == 1

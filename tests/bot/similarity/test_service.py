@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlmodel import Session
 
+from bot import escalations
 from bot.clock import ManualClock
 from bot.db import Database
 from bot.errors import NotFound
@@ -16,6 +17,7 @@ from bot.similarity.index import SimilarityIndex, SimilarityNotReady
 from bot.similarity.service import CHANNEL, Audience, Suggestion
 from bot.similarity.suggest import Guess
 from tests.conftest import START, TOKYO
+from tests.support.factories import LEAD
 from tests.support.similar import file_text, inline_index, sync_all
 
 RESET = (
@@ -407,6 +409,53 @@ def test_a_label_still_as_suggested_is_no_example_for_suggestions(
         None if suggestion is None or suggestion.category is None else suggestion.category.value,
     )
     assert got == (product, category)
+
+
+def test_a_suggestion_a_person_confirmed_or_changed_becomes_an_example(
+    db: Database, policy: Policy, clock: ManualClock
+) -> None:
+    """Relabeled, a resolved escalation's labels are re-read by the index and teach again."""
+    ids = []
+    with db.session() as session:
+        for summary, details in GEM_TEXTS:
+            e = file_text(
+                session,
+                policy,
+                clock.now(),
+                summary,
+                details,
+                product="album",  # suggested, and wrong
+                category="billing",  # suggested, and right
+                unmapped=_gems_filed_as(("product", "category")),
+                resolved=("bug", "レシート検証の再試行漏れ", "付与しました。"),
+            )
+            ids.append(e.id or 0)
+    idx = _indexed(db, clock)
+    text = "ジェムを購入したのに反映されない"
+    assert service.suggest(index=idx, policy=policy, text=text) is None
+
+    with db.session() as session:
+        for escalation_id in ids:
+            escalations.relabel(
+                session=session,
+                policy=policy,
+                escalation_id=escalation_id,
+                product="game",  # changed
+                category="billing",  # confirmed as it was
+                actor_id=LEAD,
+                now=clock.now(),
+            )
+    sync_all(db, idx, clock.now())
+    clock.advance(idx.check_every)
+    idx.snapshot()
+
+    suggestion = service.suggest(index=idx, policy=policy, text=text)
+    assert suggestion is not None
+    product, category = suggestion.product, suggestion.category
+    assert (product.value if product else None, category.value if category else None) == (
+        "game",
+        "billing",
+    )
 
 
 # -- recurring groups -------------------------------------------------------------------------
