@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlmodel import Session, col, select
 
@@ -24,6 +23,7 @@ from bot.models import EngineerState, Escalation, EscalationEvent, Outbox, Statu
 from bot.outbox_rows import OutboxKind
 from bot.policy import Policy
 from tests.conftest import START
+from tests.support.db_faults import escalation_moved_on_once
 from tests.support.factories import (
     FILER,
     LEAD,
@@ -1184,27 +1184,12 @@ def test_a_row_changed_under_a_change_is_retried(
 ) -> None:
     """The version check fails once (the row moved on inside our transaction) and the change retries."""
     policy = policy_variant(policy_text, ("least-loaded", strategy))
-    table = Escalation.__table__  # type: ignore[attr-defined]
     with db.session() as session:
         escalation_id = file_id(session, policy)
         before = footprint(session, escalation_id)
-        bumped: list[bool] = []
-
-        def bump_version_once(flushing: Session, _context: Any, _instances: Any) -> None:
-            if not bumped:
-                bumped.append(True)
-                flushing.connection().execute(
-                    sa.update(table)
-                    .where(table.c.id == escalation_id)
-                    .values(version=table.c.version + 1)
-                )
-
-        sa_event.listen(session, "before_flush", bump_version_once)
         reads = count_reads(monkeypatch, session)
-        try:
+        with escalation_moved_on_once(session, escalation_id) as bumped:
             row = perform(session, policy, action, escalation_id, actor, START)
-        finally:
-            sa_event.remove(session, "before_flush", bump_version_once)
         assert bumped == [True]
         assert len(reads) == 2  # the first attempt hit StaleDataError
         assert row.status == expected

@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlmodel import Session, col, select
 
@@ -18,6 +17,7 @@ from bot.models import Escalation, Outbox, Status
 from bot.outbox_rows import OutboxKind
 from bot.policy import Policy
 from tests.conftest import START
+from tests.support.db_faults import escalation_moved_on_once
 from tests.support.factories import FILER, LEAD, bring_to, file_one, policy_variant
 
 HANAKO, TARO, OUTSIDER = "U0HANAKO", "U0TARO", "U0OTHER"
@@ -262,25 +262,10 @@ def test_a_row_changed_under_a_relabel_is_retried_and_leaves_nothing_twice(
     db: Database, policy: Policy
 ) -> None:
     """The version check fails once (the row moved on inside our transaction): retried, once."""
-    table = Escalation.__table__  # type: ignore[attr-defined]
     with db.session() as session:
         escalation_id = _file(session, policy)
-        bumped: list[bool] = []
-
-        def bump_version_once(flushing: Session, _context: Any, _instances: Any) -> None:
-            if not bumped:
-                bumped.append(True)
-                flushing.connection().execute(
-                    sa.update(table)
-                    .where(table.c.id == escalation_id)
-                    .values(version=table.c.version + 1)
-                )
-
-        sa_event.listen(session, "before_flush", bump_version_once)
-        try:
+        with escalation_moved_on_once(session, escalation_id) as bumped:
             escalation = _relabel(session, policy, escalation_id, "album", "billing")
-        finally:
-            sa_event.remove(session, "before_flush", bump_version_once)
         assert bumped == [True]
         assert escalation.category == "billing"
         assert _posts(session, escalation_id) == [OutboxKind.CARD_UPDATE, OutboxKind.THREAD]

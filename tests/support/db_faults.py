@@ -97,3 +97,31 @@ class Stall:
         self.stop()
         if self.proxy is not None:
             self.proxy.stop()
+
+
+@contextmanager
+def escalation_moved_on_once(session: Any, escalation_id: int) -> Iterator[list[bool]]:
+    """Inside the block, the escalation's version is bumped under the session's first flush (in
+    its own transaction), as if someone changed the row meanwhile: the version check fails once.
+    Yields a list that holds True once it happened."""
+    import sqlalchemy as sa
+
+    from bot.models import Escalation
+
+    table = Escalation.__table__  # type: ignore[attr-defined]
+    bumped: list[bool] = []
+
+    def bump_version_once(flushing: Any, _context: Any, _instances: Any) -> None:
+        if not bumped:
+            bumped.append(True)
+            flushing.connection().execute(
+                sa.update(table)
+                .where(table.c.id == escalation_id)
+                .values(version=table.c.version + 1)
+            )
+
+    event.listen(session, "before_flush", bump_version_once)
+    try:
+        yield bumped
+    finally:
+        event.remove(session, "before_flush", bump_version_once)
