@@ -24,6 +24,7 @@ from bot.errors import DomainError
 from bot.i18n import t
 from bot.listener_pool import ListenerPool, lane
 from bot.runtime import MeasuredWebClient, Runtime
+from bot.slack_http import KeptRespond
 from handlers.payload import is_slack_shaped
 from handlers.replies import tell_user
 
@@ -177,7 +178,8 @@ def is_behind(executor: Executor) -> bool:
 
 
 def _measured_client(context: dict[str, Any], next: Callable[[], Any]) -> Any:
-    """Bolt gives each request a plain WebClient: give the listener the measured one instead."""
+    """Bolt gives each request a plain WebClient: give the listener the measured one instead (and a
+    `respond()` over kept connections)."""
     client = context.get("client")
     if isinstance(client, WebClient) and not isinstance(client, MeasuredWebClient):
         context["client"] = MeasuredWebClient(
@@ -190,6 +192,13 @@ def _measured_client(context: dict[str, Any], next: Callable[[], Any]) -> Any:
             team_id=context.get("team_id"),
             logger=client.logger,
             retry_handlers=client.retry_handlers,
+        )
+    if context.get("response_url") and "respond" not in context:
+        # Bolt's respond() would open a new connection per answer: this one reuses the thread's.
+        context["respond"] = KeptRespond(
+            response_url=context["response_url"],
+            proxy=getattr(client, "proxy", None),
+            ssl=getattr(client, "ssl", None),
         )
     return next()
 

@@ -1,4 +1,4 @@
-"""Slack Web API calls over kept-alive connections: one per thread and host, reused.
+"""Slack Web API calls (and response_url posts) over kept-alive connections: one per thread and host.
 
 slack_sdk's `WebClient` sends each call through `urllib`, which opens a new TCP connection (and
 resolves the host) per call: under load that was a sixth of the request threads' time. `send`
@@ -28,6 +28,10 @@ from typing import Any
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit
 from urllib.request import Request
+
+from slack_bolt.context.respond import Respond
+from slack_bolt.context.respond.internals import _build_message
+from slack_sdk.webhook import WebhookClient, WebhookResponse
 
 IDLE_SECONDS = 15.0  # below the idle timeouts of Slack's and common proxies' load balancers
 
@@ -121,3 +125,29 @@ def _drop(key: tuple[Any, ...]) -> None:
     found = _kept().pop(key, None)
     if found is not None and found.pid == os.getpid():
         found.connection.close()
+
+
+class KeptWebhookClient(WebhookClient):
+    """slack_sdk's webhook client (a response_url, an incoming webhook) over kept connections."""
+
+    def _perform_http_request_internal(self, url: str, req: Request) -> WebhookResponse:
+        if self.proxy is not None or not url.lower().startswith(("http://", "https://")):
+            return super()._perform_http_request_internal(url, req)
+        answer = send(url, req, context=self.ssl, timeout=self.timeout)
+        return WebhookResponse(
+            url=url, status_code=answer["status"], body=answer["body"], headers=answer["headers"]
+        )
+
+
+class KeptRespond(Respond):
+    """Bolt's `respond()` (a request's response_url), sent over kept connections."""
+
+    def __call__(  # type: ignore[override]
+        self, text: str | dict[str, Any] = "", **fields: Any
+    ) -> WebhookResponse:
+        if self.response_url is None:
+            raise ValueError("respond is unsupported here as there is no response_url")
+        client = KeptWebhookClient(url=self.response_url, proxy=self.proxy, ssl=self.ssl)
+        if isinstance(text, dict):
+            return client.send_dict(_build_message(**text))
+        return client.send_dict(_build_message(text=text, **fields))

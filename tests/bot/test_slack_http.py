@@ -13,6 +13,7 @@ from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryInt
 
 from bot import slack_http
 from bot.runtime import make_web_client, slack_retry_handlers
+from bot.slack_http import KeptRespond
 from bot.workspace.webapi import RunningServer, SlackStandIn
 
 
@@ -122,3 +123,19 @@ def test_a_connection_idle_too_long_is_not_reused(
     monkeypatch.setattr(slack_http, "IDLE_SECONDS", -1.0)  # every kept connection counts as stale
     client.auth_test()
     assert slack_server.connections_accepted == 2
+
+
+def test_respond_answers_reuse_the_threads_connection_and_read_as_bolts(
+    slack_server: RunningServer, standin: SlackStandIn
+) -> None:
+    for number in range(5):  # one respond() per request, as Bolt gives
+        standin.bind_response_url(f"t{number}", channel="C0ESCALATE", user="U0CS")
+        respond = KeptRespond(response_url=slack_server.response_url(f"t{number}"))
+        answered = respond(text=f"answer {number}", response_type="ephemeral")
+        assert (answered.status_code, answered.body) == (200, "ok")
+    refused = KeptRespond(response_url=slack_server.response_url("t0"))({"text": ""})
+    assert (refused.status_code, refused.body) == (400, "no_text")  # as Bolt's: not raised
+    assert [payload["text"] for _path, payload in standin.responses] == [
+        f"answer {number}" for number in range(5)
+    ]
+    assert slack_server.connections_accepted == 1
