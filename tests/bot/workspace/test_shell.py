@@ -304,12 +304,12 @@ def test_colour_only_for_a_terminal_that_wants_it(
 
 
 def test_numbers_of_a_rerendered_message_are_gone(tmp_path: Path, database_url: str) -> None:
-    script = FILE_ONE + "as @hanako\nclick 1\nclick 1\nclick 7\n"
+    script = FILE_ONE + "as @hanako\nclick 2\nclick 2\nclick 9\n"  # [1 ⋯] is the card's menu
     status, transcript = _run(tmp_path, database_url, script)
 
-    assert "[1 Acknowledge]" in transcript
+    assert "[2 Acknowledge]" in transcript
     assert "@hanako is investigating." in transcript
-    assert "[1] is no longer on screen" in transcript
+    assert "[2] is no longer on screen" in transcript
     assert transcript.count("is investigating.") == 1  # the stale click sent nothing
     assert status == 1
 
@@ -319,16 +319,16 @@ def test_controls_only_their_viewer_sees_cannot_be_clicked_by_others(
 ) -> None:
     script = (
         FILE_ONE
-        + 'as @hanako\n/lookup u-1001\nas @taro\nclick 8\nclick "Add note"\n'
-        + "as @hanako\nhome\nas @taro\nclick 9\n"
+        + 'as @hanako\n/lookup u-1001\nas @taro\nclick 9\nclick "Add note"\n'
+        + "as @hanako\nhome\nas @taro\nclick 10\n"
     )
     status, transcript = _run(tmp_path, database_url, script)
 
-    assert "[8 Add note]" in transcript  # after [6 Acknowledge] [7 Waiting on CS] of her DM
-    assert "[8] is not on @taro's screen: it is in a reply only @hanako sees" in transcript
+    assert "[9 Add note]" in transcript  # after [6 Acknowledge] [7 Waiting on CS] of her DM
+    assert "[9] is not on @taro's screen: it is in a reply only @hanako sees" in transcript
     assert "There is no “Add note” control on @taro's screen: there is one" in transcript
-    assert "[9 File an escalation]" in transcript
-    assert "[9] is not on @taro's screen: it is on @hanako's App Home" in transcript
+    assert "[10 File an escalation]" in transcript
+    assert "[10] is not on @taro's screen: it is on @hanako's App Home" in transcript
     assert "modal: Add a note" not in transcript
     assert status == 1
 
@@ -373,11 +373,11 @@ def test_a_label_after_an_emoji_matches_and_a_date_picker_says_how(
 
 
 def test_a_person_picker_says_how_to_use_it(tmp_path: Path, database_url: str) -> None:
-    script = FILE_ONE + "as @hanako\nclick 4\nclick ESC-1 reassign @taro\n"
+    script = FILE_ONE + "as @hanako\nclick 5\nclick ESC-1 reassign @taro\n"
     status, transcript = _run(tmp_path, database_url, script)
 
     assert "No one called ''" not in transcript
-    assert "[4 Reassign… ▾] picks a person: `click 4 @name`. People: CS @miki" in transcript
+    assert "[5 Reassign… ▾] picks a person: `click 5 @name`. People: CS @miki" in transcript
     assert "Assignee: @taro" in transcript
     assert status == 1
 
