@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from bot import assignee_dm, outbox_keys, unclaimed
@@ -19,6 +20,10 @@ from bot.models import Escalation, EscalationEvent
 from bot.outbox_rows import OutboxRow, enqueue
 from bot.policy import Policy
 from bot.zendesk import writeback
+
+_EVENTS = EscalationEvent.__table__  # type: ignore[attr-defined]
+_INSERT_EVENT = sa.insert(_EVENTS).returning(_EVENTS.c.id)
+_EVENT_COLUMNS = ("escalation_id", "at", "actor_id", "kind", "data")
 
 
 def timeline(*, session: Session, escalation_id: int) -> Sequence[EscalationEvent]:
@@ -48,24 +53,25 @@ def record_event(
     event = EscalationEvent(
         escalation_id=escalation.id, at=now, actor_id=actor_id, kind=kind, data=data or {}
     )
-    session.add(event)
-    session.flush()
-    assert event.id is not None
+    # One prebuilt INSERT … RETURNING id, not a unit-of-work flush: every change writes one.
+    values = {name: getattr(event, name) for name in _EVENT_COLUMNS}
+    event_id: int = session.execute(_INSERT_EVENT, values).scalar_one()
+    event.id = event_id
     if card:
-        key = outbox_keys.card_update(escalation.id, event.id)
+        key = outbox_keys.card_update(escalation.id, event_id)
         enqueue(session, OutboxRow.card_update(key, escalation_id=escalation.id), now=now)
     if thread:
-        key = outbox_keys.thread_line(escalation.id, event.id)
-        line = OutboxRow.timeline_line(key, escalation_id=escalation.id, event_id=event.id)
+        key = outbox_keys.thread_line(escalation.id, event_id)
+        line = OutboxRow.timeline_line(key, escalation_id=escalation.id, event_id=event_id)
         enqueue(session, line, now=now)
     if card or kind in assignee_dm.ASSIGNING:
         # A new assignee's DM; a change redraws the DMs already sent about it.
         assignee_dm.on_event(
-            session=session, escalation=escalation, kind=kind, event_id=event.id, now=now
+            session=session, escalation=escalation, kind=kind, event_id=event_id, now=now
         )
     if card:
         unclaimed.on_change(
-            session=session, policy=policy, escalation=escalation, event_id=event.id, now=now
+            session=session, policy=policy, escalation=escalation, event_id=event_id, now=now
         )
     if card:
         loop.on_event(session=session, escalation=escalation, event=event, now=now)
