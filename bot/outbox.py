@@ -246,14 +246,34 @@ def _build_statements() -> dict[str, Any]:
         .limit(1)
         .scalar_subquery()
     )
+    may_go = (pending, unleased, sa.or_(table.c.attempts == 0, table.c.next_attempt_at <= now))
     claim_next = (
         sa.update(table)
+        .where(table.c.id == next_of_row, *may_go)
+        .values(**lease)
+        .returning(*claimed)
+    )
+    # The same while `row_id` is still pending: the group's next row after it (one batch).
+    after_row = (
+        sa.select(later.c.id)
         .where(
-            table.c.id == next_of_row,
-            pending,
-            unleased,
-            sa.or_(table.c.attempts == 0, table.c.next_attempt_at <= now),
+            later.c.group_key == group_of_row,
+            later.c.status == str(OutboxStatus.PENDING),
+            later.c.id > sa.bindparam("row_id"),
         )
+        .order_by(later.c.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    # A redraw joins no batch: drawn before the calls ahead of it are answered, it would miss
+    # the newer redraw a change queues meanwhile (which makes it moot).
+    not_a_redraw = (
+        table.c.kind.not_in([str(OutboxKind.CARD_UPDATE), str(OutboxKind.SOURCE_UPDATE)]),
+        ~table.c.key.contains(":update:"),  # a DM or a channel post redrawn in place
+    )
+    claim_after = (
+        sa.update(table)
+        .where(table.c.id == after_row, *may_go, *not_a_redraw)
         .values(**lease)
         .returning(*claimed)
     )
@@ -316,6 +336,7 @@ def _build_statements() -> dict[str, Any]:
         "claim": claim.returning(*claimed),
         "claim_head": claim_head,
         "claim_next": claim_next,
+        "claim_after": claim_after,
         "settle": settle,
         "release": release,
     }
@@ -335,8 +356,11 @@ _CLAIM = _STATEMENTS["claim"]
 _SENT = _STATEMENTS["sent"]
 _CLAIM_HEAD = _STATEMENTS["claim_head"]
 _CLAIM_NEXT = _STATEMENTS["claim_next"]
+_CLAIM_AFTER = _STATEMENTS["claim_after"]
 _SETTLE = _STATEMENTS["settle"]
 _RELEASE = _STATEMENTS["release"]
+# At most this many of a group's rows are prepared in one transaction and sent after it.
+_BATCH = 8
 # Outcomes after which the group's next row may go.
 _DONE = frozenset({OutboxStatus.SENT, OutboxStatus.SUPERSEDED})
 
@@ -456,9 +480,10 @@ class OutboxDeliverer:
 
         Another process that found this group busy gave up on it, trusting the holder of its
         earlier row to send what it queued; so whoever finishes a row carries on with the next.
-        Each transaction settles what it can and claims what goes next: the head's, then one per
-        call made (its outcome recorded, the next row claimed and prepared). At most `room`
-        rows are tried: none is claimed that the pass would then leave leased.
+        One transaction claims and prepares the rows that can go (a click's card update, thread
+        line and DM, drawn from one read of the escalation); their calls are made in order after
+        it, and one transaction records them and claims what queued behind. At most `room` rows
+        are tried: none is claimed that the pass would then leave leased.
         """
         with self.db.session() as session:
             now = clock()
@@ -468,33 +493,46 @@ class OutboxDeliverer:
             else:
                 params["group"] = start.group_key
                 claimed = session.execute(_CLAIM_HEAD, params).first()
-            settled, ready = self._advance(session, claimed, room=room, clock=clock, report=report)
+            settled, batch = self._advance(session, claimed, room=room, clock=clock, report=report)
             session.commit()
         while True:
             yield from settled
             room -= len(settled)
-            if ready is None:
+            if not batch:
                 return
-            try:
-                result = self._perform(ready.call, key=ready.row.key)
-            except (SlackApiError, SlackClientError, URLError, OSError, HTTPException) as exc:
+            sent: list[tuple[_Ready, dict[str, Any]]] = []
+            failed: tuple[_Ready, Exception] | None = None
+            for ready in batch:
+                try:
+                    sent.append((ready, self._perform(ready.call, key=ready.row.key)))
+                except (SlackApiError, SlackClientError, URLError, OSError, HTTPException) as exc:
+                    failed = (ready, exc)
+                    break
+            report.sent += len(sent)
+            room -= len(sent)
+            with self.db.session() as session:
+                for ready, result in sent:
+                    self._record_success(session, ready, result)
+                for ready in batch[len(sent) + (failed is not None) :]:
+                    session.execute(_RELEASE, {"row_id": ready.row.id})  # never tried: in order
+                settled, batch = [], []
+                if failed is None and room:
+                    last = sent[-1][0].row.id
+                    following = self._claim_next(session, last, now=clock())
+                    settled, batch = self._advance(
+                        session, following, room=room, clock=clock, report=report
+                    )
+                session.commit()
+            yield from [OutboxStatus.SENT] * len(sent)
+            if failed is not None:
+                ready, error = failed
                 row = ready.row
-                status = self._record_failure(row.id, exc, now=ready.now, call=ready.call)
+                status = self._record_failure(row.id, error, now=ready.now, call=ready.call)
                 report.failed += status == OutboxStatus.FAILED
                 report.retrying += status != OutboxStatus.FAILED
-                report.errors.append(f"{row.kind} {row.key}: {_error_code(exc)}")
+                report.errors.append(f"{row.kind} {row.key}: {_error_code(error)}")
                 yield status
                 return  # to be retried later: what queued behind it waits, in order
-            report.sent += 1
-            room -= 1
-            with self.db.session() as session:
-                self._record_success(session, ready, result)
-                following = self._claim_next(session, ready.row.id, now=clock()) if room else None
-                settled, ready = self._advance(
-                    session, following, room=room, clock=clock, report=report
-                )
-                session.commit()
-            yield OutboxStatus.SENT
 
     # -- choosing and claiming rows --------------------------------------------------------------
 
@@ -507,14 +545,18 @@ class OutboxDeliverer:
             session.commit()
         return ids
 
-    def _claim_next(self, session: Session, row_id: int, *, now: datetime) -> sa.Row[Any] | None:
+    def _claim_next(
+        self, session: Session, row_id: int, *, now: datetime, after: bool = False
+    ) -> sa.Row[Any] | None:
         """The earliest pending row of `row_id`'s group, claimed, if nobody holds it and it may go now.
 
-        Asked in the transaction that finished `row_id`. A row never tried goes at once, even if
-        created after `now` by a process whose clock is ahead; a row waiting out its backoff does not.
+        Asked in the transaction that finished `row_id`, or (`after`) that prepared it and the
+        rows before it for one batch: then the first pending row after it. A row never tried goes
+        at once, even if created after `now` by a process whose clock is ahead; a row waiting out
+        its backoff does not.
         """
         params = {"row_id": row_id, "now": now, "lease_until": now + LEASE}
-        return session.execute(_CLAIM_NEXT, params).first()
+        return session.execute(_CLAIM_AFTER if after else _CLAIM_NEXT, params).first()
 
     def _still_due(self, *, now: datetime, escalation_id: int | None) -> int:
         statement = _STILL_DUE if escalation_id is None else _STILL_DUE_OF_ESCALATION
@@ -537,23 +579,27 @@ class OutboxDeliverer:
         room: int,
         clock: Callable[[], datetime],
         report: DeliveryReport,
-    ) -> tuple[list[OutboxStatus], _Ready | None]:
-        """Prepare the claimed row's call; rows settled without one are recorded, and the group's
-        next row claimed, in this same transaction. Returns their outcomes and the call to make.
+    ) -> tuple[list[OutboxStatus], list[_Ready]]:
+        """Prepare the claimed row's call and claim and prepare the group's next rows, in this
+        transaction: rows settled without a call are recorded, and the calls to make returned in
+        order, up to a row that cannot go before them (one that needs a post among them).
 
-        Nothing claimed: another process holds the row, and carries on with the group. The call
-        is made after the transaction: holding one across it would block every writer on SQLite.
+        Nothing claimed: another process holds the row, and carries on with the group. The calls
+        are made after the transaction: holding one across them would block every writer on SQLite.
         """
         settled: list[OutboxStatus] = []
+        batch: list[_Ready] = []
+        held: list[Escalation] = []  # the session's map is weak: what was read stays read
         while claimed is not None:
             row = _ClaimedRow(**claimed._mapping)
             now = clock()
             try:
-                call = self._prepare(session, row)
+                call = self._prepare(session, row, held=held)
             except _Deferred:
                 session.execute(_RELEASE, {"row_id": row.id})
-                settled.append(OutboxStatus.PENDING)
-                return settled, None
+                if not batch:  # it waits for something not sent: the group stops here
+                    settled.append(OutboxStatus.PENDING)
+                return settled, batch  # else: prepared again once the batch is recorded
             except _Superseded:
                 self._settle(session, row.id, OutboxStatus.SUPERSEDED, now=now, result={})
                 report.superseded += 1
@@ -565,11 +611,13 @@ class OutboxDeliverer:
                 report.unchanged += 1
                 settled.append(OutboxStatus.SENT)
             else:
-                return settled, _Ready(row=row, call=call, now=now)
-            if len(settled) >= room:
+                batch.append(_Ready(row=row, call=call, now=now))
+            if len(settled) + len(batch) >= room or len(batch) >= _BATCH:
                 break  # the pass stops here: the next row stays free for the next pass
-            claimed = self._claim_next(session, row.id, now=clock())
-        return settled, None
+            # After a row settled, the group's earliest pending row; after one still to send,
+            # the next one behind it.
+            claimed = self._claim_next(session, row.id, now=clock(), after=bool(batch))
+        return settled, batch
 
     def _settle(
         self,
@@ -702,7 +750,11 @@ class OutboxDeliverer:
 
     # -- what to send -------------------------------------------------------------------------
 
-    def _prepare(self, session: Session, row: _ClaimedRow) -> _SlackCall | None:
+    def _prepare(
+        self, session: Session, row: _ClaimedRow, *, held: list[Escalation] | None = None
+    ) -> _SlackCall | None:
+        """The row's call, drawn now (None: nothing to send). The escalation read is added to
+        `held`: the rows after it in the same transaction draw from that one read."""
         kind = OutboxKind(row.kind)
         if kind is OutboxKind.MESSAGE:
             text, blocks = None, None
@@ -721,6 +773,8 @@ class OutboxDeliverer:
         escalation = session.get(Escalation, row.escalation_id)
         assert escalation is not None
         assert escalation.id is not None
+        if held is not None:
+            held.append(escalation)
         if kind is OutboxKind.DM:
             return self._dm_call(session, row, escalation)
         if kind is OutboxKind.CARD_POST:
