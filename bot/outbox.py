@@ -511,8 +511,7 @@ class OutboxDeliverer:
             report.sent += len(sent)
             room -= len(sent)
             with self.db.session() as session:
-                for ready, result in sent:
-                    self._record_success(session, ready, result)
+                self._record_success(session, sent)
                 for ready in batch[len(sent) + (failed is not None) :]:
                     session.execute(_RELEASE, {"row_id": ready.row.id})  # never tried: in order
                 settled, batch = [], []
@@ -692,20 +691,26 @@ class OutboxDeliverer:
                 return
         log.warning("outbox search stopped after %d pages in %s", SEARCH_PAGES, channel)
 
-    def _record_success(self, session: Session, ready: _Ready, result: dict[str, Any]) -> None:
-        """Record the post as sent (the group's next row is claimed in the same transaction)."""
-        call = ready.call
-        if call is not None and call.card_of is not None:
-            params = {
-                "escalation_id": call.card_of,
-                "ts": result["ts"],
-                "channel": result["channel"],
-            }
-            session.execute(_CARD_POSTED, params)
-        if call is not None and call.drawn is not None:
-            escalation_id, digest = call.drawn
-            session.execute(_CARD_DRAWN, {"escalation_id": escalation_id, "digest": digest})
-        session.execute(_SENT, {"row_id": ready.row.id, "sent_at": ready.now, "result": result})
+    def _record_success(self, session: Session, sent: list[tuple[_Ready, dict[str, Any]]]) -> None:
+        """Record the posts as sent (the group's next rows are claimed in the same transaction)."""
+        for ready, result in sent:
+            call = ready.call
+            if call is not None and call.card_of is not None:
+                params = {
+                    "escalation_id": call.card_of,
+                    "ts": result["ts"],
+                    "channel": result["channel"],
+                }
+                session.execute(_CARD_POSTED, params)
+            if call is not None and call.drawn is not None:
+                escalation_id, digest = call.drawn
+                session.execute(_CARD_DRAWN, {"escalation_id": escalation_id, "digest": digest})
+        if sent:  # one statement for the batch
+            rows = [
+                {"row_id": ready.row.id, "sent_at": ready.now, "result": result}
+                for ready, result in sent
+            ]
+            session.execute(_SENT, rows)
 
     def _record_failure(
         self, row_id: int, exc: Exception, *, now: datetime, call: _SlackCall | None
