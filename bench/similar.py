@@ -524,23 +524,28 @@ def _recreate_postgres() -> None:
 
 def child(url: str, queries: int) -> None:
     """Index, load and query in a process of its own; prints one JSON line of figures."""
-    from slack_sdk import WebClient
-
     from bot.cli import build_runtime
     from bot.policy import parse_policy
+    from bot.runtime import make_web_client
     from bot.settings import Settings
     from bot.similarity.service import CHANNEL, similar_to_text, suggest
+    from bot.workspace.webapi import SlackStandIn
     from jobs.similarity_index import update_similarity_index
 
     import_mib = _peak_mib()
+    # Slack's stand-in on loopback answers the job's one auth.test (the workspace URL the redrawn
+    # cards link with) as Slack would; an unreachable Slack would add its client's retries.
+    slack = SlackStandIn().serve()
     settings = Settings(
         slack_bot_token="xoxb-bench",  # type: ignore[arg-type]  # noqa: S106
         slack_signing_secret="bench",  # type: ignore[arg-type]  # noqa: S106
+        slack_api_url=slack.base_url,
         database_url=url,
         _env_file=None,  # type: ignore[call-arg]
     )
     policy = parse_policy((ROOT / "bot" / "data" / "example_policy.toml").read_text(), source="x")
-    runtime = build_runtime(settings, policy=policy, client=WebClient(token="xoxb-bench"))  # noqa: S106
+    client = make_web_client(settings.bot_token(), base_url=settings.slack_api_url)
+    runtime = build_runtime(settings, policy=policy, client=client)
     db = runtime.db
     started, cpu = time.perf_counter(), time.process_time()
     detail = update_similarity_index(runtime=runtime, at=_now())
@@ -596,6 +601,7 @@ def child(url: str, queries: int) -> None:
             }
         )
     )
+    slack.stop()
 
 
 def _agreement(index: Any, texts: list[str]) -> float:

@@ -48,6 +48,7 @@ def _find_card_matches(*, runtime: Runtime, at: datetime) -> int:
     if snapshot is None:
         return 0
     updated = after_id = 0
+    asked_slack = False
     min_score = card_threshold(snapshot.size)  # stricter while the history is short
     for _ in range(MAX_CARD_BATCHES):
         with runtime.db.session() as session:
@@ -71,8 +72,11 @@ def _find_card_matches(*, runtime: Runtime, at: datetime) -> int:
             enqueue_many(session, rows, now=at)
             session.commit()
         updated += len(report.changed)
-        if report.changed:
-            runtime.workspace_url()  # asked of Slack once, so the redrawn cards link their matches
+        if report.changed and not asked_slack:
+            # Asked of Slack once a run (cached once it answers), so the redrawn cards link their
+            # matches. Not once a batch: a Slack that fails would cost each batch its retries.
+            runtime.workspace_url()
+            asked_slack = True
         after_id = report.last_id
         if report.looked < CARD_BATCH:
             break

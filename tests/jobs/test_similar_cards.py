@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
 from bot.clock import ManualClock
@@ -14,6 +15,7 @@ from bot.runtime import Runtime
 from bot.scheduler import run_job
 from bot.similarity.service import CHANNEL, SIMILAR_THRESHOLD, card_threshold, similar_to
 from bot.workspace.webapi import Message
+from jobs import similarity_index
 from tests.support.flows import (
     assert_acked,
     card_texts,
@@ -173,3 +175,28 @@ def test_with_a_short_history_a_weaker_match_is_not_shown(
     assert found[0].score < card_threshold(2)
     assert _similar_lines(_latest(slack, second)) == []
     assert card_updates(slack, second) == []
+
+
+def test_a_failing_slack_is_asked_for_the_workspace_once_a_run_not_once_a_batch(
+    slack: SlackDriver, runtime: Runtime, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _resolved_photos_case(slack, clock)
+    file_via_modal(slack, summary=PHOTOS_AGAIN)
+    monkeypatch.setattr(similarity_index, "CARD_BATCH", 1)  # each card its own batch
+    slack.standin.fail("auth.test", error="internal_error", times=5)
+    # The job in a process of its own, which has not asked Slack for the workspace's URL yet.
+    process = Runtime(
+        settings=runtime.settings,
+        policy=runtime.policy,
+        db=runtime.db,
+        client=runtime.client,
+        clock=clock,
+    )
+    before = len(slack.standin.calls_to("auth.test"))
+
+    clock.advance(timedelta(minutes=5))
+    outcome = run_job(runtime=process, name="similarity-index", at=clock.now())
+
+    assert outcome.endswith("; 2 cards redrawn with new similar escalations")
+    # Two batches redrew cards; the URL is asked for once (each failed ask costs its retries).
+    assert len(slack.standin.calls_to("auth.test")) == before + 1
