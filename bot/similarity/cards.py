@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 
 from bot.models import Escalation, SimilarMatch, Status
 from bot.similarity.index import SimilarityIndex, Snapshot
-from bot.similarity.store import text_columns
+from bot.similarity.store import text_columns, upsert_by_escalation
 from bot.similarity.text import document_text, fingerprint
 
 CARD_WINDOW = timedelta(days=30)
@@ -83,37 +83,26 @@ def find_batch(
         )
         found[row.id] = [[c.escalation_id, round(c.score, 3)] for c in candidates]
     changed = []
+    saved = []
     for row, _, print_ in stale:
         matches = found.get(row.id, row.matches)
-        _save(session, row.id, version=row.version, print_=print_, matches=matches, now=now)
+        saved.append(
+            {
+                "escalation_id": row.id,
+                "escalation_version": row.version,
+                "fingerprint": print_,
+                "matches": matches,
+                "found_at": now,
+            }
+        )
         if row.id in found and _ids(found[row.id]) != _ids(row.matches or []):
             changed.append((int(row.id), int(row.version)))
+    upsert_by_escalation(session, SimilarMatch.__table__, saved)  # type: ignore[attr-defined]
     return MatchReport(looked=len(rows), changed=changed, last_id=int(rows[-1].id))
 
 
 def _ids(matches: list[list[float]]) -> list[int]:
     return [int(m[0]) for m in matches]
-
-
-def _save(
-    session: Session,
-    escalation_id: int,
-    *,
-    version: int,
-    print_: str,
-    matches: list[list[float]],
-    now: datetime,
-) -> None:
-    row = session.get(SimilarMatch, escalation_id)
-    if row is None:
-        row = SimilarMatch(
-            escalation_id=escalation_id, escalation_version=version, fingerprint=print_
-        )
-    row.escalation_version = version
-    row.fingerprint = print_
-    row.matches = matches
-    row.found_at = now
-    session.add(row)
 
 
 def stored_ids(*, session: Session, escalation_id: int) -> list[tuple[int, float]]:

@@ -101,7 +101,7 @@ def _next_generation(session: Session, now: datetime) -> int:
     table: Any = SimilarityState.__table__  # type: ignore[attr-defined]
     if current_generation(session=session) is None:
         session.execute(
-            _insert(session, table)
+            insert_into(session, table)
             .values(id=1, generation=0, updated_at=now)
             .on_conflict_do_nothing(index_elements=["id"])
         )
@@ -120,7 +120,8 @@ def mark_built(*, session: Session, now: datetime) -> int:
     return _next_generation(session, now) if generation is None else generation
 
 
-def _insert(session: Session, table: Any) -> Any:
+def insert_into(session: Session, table: Any) -> Any:
+    """An INSERT of the session's dialect, so it can say ON CONFLICT (SQLite and PostgreSQL)."""
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -208,22 +209,18 @@ def sync_batch(
 
 
 def _upsert(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    table: Any = SimilarityDoc.__table__  # type: ignore[attr-defined]
-    statement = _insert(session, table)
+    upsert_by_escalation(session, SimilarityDoc.__table__, rows)  # type: ignore[attr-defined]
+
+
+def upsert_by_escalation(session: Session, table: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert these rows of a table keyed by escalation id, or update the ones already there
+    (every column given but the key): one statement, on SQLite and PostgreSQL alike."""
+    statement = insert_into(session, table)
+    updated = [name for name in rows[0] if name != "escalation_id"]
     session.execute(
         statement.on_conflict_do_update(
             index_elements=["escalation_id"],
-            set_={
-                name: statement.excluded[name]
-                for name in (
-                    "escalation_version",
-                    "scorer",
-                    "fingerprint",
-                    "generation",
-                    "encoded",
-                    "indexed_at",
-                )
-            },
+            set_={name: statement.excluded[name] for name in updated},
         ),
         list(rows),
     )
