@@ -1,7 +1,8 @@
 """Ack latency of `crebot serve` beside a bare Bolt app that only acks, both served by gunicorn.
 
 Run: .venv/bin/python bench/ack_latency.py [--clients 1,20] [--requests 2000]
-         [--database sqlite|postgresql] [--rate REQ_PER_S] [--no-scheduler] [--keep]
+         [--database sqlite|postgresql] [--pg-database NAME] [--rate REQ_PER_S]
+         [--no-scheduler] [--keep]
 
 The fake Slack Web API runs in this process; `crebot serve` (with its in-process scheduler, as
 users run it) and the bare app run as subprocesses with the same gunicorn settings. C client
@@ -25,6 +26,7 @@ import math
 import multiprocessing
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -492,24 +494,35 @@ def wait_until_serving(server: ServerProcess, *, path: str, timeout: float = 60.
     raise RuntimeError(f"{server.name} did not come up in {timeout:.0f} s:\n{server.log_tail()}")
 
 
-def prepare_database(kind: str, workdir: Path) -> str:
-    """A fresh, empty database for crebot: a file in the temp dir, or PostgreSQL's bench_ack."""
+def prepare_database(kind: str, workdir: Path, pg_database: str = POSTGRES_BENCH_DB) -> str:
+    """A fresh, empty database for crebot: a file in the temp dir, or PostgreSQL's `pg_database`.
+
+    The PostgreSQL one is dropped first, so two runs at once need different names.
+    """
     if kind == "sqlite":
         return f"sqlite:///{workdir / 'crebot.db'}"
     import psycopg
 
-    drop_database()
+    drop_database(pg_database)
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {POSTGRES_BENCH_DB}")
-    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{POSTGRES_BENCH_DB}"
+        admin.execute(f'CREATE DATABASE "{checked_database_name(pg_database)}"')
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{pg_database}"
 
 
-def drop_database() -> None:
-    """Drop PostgreSQL's bench_ack (whoever is still connected)."""
+def drop_database(pg_database: str = POSTGRES_BENCH_DB) -> None:
+    """Drop PostgreSQL's `pg_database` (whoever is still connected)."""
     import psycopg
 
+    name = checked_database_name(pg_database)
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {POSTGRES_BENCH_DB} WITH (FORCE)")
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def checked_database_name(name: str) -> str:
+    """`name` if it is a plain PostgreSQL identifier (it goes into DDL and a URL), else ValueError."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name):
+        raise ValueError(f"not a plain database name (a-z, 0-9, _): {name!r}")
+    return name
 
 
 # -- filing the escalations the buttons act on --------------------------------------------------
@@ -1110,6 +1123,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument(
+        "--pg-database",
+        default=POSTGRES_BENCH_DB,
+        metavar="NAME",
+        help=f"PostgreSQL database to create, use and drop (default {POSTGRES_BENCH_DB}); "
+        "it is dropped at start, so give concurrent runs different names",
+    )
+    parser.add_argument(
         "--escalations", type=int, default=100, help="escalations filed before the runs"
     )
     parser.add_argument(
@@ -1141,6 +1161,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "(raw stacks, summarised by bench/profile_summary.py); skews crebot's CPU figures",
     )
     args = parser.parse_args(argv)
+    try:
+        checked_database_name(args.pg_database)
+    except ValueError as error:
+        parser.error(f"--pg-database: {error}")
     if args.workers is None:
         args.workers = default_web_concurrency({"database_url": args.database})
     if args.escalations < max(args.clients):
@@ -1177,9 +1201,9 @@ def start_bench(
     policy = read_policy(config)
     fake = start_fake_slack(policy)
     stack.callback(fake.stop)
-    database_url = prepare_database(args.database, workdir)
+    database_url = prepare_database(args.database, workdir, args.pg_database)
     if args.database == "postgresql" and not args.keep:
-        stack.callback(drop_database)  # runs after crebot has stopped
+        stack.callback(drop_database, args.pg_database)  # runs after crebot has stopped
     crebot = start_crebot(
         fake=fake,
         database_url=database_url,
