@@ -12,6 +12,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
@@ -23,6 +26,7 @@ from bot.errors import (
     InvalidInput,
     InvalidTransition,
     NotAllowed,
+    NotFound,
 )
 from bot.escalations.queries import find_by_message, get_escalation, latest_question
 from bot.escalations.timeline import record_event
@@ -373,7 +377,7 @@ def _change(
     the entry's data, or None when there is nothing to change.
     """
     for _attempt in range(_MAX_ATTEMPTS):
-        escalation = get_escalation(session=session, escalation_id=escalation_id)
+        escalation = _read(session, escalation_id)
         if not lifecycle.may(policy, escalation, actor_id, action):
             raise NotAllowed(f"error.not_allowed.{action}", key=escalation.key)
         move = lifecycle.move(escalation.status, action)
@@ -381,8 +385,8 @@ def _change(
             _refuse_transition(escalation, action, actor_id)
             session.rollback()
             return escalation  # the target state already holds: a repeated click changes nothing
-        # Everything from here may flush (autoflush too): a row changed by someone else since we
-        # read it surfaces as StaleDataError anywhere below, and the whole change is retried.
+        # A row changed by someone else since we read it surfaces as StaleDataError (from the
+        # escalation's versioned UPDATE), and the whole change is retried.
         try:
             if not _apply(session, policy, escalation, actor_id, action, now, apply, kind):
                 session.rollback()
@@ -415,8 +419,7 @@ def _apply(
         return False
     slo.on_status_change(policy=policy, escalation=escalation, previous=previous_status, now=now)
     reminders.touch(policy=policy, escalation=escalation, now=now, snoozed=action is Verb.SNOOZE)
-    session.add(escalation)
-    session.flush()
+    _write(session, escalation)
     record_event(
         session,
         policy,
@@ -429,6 +432,57 @@ def _apply(
         thread=rule.loud,
     )
     return True
+
+
+_ESCALATIONS = Escalation.__table__  # type: ignore[attr-defined]
+_READ_ESCALATION = sa.select(_ESCALATIONS).where(_ESCALATIONS.c.id == sa.bindparam("escalation_id"))
+# The columns to set come with the parameters; the row must still be at the version we read.
+_UPDATE_ESCALATION = sa.update(_ESCALATIONS).where(
+    _ESCALATIONS.c.id == sa.bindparam("where_id"),
+    _ESCALATIONS.c.version == sa.bindparam("where_version"),
+)
+
+
+def _read(session: Session, escalation_id: int) -> Escalation:
+    """The escalation as it is now, by one prebuilt SELECT (not an ORM load): a detached row that
+    `_write` saves."""
+    row = session.execute(_READ_ESCALATION, {"escalation_id": escalation_id}).mappings().first()
+    if row is None:
+        raise NotFound("error.not_found", key=f"ESC-{escalation_id}")
+    escalation = Escalation(**row)
+    make_transient_to_detached(escalation)  # as if loaded: what `apply` changes is tracked
+    return escalation
+
+
+def _write(session: Session, escalation: Escalation) -> None:
+    """Save what was changed on the escalation: one UPDATE of the changed columns that bumps the
+    version and matches only the version read (StaleDataError if someone changed it meanwhile).
+
+    A row loaded into the session by the ORM is flushed by it (with the same version check).
+    """
+    state = instance_state(escalation)
+    if state.session_id is not None:
+        session.add(escalation)
+        session.flush()
+        return
+    changed = {
+        key: getattr(escalation, key)
+        for key, before in state.committed_state.items()
+        if getattr(escalation, key) != before
+    }
+    if not changed:
+        return  # as the ORM: nothing to save, no UPDATE (and no version bump)
+    version = escalation.version
+    changed["version"] = version + 1
+    values = {**changed, "where_id": escalation.id, "where_version": version}
+    if session.execute(_UPDATE_ESCALATION, values).rowcount != 1:  # type: ignore[attr-defined]
+        raise StaleDataError(f"{escalation.key} changed since version {version}")
+    assert state.key is not None, "made detached by _read"
+    loaded = session.identity_map.get(state.key)  # the caller's copy, if it has one
+    for key, value in changed.items():
+        set_committed_value(escalation, key, value)
+        if loaded is not None:
+            set_committed_value(loaded, key, value)
 
 
 def _refuse_transition(escalation: Escalation, action: Verb, actor_id: str) -> None:

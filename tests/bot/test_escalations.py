@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlmodel import Session, col, select
 
@@ -1146,20 +1147,23 @@ def test_every_change_promises_one_card_update_and_one_thread_line(
     assert [r.kind for r in rows].count(OutboxKind.CARD_POST) == 1
 
 
+ESCALATIONS = Escalation.__table__  # type: ignore[attr-defined]
+
+
 # -- two people at once -----------------------------------------------------------------------
 
 
 def count_reads(monkeypatch: pytest.MonkeyPatch, session_of_interest: Session) -> list[int]:
     """Count how often the change loop reads the escalation in one session (once per attempt)."""
     calls: list[int] = []
-    real = changes.get_escalation
+    real = changes._read
 
-    def counting(*, session: Session, escalation_id: int) -> Escalation:
+    def counting(session: Session, escalation_id: int) -> Escalation:
         if session is session_of_interest:
             calls.append(escalation_id)
-        return real(session=session, escalation_id=escalation_id)
+        return real(session, escalation_id)
 
-    monkeypatch.setattr(changes, "get_escalation", counting)
+    monkeypatch.setattr(changes, "_read", counting)
     return calls
 
 
@@ -1223,8 +1227,10 @@ def test_a_change_committed_by_another_session_is_seen_on_retry(
         escalation_id = file_id(session, policy)
         interfered: list[bool] = []
 
-        def reassign_elsewhere(_flushing: Session, _context: Any, _instances: Any) -> None:
-            if interfered:
+        def reassign_elsewhere(conn: Any, statement: Any, *_args: Any) -> None:
+            """Just before the change saves the escalation, someone else changes it first."""
+            saving = isinstance(statement, sa.Update) and statement.table is ESCALATIONS
+            if interfered or not saving or conn is not session.connection():
                 return
             interfered.append(True)
             with db.session() as other:
@@ -1237,12 +1243,18 @@ def test_a_change_committed_by_another_session_is_seen_on_retry(
                     now=START,
                 )
 
-        sa_event.listen(session, "before_flush", reassign_elsewhere)
+        sa_event.listen(db.engine, "before_execute", reassign_elsewhere)
         reads = count_reads(monkeypatch, session)
-        row = escalations.acknowledge(
-            session=session, policy=policy, escalation_id=escalation_id, actor_id=LEAD, now=START
-        )
-        sa_event.remove(session, "before_flush", reassign_elsewhere)
+        try:
+            row = escalations.acknowledge(
+                session=session,
+                policy=policy,
+                escalation_id=escalation_id,
+                actor_id=LEAD,
+                now=START,
+            )
+        finally:
+            sa_event.remove(db.engine, "before_execute", reassign_elsewhere)
         assert len(reads) == 2
         assert (row.status, row.assignee_id) == (Status.INVESTIGATING, KENJI)
         assert kinds(session, escalation_id) == [

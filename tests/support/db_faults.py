@@ -101,27 +101,29 @@ class Stall:
 
 @contextmanager
 def escalation_moved_on_once(session: Any, escalation_id: int) -> Iterator[list[bool]]:
-    """Inside the block, the escalation's version is bumped under the session's first flush (in
-    its own transaction), as if someone changed the row meanwhile: the version check fails once.
-    Yields a list that holds True once it happened."""
+    """Inside the block, the escalation's version is bumped just before the session's first UPDATE
+    of the escalation (an ORM flush or a Core statement), as if someone changed the row meanwhile:
+    the version check fails once. Yields a list that holds True once it happened."""
     import sqlalchemy as sa
 
     from bot.models import Escalation
 
     table = Escalation.__table__  # type: ignore[attr-defined]
     bumped: list[bool] = []
+    engine = session.get_bind()
 
-    def bump_version_once(flushing: Any, _context: Any, _instances: Any) -> None:
-        if not bumped:
+    def bump_version_once(conn: Any, statement: Any, *_args: Any) -> None:
+        updating = isinstance(statement, sa.Update) and statement.table is table
+        if updating and not bumped and conn is session.connection():
             bumped.append(True)
-            flushing.connection().execute(
+            conn.execute(
                 sa.update(table)
                 .where(table.c.id == escalation_id)
                 .values(version=table.c.version + 1)
             )
 
-    event.listen(session, "before_flush", bump_version_once)
+    event.listen(engine, "before_execute", bump_version_once)
     try:
         yield bumped
     finally:
-        event.remove(session, "before_flush", bump_version_once)
+        event.remove(engine, "before_execute", bump_version_once)
