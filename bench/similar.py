@@ -30,10 +30,13 @@ and each one in turn is the query, itself excluded:
 Speed (`--total` synthetic escalations made from the evaluation set: each one an item with a
 sentence of another item of its category, a device or version, sometimes an order number, and
 typos, about 200 characters; 70% resolved with a note). A child process (so its peak memory is its
-own) runs the similarity-index job over the unindexed database and then loads the index as a
-process does on first use; then `--queries` searches (`similar_to_text`, the matches read from the
-database) with eval texts. Targets: job + load <= 30 s and peak RSS <= 300 MiB; a query <= 20 ms at
-p99. CPU seconds are printed beside wall seconds (the machine is shared).
+own) runs the similarity-index job over the unindexed database (it encodes every escalation, loads
+the index and finds the matches of up to 2,000 cards, asking the loopback Slack stand-in for the
+workspace URL once) and then loads the index as a process does on first use; then `--queries`
+searches (`similar_to_text`, the matches read from the database) with eval texts. Targets: job +
+load <= 30 s and peak RSS (up to the end of the load) <= 300 MiB; a query <= 20 ms at p99. CPU
+seconds are printed beside wall seconds (the machine is shared); the peak after the queries and
+after the bench's own exact check (every posting of 100 queries scored) are printed too.
 """
 
 from __future__ import annotations
@@ -484,18 +487,24 @@ def speed(items: list[Item], *, total: int, queries: int, database: str) -> bool
     index_ok = total_s <= INDEX_SECONDS and figures["peak_mib"] <= INDEX_MIB
     query_ok = figures["p99_ms"] <= QUERY_P99_MS
     print(
-        f"  similarity-index job (encode and store): {figures['job_s']:.1f} s "
+        f"  similarity-index job (encode and store, load the index, find the matches of up to "
+        f"2,000 cards): {figures['job_s']:.1f} s "
         f"({figures['job_cpu_s']:.1f} s CPU), {figures['encoded']:,} encoded, "
         f"{figures['stored_mib']:.0f} MiB stored"
     )
     print(
-        f"  load the index (as a process's first use): {figures['load_s']:.1f} s "
-        f"({figures['load_cpu_s']:.1f} s CPU), {figures['index_mib']:.0f} MiB of postings"
+        f"  load the index (as a process's first use; the job's card matching loaded it): "
+        f"{figures['load_s']:.1f} s ({figures['load_cpu_s']:.1f} s CPU), "
+        f"{figures['index_mib']:.0f} MiB of postings"
     )
     print(
         f"  index {total:,}: {total_s:.1f} s (target <= {INDEX_SECONDS:.0f} s), peak RSS "
         f"{figures['peak_mib']:.0f} MiB (target <= {INDEX_MIB:.0f} MiB; {figures['import_mib']:.0f} "
         f"MiB after imports, {figures['job_mib']:.0f} MiB after the job): {verdict(index_ok)}"
+    )
+    print(
+        f"  peak RSS after the queries {figures['query_mib']:.0f} MiB, after the bench's exact "
+        f"scoring of every posting (below) {figures['bench_mib']:.0f} MiB"
     )
     print(
         f"  query ({queries} similar_to_text, matches read from the database): p50 "
@@ -576,6 +585,7 @@ def child(url: str, queries: int) -> None:
         started = time.perf_counter()
         suggest(index=index, policy=policy, text=text)
         suggest_times.append(time.perf_counter() - started)
+    query_mib = _peak_mib()
     agree = _agreement(index, texts[:100])
     print(
         json.dumps(
@@ -586,7 +596,9 @@ def child(url: str, queries: int) -> None:
                 "load_s": load_s,
                 "load_cpu_s": load_cpu,
                 "encoded": encoded,
-                "peak_mib": max(peak, _peak_mib()),
+                "peak_mib": peak,  # the index's: the job and the load
+                "query_mib": query_mib,
+                "bench_mib": _peak_mib(),
                 "import_mib": import_mib,
                 "job_mib": job_mib,
                 "index_mib": snapshot.nbytes / 2**20,
