@@ -147,7 +147,7 @@ class KeptRespond(Respond):
     ) -> WebhookResponse:
         if self.response_url is None:
             raise ValueError("respond is unsupported here as there is no response_url")
-        client = KeptWebhookClient(url=self.response_url, proxy=self.proxy, ssl=self.ssl)
+        webhook = KeptWebhookClient(url=self.response_url, proxy=self.proxy, ssl=self.ssl)
         if isinstance(text, dict):
-            return client.send_dict(_build_message(**text))
-        return client.send_dict(_build_message(text=text, **fields))
+            return webhook.send_dict(_build_message(**text))
+        return webhook.send_dict(_build_message(text=text, **fields))
