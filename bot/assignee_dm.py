@@ -73,18 +73,21 @@ def redraw_rows(dms: Iterable[Outbox], *, cause: str) -> list[OutboxRow]:
     ]
 
 
-def on_event(
-    *, session: Session, escalation: Escalation, kind: str, event_id: int, now: datetime
-) -> None:
-    """After a timeline entry: the new assignee's DM, and every earlier DM about it redrawn."""
+def rows_for_event(
+    *, session: Session, escalation: Escalation, kind: str, event_id: int
+) -> list[OutboxRow]:
+    """What a timeline entry owes the DMs: the new assignee's DM, and every earlier DM about the
+    escalation redrawn (promised by the caller, in this order, with the entry's other rows)."""
     assert escalation.id is not None
     fresh = dm_key(escalation) if kind in ASSIGNING else None
-    if fresh is not None:
-        promise_dm(session=session, escalation=escalation, now=now)
+    rows = []
+    if fresh is not None and escalation.assignee_id is not None:
+        rows.append(
+            OutboxRow.assignment_dm(fresh, escalation_id=escalation.id, user=escalation.assignee_id)
+        )
     earlier = [
         dm
         for dm in posted_dms(session=session, escalation_ids=[escalation.id])[escalation.id]
         if dm.key != fresh
     ]
-    for row in redraw_rows(earlier, cause=str(event_id)):
-        enqueue(session, row, now=now)
+    return rows + redraw_rows(earlier, cause=str(event_id))

@@ -220,6 +220,10 @@ def enqueue(session: Session, row: OutboxRow, *, now: datetime) -> bool:
     return insert_ignoring_conflict(session, Outbox, row.values(now=now))
 
 
+# dialect → INSERT INTO outbox … ON CONFLICT DO NOTHING, built once.
+_ENQUEUE_MANY: dict[str, Any] = {}
+
+
 def enqueue_many(
     session: Session, rows: Sequence[OutboxRow], *, now: datetime, returning: bool = False
 ) -> set[str]:
@@ -231,9 +235,11 @@ def enqueue_many(
         return set()
     table = Outbox.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
-    insert_factory = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = _ENQUEUE_MANY.get(dialect)
+    if statement is None:  # built once per dialect (every change promises its rows with it)
+        insert_factory = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = _ENQUEUE_MANY[dialect] = insert_factory(table).on_conflict_do_nothing()
     values = [row.values(now=now) for row in rows]
-    statement = insert_factory(table).on_conflict_do_nothing()
     if not returning:
         session.connection().execute(statement, values)
         return set()

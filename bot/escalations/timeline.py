@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from bot import assignee_dm, outbox_keys, unclaimed
 from bot.escalations import loop
 from bot.models import Escalation, EscalationEvent
-from bot.outbox_rows import OutboxRow, enqueue
+from bot.outbox_rows import OutboxRow, enqueue_many
 from bot.policy import Policy
 from bot.zendesk import writeback
 
@@ -57,18 +57,20 @@ def record_event(
     values = {name: getattr(event, name) for name in _EVENT_COLUMNS}
     event_id: int = session.execute(_INSERT_EVENT, values).scalar_one()
     event.id = event_id
+    rows = []
     if card:
         key = outbox_keys.card_update(escalation.id, event_id)
-        enqueue(session, OutboxRow.card_update(key, escalation_id=escalation.id), now=now)
+        rows.append(OutboxRow.card_update(key, escalation_id=escalation.id))
     if thread:
         key = outbox_keys.thread_line(escalation.id, event_id)
-        line = OutboxRow.timeline_line(key, escalation_id=escalation.id, event_id=event_id)
-        enqueue(session, line, now=now)
+        rows.append(OutboxRow.timeline_line(key, escalation_id=escalation.id, event_id=event_id))
     if card or kind in assignee_dm.ASSIGNING:
         # A new assignee's DM; a change redraws the DMs already sent about it.
-        assignee_dm.on_event(
-            session=session, escalation=escalation, kind=kind, event_id=event_id, now=now
+        rows += assignee_dm.rows_for_event(
+            session=session, escalation=escalation, kind=kind, event_id=event_id
         )
+    # One INSERT for all of them (in this order: the order they are sent in).
+    enqueue_many(session, rows, now=now)
     if card:
         unclaimed.on_change(
             session=session, policy=policy, escalation=escalation, event_id=event_id, now=now
