@@ -136,6 +136,7 @@ def _serve_http(settings: Settings, *, port: int, with_scheduler: bool) -> int:
     from bot.web import SlackWsgiApp
 
     def build_wsgi_app() -> SlackWsgiApp:
+        sys.setswitchinterval(settings.gil_switch_interval_ms / 1000)
         runtime = build_runtime(settings)
         if with_scheduler:
             _start_background_scheduler(runtime)
@@ -177,6 +178,7 @@ def _serve_socket_mode(settings: Settings, *, port: int, with_scheduler: bool) -
     check_app_token(app_token, api_url=settings.slack_api_url)  # one line now, not in a worker
 
     def build_wsgi_app() -> SlackWsgiApp:
+        sys.setswitchinterval(settings.gil_switch_interval_ms / 1000)
         runtime = build_runtime(settings)
         if with_scheduler:
             _start_background_scheduler(runtime)

@@ -21,6 +21,7 @@ VARIABLES = (
     "LOG_LEVEL",
     "WEB_CONCURRENCY",
     "WEB_THREADS",
+    "GIL_SWITCH_INTERVAL_MS",
 )
 
 
@@ -286,3 +287,15 @@ def test_web_concurrency_defaults_to_one_worker_on_sqlite(monkeypatch: pytest.Mo
     assert Settings(_env_file=None).web_concurrency == 1  # type: ignore[call-arg]
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
     assert Settings(_env_file=None).web_concurrency == 3  # type: ignore[call-arg]
+
+
+def test_the_gil_switch_interval_is_half_a_millisecond_unless_set(
+    env: pytest.MonkeyPatch,
+) -> None:
+    assert load().gil_switch_interval_ms == 0.5
+    env.setenv("GIL_SWITCH_INTERVAL_MS", "5")
+    assert load().gil_switch_interval_ms == 5.0
+
+
+def test_a_gil_switch_interval_of_zero_is_one_line_naming_it(env: pytest.MonkeyPatch) -> None:
+    assert "GIL_SWITCH_INTERVAL_MS" in config_error(env, "GIL_SWITCH_INTERVAL_MS", "0").upper()
