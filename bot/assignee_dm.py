@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlmodel import Session, col, select
+import sqlalchemy as sa
+from sqlmodel import Session
 
 from bot import outbox_keys
 from bot.models import Escalation, Outbox
@@ -38,29 +40,39 @@ def promise_dm(*, session: Session, escalation: Escalation, now: datetime) -> bo
     return enqueue(session, row, now=now)
 
 
-def posted_dms(*, session: Session, escalation_ids: Iterable[int]) -> dict[int, list[Outbox]]:
+class PostedDm(NamedTuple):
+    """An assignment DM promised in the outbox: what redrawing it needs."""
+
+    key: str
+    escalation_id: int | None
+    payload: dict[str, Any]
+
+
+_OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
+# The columns a redraw needs (a Core select: no ORM rows built on every change).
+_POSTED_DMS = sa.select(_OUTBOX.c.key, _OUTBOX.c.escalation_id, _OUTBOX.c.payload).where(
+    _OUTBOX.c.escalation_id.in_(sa.bindparam("ids", expanding=True)),
+    _OUTBOX.c.kind == str(OutboxKind.DM),
+    # Not the redraws (one per change: reading them all made each click slower than the last);
+    # the payload check below still decides.
+    ~_OUTBOX.c.key.contains(":update:"),
+)
+
+
+def posted_dms(*, session: Session, escalation_ids: Iterable[int]) -> dict[int, list[PostedDm]]:
     """The assignment DMs promised for these escalations (not their redraws), per escalation."""
     ids = list(escalation_ids)
-    found: dict[int, list[Outbox]] = {i: [] for i in ids}
+    found: dict[int, list[PostedDm]] = {i: [] for i in ids}
     if not ids:
         return found
-    rows = session.exec(
-        select(Outbox).where(
-            col(Outbox.escalation_id).in_(ids),
-            Outbox.kind == str(OutboxKind.DM),
-            # Not the redraws (one per change: reading them all made each click slower than the
-            # last); the payload check below still decides.
-            ~col(Outbox.key).contains(":update:"),
-        )
-    ).all()
-    for row in rows:
+    for key, escalation_id, payload in session.execute(_POSTED_DMS, {"ids": ids}):
         # Not a redraw, nor an SLO stage's row merged into another stage's (it names no user).
-        if "user" in row.payload and "update_of" not in row.payload and row.escalation_id:
-            found[row.escalation_id].append(row)
+        if "user" in payload and "update_of" not in payload and escalation_id:
+            found[escalation_id].append(PostedDm(key, escalation_id, payload))
     return found
 
 
-def redraw_rows(dms: Iterable[Outbox], *, cause: str) -> list[OutboxRow]:
+def redraw_rows(dms: Iterable[PostedDm], *, cause: str) -> list[OutboxRow]:
     """Rows redrawing each DM in place after `cause` (a timeline entry id, "slo2", …)."""
     return [
         OutboxRow.assignment_dm(
