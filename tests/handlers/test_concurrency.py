@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable
 from functools import partial
@@ -131,15 +132,16 @@ def test_simultaneous_different_buttons_leave_one_consistent_story(
     slack.click(card, "esc.claim", user="U0ENG01")
     assert_acked(slack.click(card, "esc.wait_question", user="U0LEAD"))  # its question modal
     wait_view, wait_view_id = opened_view(slack)
+    seen = copy.deepcopy(card)  # the card as both users see it: a click must not find it redrawn
 
     _all_at_once(
         [
-            lambda: slack.click(card, "esc.acknowledge", user="U0ENG01", drain=False),
+            lambda: slack.click(seen, "esc.acknowledge", user="U0ENG01", drain=False),
             lambda: slack.submit(
                 wait_view, {"question": ""}, user="U0LEAD", view_id=wait_view_id, drain=False
             ),
             lambda: slack.click(
-                card, "esc.reassign", user="U0LEAD", selected_user="U0ENG02", drain=False
+                seen, "esc.reassign", user="U0LEAD", selected_user="U0ENG02", drain=False
             ),
         ]
     )
