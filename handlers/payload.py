@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.blocks.escalation import escalation_id_from_action, read_private_metadata
 from bot.errors import DomainError
 from bot.runtime import Runtime
 
@@ -74,6 +75,22 @@ def first_action(body: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(found, list) or not found or not isinstance(found[0], dict):
         raise PayloadError
     return found[0]
+
+
+def clicked_escalation_id(body: dict[str, Any]) -> int:
+    """The escalation whose card (or message) the action was taken in."""
+    escalation_id = escalation_id_from_action(first_action(body))
+    if escalation_id is None:
+        raise PayloadError
+    return escalation_id
+
+
+def modal_escalation_id(view: dict[str, Any]) -> int:
+    """The escalation a modal was opened for, from its private metadata."""
+    escalation_id = read_private_metadata(view).get("escalation_id")
+    if not isinstance(escalation_id, int):
+        raise PayloadError
+    return escalation_id
 
 
 def channel_id(body: dict[str, Any]) -> str | None:

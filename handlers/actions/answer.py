@@ -8,9 +8,8 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot import escalations
-from bot.blocks.escalation import escalation_id_from_action
 from bot.blocks.loop import build_answer_modal
-from handlers.payload import PayloadError, first_action, trigger_id
+from handlers.payload import clicked_escalation_id, trigger_id
 from handlers.request import request_context
 
 
@@ -19,9 +18,7 @@ def answer_clicked(
 ) -> None:
     """Open the answer modal with the question, if the clicker may answer it now."""
     ack()
-    escalation_id = escalation_id_from_action(first_action(body))
-    if escalation_id is None:
-        raise PayloadError
+    escalation_id = clicked_escalation_id(body)
     with request_context(context, body) as request:
         escalation, question = escalations.question_to_answer(
             session=request.session,

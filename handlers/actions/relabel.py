@@ -8,8 +8,8 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot import escalations
-from bot.blocks.escalation import build_relabel_modal, escalation_id_from_action
-from handlers.payload import PayloadError, first_action, trigger_id
+from bot.blocks.escalation import build_relabel_modal
+from handlers.payload import clicked_escalation_id, trigger_id
 from handlers.request import request_context
 
 
@@ -18,9 +18,7 @@ def relabel_chosen(
 ) -> None:
     """Open the modal with the product and category as they are (a suggested one marked)."""
     ack()
-    escalation_id = escalation_id_from_action(first_action(body))
-    if escalation_id is None:
-        raise PayloadError
+    escalation_id = clicked_escalation_id(body)
     with request_context(context, body) as request:
         escalation = escalations.check_may_relabel(
             session=request.session,

@@ -7,9 +7,9 @@ from typing import Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
-from bot.blocks.escalation import build_resolve_modal, escalation_id_from_action
+from bot.blocks.escalation import build_resolve_modal
 from bot.similarity.service import resolve_form
-from handlers.payload import PayloadError, first_action, trigger_id
+from handlers.payload import clicked_escalation_id, trigger_id
 from handlers.request import request_context
 
 
@@ -19,9 +19,7 @@ def resolve_clicked(
     """Open the modal asking for the cause, a note and the answer for CS (offering a similar
     resolved escalation's answer to start from)."""
     ack()
-    escalation_id = escalation_id_from_action(first_action(body))
-    if escalation_id is None:
-        raise PayloadError
+    escalation_id = clicked_escalation_id(body)
     with request_context(context, body) as request:
         form = resolve_form(
             session=request.session,

@@ -7,9 +7,8 @@ from typing import Any
 from slack_bolt import Ack, Respond
 
 from bot import escalations
-from bot.blocks.escalation import escalation_id_from_action
 from handlers.actions.reminder_refresh import refresh_reminder
-from handlers.payload import PayloadError, first_action
+from handlers.payload import clicked_escalation_id
 from handlers.request import request_context
 
 
@@ -18,9 +17,7 @@ def still_on_it_clicked(
 ) -> None:
     """Record the assignee's answer as activity and mark it answered in the reminder."""
     ack()
-    escalation_id = escalation_id_from_action(first_action(body))
-    if escalation_id is None:
-        raise PayloadError
+    escalation_id = clicked_escalation_id(body)
     with request_context(context, body) as request:
         escalations.still_on_it(
             session=request.session,

@@ -8,9 +8,9 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot import escalations
-from bot.blocks.escalation import build_wait_modal, escalation_id_from_action
+from bot.blocks.escalation import build_wait_modal
 from bot.lifecycle import Verb
-from handlers.payload import PayloadError, first_action, trigger_id
+from handlers.payload import clicked_escalation_id, trigger_id
 from handlers.request import request_context
 
 
@@ -19,9 +19,7 @@ def wait_with_question_clicked(
 ) -> None:
     """Open the modal asking what the engineer needs from CS (it goes to the ticket)."""
     ack()
-    escalation_id = escalation_id_from_action(first_action(body))
-    if escalation_id is None:
-        raise PayloadError
+    escalation_id = clicked_escalation_id(body)
     with request_context(context, body) as request:
         escalation = escalations.check_may(
             session=request.session,

@@ -8,9 +8,9 @@ from slack_bolt import Ack
 
 from bot import escalations
 from bot.blocks.errors import field_errors
-from bot.blocks.escalation import read_input_values, read_private_metadata
+from bot.blocks.escalation import read_input_values
 from bot.errors import InvalidInput
-from handlers.payload import PayloadError, runtime_of
+from handlers.payload import modal_escalation_id, runtime_of
 from handlers.request import request_context
 
 
@@ -27,9 +27,7 @@ def relabel_submitted(
         ack(response_action="errors", errors=field_errors(invalid, runtime.lang))
         return
     ack()
-    escalation_id = read_private_metadata(view).get("escalation_id")
-    if not isinstance(escalation_id, int):
-        raise PayloadError
+    escalation_id = modal_escalation_id(view)
     with request_context(context, body) as request:
         escalations.relabel(
             session=request.session,
