@@ -95,8 +95,8 @@ PING_SECONDS = 1.0
 IDLE_PING_SECONDS = 5.0
 PROBE = "crebot_probe"  # execution option of a ping's connection
 READ_ONLY = "crebot_read_only"  # execution option of a session that only reads
-BREAKER_SECONDS = 3.0
-WATCHDOG_TICK_SECONDS = 0.1  # how often the watchdog looks for calls past their deadline  # after the database failed to answer, requests fail fast this long
+BREAKER_SECONDS = 3.0  # after the database failed to answer, requests fail fast this long
+WATCHDOG_TICK_SECONDS = 0.1  # how often the watchdog looks for calls past their deadline
 
 
 def create_db_engine(url: str, *, pool_size: int = 10, migrations: bool = False) -> Engine:
