@@ -162,12 +162,18 @@ def _build_statements() -> dict[str, Any]:
     earlier = table.alias("earlier")
     now = sa.bindparam("now", type_=table.c.next_attempt_at.type)
     pending = table.c.status == str(OutboxStatus.PENDING)
+    unleased = sa.or_(table.c.lease_until.is_(None), table.c.lease_until < now)
+    lease = {
+        "lease_until": sa.bindparam("lease_until", type_=table.c.lease_until.type),
+        # A lease left behind means its holder died, maybe after Slack took the post.
+        "uncertain": sa.or_(table.c.uncertain, table.c.lease_until.is_not(None)),
+    }
     heads = (
         sa.select(table.c.id)
         .where(
             pending,
             table.c.next_attempt_at <= now,
-            sa.or_(table.c.lease_until.is_(None), table.c.lease_until < now),
+            unleased,
             ~sa.exists(
                 sa.select(earlier.c.id).where(
                     earlier.c.group_key == table.c.group_key,
@@ -183,19 +189,8 @@ def _build_statements() -> dict[str, Any]:
     still_due = (
         sa.select(sa.func.count()).select_from(table).where(pending, table.c.next_attempt_at <= now)
     )
-    claim = (
-        sa.update(table)
-        .where(
-            table.c.id == sa.bindparam("row_id"),
-            pending,
-            sa.or_(table.c.lease_until.is_(None), table.c.lease_until < now),
-        )
-        .values(
-            lease_until=sa.bindparam("lease_until", type_=table.c.lease_until.type),
-            # A lease left behind means its holder died, maybe after Slack took the post.
-            uncertain=sa.or_(table.c.uncertain, table.c.lease_until.is_not(None)),
-        )
-    )
+    claim = sa.update(table).where(table.c.id == sa.bindparam("row_id"), pending, unleased)
+    claim = claim.values(**lease)
     group_of_row = (
         sa.select(earlier.c.group_key)
         .where(earlier.c.id == sa.bindparam("row_id"))
@@ -213,23 +208,20 @@ def _build_statements() -> dict[str, Any]:
         table.c.uncertain,
     )
     later = table.alias("later")
-    unleased = sa.or_(table.c.lease_until.is_(None), table.c.lease_until < now)
-    lease = {
-        "lease_until": sa.bindparam("lease_until", type_=table.c.lease_until.type),
-        "uncertain": sa.or_(table.c.uncertain, table.c.lease_until.is_not(None)),
-    }
+
+    def first_pending(group: Any, *more: Any) -> Any:
+        """The id of the earliest pending row of `group` (and `more`), as a scalar subquery."""
+        return (
+            sa.select(later.c.id)
+            .where(later.c.group_key == group, later.c.status == str(OutboxStatus.PENDING), *more)
+            .order_by(later.c.id)
+            .limit(1)
+            .scalar_subquery()
+        )
+
     # A group's earliest pending row, claimed if nobody holds it and it is due: the head of an
     # escalation's group (all its rows share one) when a click delivers its posts.
-    head_of_group = (
-        sa.select(later.c.id)
-        .where(
-            later.c.group_key == sa.bindparam("group"),
-            later.c.status == str(OutboxStatus.PENDING),
-        )
-        .order_by(later.c.id)
-        .limit(1)
-        .scalar_subquery()
-    )
+    head_of_group = first_pending(sa.bindparam("group"))
     claim_head = (
         sa.update(table)
         .where(table.c.id == head_of_group, pending, unleased, table.c.next_attempt_at <= now)
@@ -239,13 +231,7 @@ def _build_statements() -> dict[str, Any]:
     # The group's next row after `row_id` (done in this transaction), claimed if nobody holds it
     # and it may go now: a row never tried goes at once, even if created after `now` by a process
     # whose clock is ahead; a row waiting out its backoff does not.
-    next_of_row = (
-        sa.select(later.c.id)
-        .where(later.c.group_key == group_of_row, later.c.status == str(OutboxStatus.PENDING))
-        .order_by(later.c.id)
-        .limit(1)
-        .scalar_subquery()
-    )
+    next_of_row = first_pending(group_of_row)
     may_go = (pending, unleased, sa.or_(table.c.attempts == 0, table.c.next_attempt_at <= now))
     claim_next = (
         sa.update(table)
@@ -254,17 +240,7 @@ def _build_statements() -> dict[str, Any]:
         .returning(*claimed)
     )
     # The same while `row_id` is still pending: the group's next row after it (one batch).
-    after_row = (
-        sa.select(later.c.id)
-        .where(
-            later.c.group_key == group_of_row,
-            later.c.status == str(OutboxStatus.PENDING),
-            later.c.id > sa.bindparam("row_id"),
-        )
-        .order_by(later.c.id)
-        .limit(1)
-        .scalar_subquery()
-    )
+    after_row = first_pending(group_of_row, later.c.id > sa.bindparam("row_id"))
     # A redraw joins no batch: drawn before the calls ahead of it are answered, it would miss
     # the newer redraw a change queues meanwhile (which makes it moot).
     not_a_redraw = (
