@@ -33,17 +33,18 @@ def find_by_message(*, session: Session, channel_id: str, message_ts: str) -> Es
     ).first()
 
 
+# Most urgent first: running clocks by due time, then paused ones, then by age.
+_MOST_URGENT = (
+    col(Escalation.slo_due_at).is_(None),
+    col(Escalation.slo_due_at),
+    col(Escalation.filed_at),
+)
+
+
 def _most_urgent(session: Session, *conditions: Any, limit: int) -> Sequence[Escalation]:
-    """Escalations matching `conditions`: running clocks by due time, then paused ones, then by age."""
+    """Escalations matching `conditions`, most urgent first."""
     return session.exec(
-        select(Escalation)
-        .where(*conditions)
-        .order_by(
-            col(Escalation.slo_due_at).is_(None),
-            col(Escalation.slo_due_at),
-            col(Escalation.filed_at),
-        )
-        .limit(limit)
+        select(Escalation).where(*conditions).order_by(*_MOST_URGENT).limit(limit)
     ).all()
 
 
@@ -76,23 +77,16 @@ class Listed:
 def _build_listed() -> dict[str, Any]:
     """The lists' statements, built once (building one per call cost more than running it)."""
     columns = [col(getattr(Escalation, name)) for name in Listed.__dataclass_fields__]
-    most_urgent = (
-        col(Escalation.slo_due_at).is_(None),
-        col(Escalation.slo_due_at),
-        col(Escalation.filed_at),
+    listed = (
+        sa.select(*columns).order_by(*_MOST_URGENT).limit(sa.bindparam("limit", type_=sa.Integer))
     )
-    limit = sa.bindparam("limit", type_=sa.Integer)
-    active = col(Escalation.status).in_(ACTIVE_STATUSES)
+    in_progress = listed.where(col(Escalation.status).in_(ACTIVE_STATUSES))
     return {
-        "unassigned": sa.select(*columns)
-        .where(col(Escalation.status) == Status.OPEN)
-        .order_by(*most_urgent)
-        .limit(limit),
-        "in_progress": sa.select(*columns).where(active).order_by(*most_urgent).limit(limit),
-        "in_progress_excluding": sa.select(*columns)
-        .where(active, col(Escalation.assignee_id) != sa.bindparam("excluding"))
-        .order_by(*most_urgent)
-        .limit(limit),
+        "unassigned": listed.where(col(Escalation.status) == Status.OPEN),
+        "in_progress": in_progress,
+        "in_progress_excluding": in_progress.where(
+            col(Escalation.assignee_id) != sa.bindparam("excluding")
+        ),
         "count_unresolved": sa.select(col(Escalation.status), sa.func.count())
         .where(col(Escalation.status).in_(UNRESOLVED_STATUSES))
         .group_by(col(Escalation.status)),
