@@ -10,7 +10,6 @@ notifies nobody, and the DM always shows where the escalation stands. The DMs ar
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -18,7 +17,7 @@ from sqlmodel import Session
 
 from bot import outbox_keys
 from bot.models import Escalation, Outbox
-from bot.outbox_rows import OutboxKind, OutboxRow, enqueue
+from bot.outbox_rows import OutboxKind, OutboxRow
 
 # Timeline entries that give an escalation to someone: each promises that person's DM.
 ASSIGNING = frozenset({"claimed", "reassigned", "auto_assigned"})
@@ -29,15 +28,6 @@ def dm_key(escalation: Escalation) -> str | None:
     if escalation.id is None or not escalation.assignee_id or escalation.assigned_at is None:
         return None
     return outbox_keys.assignment_dm(escalation.id, escalation.assignee_id, escalation.assigned_at)
-
-
-def promise_dm(*, session: Session, escalation: Escalation, now: datetime) -> bool:
-    """Promise the current assignee's DM (once per assignment); True when this call promised it."""
-    key = dm_key(escalation)
-    if key is None or escalation.id is None or escalation.assignee_id is None:
-        return False
-    row = OutboxRow.assignment_dm(key, escalation_id=escalation.id, user=escalation.assignee_id)
-    return enqueue(session, row, now=now)
 
 
 class PostedDm(NamedTuple):
