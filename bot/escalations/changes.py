@@ -376,19 +376,30 @@ def _change(
     entry (unless `kind` names another) and whether it is posted; `apply` does the rest, returning
     the entry's data, or None when there is nothing to change.
     """
-    for _attempt in range(_MAX_ATTEMPTS):
-        escalation = _read(session, escalation_id)
+
+    def attempt(escalation: Escalation) -> bool:
         if not lifecycle.may(policy, escalation, actor_id, action):
             raise NotAllowed(f"error.not_allowed.{action}", key=escalation.key)
-        move = lifecycle.move(escalation.status, action)
-        if move is None:
+        if lifecycle.move(escalation.status, action) is None:
             _refuse_transition(escalation, action, actor_id)
-            session.rollback()
-            return escalation  # the target state already holds: a repeated click changes nothing
+            return False  # the target state already holds: a repeated click changes nothing
+        return _apply(session, policy, escalation, actor_id, action, now, apply, kind)
+
+    return retried_change(session, escalation_id, attempt)
+
+
+def retried_change(
+    session: Session, escalation_id: int, attempt: Callable[[Escalation], bool]
+) -> Escalation:
+    """Read the escalation, let `attempt` change, save (`save_escalation`) and record it, and
+    commit; False from `attempt` means nothing to change (rolled back). Retried from a new read
+    when someone else changed the row first."""
+    for _attempt in range(_MAX_ATTEMPTS):
+        escalation = _read(session, escalation_id)
         # A row changed by someone else since we read it surfaces as StaleDataError (from the
         # escalation's versioned UPDATE), and the whole change is retried.
         try:
-            if not _apply(session, policy, escalation, actor_id, action, now, apply, kind):
+            if not attempt(escalation):
                 session.rollback()
                 return escalation
             session.commit()
@@ -419,7 +430,7 @@ def _apply(
         return False
     slo.on_status_change(policy=policy, escalation=escalation, previous=previous_status, now=now)
     reminders.touch(policy=policy, escalation=escalation, now=now, snoozed=action is Verb.SNOOZE)
-    _write(session, escalation)
+    save_escalation(session, escalation)
     record_event(
         session,
         policy,
@@ -445,7 +456,7 @@ _UPDATE_ESCALATION = sa.update(_ESCALATIONS).where(
 
 def _read(session: Session, escalation_id: int) -> Escalation:
     """The escalation as it is now, by one prebuilt SELECT (not an ORM load): a detached row that
-    `_write` saves."""
+    `save_escalation` saves."""
     row = session.execute(_READ_ESCALATION, {"escalation_id": escalation_id}).mappings().first()
     if row is None:
         raise NotFound("error.not_found", key=f"ESC-{escalation_id}")
@@ -454,7 +465,7 @@ def _read(session: Session, escalation_id: int) -> Escalation:
     return escalation
 
 
-def _write(session: Session, escalation: Escalation) -> None:
+def save_escalation(session: Session, escalation: Escalation) -> None:
     """Save what was changed on the escalation: one UPDATE of the changed columns that bumps the
     version and matches only the version read (StaleDataError if someone changed it meanwhile).
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from bot import lifecycle
-from bot.errors import DomainError, InvalidInput, NotAllowed
+from bot.errors import InvalidInput, NotAllowed
+from bot.escalations.changes import retried_change, save_escalation
 from bot.escalations.queries import get_escalation
 from bot.escalations.timeline import record_event
 from bot.models import Escalation
@@ -27,7 +27,6 @@ from bot.policy import Policy
 # The labels a person may change, each with the policy's list of choices for it.
 LABELS: dict[str, str] = {"product": "products", "category": "categories"}
 EVENT = "relabeled"
-_MAX_ATTEMPTS = 8
 
 
 def check_may_relabel(
@@ -35,9 +34,13 @@ def check_may_relabel(
 ) -> Escalation:
     """The escalation, if the actor may change its product and category; otherwise the refusal."""
     escalation = get_escalation(session=session, escalation_id=escalation_id)
+    _refuse_unless_allowed(policy, escalation, actor_id)
+    return escalation
+
+
+def _refuse_unless_allowed(policy: Policy, escalation: Escalation, actor_id: str) -> None:
     if not lifecycle.may_change_status(policy, escalation, actor_id):
         raise NotAllowed("error.not_allowed.relabel", key=escalation.key)
-    return escalation
 
 
 def validate_labels(*, policy: Policy, product: str, category: str) -> None:
@@ -63,45 +66,48 @@ def relabel(
     now: datetime,
 ) -> Escalation:
     """Set the escalation's product and category as the actor chose them (confirming any that
-    were suggested), recorded once; retried when someone else changed the row first."""
+    were suggested), recorded once, by the change path's read and version-checked save; retried
+    when someone else changed the row first."""
     validate_labels(policy=policy, product=product, category=category)
     chosen = {"product": product, "category": category}
-    for _attempt in range(_MAX_ATTEMPTS):
-        escalation = check_may_relabel(
-            session=session, policy=policy, escalation_id=escalation_id, actor_id=actor_id
-        )
-        changed = {
-            field: [getattr(escalation, field), value]
-            for field, value in chosen.items()
-            if getattr(escalation, field) != value
-        }
-        confirmed = [
-            field
-            for field in LABELS
-            if getattr(escalation, f"{field}_suggested") and field not in changed
-        ]
+
+    def attempt(escalation: Escalation) -> bool:
+        _refuse_unless_allowed(policy, escalation, actor_id)
+        changed, confirmed = _compared(escalation, chosen)
         if not changed and not confirmed:
-            session.rollback()
-            return escalation  # as chosen already: a repeated submission changes nothing
-        try:
-            for field, value in chosen.items():
-                setattr(escalation, field, value)
-                setattr(escalation, f"{field}_suggested", False)
-            session.add(escalation)
-            session.flush()
-            record_event(
-                session,
-                policy,
-                escalation,
-                actor_id=actor_id,
-                kind=EVENT,
-                now=now,
-                data={"changed": changed, "confirmed": confirmed},
-                card=True,
-                thread=bool(changed),
-            )
-            session.commit()
-            return escalation
-        except StaleDataError:
-            session.rollback()
-    raise DomainError("error.busy", key=f"ESC-{escalation_id}")
+            return False  # as chosen already: a repeated submission changes nothing
+        for field, value in chosen.items():
+            setattr(escalation, field, value)
+            setattr(escalation, f"{field}_suggested", False)
+        save_escalation(session, escalation)
+        record_event(
+            session,
+            policy,
+            escalation,
+            actor_id=actor_id,
+            kind=EVENT,
+            now=now,
+            data={"changed": changed, "confirmed": confirmed},
+            card=True,
+            thread=bool(changed),
+        )
+        return True
+
+    return retried_change(session, escalation_id, attempt)
+
+
+def _compared(
+    escalation: Escalation, chosen: dict[str, str]
+) -> tuple[dict[str, list[str]], list[str]]:
+    """The labels the choice changes (old and new), and the suggested ones it keeps (confirms)."""
+    changed = {
+        field: [getattr(escalation, field), value]
+        for field, value in chosen.items()
+        if getattr(escalation, field) != value
+    }
+    confirmed = [
+        field
+        for field in LABELS
+        if getattr(escalation, f"{field}_suggested") and field not in changed
+    ]
+    return changed, confirmed

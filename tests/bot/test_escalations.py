@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlmodel import Session, col, select
 
@@ -24,7 +23,7 @@ from bot.models import EngineerState, Escalation, EscalationEvent, Outbox, Statu
 from bot.outbox_rows import OutboxKind
 from bot.policy import Policy
 from tests.conftest import START
-from tests.support.db_faults import escalation_moved_on_once
+from tests.support.db_faults import committed_elsewhere_first, escalation_moved_on_once
 from tests.support.factories import (
     FILER,
     LEAD,
@@ -1147,9 +1146,6 @@ def test_every_change_promises_one_card_update_and_one_thread_line(
     assert [r.kind for r in rows].count(OutboxKind.CARD_POST) == 1
 
 
-ESCALATIONS = Escalation.__table__  # type: ignore[attr-defined]
-
-
 # -- two people at once -----------------------------------------------------------------------
 
 
@@ -1225,27 +1221,19 @@ def test_a_change_committed_by_another_session_is_seen_on_retry(
 ) -> None:
     with db.session() as session:
         escalation_id = file_id(session, policy)
-        interfered: list[bool] = []
 
-        def reassign_elsewhere(conn: Any, statement: Any, *_args: Any) -> None:
-            """Just before the change saves the escalation, someone else changes it first."""
-            saving = isinstance(statement, sa.Update) and statement.table is ESCALATIONS
-            if interfered or not saving or conn is not session.connection():
-                return
-            interfered.append(True)
-            with db.session() as other:
-                escalations.reassign(
-                    session=other,
-                    policy=policy,
-                    escalation_id=escalation_id,
-                    actor_id=LEAD,
-                    assignee_id=KENJI,
-                    now=START,
-                )
+        def reassign_elsewhere(other: Session) -> object:
+            return escalations.reassign(
+                session=other,
+                policy=policy,
+                escalation_id=escalation_id,
+                actor_id=LEAD,
+                assignee_id=KENJI,
+                now=START,
+            )
 
-        sa_event.listen(db.engine, "before_execute", reassign_elsewhere)
         reads = count_reads(monkeypatch, session)
-        try:
+        with committed_elsewhere_first(db, session, reassign_elsewhere) as interfered:
             row = escalations.acknowledge(
                 session=session,
                 policy=policy,
@@ -1253,8 +1241,7 @@ def test_a_change_committed_by_another_session_is_seen_on_retry(
                 actor_id=LEAD,
                 now=START,
             )
-        finally:
-            sa_event.remove(db.engine, "before_execute", reassign_elsewhere)
+        assert interfered == [True]
         assert len(reads) == 2
         assert (row.status, row.assignee_id) == (Status.INVESTIGATING, KENJI)
         assert kinds(session, escalation_id) == [

@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event as sa_event
 from sqlmodel import Session, col, select
 
 from bot import escalations, presenter
@@ -17,7 +16,7 @@ from bot.models import Escalation, Outbox, Status
 from bot.outbox_rows import OutboxKind
 from bot.policy import Policy
 from tests.conftest import START
-from tests.support.db_faults import escalation_moved_on_once
+from tests.support.db_faults import committed_elsewhere_first, escalation_moved_on_once
 from tests.support.factories import FILER, LEAD, bring_to, file_one, policy_variant
 
 HANAKO, TARO, OUTSIDER = "U0HANAKO", "U0TARO", "U0OTHER"
@@ -278,21 +277,56 @@ def test_the_same_modal_submitted_twice_at_once_changes_it_once(
 ) -> None:
     with db.session() as session:
         escalation_id = _file(session, policy)
-        interfered: list[bool] = []
 
-        def same_submission_elsewhere(_flushing: Session, _context: Any, _instances: Any) -> None:
-            if interfered:
-                return
-            interfered.append(True)
-            with db.session() as other:
-                _relabel(other, policy, escalation_id, "album", "billing")
+        def same_submission(other: Session) -> object:
+            return _relabel(other, policy, escalation_id, "album", "billing")
 
-        sa_event.listen(session, "before_flush", same_submission_elsewhere)
-        try:
+        with committed_elsewhere_first(db, session, same_submission) as interfered:
             escalation = _relabel(session, policy, escalation_id, "album", "billing")
-        finally:
-            sa_event.remove(session, "before_flush", same_submission_elsewhere)
         assert interfered == [True]
         assert escalation.category == "billing"
         assert _posts(session, escalation_id) == [OutboxKind.CARD_UPDATE, OutboxKind.THREAD]
         assert len(_thread_lines(session, policy, escalation_id)) == 1
+
+
+@pytest.mark.postgres  # SQLite serialises writers (BEGIN IMMEDIATE)
+@pytest.mark.parametrize("first", ["status change", "relabel"])
+def test_a_relabel_and_a_status_change_at_once_both_hold(
+    db: Database, policy: Policy, first: str
+) -> None:
+    """Whichever commits first, the other finds the row's version moved on, reads it again and
+    makes its own change on top: neither is lost, each is recorded and posted once."""
+    with db.session() as session:
+        escalation_id = _file(session, policy)
+        version = escalations.get_escalation(session=session, escalation_id=escalation_id).version
+
+        def acknowledge(on: Session) -> Escalation:
+            return escalations.acknowledge(
+                session=on, policy=policy, escalation_id=escalation_id, actor_id=HANAKO, now=LATER
+            )
+
+        def relabel(on: Session) -> Escalation:
+            return _relabel(on, policy, escalation_id, "game", "billing")
+
+        elsewhere, here = (
+            (acknowledge, relabel) if first == "status change" else (relabel, acknowledge)
+        )
+        with committed_elsewhere_first(db, session, elsewhere) as interfered:
+            row = here(session)
+
+        assert interfered == [True]
+        # What `here` returns was read again after `elsewhere` committed, and changed on top of it.
+        for seen in (row, escalations.get_escalation(session=session, escalation_id=escalation_id)):
+            assert (seen.status, seen.product, seen.category) == (
+                Status.INVESTIGATING,
+                "game",
+                "billing",
+            )
+            assert seen.version == version + 2
+        kinds = [e.kind for e in escalations.timeline(session=session, escalation_id=escalation_id)]
+        assert kinds.count("acknowledge") == kinds.count("relabeled") == 1
+        assert _posts(session, escalation_id) == [OutboxKind.CARD_UPDATE, OutboxKind.THREAD] * 2
+        assert _thread_lines(session, policy, escalation_id) == [
+            "<@U0HANAKO> changed product: Family Album → Puzzle Game;"
+            " category: Login / account → Purchases / billing."
+        ]

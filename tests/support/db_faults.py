@@ -127,3 +127,32 @@ def escalation_moved_on_once(session: Any, escalation_id: int) -> Iterator[list[
         yield bumped
     finally:
         event.remove(engine, "before_execute", bump_version_once)
+
+
+@contextmanager
+def committed_elsewhere_first(
+    db: Database, session: Any, change: Callable[[Any], object]
+) -> Iterator[list[bool]]:
+    """Inside the block, just before `session` first saves the escalation (its UPDATE), `change`
+    is made and committed in another session, as by someone acting at the same moment (PostgreSQL
+    only: SQLite's writers wait for each other). Yields a list that holds True once it happened."""
+    import sqlalchemy as sa
+
+    from bot.models import Escalation
+
+    table = Escalation.__table__  # type: ignore[attr-defined]
+    interfered: list[bool] = []
+
+    def elsewhere(conn: Any, statement: Any, *_args: Any) -> None:
+        saving = isinstance(statement, sa.Update) and statement.table is table
+        if interfered or not saving or conn is not session.connection():
+            return
+        interfered.append(True)
+        with db.session() as other:
+            change(other)
+
+    event.listen(db.engine, "before_execute", elsewhere)
+    try:
+        yield interfered
+    finally:
+        event.remove(db.engine, "before_execute", elsewhere)
