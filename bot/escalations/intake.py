@@ -171,6 +171,40 @@ def parse_key(text: str) -> int:
     return int(match.group(1))
 
 
+# PostgreSQL: the lock of an intake key, taken by whoever files it and shared by whoever waits for it.
+_TRY_TO_FILE = sa.text("SELECT pg_try_advisory_xact_lock(hashtext(:key))")
+_TO_FILE = sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))")
+_WAIT_FOR_FILER = sa.text("SELECT pg_advisory_xact_lock_shared(hashtext(:key))")
+
+
+def _filed_or_ours_to_file(session: Session, intake_key: str) -> Escalation | None:
+    """The escalation filed under `intake_key`, or None: this transaction files it.
+
+    On PostgreSQL simultaneous submissions of one modal meet at the key's lock, so the others
+    find the one filed instead of failing their INSERT (a failed INSERT burns an id: ESC-1,
+    ESC-3). Only the filer holds it alone; the others wait for it sharing the lock, so they wait
+    for the filing only and not for each other: in turn, ten submissions at once made the last
+    wait out nine transactions, past a submission's budget on a loaded machine.
+    """
+    existing = by_intake_key(session, intake_key)
+    if existing is not None or session.get_bind().dialect.name != "postgresql":
+        return existing
+    key = {"key": intake_key}
+    if session.execute(_TRY_TO_FILE, key).scalar_one():
+        return by_intake_key(session, intake_key)  # filed since the look above
+    waiting = session.begin_nested()  # rolled back, it lets go of the shared lock
+    session.execute(_WAIT_FOR_FILER, key)
+    existing = by_intake_key(session, intake_key)
+    if existing is not None:
+        waiting.commit()
+        return existing
+    # The filer gave up: file it here, once no longer sharing the lock (two waiters taking it
+    # alone while both still share it would deadlock).
+    waiting.rollback()
+    session.execute(_TO_FILE, key)
+    return by_intake_key(session, intake_key)
+
+
 @dataclass(frozen=True)
 class Filed:
     """The outcome of filing: the escalation, and whether this call created it."""
@@ -189,13 +223,7 @@ def file_escalation(
     now: datetime,
 ) -> Filed:
     """File an escalation once per intake key (a resubmitted modal returns the first one)."""
-    if session.get_bind().dialect.name == "postgresql":
-        # Simultaneous submissions of one modal wait for each other here, so the second finds
-        # the first instead of failing its INSERT; a failed INSERT would burn an id (ESC-1, ESC-3).
-        session.execute(
-            sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": intake_key}
-        )
-    existing = by_intake_key(session, intake_key)
+    existing = _filed_or_ours_to_file(session, intake_key)
     if existing is not None:
         return Filed(existing, created=False)
     escalation = Escalation(

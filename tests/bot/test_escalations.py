@@ -10,10 +10,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlmodel import Session, col, select
 
-from bot import assignment, escalations, lifecycle, presenter
+from bot import assignment, escalations, lifecycle, presenter, scope
 from bot.blocks.errors import field_errors
 from bot.db import Database
 from bot.errors import AlreadyClaimed, InvalidInput, InvalidTransition, NotAllowed, NotFound
@@ -34,6 +35,7 @@ from tests.support.factories import (
     manual_policy,
     policy_variant,
 )
+from tests.support.flows import wait_for
 
 HANAKO, TARO, KENJI, OUTSIDER = "U0HANAKO", "U0TARO", "U0KENJI", "U0OTHER"
 GOOD_VALUES: dict[str, str | None] = {
@@ -548,6 +550,66 @@ def test_simultaneous_submissions_of_one_modal_file_once(db: Database, policy: P
         # The card, the auto-assignment's thread line, its DM to the assignee and the
         # filer's DM: once each.
         assert len(session.exec(select(Outbox)).all()) == 4
+
+
+def _submit(session: Session, policy: Policy, intake_key: str) -> escalations.Filed:
+    return escalations.file_escalation(
+        session=session,
+        policy=policy,
+        draft=draft(),
+        filed_by=FILER,
+        intake_key=intake_key,
+        now=START,
+    )
+
+
+@pytest.mark.postgres  # SQLite takes its write lock for every transaction anyway
+def test_a_submission_that_found_it_filed_holds_up_no_other(db: Database, policy: Policy) -> None:
+    with db.session() as session:
+        filed = _submit(session, policy, "view:AGAIN")
+    with db.session() as lingering:  # found it, and its transaction is still open
+        assert _submit(lingering, policy, "view:AGAIN").escalation.id == filed.escalation.id
+        # A request's deadline: waiting for the lingering one would be cut, and fail the test.
+        with scope.scoped(scope.request("view_submission escalate")), db.session() as other:
+            again = _submit(other, policy, "view:AGAIN")
+    assert (again.created, again.escalation.id) == (False, filed.escalation.id)
+
+
+def _advisory_lock_waiters(db: Database) -> int:
+    waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+    with db.engine.connect() as connection:
+        return int(connection.execute(sa.text(waiting)).scalar_one())
+
+
+@pytest.mark.postgres  # the wait for a filer in progress is PostgreSQL's advisory lock
+def test_a_submission_waiting_for_a_filer_that_gives_up_files_it_itself(
+    db: Database, policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waiter_filed: list[escalations.Filed] = []
+
+    def wait_for_the_filer() -> None:
+        with db.session() as session:
+            waiter_filed.append(_submit(session, policy, "view:GIVEUP"))
+
+    waiter = threading.Thread(target=wait_for_the_filer)
+    pick_assignee = assignment.pick_assignee
+
+    def give_up_once_the_other_waits(**kwargs: Any) -> str | None:
+        if threading.current_thread() is waiter:
+            return pick_assignee(**kwargs)
+        waiter.start()
+        assert wait_for(lambda: _advisory_lock_waiters(db) == 1), "the other never waited"
+        raise RuntimeError("the filer gives up")
+
+    monkeypatch.setattr(assignment, "pick_assignee", give_up_once_the_other_waits)
+    with pytest.raises(RuntimeError, match="gives up"), db.session() as session:
+        _submit(session, policy, "view:GIVEUP")
+    waiter.join(timeout=60)
+
+    assert [filed.created for filed in waiter_filed] == [True]
+    with db.session() as session:
+        assert len(session.exec(select(Escalation)).all()) == 1
+        assert len(session.exec(select(EscalationEvent)).all()) == 2
 
 
 def test_the_queue_reads_only_the_rows_it_shows_the_most_urgent_first(
