@@ -8,7 +8,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import Ack, App, BoltRequest, BoltResponse
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
@@ -62,6 +62,7 @@ class CreBotApp(App):
         request_scope = scope.request(request_kind(body), label=label)
         if body.get("type") == "view_submission":  # its ack waits for the work: Slack's 3 s
             request_scope.until = started + SUBMISSION_BUDGET
+            req.context["ack"] = _AckEndsBudget(request_scope)
         with lane(urgent=is_urgent(body)), scope.scoped(request_scope):
             response = super().dispatch(req)
         metrics.ACK_SECONDS.labels(label).observe(time.perf_counter() - started)
@@ -77,6 +78,24 @@ class CreBotApp(App):
             return BoltResponse(status=200, body="")
         if response.status >= 500:
             return _instead_of_a_500(req, response, label=label)
+        return response
+
+
+class _AckEndsBudget(Ack):
+    """A submission's ack, after which its work (the delivery) is no longer held to its budget.
+
+    The budget is for the ack: a delivery still held to it had its statements cut once it ran
+    out, which opened the breaker for the submissions queued behind, and told an acked user the
+    database did not answer.
+    """
+
+    def __init__(self, request_scope: scope.Scope) -> None:
+        super().__init__()
+        self._scope = request_scope
+
+    def __call__(self, *args: Any, **kwargs: Any) -> BoltResponse:
+        response = super().__call__(*args, **kwargs)
+        self._scope.until = None
         return response
 
 

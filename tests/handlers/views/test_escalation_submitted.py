@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from bot import scope
 from bot.db import Database
+from bot.outbox import DeliveryReport
+from bot.runtime import Runtime
 from tests.support.flows import (
     ESCALATION_CHANNEL,
     assert_acked,
@@ -273,6 +278,24 @@ def test_fixing_the_fields_and_resubmitting_files_it(slack: SlackDriver, db: Dat
 
 
 # -- filed once ----------------------------------------------------------------------------------
+
+
+def test_the_delivery_after_the_ack_has_its_own_deadline_not_what_is_left_of_the_budget(
+    slack: SlackDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The budget is for the ack: a delivery held to it had its statements cut once it ran out."""
+    deadlines: list[float | None] = []
+    deliver = Runtime.deliver
+
+    def noting_the_deadline(self: Runtime, **kwargs: Any) -> DeliveryReport:
+        deadlines.append(scope.deadline())
+        return deliver(self, **kwargs)
+
+    slack.command("/escalate", "Login fails")
+    monkeypatch.setattr(Runtime, "deliver", noting_the_deadline)
+
+    assert_acked(submit_escalation(slack))
+    assert deadlines == [scope.REQUEST_DEADLINE]
 
 
 def test_the_same_view_submitted_twice_files_one_escalation(
