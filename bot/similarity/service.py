@@ -170,21 +170,27 @@ def similar_to(
 
     Raises `NotFound` for an unknown escalation and `SimilarityNotReady` while there is no index.
     """
-    escalation = session.get(Escalation, escalation_id)
-    if escalation is None:
-        raise NotFound("error.not_found", key=f"ESC-{escalation_id}")
+    text = _text_of(session, escalation_id)
     snapshot = index.snapshot()
     return _matches(
         session=session,
         index=index,
         snapshot=snapshot,
-        text=escalation_text(escalation),
+        text=text,
         audience=audience,
         limit=limit,
         min_score=card_threshold(snapshot.size) if min_score is None else min_score,
         resolved_only=resolved_only,
         exclude=(escalation_id,),
     )
+
+
+def _text_of(session: Session, escalation_id: int) -> str:
+    """An escalation's text as the index compares it; `NotFound` for an unknown escalation."""
+    escalation = session.get(Escalation, escalation_id)
+    if escalation is None:
+        raise NotFound("error.not_found", key=f"ESC-{escalation_id}")
+    return escalation_text(escalation)
 
 
 def similar_to_text(
@@ -342,23 +348,26 @@ def search(
         escalation_id: int | None = parse_key(query)
     except NotFound:  # not a key: a text
         escalation_id = None
-    if escalation_id is not None:
-        matches = similar_to(
-            session=session,
-            index=index,
-            escalation_id=escalation_id,
-            audience=audience,
-            limit=SEARCH_LIMIT,
-            min_score=SEARCH_FLOOR,
-        )
-    else:
-        matches = similar_to_text(session=session, index=index, text=query, audience=audience)
-    size = index.snapshot().size
+    exclude: tuple[int, ...] = () if escalation_id is None else (escalation_id,)
+    text = query_text(query) if escalation_id is None else _text_of(session, escalation_id)
+    # One snapshot for the matches and the threshold: both of the same generation of the index.
+    snapshot = index.snapshot()
+    matches = _matches(
+        session=session,
+        index=index,
+        snapshot=snapshot,
+        text=text,
+        audience=audience,
+        limit=SEARCH_LIMIT,
+        min_score=SEARCH_FLOOR,
+        resolved_only=False,
+        exclude=exclude,
+    )
     return SearchResult(
         escalation_id=escalation_id,
         text=query,
         matches=matches,
-        card_threshold=card_threshold(size),
+        card_threshold=card_threshold(snapshot.size),
     )
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
 from sqlmodel import Session
 
 from bot import escalations
@@ -186,6 +189,40 @@ def test_without_an_index_the_answer_is_not_ready(
         service.similar_to_text(session=session, index=idx, text="reset mail", audience=CHANNEL)
     with pytest.raises(SimilarityNotReady):
         service.suggest(index=idx, policy=_policy_of(db), text="reset mail")
+
+
+def test_search_tells_the_card_threshold_of_the_index_it_searched(
+    db: Database, policy: Policy, clock: ManualClock, corpus: dict[str, list[int]]
+) -> None:
+    """Escalations indexed while a search runs change neither its matches nor the threshold it
+    tells: both are of the index as the search found it (11 escalations: cards show from 0.6)."""
+    idx = _indexed(db, clock)
+    assert idx.snapshot().size == 11
+    meanwhile: list[bool] = []
+
+    def nine_more_indexed(conn: Any, statement: Any, *_args: Any) -> None:
+        """When the search reads its matches' rows, nine more escalations are filed and indexed."""
+        if meanwhile or not isinstance(statement, sa.Select) or conn is not session.connection():
+            return
+        meanwhile.append(True)
+        with db.session() as other:
+            for n in range(9):
+                file_text(other, policy, clock.now(), f"Shop banner {n} shows yesterday's sale")
+        clock.advance(idx.check_every)
+        sync_all(db, idx, clock.now())
+
+    with db.session(read_only=True) as session:
+        sa_event.listen(db.engine, "before_execute", nine_more_indexed)
+        try:
+            result = service.search(
+                session=session, index=idx, query=RESET_TEXTS[1][0], audience=CHANNEL
+            )
+        finally:
+            sa_event.remove(db.engine, "before_execute", nine_more_indexed)
+    assert meanwhile == [True]
+    assert {m.escalation_id for m in result.matches} >= {corpus["reset"][0]}
+    assert result.card_threshold == 0.6
+    assert idx.snapshot().size == 20  # cards show from 0.45 from now on
 
 
 def _policy_of(_: Database) -> Policy:
