@@ -35,6 +35,7 @@ from sqlmodel import Session, col, select
 from bot import outbox_keys
 from bot.clock import SystemClock
 from bot.db import Database
+from bot.escalations.queries import read_escalation
 from bot.models import Escalation, Outbox, OutboxStatus
 from bot.outbox_rows import OutboxKind
 
@@ -564,7 +565,7 @@ class OutboxDeliverer:
         """
         settled: list[OutboxStatus] = []
         batch: list[_Ready] = []
-        held: list[Escalation] = []  # the session's map is weak: what was read stays read
+        held: dict[int, Escalation] = {}  # escalations read in this transaction, by id
         while claimed is not None:
             row = _ClaimedRow(**claimed._mapping)
             now = clock()
@@ -732,10 +733,10 @@ class OutboxDeliverer:
     # -- what to send -------------------------------------------------------------------------
 
     def _prepare(
-        self, session: Session, row: _ClaimedRow, *, held: list[Escalation] | None = None
+        self, session: Session, row: _ClaimedRow, *, held: dict[int, Escalation] | None = None
     ) -> _SlackCall | None:
-        """The row's call, drawn now (None: nothing to send). The escalation read is added to
-        `held`: the rows after it in the same transaction draw from that one read."""
+        """The row's call, drawn now (None: nothing to send). The escalation read (one prebuilt
+        select) is kept in `held`: the rows after it in the same transaction draw from that read."""
         kind = OutboxKind(row.kind)
         if kind is OutboxKind.MESSAGE:
             text, blocks = None, None
@@ -751,11 +752,14 @@ class OutboxDeliverer:
             )
         if kind is OutboxKind.UPLOAD:
             return self._upload_call(session, row)
-        escalation = session.get(Escalation, row.escalation_id)
-        assert escalation is not None
+        assert row.escalation_id is not None
+        escalation = (held or {}).get(row.escalation_id)
+        if escalation is None:
+            escalation = read_escalation(session=session, escalation_id=row.escalation_id)
+            assert escalation is not None
+            if held is not None:
+                held[row.escalation_id] = escalation
         assert escalation.id is not None
-        if held is not None:
-            held.append(escalation)
         if kind is OutboxKind.DM:
             return self._dm_call(session, row, escalation)
         if kind is OutboxKind.CARD_POST:

@@ -37,7 +37,7 @@ from bot.digest import export as digest_export
 from bot.digest.post import CHART_FILE, CSV_FILE
 from bot.i18n import t
 from bot.lookup.service import end_user_names, history_summary
-from bot.models import Escalation, EscalationEvent
+from bot.models import Escalation
 from bot.policy import Policy
 from bot.similarity.service import card_matches
 from bot.zendesk import writeback
@@ -176,7 +176,7 @@ def render_thread_line(
     *, session: Session, policy: Policy, escalation: Escalation, event_id: int
 ) -> str:
     """A timeline entry's line in the escalation's thread, worded as it is sent."""
-    event = session.get(EscalationEvent, event_id)
+    event = escalations.read_event(session=session, event_id=event_id)
     if event is None or event.escalation_id != escalation.id:
         raise LookupError(f"no timeline entry {event_id} of {escalation.key}")
     return build_thread_line(policy=policy, escalation=escalation, event=event)
@@ -207,7 +207,7 @@ def render_notice(
             policy=policy, escalation=escalation, now=now, workspace_url=workspace_url
         )
     if what == "waiting":
-        event = session.get(EscalationEvent, int(payload["event_id"]))
+        event = escalations.read_event(session=session, event_id=int(payload["event_id"]))
         question = str(((event.data if event else None) or {}).get("question") or "")
         return build_question_dm(
             policy=policy, escalation=escalation, question=question, workspace_url=workspace_url

@@ -53,6 +53,8 @@ from bot.escalations.queries import (
     list_filed_by,
     list_in_progress,
     list_unassigned,
+    read_escalation,
+    read_event,
 )
 from bot.escalations.timeline import record_activity, record_event, timeline
 
@@ -82,6 +84,8 @@ __all__ = [
     "parse_key",
     "parse_zendesk_ticket",
     "question_to_answer",
+    "read_escalation",
+    "read_event",
     "reassign",
     "record_activity",
     "record_event",

@@ -28,7 +28,12 @@ from bot.errors import (
     NotAllowed,
     NotFound,
 )
-from bot.escalations.queries import find_by_message, get_escalation, latest_question
+from bot.escalations.queries import (
+    find_by_message,
+    get_escalation,
+    latest_question,
+    read_escalation,
+)
 from bot.escalations.timeline import record_event
 from bot.lifecycle import Verb
 from bot.limits import ANSWER_MAX, RESOLUTION_NOTE_MAX, WAIT_QUESTION_MAX
@@ -446,7 +451,6 @@ def _apply(
 
 
 _ESCALATIONS = Escalation.__table__  # type: ignore[attr-defined]
-_READ_ESCALATION = sa.select(_ESCALATIONS).where(_ESCALATIONS.c.id == sa.bindparam("escalation_id"))
 # The columns to set come with the parameters; the row must still be at the version we read.
 _UPDATE_ESCALATION = sa.update(_ESCALATIONS).where(
     _ESCALATIONS.c.id == sa.bindparam("where_id"),
@@ -457,10 +461,9 @@ _UPDATE_ESCALATION = sa.update(_ESCALATIONS).where(
 def _read(session: Session, escalation_id: int) -> Escalation:
     """The escalation as it is now, by one prebuilt SELECT (not an ORM load): a detached row that
     `save_escalation` saves."""
-    row = session.execute(_READ_ESCALATION, {"escalation_id": escalation_id}).mappings().first()
-    if row is None:
+    escalation = read_escalation(session=session, escalation_id=escalation_id)
+    if escalation is None:
         raise NotFound("error.not_found", key=f"ESC-{escalation_id}")
-    escalation = Escalation(**row)
     make_transient_to_detached(escalation)  # as if loaded: what `apply` changes is tracked
     return escalation
 

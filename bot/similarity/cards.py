@@ -105,9 +105,14 @@ def _ids(matches: list[list[float]]) -> list[int]:
     return [int(m[0]) for m in matches]
 
 
+_MATCHES = SimilarMatch.__table__  # type: ignore[attr-defined]
+# Every card drawn reads this: the one column, by a prebuilt select (not an ORM load).
+_STORED_MATCHES = sa.select(_MATCHES.c.matches).where(
+    _MATCHES.c.escalation_id == sa.bindparam("escalation_id")
+)
+
+
 def stored_ids(*, session: Session, escalation_id: int) -> list[tuple[int, float]]:
     """The matches stored for a card, best first (none before the job has looked)."""
-    row = session.get(SimilarMatch, escalation_id)
-    if row is None:
-        return []
-    return [(int(m[0]), float(m[1])) for m in row.matches]
+    matches = session.execute(_STORED_MATCHES, {"escalation_id": escalation_id}).scalar()
+    return [(int(m[0]), float(m[1])) for m in matches or []]

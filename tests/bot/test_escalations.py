@@ -344,6 +344,33 @@ def test_an_unknown_escalation_is_not_found(db: Database) -> None:
     assert caught.value.params == {"key": "ESC-999"}
 
 
+def test_the_prebuilt_reads_give_what_the_orm_loads(db: Database, policy: Policy) -> None:
+    with db.session() as session:
+        escalation_id = file_id(
+            session,
+            policy,
+            zendesk=escalations.ZendeskTicket(4711, "https://acme.zendesk.com/agent/tickets/4711"),
+        )
+        perform(session, policy, Verb.ACKNOWLEDGE, escalation_id, HANAKO, START)
+        perform(session, policy, Verb.SNOOZE, escalation_id, HANAKO, START)
+        timeline = escalations.timeline(session=session, escalation_id=escalation_id)
+        expected = [(e.id, e.kind, e.data, e.at) for e in timeline]
+    columns = sa.inspect(Escalation).columns.keys()
+    with db.session() as session:
+        read = escalations.read_escalation(session=session, escalation_id=escalation_id)
+        loaded = session.get(Escalation, escalation_id)
+        events = [escalations.read_event(session=session, event_id=e[0] or 0) for e in expected]
+        assert escalations.read_escalation(session=session, escalation_id=999) is None
+    assert read is not None and loaded is not None
+    assert [(getattr(read, c), type(getattr(read, c))) for c in columns] == [
+        (getattr(loaded, c), type(getattr(loaded, c))) for c in columns
+    ]
+    assert read.snoozed_until is not None and read.snoozed_until.tzinfo is not None
+    assert read.key == f"ESC-{escalation_id}"
+    assert [(e.id, e.kind, e.data, e.at) for e in events if e] == expected
+    assert len(expected) > 2
+
+
 # -- filing and auto-assignment ---------------------------------------------------------------
 
 
