@@ -361,11 +361,13 @@ def test_the_prebuilt_reads_give_what_the_orm_loads(db: Database, policy: Policy
         loaded = session.get(Escalation, escalation_id)
         events = [escalations.read_event(session=session, event_id=e[0] or 0) for e in expected]
         assert escalations.read_escalation(session=session, escalation_id=999) is None
-    assert read is not None and loaded is not None
+    assert read is not None
+    assert loaded is not None
     assert [(getattr(read, c), type(getattr(read, c))) for c in columns] == [
         (getattr(loaded, c), type(getattr(loaded, c))) for c in columns
     ]
-    assert read.snoozed_until is not None and read.snoozed_until.tzinfo is not None
+    assert read.snoozed_until is not None
+    assert read.snoozed_until.tzinfo is not None
     assert read.key == f"ESC-{escalation_id}"
     assert [(e.id, e.kind, e.data, e.at) for e in events if e] == expected
     assert len(expected) > 2
