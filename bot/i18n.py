@@ -1177,7 +1177,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "similar.line": (":mag: Similar: {matches}", ":mag: 類似: {matches}"),
     "similar.first": ("{key} ({facts})", "{key}({facts})"),
     "similar.resolved_on": ("resolved {day}", "{day}に解決"),
-    "similar.open_facts": ("{status}, filed {day}", "{status} · {day}起票"),
+    "similar.open_facts": ("open, filed {day}", "未解決 · {day}起票"),
+    "similar.status_facts": ("{status}, filed {day}", "{status} · {day}起票"),
     "similar.day": ("{day} {month}", "{month}{day}日"),
     "similar.offer": (
         ":bulb: *A similar escalation was resolved:* {key} ({facts}). Its answer for CS:",

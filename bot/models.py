@@ -343,6 +343,9 @@ class SimilarMatch(SQLModel, table=True):
     fingerprint: str = Field(max_length=32)
     # [[escalation id, score], ...], best first (empty when nothing is close).
     matches: list[list[float]] = Field(default_factory=list, sa_type=sa.JSON)
+    # The best match's id (None when there is none): its card line shows that one's status, so
+    # the cards naming an escalation are found by this index when it is resolved or reopened.
+    first_match_id: int | None = Field(default=None, index=True)
     found_at: datetime = _ts(nullable=False)
 
 

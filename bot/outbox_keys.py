@@ -14,6 +14,8 @@ The format is `<what>:<identifying parts…>`, parts joined by ":", at most 200 
     esc:42:card:left:20261125T050000   its redraw when the time left it shows changes
     esc:42:card:similar:3              its redraw when its similar escalations (found for its
                                        version 3) changed
+    esc:42:card:match:7:5              its redraw because ESC-7, its first similar escalation, was
+                                       resolved or reopened (from ESC-7's version 5)
     esc:42:dm:U0HANAKO:20261125T050000 the DM telling U0HANAKO ESC-42 is theirs (assigned then)
     esc:42:dm:U0HANAKO:20261125T050000:update:7   that DM redrawn after timeline entry 7 (…:update:slo2
                                        after SLO stage 2)
@@ -76,6 +78,12 @@ def card_refresh(escalation_id: int, at: datetime) -> str:
 def similar_card(escalation_id: int, version: int) -> str:
     """The escalation's message redrawn because the similar escalations found for it changed."""
     return f"esc:{escalation_id}:card:similar:{version}"
+
+
+def similar_status(escalation_id: int, match_id: int, match_version: int) -> str:
+    """The escalation's message redrawn because its first similar escalation was resolved or
+    reopened (the change from that one's `match_version`)."""
+    return f"esc:{escalation_id}:card:match:{match_id}:{match_version}"
 
 
 def assignment_dm(escalation_id: int, assignee_id: str, assigned_at: datetime) -> str:

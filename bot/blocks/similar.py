@@ -40,12 +40,18 @@ def took(match: Match, policy: Policy) -> str | None:
     )
 
 
-def match_facts(match: Match, policy: Policy) -> str:
-    """ "resolved 12 Nov · Bug · 2 business days", or "open, filed 3 Dec"."""
+def match_facts(match: Match, policy: Policy, *, live: bool = False) -> str:
+    """ "resolved 12 Nov · Bug · 2 business days", or "open, filed 3 Dec" ("Waiting on CS, filed
+    3 Dec" when `live`: drawn when asked, never redrawn)."""
     lang = policy.language
     if not match.resolved or match.resolved_at is None:
-        status = t(f"status.{match.status}", lang)
-        return t("similar.open_facts", lang, status=status, day=short_day(match.filed_at, policy))
+        day = short_day(match.filed_at, policy)
+        if live:
+            status = t(f"status.{match.status}", lang)
+            return t("similar.status_facts", lang, status=status, day=day)
+        # Not its status: a card is redrawn when its match is resolved or reopened, not on
+        # every click of that one (`bot.similarity.cards.redraw_naming`).
+        return t("similar.open_facts", lang, day=day)
     parts = [t("similar.resolved_on", lang, day=short_day(match.resolved_at, policy))]
     if match.cause:
         parts.append(escape(policy.label("causes", match.cause)))
@@ -124,7 +130,7 @@ def search_item(*, policy: Policy, match: Match, workspace_url: str | None) -> B
         lang,
         key=match_key(match, workspace_url),
         score=f"{match.score:.2f}",
-        facts=match_facts(match, policy),
+        facts=match_facts(match, policy, live=True),
     )
     lines = [head, escape_truncated(match.summary, SEARCH_SUMMARY)]
     if match.answer:

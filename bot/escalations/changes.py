@@ -40,6 +40,7 @@ from bot.limits import ANSWER_MAX, RESOLUTION_NOTE_MAX, WAIT_QUESTION_MAX
 from bot.models import ACTIVE_STATUSES, Escalation, EscalationEvent, Status
 from bot.mrkdwn import mention
 from bot.policy import Policy
+from bot.similarity import cards
 from bot.user_text import unstorable_error
 
 
@@ -202,6 +203,7 @@ def resolve(
         escalation.resolution_cause = cause
         escalation.resolution_note = note.strip()
         escalation.resolution_answer = answer.strip()
+        _redraw_cards_naming(session, escalation, now)
         return {"cause": cause}
 
     return _change(session, policy, escalation_id, actor_id, Verb.RESOLVE, now, apply)
@@ -313,9 +315,18 @@ def reopen(
             escalation.status = Status.OPEN  # nobody had it: back to the queue
         escalation.resolved_at = None
         escalation.resolved_by = None
+        _redraw_cards_naming(session, escalation, now)
         return {}
 
     return _change(session, policy, escalation_id, actor_id, Verb.REOPEN, now, apply)
+
+
+def _redraw_cards_naming(session: Session, escalation: Escalation, now: datetime) -> None:
+    """The cards whose similar line shows this escalation as open or resolved: it just changed."""
+    assert escalation.id is not None
+    cards.redraw_naming(
+        session=session, escalation_id=escalation.id, version=escalation.version, now=now
+    )
 
 
 def hand_back(

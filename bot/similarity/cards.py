@@ -4,6 +4,8 @@ A card's matches are found once its escalation is in the index (the job's next r
 and again whenever its summary or details change; they are stored (`SimilarMatch`) so drawing a
 card is a read. Only cards still worth a look get matches: unresolved escalations, and those
 filed within `CARD_WINDOW` (a first run over years of history does not search for all of them).
+A card shows its first match's facts, "open" until it is resolved and then when and why, so only
+resolving or reopening that one makes the card redrawn (`redraw_naming`), not every status click.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
+from bot import outbox_keys
 from bot.models import Escalation, SimilarMatch, Status
+from bot.outbox_rows import OutboxRow, enqueue_many
 from bot.similarity.index import SimilarityIndex, Snapshot
 from bot.similarity.store import text_columns, upsert_by_escalation
 from bot.similarity.text import document_text, fingerprint
@@ -92,6 +96,7 @@ def find_batch(
                 "escalation_version": row.version,
                 "fingerprint": print_,
                 "matches": matches,
+                "first_match_id": int(matches[0][0]) if matches else None,
                 "found_at": now,
             }
         )
@@ -116,3 +121,23 @@ def stored_ids(*, session: Session, escalation_id: int) -> list[tuple[int, float
     """The matches stored for a card, best first (none before the job has looked)."""
     matches = session.execute(_STORED_MATCHES, {"escalation_id": escalation_id}).scalar()
     return [(int(m[0]), float(m[1])) for m in matches or []]
+
+
+# The cards whose first match is one escalation, by the index on `first_match_id`.
+_NAMING = sa.select(_MATCHES.c.escalation_id).where(
+    _MATCHES.c.first_match_id == sa.bindparam("match_id")
+)
+
+
+def redraw_naming(*, session: Session, escalation_id: int, version: int, now: datetime) -> int:
+    """Promise a redraw of each card whose first match is this escalation, resolved or reopened
+    from `version` (once per change, however often it is retried); how many were promised."""
+    cards = session.execute(_NAMING, {"match_id": escalation_id}).scalars().all()
+    rows = [
+        OutboxRow.card_update(
+            outbox_keys.similar_status(card, escalation_id, version), escalation_id=card
+        )
+        for card in cards
+    ]
+    enqueue_many(session, rows, now=now)
+    return len(rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,55 @@ def test_labels_filed_as_suggestions_before_0015_are_marked_suggested(empty_sqli
         "not_understood": (False, False),
         "slack": (False, False),
     }
+
+
+def test_cards_matched_before_0016_get_their_first_match(database_url: str) -> None:
+    """0016 reads each stored list's first id into the indexed column (SQLite and PostgreSQL)."""
+    command.downgrade(migrate.alembic_config(database_url), "0015")
+    engine = create_db_engine(database_url)
+    stamp = "2026-11-25 01:00:00.000000"
+    similar_match = sa.table(
+        "similar_match",
+        sa.column("escalation_id", sa.Integer()),
+        sa.column("escalation_version", sa.Integer()),
+        sa.column("fingerprint", sa.String()),
+        sa.column("matches", sa.JSON()),
+        sa.column("found_at", sa.DateTime(timezone=True)),
+    )
+    found = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
+    with engine.begin() as connection:
+        for key in ("a", "b", "c"):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO escalation (intake_key, end_user_id, product, category, priority,"
+                    " summary, details, filed_by, filed_at, status, channel_id, version,"
+                    " last_activity_at) VALUES (:key, 'u-1', 'album', 'login',"
+                    " 'P2', 's', '', 'U0CS', :at, 'open', 'C0ESCALATE', 1, :at)"
+                ),
+                {"key": key, "at": stamp},
+            )
+        ids = dict(connection.execute(sa.text("SELECT intake_key, id FROM escalation")).all())
+        stored = {"a": [[ids["b"], 0.61], [ids["c"], 0.4]], "b": [[ids["a"], 0.61]], "c": []}
+        connection.execute(
+            sa.insert(similar_match),
+            [
+                {
+                    "escalation_id": ids[key],
+                    "escalation_version": 1,
+                    "fingerprint": "f",
+                    "matches": matches,
+                    "found_at": found,
+                }
+                for key, matches in stored.items()
+            ],
+        )
+    migrate.upgrade(database_url)
+    with engine.connect() as connection:
+        firsts = dict(
+            connection.execute(
+                sa.text("SELECT escalation_id, first_match_id FROM similar_match")
+            ).all()
+        )
+    engine.dispose()
+    assert firsts == {ids["a"]: ids["b"], ids["b"]: ids["a"], ids["c"]: None}
+    assert schema_differences(database_url) == []

@@ -73,7 +73,7 @@ def test_a_card_shows_the_similar_resolved_escalation_after_the_job_runs(
     assert _index(runtime, clock).endswith("; 2 cards redrawn with new similar escalations")
 
     [back] = _similar_lines(_latest(slack, _first_card(slack)))  # and the other way round
-    assert back.endswith("|ESC-2> (Assigned, filed 27 Nov)")
+    assert back.endswith("|ESC-2> (open, filed 27 Nov)")
     [line] = _similar_lines(_latest(slack, second))
     first = _latest(slack, _first_card(slack))
     link = f"<https://{slack.standin.team_domain}.slack.com/archives/{first.channel}/p"

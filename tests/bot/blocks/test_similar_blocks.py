@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from bot.blocks.similar import card_line
+import pytest
+
+from bot.blocks.similar import card_line, match_facts
 from bot.policy import Policy
 from bot.similarity.service import Match
 from tests.conftest import TOKYO
@@ -50,10 +52,23 @@ def test_keys_link_to_their_messages_when_the_workspace_is_known(policy: Policy)
     )
 
 
-def test_an_open_best_match_says_when_it_was_filed(policy: Policy) -> None:
-    open_one = replace(BEST, status="investigating", resolved_at=None, business_seconds=None)
+@pytest.mark.parametrize("status", ["open", "assigned", "investigating", "waiting"])
+def test_an_open_best_match_says_open_and_when_it_was_filed_whatever_its_status(
+    policy: Policy, policy_text: str, status: str
+) -> None:
+    """Not its status: that one's clicks do not redraw the cards naming it (resolving does)."""
+    open_one = replace(BEST, status=status, resolved_at=None, business_seconds=None)
     line = card_line(policy=policy, matches=[open_one], workspace_url=None)
-    assert line == ":mag: Similar: ESC-812 (Investigating, filed 10 Nov)"
+    assert line == ":mag: Similar: ESC-812 (open, filed 10 Nov)"
+    ja = policy_variant(policy_text, ('language = "en"', 'language = "ja"'))
+    line = card_line(policy=ja, matches=[open_one], workspace_url=None)
+    assert line == ":mag: 類似: ESC-812(未解決 · 11月10日起票)"
+
+
+def test_cre_similar_drawn_when_asked_says_an_open_match_s_status(policy: Policy) -> None:
+    waiting = replace(BEST, status="waiting", resolved_at=None, business_seconds=None)
+    assert match_facts(waiting, policy, live=True) == "Waiting on CS, filed 10 Nov"
+    assert match_facts(waiting, policy) == "open, filed 10 Nov"
 
 
 def test_no_matches_no_line(policy: Policy) -> None:
