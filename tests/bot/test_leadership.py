@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -94,7 +95,7 @@ def test_candidates_racing_for_a_free_lease_elect_exactly_one(database_url: str)
 
 
 @pytest.fixture
-def deployment(runtime: Runtime, database_url: str, policy: Policy) -> list[Runtime]:
+def deployment(runtime: Runtime, database_url: str, policy: Policy) -> Iterator[list[Runtime]]:
     """Three processes of one deployment on one database and one clock."""
     others = [
         Runtime(
@@ -107,7 +108,9 @@ def deployment(runtime: Runtime, database_url: str, policy: Policy) -> list[Runt
         )
         for n in (2, 3)
     ]
-    return [runtime, *others]
+    yield [runtime, *others]
+    for other in others:
+        other.db.dispose()
 
 
 def _leaders(electors: list[Elector]) -> list[str]:
