@@ -271,13 +271,16 @@ def cmd_run_job(args: argparse.Namespace) -> int:
     from bot.scheduler import build_schedules, run_job
 
     runtime = build_runtime(settings)
-    if args.name not in build_schedules(runtime.policy):
-        raise ConfigError(
-            f"run-job: unknown job {args.name!r} (one of {', '.join(build_schedules(runtime.policy))})"
-        )
-    migrate.upgrade(settings.database_url)
-    at = _parse_instant(args.at, runtime) if args.at else runtime.now()
-    detail = run_job(runtime=runtime, name=args.name, at=at, manual=True, force=args.force)
+    try:
+        if args.name not in build_schedules(runtime.policy):
+            raise ConfigError(
+                f"run-job: unknown job {args.name!r} (one of {', '.join(build_schedules(runtime.policy))})"
+            )
+        migrate.upgrade(settings.database_url)
+        at = _parse_instant(args.at, runtime) if args.at else runtime.now()
+        detail = run_job(runtime=runtime, name=args.name, at=at, manual=True, force=args.force)
+    finally:
+        runtime.db.dispose()
     print(f"{args.name} as of {at.isoformat()}: {detail}")
     return 0
 

@@ -132,6 +132,23 @@ def test_run_job_for_a_holiday_says_it_did_nothing_unless_forced(
     assert len(standin.calls) > before
 
 
+def test_run_job_leaves_no_database_connection_open(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A pooled connection left for the garbage collector warns (psycopg) under a later test."""
+    built: list[Runtime] = []
+    build_runtime = cli.build_runtime
+
+    def noting_the_runtime(*args: Any, **kwargs: Any) -> Runtime:
+        built.append(build_runtime(*args, **kwargs))
+        return built[-1]
+
+    env.setattr(cli, "build_runtime", noting_the_runtime)
+    assert cli.main(["run-job", "housekeeping", "--at", "2026-11-25T12:00"]) == 0
+    [runtime] = built
+    assert runtime.db.engine.pool.checkedin() == 0
+
+
 def test_run_job_reads_an_instant_without_offset_in_the_team_zone(
     env: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
