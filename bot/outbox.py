@@ -245,7 +245,9 @@ def _build_statements() -> dict[str, Any]:
     # A redraw joins no batch: drawn before the calls ahead of it are answered, it would miss
     # the newer redraw a change queues meanwhile (which makes it moot).
     not_a_redraw = (
-        table.c.kind.not_in([str(OutboxKind.CARD_UPDATE), str(OutboxKind.SOURCE_UPDATE)]),
+        # Not NOT IN (…): its list is bound anew at every execution (SQLAlchemy's "expanding").
+        table.c.kind != str(OutboxKind.CARD_UPDATE),
+        table.c.kind != str(OutboxKind.SOURCE_UPDATE),
         ~table.c.key.contains(":update:"),  # a DM or a channel post redrawn in place
     )
     claim_after = (
