@@ -87,15 +87,25 @@ def note_assigned(*, session: Session, user_id: str, now: datetime) -> None:
     _upsert_state(session, user_id, last_assigned_at=now)
 
 
+# (dialect, the columns set) → INSERT … ON CONFLICT (user_id) DO UPDATE SET them, built once:
+# every claim and auto-assignment notes its assignee (building it per call cost more than running it).
+_UPSERTS: dict[tuple[str, tuple[str, ...]], Any] = {}
+
+
 def _upsert_state(session: Session, user_id: str, **values: Any) -> None:
     """Create or update an engineer's state in one statement: two filings at once never collide."""
     table = EngineerState.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
-    insert_factory = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert_factory(table).values({"away": False, **values, "user_id": user_id})
-    statement = statement.on_conflict_do_update(index_elements=[table.c.user_id], set_=values)
+    names = tuple(sorted(values))
+    statement = _UPSERTS.get((dialect, names))
+    if statement is None:
+        insert_factory = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        insert = insert_factory(table)
+        statement = _UPSERTS[(dialect, names)] = insert.on_conflict_do_update(
+            index_elements=[table.c.user_id], set_={name: insert.excluded[name] for name in names}
+        )
     with session.no_autoflush:  # called mid-change: the escalation is flushed by the change itself
-        session.execute(statement)
+        session.execute(statement, {"away": False, **values, "user_id": user_id})
 
 
 AWAY_AT_MOST = timedelta(days=730)  # `/cre away until` a date at most two years ahead
