@@ -25,6 +25,7 @@ from bot.i18n import t
 from bot.listener_pool import ListenerPool, lane
 from bot.runtime import MeasuredWebClient, Runtime
 from bot.slack_http import KeptRespond
+from bot.work_process import FORWARDED, forwardable
 from handlers.payload import is_slack_shaped
 from handlers.replies import tell_user
 
@@ -63,9 +64,17 @@ class CreBotApp(App):
         if body.get("type") == "view_submission":  # its ack waits for the work: Slack's 3 s
             request_scope.until = started + SUBMISSION_BUDGET
             req.context["ack"] = _AckEndsBudget(request_scope)
-        with lane(urgent=is_urgent(body)), scope.scoped(request_scope):
+        urgent = is_urgent(body)
+        forwarded = bool(req.context.get(FORWARDED))
+        may_go = is_acked_at_once(body) and not urgent and not forwarded
+        with (
+            lane(urgent=urgent),
+            forwardable(body if may_go else None),
+            scope.scoped(request_scope),
+        ):
             response = super().dispatch(req)
-        metrics.ACK_SECONDS.labels(label).observe(time.perf_counter() - started)
+        if not forwarded:  # a web worker acked it already, and measured that
+            metrics.ACK_SECONDS.labels(label).observe(time.perf_counter() - started)
         if is_acked_at_once(body) and response.status in (200, 500):
             # The answer is the ack, given before the listener was queued. Bolt's runner can
             # hand back a 500 instead when the listener fails at once (it sets the response it
@@ -170,11 +179,15 @@ def _acknowledge_at_once(executor: Executor, runtime: Runtime) -> Callable[..., 
         """Ack commands, clicks and shortcuts now, so the ack never waits for a listener thread.
 
         A command arriving while the normal lane is more than `BEHIND_SECONDS` behind is told so
-        in its ack: one that only reads is not queued at all, one that changes something is.
+        in its ack: one that only reads is not queued at all, one that changes something is. In
+        a work process (`bot.work_process`) the web worker did all that: the listener just runs.
         """
         if not is_acked_at_once(body):
             return next()
         ack = context["ack"]
+        if context.get(FORWARDED):  # acked by the web worker: this ack only frees Bolt's wait
+            ack()
+            return next()
         if not (body.get("command") and not is_urgent(body) and is_behind(executor)):
             ack()
             return next()
@@ -191,7 +204,7 @@ def _acknowledge_at_once(executor: Executor, runtime: Runtime) -> Callable[..., 
 
 
 def is_behind(executor: Executor) -> bool:
-    """Whether the listener pool's normal lane is more than `BEHIND_SECONDS` behind."""
+    """Whether the normal lane (here or in the work process) is more than `BEHIND_SECONDS` behind."""
     backlog = getattr(executor, "backlog_seconds", None)
     return callable(backlog) and float(backlog()) > BEHIND_SECONDS
 

@@ -9,6 +9,7 @@ import os
 import sys
 import tomllib
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -140,7 +141,7 @@ def _serve_http(settings: Settings, *, port: int, with_scheduler: bool) -> int:
         runtime = build_runtime(settings)
         if with_scheduler:
             _start_background_scheduler(runtime)
-        app = create_app(runtime)
+        app = create_app(runtime, listener_executor=_listener_executor(settings))
         return SlackWsgiApp(
             app=app,
             db=runtime.db,
@@ -163,6 +164,19 @@ def _serve_http(settings: Settings, *, port: int, with_scheduler: bool) -> int:
     )
     GunicornServer(build_wsgi_app, options).run()
     return 0
+
+
+def _listener_executor(settings: Settings) -> Executor:
+    """A web worker's listener pool, handing its normal lane to a work process unless told not to."""
+    from bot.listener_pool import ListenerPool
+    from bot.work_process import ForwardingPool, WorkProcess
+
+    local = ListenerPool()
+    if not settings.work_processes:
+        return local
+    pool = ForwardingPool(local, WorkProcess(settings=settings, nice=settings.work_nice))
+    atexit.register(pool.work.close)  # the worker's graceful exit lets its work process finish
+    return pool
 
 
 def _serve_socket_mode(settings: Settings, *, port: int, with_scheduler: bool) -> int:

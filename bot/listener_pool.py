@@ -64,6 +64,11 @@ def lane(*, urgent: bool) -> Iterator[None]:
         _URGENT.reset(token)
 
 
+def is_urgent_lane() -> bool:
+    """Whether listeners this thread submits now go to the urgent lane."""
+    return _URGENT.get()
+
+
 class ListenerPool(Executor):
     """Bolt's listener executor: an urgent lane and a bounded normal lane."""
 

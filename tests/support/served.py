@@ -122,3 +122,22 @@ def stop(served: Served, sig: int = signal.SIGTERM) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(served.process.pid, signal.SIGKILL)
             served.process.wait(timeout=10)
+
+
+def work_processes(served: Served) -> list[int]:
+    """The work processes (`bot.work_process`) of a running `crebot serve`'s gunicorn workers."""
+    parents = {served.process.pid}
+    found: list[int] = []
+    for _ in range(2):  # the workers, then their children
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, IndexError):
+                ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+                if ppid in parents:
+                    children.append(int(stat.parent.name))
+        parents = set(children)
+    for pid in parents:
+        with contextlib.suppress(OSError):
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
+    return sorted(found)
