@@ -192,6 +192,7 @@ class ForwardingPool(Executor):
         if body is None or is_urgent_lane():
             return self.local.submit(fn, *args, **kwargs)
         self.work.send(body)
+        _FORWARDABLE.set(None)  # one request, one listener run: anything else it submits stays here
         handed: Future[T] = Future()
         handed.set_result(None)  # type: ignore[arg-type]  # Bolt never reads the listener's result
         return handed

@@ -36,6 +36,7 @@ WIRING = (
     "bot.server",
     "bot.cli",
     "bot.listener_pool",
+    "bot.work_process",  # the normal lane's work in a process beside each web worker
     "bot.logs",
     "bot.migrate",
     "bot.migrations",
