@@ -45,7 +45,7 @@ from multiprocessing.connection import Connection
 from typing import Any, ParamSpec, TypeVar
 
 from bot import metrics
-from bot.listener_pool import ListenerPool, is_urgent_lane
+from bot.listener_pool import MAX_PENDING, ListenerPool, is_urgent_lane
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,12 @@ def forwardable(body: dict[str, Any] | None) -> Iterator[None]:
 
 
 class WorkProcess:
-    """A web worker's work process: it is sent bodies, reports its backlog, is restarted if it dies."""
+    """A web worker's work process: it is sent bodies, reports its backlog, is restarted if it dies.
+
+    `send` only queues the body: one thread of the web worker (the pump) writes to the pipe, so a
+    request's thread never waits for a work process that is slow to read, and the pump alone
+    starts, watches and restarts the process.
+    """
 
     def __init__(
         self,
@@ -85,18 +90,24 @@ class WorkProcess:
         nice: int,
         clock: Callable[[], float] = time.monotonic,
         target: Callable[..., None] | None = None,
+        max_pending: int = MAX_PENDING,
     ) -> None:
         self._settings = settings
         self._nice = nice
         self._clock = clock
         self._target = target or serve_forwarded
+        self._max_pending = max_pending
         self._context = multiprocessing.get_context("spawn")
-        self._lock = threading.Lock()
-        # Bodies sent and not yet taken by the work process, oldest first, with when they were sent.
+        self._ready = threading.Condition()
+        # Bodies sent and not yet taken by the work process, oldest first, with when they were sent;
+        # and those of them not yet written to its pipe.
         self._unreceived: deque[tuple[float, dict[str, Any]]] = deque()
-        self._closed = threading.Event()
-        self._start_locked()
-        threading.Thread(target=self._watch, name="work-process-watch", daemon=True).start()
+        self._unwritten: deque[dict[str, Any]] = deque()
+        self._closing = False
+        with self._ready:
+            self._start_locked()
+        self._pump = threading.Thread(target=self._run_pump, name="work-process-pump", daemon=True)
+        self._pump.start()
 
     @property
     def pid(self) -> int | None:
@@ -104,18 +115,19 @@ class WorkProcess:
         return self._process.pid
 
     def send(self, body: dict[str, Any]) -> None:
-        """Hand `body` to the work process (blocks while its pipe is full: back-pressure)."""
-        with self._lock:
+        """Queue `body` for the work process (waits only while `max_pending` are not yet taken)."""
+        with self._ready:
             self._prune_locked()
+            while len(self._unreceived) >= self._max_pending:  # back-pressure, as the pool's
+                self._ready.wait(REPORT_EVERY)
+                self._prune_locked()
             self._unreceived.append((self._clock(), body))
-            try:
-                self._sender.send(body)
-            except OSError:
-                self._restart_locked("its pipe broke")
+            self._unwritten.append(body)
+            self._ready.notify_all()
 
     def backlog_seconds(self) -> float:
         """How far behind the work process is, as far as this worker can tell."""
-        with self._lock:
+        with self._ready:
             self._prune_locked()
             oldest = self._unreceived[0][0] if self._unreceived else None
             reported = float(self._backlog.value)
@@ -124,19 +136,41 @@ class WorkProcess:
 
     def close(self, timeout: float = CLOSE_TIMEOUT) -> None:
         """Let the work process finish its queue and exit (waits up to `timeout` seconds)."""
-        self._closed.set()
-        with self._lock:
-            self._sender.close()
-        self._process.join(timeout)
+        deadline = time.monotonic() + timeout
+        with self._ready:
+            self._closing = True
+            self._ready.notify_all()
+        self._pump.join(timeout)
+        self._process.join(max(0.0, deadline - time.monotonic()))
         if self._process.exitcode is not None:
             metrics.worker_exited(self._process.pid or 0)
         else:
             log.warning("work process %s still finishing its queue", self._process.pid)
 
+    def _run_pump(self) -> None:
+        while True:
+            with self._ready:
+                if not self._unwritten and not self._closing:
+                    self._ready.wait(WATCH_EVERY)
+                batch = list(self._unwritten)
+                self._unwritten.clear()
+                done = self._closing and not batch
+            if not self._process.is_alive():
+                self._restart("it died")
+                continue
+            if done:
+                self._sender.close()  # its end of file: the work process finishes and exits
+                return
+            try:
+                for body in batch:
+                    self._sender.send(body)
+            except OSError:
+                self._restart("its pipe broke")
+
     def _start_locked(self) -> None:
         receiver, self._sender = self._context.Pipe(duplex=False)
         self._received = self._context.RawValue("Q", 0)
-        self._taken = 0  # of the bodies in _unreceived's accounting, how many the process has taken
+        self._taken = 0  # how many bodies the current process has taken off _unreceived
         self._backlog = self._context.RawValue("d", 0.0)
         self._process = self._context.Process(
             target=self._target,
@@ -145,38 +179,35 @@ class WorkProcess:
         )
         self._process.start()
         receiver.close()  # the work process holds it now: its end of file is this worker's end
-        for _sent_at, body in self._unreceived:
-            self._sender.send(body)
+        self._unwritten = deque(body for _sent_at, body in self._unreceived)
 
     def _prune_locked(self) -> None:
         taken = int(self._received.value)
+        if self._taken >= taken:
+            return
         while self._taken < taken and self._unreceived:
             self._unreceived.popleft()
             self._taken += 1
+        self._ready.notify_all()  # a sender waiting for room
 
-    def _restart_locked(self, why: str) -> None:
+    def _restart(self, why: str) -> None:
         old = self._process
-        self._prune_locked()
         old.join(1.0)
         if old.is_alive():
             old.kill()
             old.join()
-        log.warning(
-            "work process %s ended (%s, exit code %s); starting another, %d requests resent",
-            old.pid,
-            why,
-            old.exitcode,
-            len(self._unreceived),
-        )
-        metrics.worker_exited(old.pid or 0)
         self._sender.close()
-        self._start_locked()
-
-    def _watch(self) -> None:
-        while not self._closed.wait(WATCH_EVERY):
-            with self._lock:
-                if not self._closed.is_set() and not self._process.is_alive():
-                    self._restart_locked("it died")
+        with self._ready:
+            self._prune_locked()
+            log.warning(
+                "work process %s ended (%s, exit code %s); starting another, %d requests resent",
+                old.pid,
+                why,
+                old.exitcode,
+                len(self._unreceived),
+            )
+            metrics.worker_exited(old.pid or 0)
+            self._start_locked()
 
 
 class ForwardingPool(Executor):
