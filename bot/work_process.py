@@ -13,8 +13,9 @@ kernel then gives the web worker's acks the CPU first, and the work uses whateve
   Socket Mode does (Bolt verifies no signature there), flagged `FORWARDED` so it neither acks to
   anyone nor sheds it again (`bot.app`).
 - How far behind the work is stays visible to the web worker (`backlog_seconds`): the longer of
-  what the work process last reported of its listener pool, and how long the oldest body it has
-  not yet taken from the pipe has waited. A command is then refused ("busy") or told it is queued
+  how long the oldest body the work process has not yet taken has waited, and its listener pool's
+  backlog as it last reported it (every 50 ms, as the instant the backlog began, so a report from
+  a process starved of CPU grows older by itself rather than understate). A command is then refused ("busy") or told it is queued
   ("working on it…") at its ack, as when the work ran in the web worker.
 - A work process that dies is started again (and logged); the bodies it had not yet taken from
   the pipe are sent to the new one. Those it had taken and not finished are lost with it, as a
@@ -130,7 +131,8 @@ class WorkProcess:
         with self._ready:
             self._prune_locked()
             oldest = self._unreceived[0][0] if self._unreceived else None
-            reported = float(self._backlog.value)
+            behind_since = float(self._behind_since.value)
+        reported = time.monotonic() - behind_since if behind_since > 0 else 0.0
         waited = self._clock() - oldest if oldest is not None else 0.0
         return max(reported, waited, 0.0)
 
@@ -171,10 +173,11 @@ class WorkProcess:
         receiver, self._sender = self._context.Pipe(duplex=False)
         self._received = self._context.RawValue("Q", 0)
         self._taken = 0  # how many bodies the current process has taken off _unreceived
-        self._backlog = self._context.RawValue("d", 0.0)
+        # When the work process's backlog began, by its last report (time.monotonic); 0: none.
+        self._behind_since = self._context.RawValue("d", 0.0)
         self._process = self._context.Process(
             target=self._target,
-            args=(receiver, self._received, self._backlog, self._settings, self._nice),
+            args=(receiver, self._received, self._behind_since, self._settings, self._nice),
             name="crebot-work",
         )
         self._process.start()
@@ -242,7 +245,7 @@ class ForwardingPool(Executor):
 
 
 def serve_forwarded(
-    receiver: Connection, received: Any, backlog: Any, settings: Settings, nice: int
+    receiver: Connection, received: Any, behind_since: Any, settings: Settings, nice: int
 ) -> None:
     """The work process: run each forwarded request's listener until the web worker hangs up."""
     from slack_bolt import BoltRequest
@@ -261,7 +264,7 @@ def serve_forwarded(
     app = create_app(runtime, listener_executor=pool)
     done = threading.Event()
     threading.Thread(
-        target=_report, args=(pool, backlog, done), name="work-report", daemon=True
+        target=_report, args=(pool, behind_since, done), name="work-report", daemon=True
     ).start()
     while True:
         try:
@@ -275,10 +278,13 @@ def serve_forwarded(
         received.value += 1
     pool.shutdown(wait=True)
     done.set()
-    backlog.value = 0.0
+    behind_since.value = 0.0
     runtime.db.dispose()
 
 
-def _report(pool: ListenerPool, backlog: Any, done: threading.Event) -> None:
+def _report(pool: ListenerPool, behind_since: Any, done: threading.Event) -> None:
+    # An instant rather than a length: if this process stops getting the CPU (its priority is low),
+    # its last report ages on its own instead of understating how far behind it has fallen.
     while not done.wait(REPORT_EVERY):
-        backlog.value = pool.backlog_seconds()
+        backlog = pool.backlog_seconds()
+        behind_since.value = time.monotonic() - backlog if backlog > 0 else 0.0

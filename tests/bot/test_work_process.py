@@ -47,12 +47,12 @@ def stand_in(
     taken: Path,
     receiver: Connection,
     received: Any,
-    backlog: Any,
+    behind_since: Any,
     _settings: Settings,
     _nice: int,
 ) -> None:
     """A work process that reports `reported` seconds behind and writes down what it is sent."""
-    backlog.value = reported
+    behind_since.value = time.monotonic() - reported if reported else 0.0
     while True:
         try:
             body = receiver.recv()
@@ -142,6 +142,21 @@ def test_the_backlog_is_how_long_the_oldest_body_not_taken_has_waited(
         work.send({"n": 2})
         ticks.now += 1.5
         assert work.backlog_seconds() == 4.0  # the first sent, not the last
+    finally:
+        work.close()
+
+
+def test_a_report_the_work_process_does_not_renew_ages_by_itself(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """A work process starved of CPU stops reporting: its last backlog must not stand still."""
+    work = WorkProcess(
+        settings=settings, nice=0, target=functools.partial(stand_in, 1.0, tmp_path / "t.jsonl")
+    )
+    try:
+        assert wait_for(lambda: work.backlog_seconds() >= 1.0, timeout=30)
+        first = work.backlog_seconds()
+        assert wait_for(lambda: work.backlog_seconds() >= first + 0.2, timeout=5)
     finally:
         work.close()
 
