@@ -46,9 +46,10 @@ class Settings(BaseSettings):
     # Python's 5 ms lets a busy listener thread hold the GIL while an ack waits: 0.5 ms cut
     # crebot's ack p99 from 40-63 to 13 ms at 100 req/s for the same CPU (bench/README.md).
     gil_switch_interval_ms: float = Field(default=0.5, gt=0, le=100)
-    # HTTP mode: each web worker hands commands' and clicks' work to a process of its own, niced
-    # so the acks get the CPU first (bot/work_process.py); 0 runs the work in the web worker.
-    work_processes: int = Field(default=1, ge=0, le=1)
+    # HTTP mode: 1 hands commands' and clicks' work to a niced process beside each web worker
+    # (bot/work_process.py). Off by default: on the shared 2-core bench machine it did not bring the
+    # burst's ack p99 within 1.5x bare, and the work fell further behind (bench/README.md).
+    work_processes: int = Field(default=0, ge=0, le=1)
     work_nice: int = Field(default=10, ge=0, le=19)
     zendesk_webhook_secret: SecretStr | None = None
     zendesk_email: str | None = None

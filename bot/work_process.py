@@ -3,8 +3,8 @@
 A gunicorn worker acks commands and clicks at once (`bot.app`), then runs their listeners: 5-8 ms
 of CPU each, on the same two cores and under the same GIL as the next request's ack. Under a burst
 the acks queued behind that work (bench/README.md: ack p99 4.3x the bare app's). With
-`WORK_PROCESSES=1` (the default for `crebot serve` over HTTP) each web worker starts one *work
-process* (`multiprocessing`'s "spawn": a fresh interpreter, not a fork of a threaded one) running
+`WORK_PROCESSES=1` (off by default: bench/README.md has why) each web worker of `crebot serve` over
+HTTP starts one *work process* (`multiprocessing`'s "spawn": a fresh interpreter, not a fork of a threaded one) running
 `WORK_NICE` lower in the OS's priority, and hands it the body of every request that is acked at
 once and not urgent; the work process builds the same app and runs the listener there. The
 kernel then gives the web worker's acks the CPU first, and the work uses whatever is left.

@@ -167,7 +167,10 @@ def test_a_report_the_work_process_does_not_renew_ages_by_itself(
 @pytest.fixture
 def env(database_url: str, slack_server: RunningServer, tmp_path: Path) -> dict[str, str]:
     return serve_env(
-        database_url=database_url, slack_api_url=slack_server.base_url, tmp_path=tmp_path
+        database_url=database_url,
+        slack_api_url=slack_server.base_url,
+        tmp_path=tmp_path,
+        extra={"WORK_PROCESSES": "1"},
     )
 
 
