@@ -22,6 +22,7 @@ from bot.workspace.webapi import RunningServer, SlackStandIn
 from bot.workspace.zendesk import RunningZendesk, ZendeskStandIn
 from tests.support import containment
 from tests.support import db as test_db
+from tests.support.flows import wait_for
 from tests.support.slack import SlackDriver, TrackingExecutor
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -205,9 +206,15 @@ def settings(database_url: str, slack_server: RunningServer) -> Settings:
 
 
 @pytest.fixture
-def runtime(settings: Settings, policy: Policy, db: Database, clock: ManualClock) -> Runtime:
+def runtime(
+    settings: Settings, policy: Policy, db: Database, clock: ManualClock
+) -> Iterator[Runtime]:
     client = make_web_client(settings.bot_token(), base_url=settings.slack_api_url)
-    return Runtime(settings=settings, policy=policy, db=db, client=client, clock=clock)
+    runtime = Runtime(settings=settings, policy=policy, db=db, client=client, clock=clock)
+    yield runtime
+    # A similarity refresh still running in the background when `db` is disposed would hand its
+    # connection back to the discarded pool, for the garbage collector (psycopg's ResourceWarning).
+    assert wait_for(runtime.similarity.idle), "the similarity index never finished refreshing"
 
 
 @pytest.fixture

@@ -227,6 +227,11 @@ class SimilarityIndex:
         """The snapshot held now, if any (never loads)."""
         return self._snapshot
 
+    def idle(self) -> bool:
+        """Whether no background refresh is running (nothing holds a connection for it)."""
+        with self._lock:
+            return not self._busy
+
     def wait(self) -> Snapshot | None:
         """Refresh now, on this thread (for jobs); None when the index was never built."""
         self.refresh()
