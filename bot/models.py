@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.orm import ClassManager, configure_mappers
+from sqlalchemy.orm import ClassManager, configure_mappers, make_transient_to_detached
 from sqlmodel import Field, SQLModel
 
 from bot.db import UTCDateTime
@@ -386,7 +386,8 @@ _MANAGERS: dict[type[SQLModel], ClassManager[Any]] = {}
 
 def loaded(model: type[Model], row: Mapping[Any, Any]) -> Model:
     """An instance of a table model holding `row` (all its columns, read by a Core select), built
-    as the ORM's loader builds one, in no session.
+    as the ORM's loader builds one and detached: it has its identity, so a session it is added to
+    saves what was changed on it, and never INSERTs it again.
 
     For hot reads by prebuilt statements: a table model's `__init__` sets each field through the
     ORM's instrumentation, several times what the select itself costs.
@@ -397,4 +398,5 @@ def loaded(model: type[Model], row: Mapping[Any, Any]) -> Model:
         manager = _MANAGERS[model] = sa.inspect(model).class_manager
     instance: Model = manager.new_instance()
     instance.__dict__.update(row)
+    make_transient_to_detached(instance)
     return instance

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
@@ -471,11 +470,10 @@ _UPDATE_ESCALATION = sa.update(_ESCALATIONS).where(
 
 def _read(session: Session, escalation_id: int) -> Escalation:
     """The escalation as it is now, by one prebuilt SELECT (not an ORM load): a detached row that
-    `save_escalation` saves."""
+    `save_escalation` saves (what `apply` changes on it is tracked)."""
     escalation = read_escalation(session=session, escalation_id=escalation_id)
     if escalation is None:
         raise NotFound("error.not_found", key=f"ESC-{escalation_id}")
-    make_transient_to_detached(escalation)  # as if loaded: what `apply` changes is tracked
     return escalation
 
 
@@ -502,7 +500,7 @@ def save_escalation(session: Session, escalation: Escalation) -> None:
     values = {**changed, "where_id": escalation.id, "where_version": version}
     if session.execute(_UPDATE_ESCALATION, values).rowcount != 1:  # type: ignore[attr-defined]
         raise StaleDataError(f"{escalation.key} changed since version {version}")
-    assert state.key is not None, "made detached by _read"
+    assert state.key is not None, "read detached by _read"
     loaded = session.identity_map.get(state.key)  # the caller's copy, if it has one
     for key, value in changed.items():
         set_committed_value(escalation, key, value)

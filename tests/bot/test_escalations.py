@@ -373,6 +373,25 @@ def test_the_prebuilt_reads_give_what_the_orm_loads(db: Database, policy: Policy
     assert len(expected) > 2
 
 
+def test_a_prebuilt_read_added_to_a_session_is_saved_not_inserted_again(
+    db: Database, policy: Policy
+) -> None:
+    with db.session() as session:
+        escalation_id = file_id(session, policy)
+    with db.session() as session:
+        read = escalations.read_escalation(session=session, escalation_id=escalation_id)
+        assert read is not None
+        version = read.version
+        read.summary = "Login fails on Android"
+        session.add(read)
+        session.commit()
+    with db.session() as session:
+        rows = session.exec(select(Escalation)).all()
+    assert [(r.id, r.summary, r.version) for r in rows] == [
+        (escalation_id, "Login fails on Android", version + 1)
+    ]
+
+
 # -- filing and auto-assignment ---------------------------------------------------------------
 
 
