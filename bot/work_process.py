@@ -271,11 +271,12 @@ def serve_forwarded(
             body = receiver.recv()
         except (EOFError, OSError):
             break
+        # Taken before it runs: a body that kills this process is not sent to the next one.
+        received.value += 1
         try:
             app.dispatch(BoltRequest(body=body, mode="socket_mode", context={FORWARDED: True}))
         except Exception as exc:  # one bad request must not end the process with its queue
             log.error("forwarded request failed: %s", exc.__class__.__name__, exc_info=exc)
-        received.value += 1
     pool.shutdown(wait=True)
     done.set()
     behind_since.value = 0.0
