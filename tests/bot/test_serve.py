@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from pathlib import Path
-from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -18,7 +16,7 @@ from bot.settings import Settings
 from bot.workspace.webapi import RunningServer, SlackStandIn
 from tests.conftest import SIGNING_SECRET
 from tests.support.flows import wait_for
-from tests.support.served import crebot_serve, free_port, serve_env
+from tests.support.served import crebot_serve, free_port, serve_env, signed_cre_command
 
 pytestmark = pytest.mark.slow
 
@@ -52,33 +50,6 @@ def test_an_ipv6_host_is_bracketed_for_gunicorn() -> None:
     assert bind_address("127.0.0.1", 3000) == "127.0.0.1:3000"
 
 
-def _signed_command(
-    standin: SlackStandIn, server: RunningServer, text: str
-) -> tuple[str, dict[str, str]]:
-    token = uuid.uuid4().hex
-    standin.bind_response_url(token, channel="C0SUPPORT", user="U0CS")
-    body = urlencode(
-        {
-            "team_id": "T0CREBOT",
-            "api_app_id": "ACREBOT",
-            "channel_id": "C0SUPPORT",
-            "user_id": "U0CS",
-            "command": "/cre",
-            "text": text,
-            "response_url": server.response_url(token),
-            "trigger_id": f"trigger-{token}",
-        }
-    )
-    stamp = str(int(time.time()))
-    signature = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=stamp, body=body)
-    headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "X-Slack-Request-Timestamp": stamp,
-        "X-Slack-Signature": str(signature),
-    }
-    return body, headers
-
-
 def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     return {
         (s.name, tuple(sorted(s.labels.items()))): s.value
@@ -101,7 +72,7 @@ def test_two_workers_one_instance_metrics_one_leader_and_json_logs(
         httpx.Client(base_url=served.url, timeout=10) as client,
     ):
         for _ in range(sent):
-            body, headers = _signed_command(standin, slack_server, "help")
+            _, body, headers = signed_cre_command(standin, slack_server, "help")
             assert client.post("/slack/events", content=body, headers=headers).status_code == 200
 
         def scraped() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

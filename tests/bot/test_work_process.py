@@ -7,16 +7,13 @@ import json
 import os
 import signal
 import time
-import uuid
 from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 import pytest
-from slack_sdk.signature import SignatureVerifier
 
 from bot.app import BEHIND_SECONDS, create_app
 from bot.i18n import t
@@ -28,7 +25,13 @@ from bot.work_process import ForwardingPool, WorkProcess
 from bot.workspace.webapi import RESPONSE_URL, RunningServer, SlackStandIn
 from tests.conftest import SIGNING_SECRET
 from tests.support.flows import wait_for
-from tests.support.served import Served, crebot_serve, serve_env, work_processes
+from tests.support.served import (
+    Served,
+    crebot_serve,
+    serve_env,
+    signed_cre_command,
+    work_processes,
+)
 from tests.support.slack import SlackDriver, TrackingExecutor
 
 
@@ -174,39 +177,13 @@ def env(database_url: str, slack_server: RunningServer, tmp_path: Path) -> dict[
     )
 
 
-def signed_help(standin: SlackStandIn, server: RunningServer) -> tuple[str, str, dict[str, str]]:
-    """A signed `/cre help`: its response_url's token, its body and its headers."""
-    token = uuid.uuid4().hex
-    standin.bind_response_url(token, channel="C0SUPPORT", user="U0CS")
-    body = urlencode(
-        {
-            "team_id": "T0CREBOT",
-            "api_app_id": "ACREBOT",
-            "channel_id": "C0SUPPORT",
-            "user_id": "U0CS",
-            "command": "/cre",
-            "text": "help",
-            "response_url": server.response_url(token),
-            "trigger_id": f"trigger-{token}",
-        }
-    )
-    stamp = str(int(time.time()))
-    signature = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=stamp, body=body)
-    headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "X-Slack-Request-Timestamp": stamp,
-        "X-Slack-Signature": str(signature),
-    }
-    return token, body, headers
-
-
 def answered(standin: SlackStandIn, token: str) -> bool:
     return any(call.path.endswith(token) for call in standin.calls_to(RESPONSE_URL))
 
 
 def ask_help(served: Served, standin: SlackStandIn, server: RunningServer) -> str:
     """Send `/cre help`, check its ack is immediate and empty; its response_url's token."""
-    token, body, headers = signed_help(standin, server)
+    token, body, headers = signed_cre_command(standin, server, "help")
     response = httpx.post(served.url + "/slack/events", content=body, headers=headers, timeout=10)
     assert (response.status_code, response.text) == (200, "")
     return token

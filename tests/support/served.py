@@ -9,12 +9,16 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
+from slack_sdk.signature import SignatureVerifier
 
+from bot.workspace.webapi import RunningServer, SlackStandIn
 from tests.conftest import FIXTURES, SIGNING_SECRET
 
 CREBOT = Path(sys.executable).with_name("crebot")
@@ -141,3 +145,31 @@ def work_processes(served: Served) -> list[int]:
             if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
                 found.append(pid)
     return sorted(found)
+
+
+def signed_cre_command(
+    standin: SlackStandIn, server: RunningServer, text: str
+) -> tuple[str, str, dict[str, str]]:
+    """A signed `/cre <text>` for a served crebot: its response_url's token, its body, its headers."""
+    token = uuid.uuid4().hex
+    standin.bind_response_url(token, channel="C0SUPPORT", user="U0CS")
+    body = urlencode(
+        {
+            "team_id": "T0CREBOT",
+            "api_app_id": "ACREBOT",
+            "channel_id": "C0SUPPORT",
+            "user_id": "U0CS",
+            "command": "/cre",
+            "text": text,
+            "response_url": server.response_url(token),
+            "trigger_id": f"trigger-{token}",
+        }
+    )
+    stamp = str(int(time.time()))
+    signature = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=stamp, body=body)
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": str(signature),
+    }
+    return token, body, headers
