@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 import threading
 import time
+import traceback
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -49,29 +51,99 @@ class TrackingExecutor(ListenerPool):
             clock=clock,
         )
         self._futures: set[Future[Any]] = set()
+        self._work: dict[Future[Any], _Work] = {}
         self._lock = threading.Lock()
 
     def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
-        """Run `fn` in its lane, and remember it."""
-        future = super().submit(fn, *args, **kwargs)
+        """Run `fn` in its lane, and remember it (and, while it runs, its thread)."""
+        work = _Work(fn)
+        future = super().submit(work, *args, **kwargs)
         with self._lock:
             self._futures = {f for f in self._futures if not f.done()}
             self._futures.add(future)
+            self._work = {f: w for f, w in self._work.items() if f in self._futures}
+            self._work[future] = work
         return future
 
     def drain(self, timeout: float = 60.0) -> None:
-        """Wait until every submitted listener (and what they submitted) has finished."""
+        """Wait until every submitted listener (and what they submitted) has finished.
+
+        Past `timeout` it raises `TimeoutError` naming what is still queued or running, with the
+        stack of each thread still busy: where it waits (a lock, a socket, a retry's sleep).
+        """
         deadline = time.monotonic() + timeout
         while True:
             with self._lock:
                 self._futures = {f for f in self._futures if not f.done()}
+                self._work = {f: w for f, w in self._work.items() if f in self._futures}
                 pending = set(self._futures)
             if not pending:
                 return
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise TimeoutError("listeners still running")
+                raise TimeoutError(self._still_running(pending, timeout))
             wait_futures(pending, timeout=remaining)
+
+    def _still_running(self, pending: set[Future[Any]], timeout: float) -> str:
+        """What is still queued or running, with the stacks of the threads running it."""
+        frames = sys._current_frames()
+        with self._lock:
+            works = [self._work[f] for f in pending if f in self._work]
+        works.sort(key=lambda w: w.thread is None)  # the running first
+        running = sum(w.thread is not None for w in works)
+        lines = [
+            f"listeners still running after {timeout:g} s: "
+            f"{running} running, {len(works) - running} queued"
+        ]
+        for work in works:
+            thread, started = work.thread, work.started
+            if thread is None or started is None:
+                lines.append(f"- queued: {work.name}")
+                continue
+            took = time.monotonic() - started
+            lines.append(f"- running for {took:.1f} s on thread {work.thread_name}: {work.name}")
+            frame = frames.get(thread)
+            if frame is not None:
+                lines += ["  " + line for line in "".join(_own_stack(frame)).splitlines()]
+        return "\n".join(lines)
+
+
+class _Work:
+    """A submitted callable that remembers which thread runs it, and since when."""
+
+    __slots__ = ("fn", "name", "started", "thread", "thread_name")
+
+    def __init__(self, fn: Any) -> None:
+        self.fn = fn
+        self.name = _describe(fn)
+        self.thread: int | None = None
+        self.thread_name = ""
+        self.started: float | None = None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        current = threading.current_thread()
+        self.thread_name, self.started, self.thread = current.name, time.monotonic(), current.ident
+        try:
+            return self.fn(*args, **kwargs)
+        finally:
+            self.thread = None
+
+
+def _own_stack(frame: Any) -> list[str]:
+    """A busy thread's stack, from the submitted callable down (the pool's frames left out)."""
+    stack = traceback.extract_stack(frame)
+    for at, entry in enumerate(stack):
+        if entry.filename == __file__ and entry.name == _Work.__call__.__name__:
+            stack = traceback.StackSummary.from_list(stack[at + 1 :])
+            break
+    return stack.format()
+
+
+def _describe(fn: Any) -> str:
+    inner = getattr(fn, "func", fn)  # functools.partial
+    module = getattr(inner, "__module__", None) or ""
+    name = getattr(inner, "__qualname__", None) or repr(inner)
+    return f"{module}.{name}" if module else name
 
 
 @dataclass

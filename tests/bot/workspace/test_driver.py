@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -194,3 +195,34 @@ def test_state_values_keep_initial_values_unless_filled() -> None:
     state = state_values(view, {"priority": "P1"})
     assert state["summary"]["value"]["value"] == "from the command"
     assert state["priority"]["value"]["selected_option"]["value"] == "P1"
+
+
+def test_a_drain_that_times_out_says_what_still_runs_and_where() -> None:
+    executor = TrackingExecutor(1, urgent_workers=1)
+    started, release = threading.Event(), threading.Event()
+
+    def waits_for_release() -> None:
+        started.set()
+        release.wait()
+
+    try:
+        executor.submit(waits_for_release)
+        executor.submit(print)  # behind it, in the normal lane's one thread
+        assert started.wait(timeout=10)
+        with pytest.raises(TimeoutError) as raised:
+            executor.drain(timeout=0.05)
+    finally:
+        release.set()
+        executor.drain()
+        executor.shutdown()
+    text = str(raised.value)
+    assert "1 running, 1 queued" in text
+    running, queued = text.splitlines()[1], text.splitlines()[-1]
+    assert running.startswith("- running for ")
+    assert running.endswith(
+        " s on thread listener_0: " + f"{__name__}.{waits_for_release.__qualname__}"
+    )
+    assert "in waits_for_release\n" in text  # its stack, down to where it waits
+    assert "release.wait()" in text
+    assert "listener_pool.py" not in text  # the pool's own frames left out
+    assert queued == "- queued: builtins.print"
