@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import email.parser
 import http.client
+import io
 import socket
+import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 from urllib.error import URLError
+from urllib.parse import urlsplit
 
 import pytest
 from slack_sdk.errors import SlackApiError
@@ -139,3 +144,117 @@ def test_respond_answers_reuse_the_threads_connection_and_read_as_bolts(
         f"answer {number}" for number in range(5)
     ]
     assert slack_server.connections_accepted == 1
+
+
+class _Bytes:
+    """A socket whose whole answer is `data` (what HTTPResponse reads through `makefile`)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def makefile(self, _mode: str) -> io.BytesIO:
+        return io.BytesIO(self.data)
+
+
+def _read(response_class: type[http.client.HTTPResponse], data: bytes, method: str) -> tuple:
+    response = response_class(_Bytes(data), method=method)  # type: ignore[arg-type]
+    response.begin()
+    return (
+        type(response.msg),
+        list(response.msg.items()),
+        [type(defect) for defect in response.msg.defects],
+        response.status,
+        response.reason,
+        response.version,
+        response.chunked,
+        response.length,
+        response.will_close,
+        response.read(),
+    )
+
+
+ANSWERS = {
+    "slack's json": b"HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"
+    b"Content-Length: 11\r\nX-Slack-Req-Id: abc:def\r\nVary: Accept-Encoding\r\n"
+    b'Vary: Origin\r\nX-Empty:\r\nX-Spaced:   padded  \r\n\r\n{"ok":true}',
+    "rate limited, then closed": b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 7\r\n"
+    b"Connection: close\r\nContent-Length: 0\r\n\r\n",
+    "chunked": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+    "after 100 Continue": b"HTTP/1.1 100 Continue\r\nX-Early: 1\r\n\r\n"
+    b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok",
+    "HTTP/1.0 without a length": b"HTTP/1.0 200 OK\r\nServer: old\r\n\r\nto the end",
+    "no content": b"HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n",
+    "folded header (email's parse)": b"HTTP/1.1 200 OK\r\nX-Long: one\r\n two\r\n"
+    b"Content-Length: 0\r\n\r\n",
+    "a line without a colon (email's parse)": b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n"
+    b"not a header\r\nX-After: lost\r\n\r\n",
+    "a space before the colon (email's parse)": b"HTTP/1.1 200 OK\r\nX-Odd : 1\r\n"
+    b"Content-Length: 0\r\n\r\n",
+    "bare LF, latin-1": b"HTTP/1.1 200 OK\nX-Name: caf\xe9\nContent-Length: 1\n\nx",
+}
+
+
+@pytest.mark.parametrize("data", ANSWERS.values(), ids=ANSWERS.keys())
+@pytest.mark.parametrize("method", ["POST", "HEAD"])
+def test_the_lean_header_parse_reads_as_http_clients(data: bytes, method: str) -> None:
+    assert _read(slack_http._LeanResponse, data, method) == _read(
+        http.client.HTTPResponse, data, method
+    )
+
+
+def test_slack_calls_skip_email_parser_and_nothing_else_in_the_process_does(
+    slack_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[str] = []  # by this thread (the stand-in's own threads parse the requests)
+    parse = email.parser.Parser.parsestr
+    this_thread = threading.get_ident()
+
+    def counted(self: email.parser.Parser, text: str, headersonly: bool = False) -> Any:
+        if threading.get_ident() == this_thread:
+            parsed.append(text)
+        return parse(self, text, headersonly)
+
+    monkeypatch.setattr(email.parser.Parser, "parsestr", counted)
+    client = make_web_client("xoxb-test", base_url=slack_server.base_url)
+    assert client.auth_test()["ok"]
+    slack_server.standin.fail("users.info", status=429, retry_after=3)
+    client.retry_handlers = []
+    with pytest.raises(SlackApiError) as raised:
+        client.users_info(user="U0ALICE")
+    assert raised.value.response.headers["Retry-After"] == "3"
+    assert parsed == []  # the Slack answers' headers never went through email.parser
+
+    where = urlsplit(slack_server.url)
+    other = http.client.HTTPConnection(where.hostname or "", where.port)
+    other.request("POST", "/api/auth.test", b"", {"Authorization": "Bearer xoxb-test"})
+    assert other.getresponse().read()
+    other.close()
+    assert len(parsed) == 1  # another library's http.client connection: as before
+
+
+CONTENT_TYPES = [
+    None,
+    "",
+    "application/json; charset=utf-8",
+    "application/json;charset=UTF-8",
+    "TEXT/Plain ;charset=utf-8;",
+    "application/gzip",
+    "weird",
+    "a/b/c; charset=x",
+    "application/json; charset",
+    "application/json; charset=",
+    "application/json; Charset = Shift_JIS ",
+    "application/json; foo=bar; charset=utf-8; charset=latin-1",
+    "text/plain; =utf-8",
+    'text/plain; charset="utf-8"',
+    "text/plain; charset*=utf-8''x",
+]
+
+
+@pytest.mark.parametrize("value", CONTENT_TYPES)
+def test_the_content_type_reads_as_emails(value: str | None) -> None:
+    message = http.client.HTTPMessage()
+    if value is not None:
+        message.set_raw("Content-Type", value)
+    expected = (message.get_content_type(), message.get_content_charset())
+    assert slack_http._content_type(message) == expected
