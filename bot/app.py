@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from bot.blocks.errors import error_text
 from bot.db import is_unavailable
 from bot.errors import DomainError
 from bot.i18n import t
-from bot.listener_pool import ListenerPool, lane
+from bot.listener_pool import ListenerPool, failures_told_by, lane
 from bot.runtime import MeasuredWebClient, Runtime
 from bot.slack_http import KeptRespond
 from bot.work_process import FORWARDED, forwardable
@@ -48,6 +49,9 @@ BEHIND_SECONDS = 3.0
 class CreBotApp(App):
     """Bolt's App, running each request's listener in the lane its urgency calls for."""
 
+    # The error handler (set by `create_app`), also for what a listener hands off after its ack.
+    handle_error: Callable[..., BoltResponse] | None = None
+
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         """Dispatch as Bolt does, with the listener lane chosen from the request.
 
@@ -69,6 +73,7 @@ class CreBotApp(App):
         may_go = is_acked_at_once(body) and not urgent and not forwarded
         with (
             lane(urgent=urgent),
+            failures_told_by(functools.partial(self._failed_after_ack, req)),
             forwardable(body if may_go else None),
             scope.scoped(request_scope),
         ):
@@ -88,6 +93,17 @@ class CreBotApp(App):
         if response.status >= 500:
             return _instead_of_a_500(req, response, label=label)
         return response
+
+    def _failed_after_ack(self, req: BoltRequest, error: Exception) -> None:
+        """Tell the user about a failure in what their listener handed off after the ack (its
+        delivery), as about one of the listener itself."""
+        if self.handle_error is None:
+            log.error("%s failed after the ack", request_kind(req.body), exc_info=error)
+            return
+        context = req.context
+        self.handle_error(
+            error=error, body=req.body, respond=context.respond, client=context.client
+        )
 
 
 class _AckEndsBudget(Ack):
@@ -168,7 +184,8 @@ def create_app(runtime: Runtime, *, listener_executor: Executor | None = None) -
         handlers.events,
     ):
         package.register(app)
-    app.error(_error_handler(runtime))
+    app.handle_error = _error_handler(runtime)
+    app.error(app.handle_error)
     return app
 
 

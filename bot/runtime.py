@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -31,6 +32,7 @@ from bot.arrivals import EventNotes
 from bot.blocks.setup import setup_notice
 from bot.clock import Clock, SystemClock
 from bot.db import Database
+from bot.listener_pool import off_the_urgent_lane
 from bot.lookup.service import UserGroupDirectory, slack_user_groups
 from bot.lookup.sources import UserSource, build_source
 from bot.models import Escalation
@@ -355,8 +357,20 @@ class Runtime:
                 return None
         return self._workspace_url or None
 
-    def deliver(self, *, escalation_id: int | None = None) -> DeliveryReport:
-        """Send the posts that are due (for one escalation, or all), and what queues behind them."""
+    def deliver(self, *, escalation_id: int | None = None) -> None:
+        """Send the posts that are due (for one escalation, or all), and what queues behind them.
+
+        Here, or, from a listener in the urgent lane (a modal submission, once acked), in the
+        listener pool's after-ack lane: the urgent thread is then free for the next modal to open
+        (`bot.listener_pool.off_the_urgent_lane`). Either way the outbox already holds every
+        post: whatever this does not send, `outbox-flush` sends.
+        """
+        scope.note_escalation(escalation_id)  # the request's log line names it either way
+        off_the_urgent_lane(functools.partial(self.deliver_now, escalation_id=escalation_id))
+
+    def deliver_now(self, *, escalation_id: int | None = None) -> DeliveryReport:
+        """Send the posts that are due (for one escalation, or all) on this thread, and what queues
+        behind them."""
         scope.note_escalation(escalation_id)
         # After a click, nobody reads what is still waiting: skip counting it (a query per request).
         report = self.deliverer.deliver_due(

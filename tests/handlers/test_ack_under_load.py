@@ -73,6 +73,34 @@ def test_a_modal_opens_and_a_submission_files_while_the_normal_lane_is_stuck(
     assert view["callback_id"] == "escalate"
 
 
+def test_a_submissions_delivery_does_not_hold_the_next_modal(
+    runtime: Runtime,
+    standin: SlackStandIn,
+    slack_server: RunningServer,
+    small_pool: TrackingExecutor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Acked, a submission frees its urgent thread: its card's post goes on in the after-ack lane.
+
+    The urgent lane has one thread, and Slack holds the card's chat.postMessage: delivered on that
+    thread, it kept the next `/escalate` from opening its modal until the post was answered.
+    """
+    slack = drive_app(runtime, standin=standin, server=slack_server, executor=small_pool)
+    monkeypatch.setattr(runtime.client, "timeout", 120)  # the held post never times out here
+    assert_acked(slack.command("/escalate", "Login fails"))
+    standin.fail("chat.postMessage", delay=120)  # answered only once woken
+    try:
+        assert_acked(submit_escalation(slack, drain=False))
+        assert_acked(slack.command("/escalate", "Checkout fails", drain=False))
+        assert wait_for(lambda: len(standin.calls_to("views.open")) == 2)
+        assert standin.calls_to("chat.postMessage") == []  # the card's post is still held
+    finally:
+        standin.wake_sleepers()
+    small_pool.drain(timeout=30)  # the delivery, handed to the normal lane, is waited for too
+    [card] = slack.channel(ESCALATION_CHANNEL)  # posted once
+    assert "Login fails" in card.text
+
+
 def test_the_slow_work_still_completes(loaded_slack: SlackDriver, standin: SlackStandIn) -> None:
     standin.wake_sleepers()
     loaded_slack.executor.drain(timeout=30)

@@ -113,7 +113,7 @@ def test_a_card_post_that_keeps_failing_is_kept_and_posted_later_exactly_once(
     assert slack.channel(ESCALATION_CHANNEL) == []
 
     clock.advance(PAST_BACKOFF)
-    report = runtime.deliver()
+    report = runtime.deliver_now()
 
     assert report.sent == 4  # the card, its thread line, the assignee's DM, the filer's
     [card] = slack.channel(ESCALATION_CHANNEL)

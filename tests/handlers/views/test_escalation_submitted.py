@@ -285,14 +285,14 @@ def test_the_delivery_after_the_ack_has_its_own_deadline_not_what_is_left_of_the
 ) -> None:
     """The budget is for the ack: a delivery held to it had its statements cut once it ran out."""
     deadlines: list[float | None] = []
-    deliver = Runtime.deliver
+    deliver = Runtime.deliver_now
 
     def noting_the_deadline(self: Runtime, **kwargs: Any) -> DeliveryReport:
         deadlines.append(scope.deadline())
         return deliver(self, **kwargs)
 
     slack.command("/escalate", "Login fails")
-    monkeypatch.setattr(Runtime, "deliver", noting_the_deadline)
+    monkeypatch.setattr(Runtime, "deliver_now", noting_the_deadline)
 
     assert_acked(submit_escalation(slack))
     assert deadlines == [scope.REQUEST_DEADLINE]
