@@ -197,6 +197,31 @@ def _build_statements() -> dict[str, Any]:
         .where(earlier.c.id == sa.bindparam("row_id"))
         .scalar_subquery()
     )
+    later = table.alias("later")
+    # A redraw joins no batch: drawn before the calls ahead of it are answered, it would miss
+    # the newer redraw a change queues meanwhile (which makes it moot).
+    not_a_redraw = (
+        # Not NOT IN (…): its list is bound anew at every execution (SQLAlchemy's "expanding").
+        table.c.kind != str(OutboxKind.CARD_UPDATE),
+        table.c.kind != str(OutboxKind.SOURCE_UPDATE),
+        ~table.c.key.contains(":update:"),  # a DM or a channel post redrawn in place
+    )
+    # Whether the row pending next in the group (as the claiming statement saw it) may join a
+    # batch behind this one: NULL when none is pending, false when it is a redraw. Asked by the
+    # statement that claims the row, so a batch does not look for a row it cannot take (a
+    # click's batch ends at its thread line, before its DM's redraw, and nothing follows the DM).
+    # The redraw rule is `not_a_redraw`'s, written out: SQLAlchemy drops the table names inside
+    # a subquery of SQLite's RETURNING.
+    follower_joins: sa.Label[Any] = sa.literal_column(
+        "(SELECT CASE WHEN follower.kind != 'card.update' AND follower.kind != 'source.update'"
+        " AND follower.\"key\" NOT LIKE '%:update:%' THEN 1 ELSE 0 END"
+        " FROM outbox AS follower WHERE follower.group_key = outbox.group_key"
+        " AND follower.status = 'pending' AND follower.id > outbox.id"
+        " ORDER BY follower.id LIMIT 1)"
+    ).label("follower_joins")
+    spelled = (OutboxKind.CARD_UPDATE, OutboxKind.SOURCE_UPDATE, OutboxStatus.PENDING)
+    if spelled != ("card.update", "source.update", "pending"):
+        raise AssertionError(f"follower_joins spells {spelled} otherwise")
     # What delivering a claimed row needs of it, returned by the statement that claims it.
     claimed = (
         table.c.id,
@@ -207,8 +232,8 @@ def _build_statements() -> dict[str, Any]:
         table.c.payload,
         table.c.created_at,
         table.c.uncertain,
+        follower_joins,
     )
-    later = table.alias("later")
 
     def first_pending(group: Any, *more: Any) -> Any:
         """The id of the earliest pending row of `group` (and `more`), as a scalar subquery."""
@@ -242,14 +267,6 @@ def _build_statements() -> dict[str, Any]:
     )
     # The same while `row_id` is still pending: the group's next row after it (one batch).
     after_row = first_pending(group_of_row, later.c.id > sa.bindparam("row_id"))
-    # A redraw joins no batch: drawn before the calls ahead of it are answered, it would miss
-    # the newer redraw a change queues meanwhile (which makes it moot).
-    not_a_redraw = (
-        # Not NOT IN (…): its list is bound anew at every execution (SQLAlchemy's "expanding").
-        table.c.kind != str(OutboxKind.CARD_UPDATE),
-        table.c.kind != str(OutboxKind.SOURCE_UPDATE),
-        ~table.c.key.contains(":update:"),  # a DM or a channel post redrawn in place
-    )
     claim_after = (
         sa.update(table)
         .where(table.c.id == after_row, *may_go, *not_a_redraw)
@@ -368,6 +385,9 @@ class _ClaimedRow:
     payload: dict[str, Any]
     created_at: datetime
     uncertain: bool
+    # Whether the row pending next in the group, as the claim saw it, may join a batch behind
+    # this one (None: nothing was pending; false: a redraw).
+    follower_joins: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -592,6 +612,10 @@ class OutboxDeliverer:
                 batch.append(_Ready(row=row, call=call, now=now))
             if len(settled) + len(batch) >= room or len(batch) >= _BATCH:
                 break  # the pass stops here: the next row stays free for the next pass
+            if batch and not row.follower_joins:
+                # Nothing was pending behind it, or a redraw that joins no batch: the
+                # transaction that records the batch claims what follows (or came meanwhile).
+                break
             # After a row settled, the group's earliest pending row; after one still to send,
             # the next one behind it.
             claimed = self._claim_next(session, row.id, now=clock(), after=bool(batch))
