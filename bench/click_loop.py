@@ -5,8 +5,9 @@ Run: .venv/bin/python bench/click_loop.py [--clicks 1000] [--database-url URL] [
      .venv/bin/python bench/profile_summary.py click.txt
 
 One escalation, filed and claimed, is clicked Waiting on CS / Resume as its engineer, each click
-as `handlers/actions/status_change.py` does it (the change, then `Runtime.deliver`: the card's
-`chat.update`, the thread line, the assignee's DM redrawn; Waiting also tells the filer) against the fake Slack Web API served
+as `handlers/actions/status_change.py` does it (the change, then `Runtime.deliver_now`, what
+`Runtime.deliver` runs on a click's thread: the card's `chat.update`, the thread line, the
+assignee's DM redrawn; Waiting also tells the filer) against the fake Slack Web API served
 from another process over loopback HTTP (so its work is not in this process's profile). Printed:
 per round, the clicking thread's CPU (`time.thread_time`) per click, and the statements per click.
 SQLite in a temporary file unless `--database-url` is given (a fresh, empty database: migrated).
@@ -105,7 +106,7 @@ def run(url: str, base_url: str, team: Policy, *, clicks: int, rounds: int) -> N
     with db.session() as session:
         escalation_id = file_one(session, team, clock.now()).id
         assert escalation_id is not None
-    runtime.deliver(escalation_id=escalation_id)
+    runtime.deliver_now(escalation_id=escalation_id)
     with db.session() as session:
         escalations.claim(
             session=session,
@@ -114,7 +115,7 @@ def run(url: str, base_url: str, team: Policy, *, clicks: int, rounds: int) -> N
             actor_id=ENGINEER,
             now=clock.now(),
         )
-    runtime.deliver(escalation_id=escalation_id)
+    runtime.deliver_now(escalation_id=escalation_id)
     statements = [0]
 
     def counted(*_args: Any) -> None:
@@ -135,7 +136,7 @@ def run(url: str, base_url: str, team: Policy, *, clicks: int, rounds: int) -> N
                     actor_id=ENGINEER,
                     now=clock.now(),
                 )
-            report = runtime.deliver(escalation_id=escalation_id)
+            report = runtime.deliver_now(escalation_id=escalation_id)
             assert report.sent >= 3, report
             assert not report.errors, report
             sent += report.sent
