@@ -219,6 +219,13 @@ def _build_statements() -> dict[str, Any]:
         " AND follower.status = 'pending' AND follower.id > outbox.id"
         " ORDER BY follower.id LIMIT 1)"
     ).label("follower_joins")
+    # Whether a later row of the same kind is pending in the group, as the claiming statement saw
+    # it: a newer redraw (card, source thread's reply, DM) that draws the same, newer state. Asked
+    # by the claim rather than by a query of its own per redraw (a click's card update and DM).
+    newer_of_kind: sa.Label[Any] = sa.literal_column(
+        "EXISTS (SELECT 1 FROM outbox AS newer WHERE newer.group_key = outbox.group_key"
+        " AND newer.kind = outbox.kind AND newer.status = 'pending' AND newer.id > outbox.id)"
+    ).label("newer_of_kind")
     spelled = (OutboxKind.CARD_UPDATE, OutboxKind.SOURCE_UPDATE, OutboxStatus.PENDING)
     if spelled != ("card.update", "source.update", "pending"):
         raise AssertionError(f"follower_joins spells {spelled} otherwise")
@@ -233,6 +240,7 @@ def _build_statements() -> dict[str, Any]:
         table.c.created_at,
         table.c.uncertain,
         follower_joins,
+        newer_of_kind,
     )
 
     def first_pending(group: Any, *more: Any) -> Any:
@@ -313,13 +321,11 @@ def _build_statements() -> dict[str, Any]:
         pending,
         table.c.id > sa.bindparam("row_id"),
     )
-    newer_pending = sa.select(table.c.id).where(*newer).limit(1)
     newer_payloads = sa.select(table.c.payload).where(*newer)
     parent = sa.select(table.c.status, table.c.result).where(
         table.c.key == sa.bindparam("parent_key")
     )
     return {
-        "newer_pending": newer_pending,
         "newer_payloads": newer_payloads,
         "parent": parent,
         "sent": sent,
@@ -341,7 +347,6 @@ def _build_statements() -> dict[str, Any]:
 _STATEMENTS = _build_statements()
 _HEADS = _STATEMENTS["heads"]
 _HEADS_OF_ESCALATION = _STATEMENTS["heads_of_escalation"]
-_NEWER_PENDING = _STATEMENTS["newer_pending"]
 _NEWER_PAYLOADS = _STATEMENTS["newer_payloads"]
 _PARENT = _STATEMENTS["parent"]
 _CARD_POSTED = _STATEMENTS["card_posted"]
@@ -388,6 +393,8 @@ class _ClaimedRow:
     # Whether the row pending next in the group, as the claim saw it, may join a batch behind
     # this one (None: nothing was pending; false: a redraw).
     follower_joins: bool | None = None
+    # Whether a later row of the same kind was pending in the group when the row was claimed.
+    newer_of_kind: bool = False
 
 
 @dataclass(frozen=True)
@@ -801,8 +808,8 @@ class OutboxDeliverer:
         if escalation.message_ts is None:
             raise _Deferred
         if kind is OutboxKind.CARD_UPDATE:
-            if self._newer_pending(session, row):
-                raise _Superseded
+            if row.newer_of_kind:
+                raise _Superseded  # a later update draws the same, newer state
             text, blocks = self.render_card(session, escalation)
             digest = card_digest(text, blocks)
             if digest == escalation.card_digest:
@@ -869,7 +876,13 @@ class OutboxDeliverer:
         return _SlackCall("chat_update", arguments, created_at=row.created_at)
 
     def _newer_update(self, session: Session, row: _ClaimedRow) -> bool:
-        """Whether a later redraw of the same DM is queued (this one would draw an older state)."""
+        """Whether a later redraw of the same DM is queued (this one would draw an older state).
+
+        Asked only when the claim saw a later DM row pending in the group at all (rarely: a
+        click's own redraw is the group's last row), whose payloads then tell which DM it redraws.
+        """
+        if not row.newer_of_kind:
+            return False
         params = {"group": row.group_key, "kind": str(OutboxKind.DM), "row_id": row.id}
         newer = session.execute(_NEWER_PAYLOADS, params).scalars()
         return any(
@@ -883,7 +896,7 @@ class OutboxDeliverer:
         if self.render_notice is None:
             raise _Deferred
         kind = OutboxKind(row.kind)
-        if kind is OutboxKind.SOURCE_UPDATE and self._newer_pending(session, row):
+        if kind is OutboxKind.SOURCE_UPDATE and row.newer_of_kind:
             raise _Superseded  # a later update draws the same, newer state
         text, blocks = self.render_notice(session, escalation, {**row.payload, "kind": row.kind})
         if kind is OutboxKind.NOTICE:
@@ -896,11 +909,6 @@ class OutboxDeliverer:
             assert thread_ts is not None
             return _post_call(row, channel=channel, thread_ts=thread_ts, text=text, blocks=blocks)
         return self._update_call(session, row, text=text, blocks=blocks)
-
-    def _newer_pending(self, session: Session, row: _ClaimedRow) -> bool:
-        """Whether a later row of the same kind waits in the group: it draws the same, newer state."""
-        params = {"group": row.group_key, "kind": row.kind, "row_id": row.id}
-        return session.execute(_NEWER_PENDING, params).first() is not None
 
     def _parent_ts(self, session: Session, parent_key: str | None) -> str | None:
         if not parent_key:

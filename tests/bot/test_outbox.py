@@ -695,3 +695,43 @@ def test_a_thread_reply_that_landed_is_found_beyond_the_first_page_of_the_thread
     assert [m.text for m in standin.thread("C0SUPPORT", parent)].count("answer") == 1
     searches = standin.calls_to("conversations.replies")
     assert len(searches) == 2  # the 20 old replies were never read: only those since the row
+
+
+def test_a_dm_redraw_gives_way_only_to_a_newer_redraw_of_the_same_dm(
+    db: Database, policy: Policy, deliverer: OutboxDeliverer, standin: SlackStandIn
+) -> None:
+    with db.session() as session:
+        filed = file_one(session, policy, START)
+        assert filed.id is not None
+        escalation_id = filed.id
+    deliverer.deliver_due(now=START)  # the card and the assignee's DM
+    [dm] = [r for r in rows(db, escalation_id) if r.kind == OutboxKind.DM]
+    assert dm.status == OutboxStatus.SENT
+    user = str(dm.payload["user"])
+
+    def redraw(cause: str) -> OutboxRow:
+        key = outbox_keys.dm_update(dm.key, cause)
+        return OutboxRow.assignment_dm(
+            key, escalation_id=escalation_id, user=user, update_of=dm.key
+        )
+
+    # A redraw with a newer DM behind it that is not a redraw of the same DM: it is sent.
+    with db.session() as session:
+        enqueue(session, redraw("1"), now=START)
+        other = OutboxRow.assignment_dm("other-dm", escalation_id=escalation_id, user=HANAKO)
+        enqueue(session, other, now=START)
+        session.commit()
+    report = deliverer.deliver_due(now=START)
+    assert (report.sent, report.superseded) == (2, 0)
+    assert len(standin.calls_to("chat.update")) == 1
+
+    # Two redraws of the same DM queued: the older gives way, the newer is drawn.
+    with db.session() as session:
+        enqueue(session, redraw("2"), now=START)
+        enqueue(session, redraw("3"), now=START)
+        session.commit()
+    report = deliverer.deliver_due(now=START)
+    assert (report.sent, report.superseded) == (1, 1)
+    statuses = {r.key.rpartition(":")[2]: r.status for r in rows(db, escalation_id)}
+    assert (statuses["2"], statuses["3"]) == (OutboxStatus.SUPERSEDED, OutboxStatus.SENT)
+    assert len(standin.calls_to("chat.update")) == 2
