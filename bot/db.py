@@ -121,7 +121,7 @@ def create_db_engine(url: str, *, pool_size: int = 10, migrations: bool = False)
             pool_timeout=POOL_TIMEOUT_SECONDS,
             connect_args={**POSTGRES_CONNECT_ARGS, "options": options},
         )
-        _guard_calls(engine, _Watchdog())
+        _guard_calls(engine, WATCHDOG)
         _ping_after_idle(engine)
     _watch_statements(engine)
     return engine
@@ -240,13 +240,20 @@ class _Watchdog:
     answering (frozen, paused, behind a stalled proxy) keeps it open: only the client can give up.
     The watchdog shuts the socket down, so the waiting call fails at once with a connection error
     and SQLAlchemy discards the connection.
+
+    One watchdog serves every engine of the process (`WATCHDOG`), and its thread runs only while
+    calls are armed (it stops after `idle_ticks` ticks with none): a thread per engine, each
+    ticking forever, made thousands of threads in a test run, which starved the others of the
+    GIL (3,000 idle tickers made a CPU-bound loop 16 times slower).
     """
 
-    def __init__(self, tick: float = WATCHDOG_TICK_SECONDS) -> None:
+    def __init__(self, tick: float = WATCHDOG_TICK_SECONDS, idle_ticks: int = 50) -> None:
         self.tick = tick
+        self.idle_ticks = idle_ticks
         self._armed: dict[int, tuple[float, int]] = {}
         self._lock = threading.Lock()
         self._pid = 0  # the process whose watchdog thread runs (a forked child starts its own)
+        self._running = False
 
     def guard(self, dbapi_connection: Any, seconds: float | None) -> _Guarded:
         """A `with` block during which `dbapi_connection` is cut if it takes longer than `seconds`.
@@ -261,7 +268,7 @@ class _Watchdog:
         key = id(dbapi_connection)
         with self._lock:
             self._armed[key] = (time.monotonic() + seconds, dbapi_connection.fileno())
-            if self._pid != os.getpid():
+            if not self._running or self._pid != os.getpid():
                 self._start()
         return key
 
@@ -269,11 +276,17 @@ class _Watchdog:
         with self._lock:
             self._armed.pop(key, None)
 
+    def is_running(self) -> bool:
+        """Whether the watchdog's thread runs (in this process)."""
+        with self._lock:
+            return self._running and self._pid == os.getpid()
+
     def _start(self) -> None:
-        self._pid = os.getpid()
+        self._pid, self._running = os.getpid(), True
         threading.Thread(target=self._run, name="db-watchdog", daemon=True).start()
 
     def _run(self) -> None:
+        idle = 0
         while True:
             time.sleep(self.tick)
             now = time.monotonic()
@@ -281,6 +294,13 @@ class _Watchdog:
                 late = [key for key, (due, _fd) in self._armed.items() if due <= now]
                 for key in late:
                     _shut_down(self._armed.pop(key)[1])
+                idle = 0 if self._armed else idle + 1
+                if idle >= self.idle_ticks:  # the next `arm` starts a thread again
+                    self._running = False
+                    return
+
+
+WATCHDOG = _Watchdog()
 
 
 class _Guarded:

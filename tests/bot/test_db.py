@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -25,6 +26,7 @@ from bot.errors import ConfigError
 from bot.models import EngineerState
 from tests.conftest import TOKYO
 from tests.support.db_faults import break_connection
+from tests.support.flows import wait_for
 
 
 def test_an_aware_datetime_round_trips_as_the_same_instant_in_utc(db: Database) -> None:
@@ -245,3 +247,36 @@ def test_the_watchdog_cuts_a_call_past_its_deadline_and_spares_one_within() -> N
         assert time.monotonic() - started < 5
         spared_peer.sendall(b"x")
         assert spared.recv(1) == b"x"
+
+
+def _watchdog_threads() -> int:
+    return sum(thread.name == "db-watchdog" for thread in threading.enumerate())
+
+
+@pytest.mark.postgres
+def test_every_engine_shares_the_one_watchdog_thread(database_url: str) -> None:
+    """A thread per engine, never ending, made thousands in a test run and starved the rest."""
+    databases = [Database(database_url) for _ in range(3)]
+    try:
+        before = _watchdog_threads()
+        with scope.scoped(scope.job("watchdog-test")):  # a deadline: every call is armed
+            for database in databases:
+                with database.engine.connect() as connection:
+                    assert connection.execute(sa.text("SELECT 1")).scalar() == 1
+        assert _watchdog_threads() <= before + 1  # one shared thread, started if not running
+    finally:
+        for database in databases:
+            database.dispose()
+
+
+def test_the_watchdog_thread_stops_when_nothing_is_armed_and_starts_again() -> None:
+    watchdog = _Watchdog(tick=0.01, idle_ticks=3)
+    silent, peer = socket.socketpair()
+    with silent, peer:
+        silent.settimeout(10)
+        watchdog.disarm(watchdog.arm(silent, 60))
+        assert wait_for(lambda: not watchdog.is_running())
+        with watchdog.guard(silent, 0.05):
+            assert watchdog.is_running()
+            assert silent.recv(1) == b""  # cut all the same by the thread started again
+        assert wait_for(lambda: not watchdog.is_running())
