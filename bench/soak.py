@@ -45,6 +45,7 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
+from sqlmodel import col
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -309,7 +310,7 @@ class Soak:
         view = self.wait_view(driver, summary)
         if view is None:
             return
-        values = {
+        values: dict[str, str | None] = {
             "end_user_id": f"u-{random.randrange(1000, 9999)}",
             "product": "album",
             "category": "login",
@@ -326,8 +327,8 @@ class Soak:
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
             for call in reversed(driver.standin.calls_to("views.open")):
-                view = call.args.get("view")
-                view = json.loads(view) if isinstance(view, str) else view
+                sent = call.args.get("view")
+                view: dict[str, Any] = json.loads(sent) if isinstance(sent, str) else sent or {}
                 text = json.dumps(view)
                 if summary in text and isinstance(call.response, dict) and call.response.get("ok"):
                     return view, str(call.response["view"]["id"])
@@ -366,7 +367,11 @@ class Soak:
         self.click(driver, card, "esc.resolve", assignee)
         view = self.resolution_view(driver, card)
         if view is not None:
-            values = {"cause": "bug", "answer": "Fixed in the soak.", "note": "soak"}
+            values: dict[str, str | None] = {
+                "cause": "bug",
+                "answer": "Fixed in the soak.",
+                "note": "soak",
+            }
             response = driver.submit(view[0], values, user=assignee, view_id=view[1], drain=False)
             self.ledger.note("view_submission resolve", response)
 
@@ -392,8 +397,8 @@ class Soak:
         key = card.text.split(" ", 1)[0]
         while time.monotonic() < deadline:
             for call in reversed(driver.standin.calls_to("views.open")):
-                view = call.args.get("view")
-                view = json.loads(view) if isinstance(view, str) else view
+                sent = call.args.get("view")
+                view: dict[str, Any] = json.loads(sent) if isinstance(sent, str) else sent or {}
                 answer = call.response
                 if (
                     view.get("callback_id") == "resolve"
@@ -524,7 +529,9 @@ class Soak:
         while time.monotonic() < deadline:
             with self.db.session() as session:
                 pending = session.execute(
-                    sa.select(sa.func.count()).select_from(Outbox).where(Outbox.status == "pending")
+                    sa.select(sa.func.count())
+                    .select_from(Outbox)
+                    .where(col(Outbox.status) == "pending")
                 ).scalar_one()
             if pending == 0:
                 self.say("outbox drained")

@@ -402,6 +402,7 @@ def run_transport(transport: str, args: argparse.Namespace, stack: ExitStack) ->
         before=before,
         settled=settled,
         errors=crebot.logged_errors()[errors_before:],
+        channel=policy.channel,
     )
     after = sorted(s.seconds * 1000 for s in result.samples if refresher.just_after(s))
     return TransportRun(transport, result, checks, after, len(refresher.at))

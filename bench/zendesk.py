@@ -44,9 +44,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import sqlalchemy as sa
+from sqlmodel import col
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -306,7 +308,7 @@ def wait_settled(engine: sa.Engine, fake: RunningServer, *, tickets: int) -> boo
     return False
 
 
-def cards(fake: RunningServer) -> list[dict[str, object]]:
+def cards(fake: RunningServer) -> list[dict[str, Any]]:
     channel = read_policy(CONFIG).channel
     found = []
     for call in fake.standin.calls_to("chat.postMessage"):
@@ -353,7 +355,7 @@ def report_intake(
             for row in connection.execute(sa.text("SELECT id, zendesk_ticket_id FROM escalation"))
         }
     posted = cards(fake)
-    first_sent = {}
+    first_sent: dict[int, float] = {}
     wall_start = time.time() - time.monotonic()  # monotonic → epoch, for the card lag
     for s in sorted(sent, key=lambda s: s.started):
         first_sent.setdefault(s.delivery.ticket_id, wall_start + s.started)
@@ -361,8 +363,8 @@ def report_intake(
     for card in posted:
         found = re.search(r"ESC-(\d+)", str(card["text"]))
         ticket = keys.get(int(found.group(1))) if found else None
-        if ticket in first_sent:
-            lags.append(float(card["at"]) - first_sent[ticket])  # type: ignore[arg-type]
+        if ticket is not None and ticket in first_sent:
+            lags.append(float(card["at"]) - first_sent[ticket])
     lags.sort()
     updated = sum(
         "Updated in Zendesk" in str(call.args.get("text"))
@@ -505,7 +507,9 @@ def promise_notes(db: Database, *, notes: int, tickets: int) -> None:
             for n in range(notes)
         )
         session.commit()
-        ids = list(session.execute(sa.select(Escalation.id).order_by(Escalation.id)).scalars())  # type: ignore[arg-type]
+        ids = list(
+            session.execute(sa.select(col(Escalation.id)).order_by(col(Escalation.id))).scalars()
+        )
         session.add_all(
             ZendeskWrite(
                 key=outbox_keys.zendesk_write(escalation_id, escalation_id, WriteKind.NOTE),

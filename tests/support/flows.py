@@ -95,7 +95,7 @@ def record_requests(slack: SlackDriver) -> RequestLog:
             log.exchanges.append(exchange)
         return chunks
 
-    slack.wsgi = recording  # type: ignore[assignment]
+    slack.wsgi = recording
     return log
 
 
