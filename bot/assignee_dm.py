@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from bot import outbox_keys
-from bot.models import Escalation, Outbox
+from bot.models import Escalation, Outbox, OutboxStatus
 from bot.outbox_rows import OutboxKind, OutboxRow
 
 # Timeline entries that give an escalation to someone: each promises that person's DM.
@@ -36,11 +36,15 @@ class PostedDm(NamedTuple):
     key: str
     escalation_id: int | None
     payload: dict[str, Any]
+    # Where Slack put it ({"channel", "ts"}), once sent: a redraw then needs no read of its row.
+    posted: dict[str, str] | None = None
 
 
 _OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
 # The columns a redraw needs (a Core select: no ORM rows built on every change).
-_POSTED_DMS = sa.select(_OUTBOX.c.key, _OUTBOX.c.escalation_id, _OUTBOX.c.payload).where(
+_POSTED_DMS = sa.select(
+    _OUTBOX.c.key, _OUTBOX.c.escalation_id, _OUTBOX.c.payload, _OUTBOX.c.status, _OUTBOX.c.result
+).where(
     _OUTBOX.c.escalation_id.in_(sa.bindparam("ids", expanding=True)),
     _OUTBOX.c.kind == str(OutboxKind.DM),
     # Not the redraws (one per change: reading them all made each click slower than the last);
@@ -55,21 +59,34 @@ def posted_dms(*, session: Session, escalation_ids: Iterable[int]) -> dict[int, 
     found: dict[int, list[PostedDm]] = {i: [] for i in ids}
     if not ids:
         return found
-    for key, escalation_id, payload in session.execute(_POSTED_DMS, {"ids": ids}):
+    for key, escalation_id, payload, status, result in session.execute(_POSTED_DMS, {"ids": ids}):
         # Not a redraw, nor an SLO stage's row merged into another stage's (it names no user).
         if "user" in payload and "update_of" not in payload and escalation_id:
-            found[escalation_id].append(PostedDm(key, escalation_id, payload))
+            found[escalation_id].append(
+                PostedDm(key, escalation_id, payload, posted=_where_posted(status, result))
+            )
     return found
 
 
+def _where_posted(status: str, result: dict[str, Any] | None) -> dict[str, str] | None:
+    """The sent DM's channel and ts (a sent row's result never changes), or None."""
+    if status != OutboxStatus.SENT or not result or not result.get("ts"):
+        return None
+    if not result.get("channel"):
+        return None
+    return {"channel": str(result["channel"]), "ts": str(result["ts"])}
+
+
 def redraw_rows(dms: Iterable[PostedDm], *, cause: str) -> list[OutboxRow]:
-    """Rows redrawing each DM in place after `cause` (a timeline entry id, "slo2", …)."""
+    """Rows redrawing each DM in place after `cause` (a timeline entry id, "slo2", …): a DM
+    already sent is named by where it is, so its redraw needs no read of the DM's row."""
     return [
         OutboxRow.assignment_dm(
             outbox_keys.dm_update(dm.key, cause),
             escalation_id=dm.escalation_id or 0,
             user=str(dm.payload["user"]),
             update_of=dm.key,
+            posted=dm.posted,
         )
         for dm in dms
     ]

@@ -858,13 +858,18 @@ class OutboxDeliverer:
         text: str | None = None,
         blocks: list[dict[str, Any]] | None = None,
     ) -> _SlackCall | None:
-        """chat.update of the message row `update_of` posted (nothing when it never was)."""
-        parent = session.execute(_PARENT, {"parent_key": row.payload["update_of"]}).first()
-        if parent is None or parent.status in (OutboxStatus.FAILED, OutboxStatus.SUPERSEDED):
-            return None  # nothing on Slack to change
-        if parent.status != OutboxStatus.SENT:
-            raise _Deferred
-        posted = parent.result or {}
+        """chat.update of the message row `update_of` posted (nothing when it never was).
+
+        A row promised once that post was sent names where it is (`posted`: a sent row's result
+        never changes), and the post's row is not read."""
+        posted = row.payload.get("posted")
+        if not posted:
+            parent = session.execute(_PARENT, {"parent_key": row.payload["update_of"]}).first()
+            if parent is None or parent.status in (OutboxStatus.FAILED, OutboxStatus.SUPERSEDED):
+                return None  # nothing on Slack to change
+            if parent.status != OutboxStatus.SENT:
+                raise _Deferred
+            posted = parent.result or {}
         if "ts" not in posted or "channel" not in posted:
             return None
         arguments = {

@@ -98,13 +98,22 @@ class OutboxRow:
 
     @classmethod
     def assignment_dm(
-        cls, key: str, *, escalation_id: int, user: str, update_of: str | None = None
+        cls,
+        key: str,
+        *,
+        escalation_id: int,
+        user: str,
+        update_of: str | None = None,
+        posted: dict[str, str] | None = None,
     ) -> OutboxRow:
         """The DM telling `user` the escalation is theirs, drawn from its state when sent; with
-        `update_of`, that earlier DM (the row with that key) redrawn in place."""
+        `update_of`, that earlier DM (the row with that key) redrawn in place, and `posted`, where
+        Slack put it (its row was sent already: the redraw need not read it)."""
         payload: dict[str, Any] = {"user": user}
         if update_of is not None:
             payload["update_of"] = update_of
+            if posted is not None:
+                payload["posted"] = {"channel": posted["channel"], "ts": posted["ts"]}
         return cls(key, OutboxKind.DM, escalation_id, payload)
 
     @classmethod

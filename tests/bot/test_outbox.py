@@ -697,13 +697,18 @@ def test_a_thread_reply_that_landed_is_found_beyond_the_first_page_of_the_thread
     assert len(searches) == 2  # the 20 old replies were never read: only those since the row
 
 
-def test_a_dm_redraw_gives_way_only_to_a_newer_redraw_of_the_same_dm(
-    db: Database, policy: Policy, deliverer: OutboxDeliverer, standin: SlackStandIn
-) -> None:
+def file_with_its_dm(db: Database, policy: Policy) -> int:
+    """File one (auto-assigned), its assignee's DM promised with it."""
     with db.session() as session:
         filed = file_one(session, policy, START)
         assert filed.id is not None
-        escalation_id = filed.id
+        return filed.id
+
+
+def test_a_dm_redraw_gives_way_only_to_a_newer_redraw_of_the_same_dm(
+    db: Database, policy: Policy, deliverer: OutboxDeliverer, standin: SlackStandIn
+) -> None:
+    escalation_id = file_with_its_dm(db, policy)
     deliverer.deliver_due(now=START)  # the card and the assignee's DM
     [dm] = [r for r in rows(db, escalation_id) if r.kind == OutboxKind.DM]
     assert dm.status == OutboxStatus.SENT
@@ -735,3 +740,29 @@ def test_a_dm_redraw_gives_way_only_to_a_newer_redraw_of_the_same_dm(
     statuses = {r.key.rpartition(":")[2]: r.status for r in rows(db, escalation_id)}
     assert (statuses["2"], statuses["3"]) == (OutboxStatus.SUPERSEDED, OutboxStatus.SENT)
     assert len(standin.calls_to("chat.update")) == 2
+
+
+def test_a_dm_redraw_promised_once_the_dm_was_sent_names_where_it_is(
+    db: Database, policy: Policy, deliverer: OutboxDeliverer, standin: SlackStandIn
+) -> None:
+    escalation_id = file_with_its_dm(db, policy)
+    change(db, policy, escalation_id, "ack")  # redrawn before the DM was sent: it waits for it
+
+    def redraws() -> list[Outbox]:
+        return [r for r in rows(db, escalation_id) if ":update:" in r.key and r.kind == "dm"]
+
+    [early] = redraws()
+    assert "posted" not in early.payload
+    deliverer.deliver_due(now=START)
+    [dm] = [r for r in rows(db, escalation_id) if r.kind == OutboxKind.DM and r.id < early.id]
+    assert dm.status == OutboxStatus.SENT
+    assert [r.status for r in redraws()] == [OutboxStatus.SENT]
+
+    change(db, policy, escalation_id, "wait")  # redrawn after: the row says where the DM is
+    [_, late] = redraws()
+    assert late.payload["posted"] == {"channel": dm.result["channel"], "ts": dm.result["ts"]}
+    assert deliverer.deliver_due(now=START).sent >= 2  # the card, its line, the DM
+    [*_, update] = [c for c in standin.calls_to("chat.update") if c.args["ts"] == dm.result["ts"]]
+    assert update.args["channel"] == dm.result["channel"]
+    assert [r.status for r in redraws()] == [OutboxStatus.SENT, OutboxStatus.SENT]
+    assert len([c for c in standin.calls_to("chat.update") if c.args["ts"] == dm.result["ts"]]) == 2
