@@ -252,7 +252,14 @@ class _Watchdog:
         self.idle_ticks = idle_ticks
         self._armed: dict[int, tuple[float, int]] = {}
         self._lock = threading.Lock()
-        self._pid = 0  # the process whose watchdog thread runs (a forked child starts its own)
+        self._running = False
+        # A forked child has no thread and none of its parent's calls: cutting an inherited
+        # descriptor would cut the parent's connection, and a lock held at the fork never opens.
+        os.register_at_fork(after_in_child=self._forget_parent)
+
+    def _forget_parent(self) -> None:
+        self._lock = threading.Lock()
+        self._armed = {}
         self._running = False
 
     def guard(self, dbapi_connection: Any, seconds: float | None) -> _Guarded:
@@ -268,7 +275,7 @@ class _Watchdog:
         key = id(dbapi_connection)
         with self._lock:
             self._armed[key] = (time.monotonic() + seconds, dbapi_connection.fileno())
-            if not self._running or self._pid != os.getpid():
+            if not self._running:
                 self._start()
         return key
 
@@ -279,10 +286,10 @@ class _Watchdog:
     def is_running(self) -> bool:
         """Whether the watchdog's thread runs (in this process)."""
         with self._lock:
-            return self._running and self._pid == os.getpid()
+            return self._running
 
     def _start(self) -> None:
-        self._pid, self._running = os.getpid(), True
+        self._running = True
         threading.Thread(target=self._run, name="db-watchdog", daemon=True).start()
 
     def _run(self) -> None:

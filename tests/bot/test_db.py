@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import threading
 import time
@@ -280,3 +282,31 @@ def test_the_watchdog_thread_stops_when_nothing_is_armed_and_starts_again() -> N
             assert watchdog.is_running()
             assert silent.recv(1) == b""  # cut all the same by the thread started again
         assert wait_for(lambda: not watchdog.is_running())
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX only")
+def test_a_forked_child_cuts_none_of_its_parents_calls_and_watches_its_own() -> None:
+    """A child inherits the parent's armed calls (the same sockets) and maybe its lock, held."""
+    watchdog = _Watchdog(tick=0.01)
+    parents, peer = socket.socketpair()
+    with parents, peer:
+        # The parent's call, due at once, armed without the parent's thread to cut it: only a
+        # child that kept it could cut it.
+        watchdog._armed[id(parents)] = (time.monotonic(), parents.fileno())
+        with watchdog._lock:  # held at the fork, as a call arming in another thread holds it
+            pid = os.fork()
+        if pid == 0:
+            status = 1
+            try:
+                signal.alarm(5)  # a child stuck on the inherited lock dies instead of hanging
+                own, _own_peer = socket.socketpair()
+                own.settimeout(5)
+                with watchdog.guard(own, 0.05):
+                    status = 0 if own.recv(1) == b"" else 2  # its own call is cut
+                time.sleep(0.1)  # another tick or more, for the inherited call too
+            finally:
+                os._exit(status)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        peer.sendall(b"x")
+        assert parents.recv(1) == b"x"  # the parent's socket was not shut down by the child
