@@ -31,6 +31,7 @@ import os
 import re
 import select
 import ssl
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -130,7 +131,7 @@ def _content_type(message: http.client.HTTPMessage) -> tuple[str, str | None]:
     """`message.get_content_type()` and `.get_content_charset()`, without email's parameter
     parsing for a plain `type/subtype; charset=x` (anything quoted or encoded is left to it)."""
     value = message.get("content-type")
-    if value is None or any(mark in value for mark in '"*\\(\r\n'):
+    if value is None or not value.isascii() or any(mark in value for mark in '"*\\(<\r\n'):
         return message.get_content_type(), message.get_content_charset()
     kind, *params = value.split(";")
     kind = kind.strip().lower()
@@ -145,12 +146,17 @@ def _content_type(message: http.client.HTTPMessage) -> tuple[str, str | None]:
     return kind, charset
 
 
+# `_LeanResponse.begin` is http.client's of Python 3.11-3.13 (the same in each); a later one's
+# may differ, so a later Python reads its answers with its own.
+_RESPONSE = _LeanResponse if sys.version_info < (3, 14) else http.client.HTTPResponse
+
+
 class _LeanHTTPConnection(http.client.HTTPConnection):
-    response_class = _LeanResponse
+    response_class = _RESPONSE
 
 
 class _LeanHTTPSConnection(http.client.HTTPSConnection):
-    response_class = _LeanResponse
+    response_class = _RESPONSE
 
 
 @dataclass

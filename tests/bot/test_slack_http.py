@@ -248,6 +248,8 @@ CONTENT_TYPES = [
     "text/plain; =utf-8",
     'text/plain; charset="utf-8"',
     "text/plain; charset*=utf-8''x",
+    "text/plain; charset=<utf-8>",
+    "text/plain; charset=\u00fctf-8",
 ]
 
 
