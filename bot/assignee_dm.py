@@ -49,7 +49,7 @@ _POSTED_DMS = sa.select(
     _OUTBOX.c.kind == str(OutboxKind.DM),
     # Not the redraws (one per change: reading them all made each click slower than the last);
     # the payload check below still decides.
-    ~_OUTBOX.c.key.contains(":update:"),
+    ~_OUTBOX.c.key.contains(outbox_keys.REDRAWN_IN_PLACE),
 )
 
 

@@ -204,7 +204,7 @@ def _build_statements() -> dict[str, Any]:
         # Not NOT IN (…): its list is bound anew at every execution (SQLAlchemy's "expanding").
         table.c.kind != str(OutboxKind.CARD_UPDATE),
         table.c.kind != str(OutboxKind.SOURCE_UPDATE),
-        ~table.c.key.contains(":update:"),  # a DM or a channel post redrawn in place
+        ~table.c.key.contains(outbox_keys.REDRAWN_IN_PLACE),
     )
     # Whether the row pending next in the group (as the claiming statement saw it) may join a
     # batch behind this one: NULL when none is pending, false when it is a redraw. Asked by the
@@ -212,23 +212,22 @@ def _build_statements() -> dict[str, Any]:
     # click's batch ends at its thread line, before its DM's redraw, and nothing follows the DM).
     # The redraw rule is `not_a_redraw`'s, written out: SQLAlchemy drops the table names inside
     # a subquery of SQLite's RETURNING.
+    card, source = str(OutboxKind.CARD_UPDATE), str(OutboxKind.SOURCE_UPDATE)
+    waiting = str(OutboxStatus.PENDING)
     follower_joins: sa.Label[Any] = sa.literal_column(
-        "(SELECT CASE WHEN follower.kind != 'card.update' AND follower.kind != 'source.update'"
-        " AND follower.\"key\" NOT LIKE '%:update:%' THEN 1 ELSE 0 END"
+        f"(SELECT CASE WHEN follower.kind != '{card}' AND follower.kind != '{source}'"  # noqa: S608
+        f" AND follower.\"key\" NOT LIKE '%{outbox_keys.REDRAWN_IN_PLACE}%' THEN 1 ELSE 0 END"
         " FROM outbox AS follower WHERE follower.group_key = outbox.group_key"
-        " AND follower.status = 'pending' AND follower.id > outbox.id"
+        f" AND follower.status = '{waiting}' AND follower.id > outbox.id"
         " ORDER BY follower.id LIMIT 1)"
     ).label("follower_joins")
     # Whether a later row of the same kind is pending in the group, as the claiming statement saw
     # it: a newer redraw (card, source thread's reply, DM) that draws the same, newer state. Asked
     # by the claim rather than by a query of its own per redraw (a click's card update and DM).
     newer_of_kind: sa.Label[Any] = sa.literal_column(
-        "EXISTS (SELECT 1 FROM outbox AS newer WHERE newer.group_key = outbox.group_key"
-        " AND newer.kind = outbox.kind AND newer.status = 'pending' AND newer.id > outbox.id)"
+        "EXISTS (SELECT 1 FROM outbox AS newer WHERE newer.group_key = outbox.group_key"  # noqa: S608
+        f" AND newer.kind = outbox.kind AND newer.status = '{waiting}' AND newer.id > outbox.id)"
     ).label("newer_of_kind")
-    spelled = (OutboxKind.CARD_UPDATE, OutboxKind.SOURCE_UPDATE, OutboxStatus.PENDING)
-    if spelled != ("card.update", "source.update", "pending"):
-        raise AssertionError(f"follower_joins spells {spelled} otherwise")
     # What delivering a claimed row needs of it, returned by the statement that claims it.
     claimed = (
         table.c.id,

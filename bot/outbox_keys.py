@@ -92,9 +92,13 @@ def assignment_dm(escalation_id: int, assignee_id: str, assigned_at: datetime) -
     return f"esc:{escalation_id}:dm:{assignee_id}:{assigned_at.astimezone(UTC):%Y%m%dT%H%M%S}"
 
 
+# In the key of a post redrawn in place (a DM, the unclaimed list): how the outbox tells a redraw.
+REDRAWN_IN_PLACE = ":update:"
+
+
 def dm_update(dm_key: str, cause: str) -> str:
     """An assignment DM redrawn in place after `cause` (a timeline entry id, or "slo<stage>")."""
-    return f"{dm_key}:update:{cause}"
+    return f"{dm_key}{REDRAWN_IN_PLACE}{cause}"
 
 
 def slo_alert(escalation_id: int | None, stage: int, post: str) -> str:
@@ -116,7 +120,7 @@ def lead_reminder(day: date, escalation_ids: Iterable[int | None]) -> str:
 
 def lead_reminder_update(post: str, escalation_id: int, version: int) -> str:
     """The lead's DM `post` redrawn in place after a change to one it lists (at that version)."""
-    return f"{post}:update:{escalation_id}:{version}"
+    return f"{post}{REDRAWN_IN_PLACE}{escalation_id}:{version}"
 
 
 def unassigned_reminder(day: date) -> str:
@@ -126,7 +130,7 @@ def unassigned_reminder(day: date) -> str:
 
 def unassigned_update(day: date, event_id: int) -> str:
     """The day's unclaimed list redrawn in place after a timeline entry of one it lists."""
-    return f"{unassigned_reminder(day)}:update:{event_id}"
+    return f"{unassigned_reminder(day)}{REDRAWN_IN_PLACE}{event_id}"
 
 
 def digest_part(month: str, part: str, run_id: str | None = None) -> str:

@@ -96,7 +96,7 @@ def test_a_submissions_delivery_does_not_hold_the_next_modal(
         assert standin.calls_to("chat.postMessage") == []  # the card's post is still held
     finally:
         standin.wake_sleepers()
-    small_pool.drain(timeout=30)  # the delivery, handed to the normal lane, is waited for too
+    small_pool.drain(timeout=30)  # the delivery, handed to the after-ack lane, is waited for too
     [card] = slack.channel(ESCALATION_CHANNEL)  # posted once
     assert "Login fails" in card.text
 
